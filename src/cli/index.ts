@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { EXAMPLE_CONFIG_PATH } from '../config/load.js';
+import { serveCommand } from './serve.js';
+import { validateCommand } from './validate.js';
+
+const program = new Command()
+  .name('halftime')
+  .description('Self-hosted synthetic monitor: scheduled journeys, latency percentiles, a public status page and alerts.')
+  .version('0.1.0')
+  .showHelpAfterError('(run halftime --help for usage)');
+
+const configOption = () =>
+  new Option('-c, --config <file>', 'config file (YAML)').env('HALFTIME_CONFIG');
+
+program
+  .command('serve')
+  .description('run the scheduler, store results and serve the status page')
+  .addOption(configOption())
+  .addOption(new Option('--db <file>', 'SQLite database file (default: storage.path in the config, ./data/halftime.db)').env('HALFTIME_DB'))
+  .addOption(new Option('-p, --port <port>', 'HTTP port (default: server.port, 3000)').env('HALFTIME_PORT').argParser(parsePort))
+  .addOption(new Option('--host <address>', 'address to listen on (default: server.host, 127.0.0.1)').env('HALFTIME_HOST'))
+  .option('--demo', 'also start the demo shop on 127.0.0.1:3100 (on by default when no config is given)')
+  .addHelpText(
+    'after',
+    `\nWith no --config and no HALFTIME_CONFIG, halftime loads its embedded example\n(${EXAMPLE_CONFIG_PATH})\nand starts the demo shop it monitors, so the status page fills with real data within a minute.`,
+  )
+  .action(serveCommand);
+
+program
+  .command('validate')
+  .description('check a config file; prints every problem with its path, exit code 1 if any')
+  .addOption(configOption())
+  .action(validateCommand);
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port: not a port number: ${v}`);
+  return n;
+}
+
+await program.parseAsync(process.argv);

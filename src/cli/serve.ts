@@ -1,0 +1,49 @@
+import { ConfigError, EXAMPLE_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import { createLogger } from '../log.js';
+import { startHalftime } from '../main.js';
+import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
+
+export async function serveCommand(opts: { config?: string; db?: string; port?: number; host?: string; demo?: boolean }) {
+  const configPath = opts.config ?? EXAMPLE_CONFIG_PATH;
+  const withDemo = opts.demo ?? !opts.config;
+  let loaded;
+  try {
+    loaded = loadConfigFile(configPath);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`halftime: invalid config, not starting.\n${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = createLogger({ redact: loaded.redact });
+  let demo: DemoApp | undefined;
+  if (withDemo) {
+    demo = await startDemoApp({ port: Number(process.env.HALFTIME_DEMO_PORT ?? 3100) });
+    log.info('demo shop is running', { url: demo.url });
+  }
+  let ht;
+  try {
+    ht = await startHalftime({ loaded, dbPath: opts.db, port: opts.port, host: opts.host, logger: log });
+  } catch (err) {
+    log.error('could not start', { error: err });
+    await demo?.close();
+    process.exit(1);
+  }
+  process.stdout.write(`halftime: status page at ${ht.url}/\n`);
+
+  let signals = 0;
+  const shutdown = async (signal: string) => {
+    if (++signals > 1) {
+      log.warn('second signal: exiting now', { signal });
+      process.exit(130);
+    }
+    log.info('shutting down: finishing in-flight checks', { signal });
+    await ht.stop(10_000);
+    await demo?.close();
+    log.info('stopped cleanly');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}

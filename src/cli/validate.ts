@@ -1,0 +1,21 @@
+import { ConfigError, EXAMPLE_CONFIG_PATH, loadConfigFile, monitorId } from '../config/load.js';
+
+export function validateCommand(opts: { config?: string }) {
+  const path = opts.config ?? EXAMPLE_CONFIG_PATH;
+  try {
+    const { config, secretNames } = loadConfigFile(path);
+    const steps = config.monitors.reduce((n, m) => n + m.steps.length, 0);
+    process.stdout.write(
+      `${path}: ok — ${config.monitors.length} monitor${config.monitors.length === 1 ? '' : 's'}, ${steps} step${steps === 1 ? '' : 's'}` +
+        (secretNames.length ? `, secrets from environment: ${secretNames.join(', ')}` : '') +
+        '\n' +
+        config.monitors.map((m) => `  ${monitorId(m)}  ${m.public ? 'public ' : 'private'}  ${m.cron ? `cron "${m.cron}"` : `every ${(m.every ?? config.scheduler.defaultEvery) / 1000}s`}  ${m.name}\n`).join(''),
+    );
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(err.message + '\n');
+      process.exit(1);
+    }
+    throw err;
+  }
+}

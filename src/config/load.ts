@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, slugify, type Config, type MonitorConfig } from './schema.js';
+
+export type ConfigProblem = { path: string; message: string };
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n` + problems.map((p) => `  ${p.path || '(root)'}: ${p.message}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** The loaded config, plus what we need to keep secrets out of pages, logs and alerts. */
+export type LoadedConfig = {
+  config: Config;
+  source: string;
+  /** Replaces every secret value taken from the environment with `[secret:NAME]`. */
+  redact: (text: string) => string;
+  secretNames: string[];
+};
+
+export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../examples/halftime.yaml', import.meta.url));
+
+/** `monitors[1].steps[0].url` from a zod/yaml path. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (typeof part === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(part)) out += out ? `.${part}` : part;
+    else out += `[${JSON.stringify(String(part))}]`;
+  }
+  return out;
+}
+
+const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Replaces `${env:NAME}` in every string leaf; records the secrets it used. */
+function substituteEnv(value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv, problems: ConfigProblem[], secrets: Map<string, string>): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REF, (whole, name: string) => {
+      const v = env[name];
+      if (v === undefined) {
+        problems.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
+        return whole;
+      }
+      if (v.length > 0) secrets.set(name, v);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, [...path, i], env, problems, secrets));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, [...path, k], env, problems, secrets);
+    return out;
+  }
+  return value;
+}
+
+function issuesToProblems(issues: z.core.$ZodIssue[]): ConfigProblem[] {
+  return issues.map((i) => {
+    let message = i.message;
+    if (i.code === 'unrecognized_keys') message = `unknown key${i.keys.length > 1 ? 's' : ''}: ${i.keys.join(', ')}`;
+    else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = 'required';
+    else if (i.code === 'invalid_union') {
+      // Prefer the most specific branch message ("not a duration: …") over zod's generic "Invalid input".
+      const inner = (i as { errors?: z.core.$ZodIssue[][] }).errors?.flat().find((e) => e.code === 'custom');
+      if (inner) message = inner.message;
+    }
+    return { path: formatPath(i.path), message };
+  });
+}
+
+export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0] })),
+    );
+  }
+  const raw = doc.toJS() ?? {};
+  const problems: ConfigProblem[] = [];
+  const secrets = new Map<string, string>();
+  const substituted = substituteEnv(raw, [], env, problems, secrets);
+  const parsed = configSchema.safeParse(substituted);
+  if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(source, problems);
+  return { config: parsed.data, source, redact: makeRedactor(secrets), secretNames: [...secrets.keys()] };
+}
+
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [{ path: '', message: `cannot read config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+  }
+  return parseConfigText(text, path, env);
+}
+
+export function makeRedactor(secrets: Map<string, string>): (text: string) => string {
+  const pairs = [...secrets.entries()].sort((a, b) => b[1].length - a[1].length);
+  if (pairs.length === 0) return (t) => t;
+  return (text) => {
+    let out = text;
+    for (const [name, value] of pairs) {
+      if (out.includes(value)) out = out.split(value).join(`[secret:${name}]`);
+      const enc = encodeURIComponent(value);
+      if (enc !== value && out.includes(enc)) out = out.split(enc).join(`[secret:${name}]`);
+    }
+    return out;
+  };
+}
+
+export function monitorId(m: Pick<MonitorConfig, 'id' | 'name'>): string {
+  return m.id ?? slugify(m.name);
+}

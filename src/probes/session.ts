@@ -1,0 +1,57 @@
+import { performance } from 'node:perf_hooks';
+import type { Socket } from 'node:net';
+import { Agent, buildConnector } from 'undici';
+
+/** Phase times of one new connection, from the socket's own events (performance.now() clock). */
+export type ConnectionTiming = { start: number; lookup?: number; connected?: number; secured?: number; ready?: number; error?: boolean };
+
+/**
+ * The connections of one run: a new visitor opens fresh connections (so DNS, connect and TLS are
+ * measured, as a real first visit pays them) and keeps them alive for the rest of the run.
+ */
+export type Session = {
+  dispatcher: Agent;
+  /** Connections opened so far in this session, in the order they were started. */
+  connections: ConnectionTiming[];
+  close(): Promise<void>;
+};
+
+export type SessionOptions = {
+  /** Connections per origin, as a browser opens (default 6). */
+  connectionsPerOrigin?: number;
+  /** Accept self-signed certificates (default false). */
+  insecureTls?: boolean;
+};
+
+export function createSession(opts: SessionOptions = {}): Session {
+  const connections: ConnectionTiming[] = [];
+  const base = buildConnector({ rejectUnauthorized: !opts.insecureTls, maxCachedSessions: 0 });
+  const connect: buildConnector.connector = (params, callback) => {
+    const timing: ConnectionTiming = { start: performance.now() };
+    connections.push(timing);
+    const socket = base(params, (...args) => {
+      if (args[0]) timing.error = true;
+      else timing.ready = performance.now();
+      callback(...args);
+    }) as unknown as Socket;
+    socket.once('lookup', () => (timing.lookup ??= performance.now()));
+    socket.once('connect', () => (timing.connected = performance.now()));
+    socket.once('secureConnect', () => (timing.secured = performance.now()));
+    return socket;
+  };
+  const dispatcher = new Agent({
+    connect,
+    connections: opts.connectionsPerOrigin ?? 6,
+    keepAliveTimeout: 30_000,
+    // Our own AbortSignal bounds each step; these only stop undici from waiting forever.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  return {
+    dispatcher,
+    connections,
+    async close() {
+      await dispatcher.destroy().catch(() => undefined);
+    },
+  };
+}

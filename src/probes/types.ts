@@ -1,0 +1,65 @@
+/** Plain result objects the probes return. They know nothing of storage, web or alerting. */
+
+/** Milliseconds spent in each phase. For a request on a kept-alive connection dns/connect/tls are 0. */
+export type Timings = {
+  dns: number;
+  connect: number;
+  tls: number;
+  /** Request sent (connection ready) to first response byte (headers). */
+  ttfb: number;
+  /** First byte to last byte of the body. */
+  download: number;
+  /** From the moment the step was meant to start to the last byte, redirects included. */
+  total: number;
+};
+
+export type FailureCode =
+  | 'timeout'
+  | 'refused'
+  | 'reset'
+  | 'dns'
+  | 'tls'
+  | 'status'
+  | 'assertion'
+  | 'body_too_large'
+  | 'redirects'
+  | 'network'
+  | 'aborted'
+  | 'config';
+
+export type Failure = { code: FailureCode; message: string };
+
+/** One checked condition, kept whether it passed or not. */
+export type Evidence = { what: string; expected: string; actual: string; pass: boolean };
+
+export type StepResult = {
+  index: number;
+  name: string;
+  method: string;
+  url: string;
+  /** Epoch ms when the step started. */
+  startedAt: number;
+  ok: boolean;
+  status?: number;
+  failure?: Failure;
+  timings: Timings;
+  /** Bytes of body received on the wire (all hops). */
+  bytes: number;
+  redirects: number;
+  headers: Record<string, string>;
+  evidence: Evidence[];
+};
+
+export type RunResult = {
+  monitorId: string;
+  /** Epoch ms the scheduler meant this run to start. */
+  plannedAt: number;
+  /** Epoch ms the run actually started. */
+  startedAt: number;
+  durationMs: number;
+  ok: boolean;
+  failure?: Failure & { step?: number };
+  steps: StepResult[];
+};
+
+export const zeroTimings = (): Timings => ({ dns: 0, connect: 0, tls: 0, ttfb: 0, download: 0, total: 0 });

@@ -1,0 +1,28 @@
+import { openDb, type Db } from './db.js';
+import { syncMonitors, type MonitorDef } from './monitors.js';
+import { createQueries, type Queries } from './queries.js';
+import { createWriter, type Writer, type WriterOptions } from './writer.js';
+
+export type Store = { db: Db; queries: Queries; writer: Writer; close(): void };
+
+/** Opens the database, syncs the configured monitors and returns the writer and the read model. */
+export function openStore(path: string, monitors: MonitorDef[], writerOpts: WriterOptions = {}): Store {
+  const db = openDb(path);
+  const ids = syncMonitors(db, monitors);
+  const writer = createWriter(db, ids, writerOpts);
+  const queries = createQueries(db);
+  let closed = false;
+  return {
+    db,
+    queries,
+    writer,
+    close() {
+      if (closed) return;
+      closed = true;
+      writer.close();
+      db.close();
+    },
+  };
+}
+
+export type { MonitorDef, Db };

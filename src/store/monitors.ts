@@ -1,0 +1,25 @@
+import type { Db } from './db.js';
+
+export type MonitorDef = { key: string; name: string; description?: string; public: boolean; schedule: string };
+
+/**
+ * Makes the monitors table match the config: upserts each monitor (keeping its id and history)
+ * and marks monitors no longer configured inactive. Returns key → id.
+ */
+export function syncMonitors(db: Db, defs: MonitorDef[], now = Date.now()): Map<string, number> {
+  const upsert = db.prepare(`
+    INSERT INTO monitors (key, name, description, public, active, schedule, position, created_at, updated_at)
+    VALUES (@key, @name, @description, @public, 1, @schedule, @position, @now, @now)
+    ON CONFLICT(key) DO UPDATE SET name = excluded.name, description = excluded.description, public = excluded.public,
+      active = 1, schedule = excluded.schedule, position = excluded.position, updated_at = excluded.updated_at
+    RETURNING id`);
+  const ids = new Map<string, number>();
+  db.transaction(() => {
+    db.prepare('UPDATE monitors SET active = 0').run();
+    defs.forEach((d, position) => {
+      const id = upsert.pluck().get({ key: d.key, name: d.name, description: d.description ?? null, public: d.public ? 1 : 0, schedule: d.schedule, position, now }) as number;
+      ids.set(d.key, id);
+    });
+  })();
+  return ids;
+}

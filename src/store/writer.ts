@@ -1,0 +1,93 @@
+import type { RunResult } from '../probes/types.js';
+import type { Db } from './db.js';
+
+export type WriterOptions = {
+  /** Flush when this many runs are queued (default 200). */
+  batchSize?: number;
+  /** Flush at least this often (default 500 ms). */
+  flushMs?: number;
+  onError?: (err: unknown) => void;
+};
+
+export type Writer = {
+  write(run: RunResult): void;
+  /** Writes everything queued now, in one transaction. */
+  flush(): number;
+  close(): void;
+  readonly pending: number;
+  readonly written: number;
+};
+
+export const dayOf = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
+
+/**
+ * The only way results reach the database: queued in memory, written one transaction per batch.
+ * Runs of monitors it does not know (removed from config meanwhile) are dropped with a count.
+ */
+export function createWriter(db: Db, monitorIds: Map<string, number>, opts: WriterOptions = {}): Writer {
+  const batchSize = opts.batchSize ?? 200;
+  const queue: RunResult[] = [];
+  let written = 0;
+  const insertRun = db.prepare(
+    `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertStep = db.prepare(
+    `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message,
+       dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const bumpDay = db.prepare(
+    `INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, 1, ?)
+     ON CONFLICT(monitor_id, day) DO UPDATE SET runs = runs + 1, failures = failures + excluded.failures`,
+  );
+  const writeBatch = db.transaction((runs: RunResult[]) => {
+    for (const r of runs) {
+      const monitorId = monitorIds.get(r.monitorId);
+      if (monitorId === undefined) continue;
+      const runId = insertRun.run(monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null)
+        .lastInsertRowid;
+      for (const s of r.steps) {
+        const t = s.timings;
+        insertStep.run(runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
+          t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence));
+      }
+      bumpDay.run(monitorId, dayOf(r.startedAt), r.ok ? 0 : 1);
+    }
+  });
+
+  const flush = () => {
+    if (queue.length === 0) return 0;
+    const batch = queue.splice(0, queue.length);
+    try {
+      writeBatch(batch);
+      written += batch.length;
+      return batch.length;
+    } catch (err) {
+      // Keep the runs: put them back so the next flush tries again.
+      queue.unshift(...batch);
+      opts.onError?.(err);
+      return 0;
+    }
+  };
+  const timer = setInterval(flush, opts.flushMs ?? 500);
+  timer.unref();
+
+  return {
+    write(run) {
+      queue.push(run);
+      if (queue.length >= batchSize) flush();
+    },
+    flush,
+    close() {
+      clearInterval(timer);
+      flush();
+    },
+    get pending() {
+      return queue.length;
+    },
+    get written() {
+      return written;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Queries } from '../store/queries.js';
+import { loadStaticAssets } from './static-assets.js';
+import { StatusList, StatusPage } from './status-page.js';
+
+export type WebDeps = {
+  queries: Queries;
+  title: string;
+  /** Liveness of the scheduler, for /healthz. */
+  schedulerAlive: () => boolean;
+  now?: () => number;
+};
+
+export function createApp(deps: WebDeps) {
+  const now = deps.now ?? Date.now;
+  const assets = loadStaticAssets();
+  const app = new Hono();
+
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+      referrerPolicy: 'same-origin',
+      xFrameOptions: 'DENY',
+    }),
+  );
+
+  app.get('/', (c) => {
+    const t = now();
+    const monitors = deps.queries.statusOverview({ publicOnly: true, now: t });
+    return c.html('<!doctype html>' + (<StatusPage title={deps.title} monitors={monitors} now={t} />).toString());
+  });
+
+  // htmx partial: the same component without the layout.
+  app.get('/partials/status', (c) => {
+    const t = now();
+    const monitors = deps.queries.statusOverview({ publicOnly: true, now: t });
+    return c.html(<StatusList monitors={monitors} now={t} />);
+  });
+
+  app.get('/healthz', (c) => {
+    let db = false;
+    try {
+      db = deps.queries.ping();
+    } catch {
+      db = false;
+    }
+    const scheduler = deps.schedulerAlive();
+    const ok = db && scheduler;
+    return c.json({ ok, db, scheduler }, ok ? 200 : 503);
+  });
+
+  app.get('/static/:name', (c) => {
+    const asset = assets.get(c.req.param('name'));
+    if (!asset) return c.notFound();
+    return c.body(new Uint8Array(asset.body), 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=3600' });
+  });
+
+  app.notFound((c) => c.text('Not found', 404));
+  return app;
+}

@@ -1,0 +1,16 @@
+import type { Child } from 'hono/jsx';
+
+export function Layout(props: { title: string; children: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title}</title>
+        <link rel="stylesheet" href="/static/style.css" />
+        <script src="/static/htmx.min.js" defer></script>
+      </head>
+      <body>{props.children}</body>
+    </html>
+  );
+}

@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+type Asset = { body: Buffer; type: string };
+
+/** Files served under /static: our own CSS and the vendored libraries, straight from node_modules (never a CDN). */
+export function loadStaticAssets(): Map<string, Asset> {
+  const own = (name: string) => fileURLToPath(new URL(`./static/${name}`, import.meta.url));
+  const files: [string, string, string][] = [
+    ['style.css', own('style.css'), 'text/css; charset=utf-8'],
+    ['htmx.min.js', require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8'],
+    ['uPlot.iife.min.js', require.resolve('uplot/dist/uPlot.iife.min.js'), 'text/javascript; charset=utf-8'],
+    ['uPlot.min.css', require.resolve('uplot/dist/uPlot.min.css'), 'text/css; charset=utf-8'],
+  ];
+  return new Map(files.map(([name, path, type]) => [name, { body: readFileSync(path), type }]));
+}

@@ -1,0 +1,93 @@
+import type { DayBar, MonitorStatus } from '../store/queries.js';
+import { fmtAgo, fmtMs, fmtPct } from './format.js';
+import { Layout } from './layout.js';
+
+const STATE_LABEL = { up: 'Up', down: 'Down', unknown: 'No data yet' } as const;
+
+function barClass(d: DayBar): string {
+  if (d.uptime === null) return 'bar none';
+  if (d.uptime >= 0.999) return 'bar ok';
+  if (d.uptime >= 0.95) return 'bar warn';
+  return 'bar bad';
+}
+
+function barTitle(d: DayBar): string {
+  return d.uptime === null ? `${d.day}: no data` : `${d.day}: ${fmtPct(d.uptime)} up (${d.runs} runs, ${d.failures} failed)`;
+}
+
+export function DayBars(props: { days: DayBar[] }) {
+  return (
+    <div class="bars" role="img" aria-label={`Daily uptime for the last ${props.days.length} days`}>
+      {props.days.map((d) => (
+        <span class={barClass(d)} title={barTitle(d)} data-day={d.day}></span>
+      ))}
+    </div>
+  );
+}
+
+export function MonitorCard(props: { m: MonitorStatus; now: number }) {
+  const { m, now } = props;
+  return (
+    <li class={`monitor state-${m.state}`} data-monitor={m.key}>
+      <div class="monitor-head">
+        <h2>{m.name}</h2>
+        <span class={`badge badge-${m.state}`}>{STATE_LABEL[m.state]}</span>
+      </div>
+      {m.description ? <p class="desc">{m.description}</p> : null}
+      <dl class="facts">
+        <div>
+          <dt>Last check</dt>
+          <dd>{fmtAgo(m.lastRunAt, now)}</dd>
+        </div>
+        <div>
+          <dt>Last latency</dt>
+          <dd>{fmtMs(m.lastLatencyMs)}</dd>
+        </div>
+        <div>
+          <dt>Uptime 24 h</dt>
+          <dd>{fmtPct(m.uptime24h)}</dd>
+        </div>
+      </dl>
+      <DayBars days={m.days} />
+      <div class="bars-legend">
+        <span>{m.days.length} days ago</span>
+        <span>today (UTC)</span>
+      </div>
+    </li>
+  );
+}
+
+export function StatusList(props: { monitors: MonitorStatus[]; now: number }) {
+  const { monitors, now } = props;
+  const down = monitors.filter((m) => m.state === 'down').length;
+  const known = monitors.filter((m) => m.state !== 'unknown').length;
+  const summary =
+    monitors.length === 0 ? 'No public monitors yet' : known === 0 ? 'Waiting for the first checks' : down === 0 ? 'All systems operational' : `${down} of ${monitors.length} down`;
+  return (
+    <section id="status" hx-get="/partials/status" hx-trigger="every 30s" hx-swap="outerHTML">
+      <p class={`summary ${down > 0 ? 'summary-down' : known === 0 ? 'summary-unknown' : 'summary-up'}`}>{summary}</p>
+      <ul class="monitors">
+        {monitors.map((m) => (
+          <MonitorCard m={m} now={now} />
+        ))}
+      </ul>
+      <p class="updated">Updated {new Date(now).toISOString().replace('T', ' ').slice(0, 19)} UTC</p>
+    </section>
+  );
+}
+
+export function StatusPage(props: { title: string; monitors: MonitorStatus[]; now: number }) {
+  return (
+    <Layout title={props.title}>
+      <header class="top">
+        <h1>{props.title}</h1>
+      </header>
+      <main>
+        <StatusList monitors={props.monitors} now={props.now} />
+      </main>
+      <footer>
+        Powered by <strong>halftime</strong>
+      </footer>
+    </Layout>
+  );
+}
