@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createTask, type ScheduledTask } from 'node-cron';
 
 export type Schedule = { every: number } | { cron: string; timezone?: string };
@@ -36,12 +37,7 @@ export type Scheduler = {
 
 /** Stable offset in [0, 1) from a job id, so first runs spread over the interval the same way each start. */
 export function spreadFraction(id: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    h ^= id.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) / 0x1_0000_0000;
+  return createHash('sha256').update(id).digest().readUInt32BE(0) / 0x1_0000_0000;
 }
 
 export function createScheduler(jobs: Job[], opts: SchedulerOptions = {}): Scheduler {

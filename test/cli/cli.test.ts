@@ -1,0 +1,122 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, tempDir, type TestServer } from '../helpers.js';
+
+const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
+const cwd = new URL('../..', import.meta.url).pathname;
+
+function halftime(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [...CLI, ...args], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 });
+}
+
+let tmp: ReturnType<typeof tempDir>;
+let target: TestServer;
+beforeAll(async () => {
+  tmp = tempDir();
+  target = await startServer((req, res) => {
+    res.writeHead(req.url === '/down' ? 500 : 200, { 'content-type': 'text/html' });
+    res.end('<h1>Hello from the target</h1>');
+  });
+});
+afterAll(async () => {
+  await target.close();
+  tmp.cleanup();
+});
+
+describe('halftime validate', () => {
+  it('prints every problem with its path and exits 1', () => {
+    const file = join(tmp.dir, 'bad.yaml');
+    writeFileSync(file, 'monitors:\n  - name: a\n    every: 30s\n    steps:\n      - url: http://127.0.0.1/\n  - name: b\n    steps:\n      - url: nope\n');
+    const r = halftime(['validate', '--config', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('monitors[1].steps[0].url: not a valid URL');
+  });
+
+  it('accepts a good config (also via HALFTIME_CONFIG) and names the secrets it uses, not their values', () => {
+    const file = join(tmp.dir, 'good.yaml');
+    writeFileSync(file, 'monitors:\n  - name: API\n    steps:\n      - url: http://127.0.0.1/\n        headers: { authorization: "Bearer ${env:TOKEN}" }\n');
+    const r = halftime(['validate'], { HALFTIME_CONFIG: file, TOKEN: 'hunter2-value' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('ok — 1 monitor, 1 step, secrets from environment: TOKEN');
+    expect(r.stdout).not.toContain('hunter2-value');
+  });
+
+  it('has readable help', () => {
+    const r = halftime(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/serve \[options\]\s+run the scheduler/);
+    expect(r.stdout).toMatch(/validate \[options\]\s+check a config file/);
+  });
+});
+
+describe('halftime serve', () => {
+  it('does not start with a bad config', () => {
+    const file = join(tmp.dir, 'bad2.yaml');
+    writeFileSync(file, 'monitors:\n  - name: a\n    every: nope\n    steps:\n      - url: http://127.0.0.1/\n');
+    const r = halftime(['serve', '--config', file, '--port', '0', '--db', join(tmp.dir, 'never.db')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('monitors[0].every: not a duration');
+  });
+
+  it('measures, shows public results on the status page, and shuts down cleanly on SIGTERM', async () => {
+    const file = join(tmp.dir, 'serve.yaml');
+    const db = join(tmp.dir, 'serve.db');
+    writeFileSync(
+      file,
+      `server: { title: "Test status" }
+monitors:
+  - name: Target up
+    public: true
+    every: 1s
+    steps: [{ url: "${target.url}/", expect: { bodyContains: Hello } }]
+  - name: Target down
+    public: true
+    every: 1s
+    steps: [{ url: "${target.url}/down" }]
+  - name: Hidden
+    every: 1s
+    steps: [{ url: "${target.url}/" }]
+`,
+    );
+    const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0'], { cwd, env: { ...process.env, HALFTIME_CONFIG: file, HALFTIME_DB: db } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no start line; stderr: ${stderr}`)), 15_000);
+        child.stdout.on('data', () => {
+          const m = /status page at (http:\/\/\S+?)\/\n/.exec(stdout);
+          if (m) clearTimeout(t), resolve(m[1]);
+        });
+      });
+      let html = '';
+      for (let i = 0; i < 40; i++) {
+        html = await (await fetch(`${url}/`)).text();
+        if (html.includes('badge-up') && html.includes('badge-down')) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(html).toContain('<h2>Target up</h2>');
+      expect(html).toContain('badge-up');
+      expect(html).toContain('badge-down');
+      expect(html).not.toContain('Hidden');
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('stopped cleanly');
+    const reader = new Database(db, { readonly: true });
+    const counts = reader.prepare('SELECT m.key, count(r.id) AS n, sum(r.ok) AS ok FROM monitors m LEFT JOIN runs r ON r.monitor_id = m.id GROUP BY m.key ORDER BY m.key').all() as { key: string; n: number; ok: number }[];
+    reader.close();
+    expect(counts.find((c) => c.key === 'target-up')!.n).toBeGreaterThan(0);
+    expect(counts.find((c) => c.key === 'target-up')!.ok).toBe(counts.find((c) => c.key === 'target-up')!.n);
+    expect(counts.find((c) => c.key === 'target-down')!.ok).toBe(0);
+  });
+});
