@@ -30,15 +30,13 @@ export type BurstOptions = {
   signal?: AbortSignal;
   onPoint?: (p: SeriesPoint) => void;
   newSession?: SessionFactory;
-  /** Keep each second's overall sketch bytes on the point (for storage). */
-  withSketchBytes?: boolean;
 };
 
 const MAX_FAILURE_KINDS = 20;
 
 export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
   const plan = o.plan;
-  const recorder = createRecorder({ withSketchBytes: o.withSketchBytes });
+  const recorder = createRecorder();
   const lag = new DDSketch({ relativeAccuracy: 0.01 });
   let lagMax = 0;
   const failures = new Map<string, number>();

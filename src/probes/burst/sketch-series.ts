@@ -29,8 +29,6 @@ export type SeriesPoint = {
   p99: number | null;
   max: number | null;
   steps: StepStats[];
-  /** Overall sketch of this second (protobuf), so any window can be merged later. */
-  sketch?: Uint8Array;
 };
 
 type Acc = { sketch: DDSketch; count: number; errors: number; max: number; poll: boolean };
@@ -74,7 +72,7 @@ export type Recorder = {
   totals(): Totals;
 };
 
-export function createRecorder(opts: { withSketchBytes?: boolean } = {}): Recorder {
+export function createRecorder(): Recorder {
   let second = 0;
   let cur = newAcc();
   let curPolls = 0;
@@ -113,7 +111,6 @@ export function createRecorder(opts: { withSketchBytes?: boolean } = {}): Record
         max: cur.count ? cur.max : null,
         steps: [...curSteps.entries()].map(([n, a]) => stats(n, a)),
       };
-      if (opts.withSketchBytes && cur.count > 0) point.sketch = cur.sketch.toProto();
       merge(total, cur);
       totalPolls += curPolls;
       for (const [n, a] of curSteps) {
