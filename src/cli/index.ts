@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { EXAMPLE_CONFIG_PATH } from '../config/load.js';
+import { registerLoadCommand } from './load.js';
 import { serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
 
@@ -32,6 +33,8 @@ program
   .description('check a config file; prints every problem with its path, exit code 1 if any')
   .addOption(configOption())
   .action(validateCommand);
+
+registerLoadCommand(program, configOption);
 
 function parsePort(v: string): number {
   const n = Number(v);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { validateDetailed } from 'node-cron';
 import { parseDuration } from './duration.js';
+import { burstSchema, checkLoadRefs, loadEntrySchema, loadSafetySchema } from './load-schema.js';
 
 /** A duration such as `500ms`, `30s`, `5m`; parsed to milliseconds. */
 export const duration = (opts: { min?: number; max?: number } = {}) =>
@@ -77,6 +78,7 @@ export const monitorSchema = z
       .optional(),
     timeout: duration({ min: 1, max: 3_600_000 }).optional().describe('Whole-run timeout'),
     steps: z.array(stepSchema).min(1, 'a monitor needs at least one step'),
+    load: burstSchema.optional().describe('Burst load check running these steps'),
   })
   .superRefine((m, ctx) => {
     if (m.every !== undefined && m.cron !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either every or cron, not both' });
@@ -101,6 +103,8 @@ export const configSchema = z
       })
       .default({ concurrency: 50, defaultEvery: 60_000, defaultTimeout: 10_000 }),
     monitors: z.array(monitorSchema).default([]),
+    load: loadSafetySchema,
+    loads: z.array(loadEntrySchema).default([]),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
@@ -111,6 +115,7 @@ export const configSchema = z
       if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['monitors', i, m.id ? 'id' : 'name'], message: `duplicate monitor id "${id}" (also monitors[${prev}])` });
       seen.set(id, i);
     });
+    checkLoadRefs(cfg, [...seen.keys()], ctx);
   });
 
 export type Config = z.output<typeof configSchema>;

@@ -1,9 +1,10 @@
 import { openDb, type Db } from './db.js';
+import { createLoadRuns, type LoadRuns } from './load-runs.js';
 import { syncMonitors, type MonitorDef } from './monitors.js';
 import { createQueries, type Queries } from './queries.js';
 import { createWriter, type Writer, type WriterOptions } from './writer.js';
 
-export type Store = { db: Db; queries: Queries; writer: Writer; close(): void };
+export type Store = { db: Db; queries: Queries; writer: Writer; loadRuns: LoadRuns; close(): void };
 
 /** Opens the database, syncs the configured monitors and returns the writer and the read model. */
 export function openStore(path: string, monitors: MonitorDef[], writerOpts: WriterOptions = {}): Store {
@@ -16,6 +17,7 @@ export function openStore(path: string, monitors: MonitorDef[], writerOpts: Writ
     db,
     queries,
     writer,
+    loadRuns: createLoadRuns(db),
     close() {
       if (closed) return;
       closed = true;
