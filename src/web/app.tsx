@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import type { LoadRuns } from '../store/load-runs.js';
 import type { Queries } from '../store/queries.js';
+import { loadRunRoutes } from './load-runs.js';
 import { loadStaticAssets } from './static-assets.js';
 import { StatusList, StatusPage } from './status-page.js';
 
@@ -10,6 +12,8 @@ export type WebDeps = {
   /** Liveness of the scheduler, for /healthz. */
   schedulerAlive: () => boolean;
   now?: () => number;
+  /** Burst load runs, shown under /admin/load-runs (admin only, never on the public page). */
+  loadRuns?: LoadRuns;
 };
 
 export function createApp(deps: WebDeps) {
@@ -66,6 +70,8 @@ export function createApp(deps: WebDeps) {
     if (!asset) return c.notFound();
     return c.body(new Uint8Array(asset.body), 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=3600' });
   });
+
+  if (deps.loadRuns) loadRunRoutes(app, { loadRuns: deps.loadRuns, title: deps.title });
 
   app.notFound((c) => c.text('Not found', 404));
   return app;
