@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { monitorId, type LoadedConfig } from './config/load.js';
+import { loadJobs } from './load-jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { runMonitor } from './probes/run-monitor.js';
 import { createScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
@@ -42,6 +43,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       if (!result.ok) log.warn('check failed', { monitor: result.monitorId, step: result.failure?.step, reason: result.failure?.message });
     },
   }));
+  jobs.push(...loadJobs(opts.loaded, store.loadRuns, log));
   const scheduler = createScheduler(jobs, {
     concurrency: config.scheduler.concurrency,
     onError: (id, err) => log.error('run crashed', { monitor: id, error: err }),
