@@ -83,12 +83,18 @@ export function monitorIteration(monitor: Pick<MonitorConfig, 'steps'>, opts: Mo
     const jar = jarOf(vu.session);
     const steps = [];
     for (const [index, step] of monitor.steps.entries()) {
+      if (signal.aborted) {
+        steps.push({ name: label(step, index), ms: 0, ok: false, error: 'burst stopped' });
+        return { ok: false, steps };
+      }
       if (opts.allowHosts && !hostAllowed(step.url, opts.allowHosts)) {
         steps.push({ name: label(step, index), ms: 0, ok: false, error: `host not in load.allowHosts: ${step.url}` });
         return { ok: false, steps };
       }
+      // No per-request signal: combining one with each request's timeout (AbortSignal.any) costs
+      // about as much CPU as the request itself. The engine ends in-flight requests at a hard stop
+      // by closing the user's session instead; the signal is checked between steps.
       const { result } = await runHttpStep(stepInput(step, index, timeout, cookieHeader(jar)), vu.session, {
-        signal,
         intendedStart: index === 0 ? intendedStart : undefined,
       });
       storeCookies(jar, result.headers['set-cookie']);
@@ -110,10 +116,11 @@ export function pollRequest(url: string, opts: MonitorIterationOptions = {}): Po
   return async (vu, signal, intendedStart) => {
     if (opts.allowHosts && !hostAllowed(url, opts.allowHosts)) return { name, ms: 0, ok: false, error: `host not in load.allowHosts: ${url}` };
     const jar = jarOf(vu.session);
+    if (signal.aborted) return { name, ms: 0, ok: false, error: 'burst stopped' };
     const { result } = await runHttpStep(
       stepInput({ method: 'GET', url, headers: {}, followRedirects: true, maxRedirects: 5, maxBodyBytes: 10 * 1024 * 1024, expect: {} }, 0, opts.defaultTimeoutMs ?? 10_000, cookieHeader(jar)),
       vu.session,
-      { signal, intendedStart },
+      { intendedStart },
     );
     storeCookies(jar, result.headers['set-cookie']);
     return { name, ms: result.timings.total, ok: result.ok, error: result.failure?.message };

@@ -80,6 +80,9 @@ export function startOpenModel(o: OpenModelOptions): OpenModel {
     else queue.push(intended);
   };
 
+  // Closing the connections ends whatever request is in flight, even one not watching the signal.
+  o.killSignal.addEventListener('abort', () => void Promise.all(all.map((a) => a.vu.session.close())), { once: true });
+
   const scheduled = (async () => {
     let k = 0;
     // Bounded: one pass per batch of due arrivals, and the timetable has `total` entries.

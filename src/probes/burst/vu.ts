@@ -108,6 +108,8 @@ export function startClosedVu(id: number, o: ClosedVuOptions): RunningVu {
     kill: () => {
       v.stopCtl.abort();
       v.killCtl.abort();
+      // Closing the connections ends whatever request is in flight, even one not watching the signal.
+      void v.session.close();
     },
     done,
   };
