@@ -7,13 +7,15 @@
  * Every run is bounded in time; all traffic stays on 127.0.0.1.
  *
  *   npm run bench -- burst                 (everything, 3 runs of each throughput tool)
- *   node --import tsx bench/burst.bench.ts throughput|users|stall
+ *   node --import tsx bench/burst.bench.ts throughput|breakdown|users|stall
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Pool } from 'undici';
+import { Agent, Pool, request } from 'undici';
+import { runHttpStep } from '../src/probes/http-step.js';
+import { createSession } from '../src/probes/session.js';
 import { runBurst } from '../src/probes/burst/engine.js';
 import { monitorIteration } from '../src/probes/burst/monitor-iteration.js';
 import type { LoadPlan } from '../src/probes/burst/shapes.js';
@@ -110,6 +112,45 @@ async function halftimeBurst(url: string, plan: LoadPlan, think?: { min: number;
   );
 }
 
+/**
+ * Where the generator's CPU goes: the same 50 concurrent loops, interleaved in one process, from a
+ * bare Pool up to the full burst engine. CPU µs per request, medians of several rounds.
+ */
+async function breakdown(url: string) {
+  const rounds = 5;
+  const ms = 1_500;
+  const res: Record<string, number[]> = {};
+  const pool = new Pool(url, { connections: CONNECTIONS });
+  const agents = Array.from({ length: CONNECTIONS }, () => new Agent({ connections: 1 }));
+  const sessions = Array.from({ length: CONNECTIONS }, () => createSession());
+  const step = { index: 0, name: 'get', method: 'GET', url: `${url}/`, headers: {}, timeoutMs: 10_000, followRedirects: false, maxRedirects: 0, maxBodyBytes: 1e6, expect: {} };
+  const loop = async (name: string, one: (i: number) => Promise<unknown>) => {
+    let n = 0;
+    const end = performance.now() + ms;
+    const c0 = process.cpuUsage();
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async (_, i) => {
+        while (performance.now() < end) {
+          await one(i);
+          n++;
+        }
+      }),
+    );
+    (res[name] ??= []).push((cpuSeconds(c0) * 1e6) / n);
+  };
+  for (let r = 0; r < rounds; r++) {
+    await loop('undici Pool.request', async () => (await pool.request({ path: '/', method: 'GET' })).body.dump());
+    await loop('undici request() on an Agent per user', async (i) => (await request(`${url}/`, { dispatcher: agents[i] })).body.dump());
+    await loop('… + AbortSignal.timeout per request', async (i) => (await request(`${url}/`, { dispatcher: agents[i], signal: AbortSignal.timeout(10_000) })).body.dump());
+    await loop('runHttpStep on a session per user', (i) => runHttpStep(step, sessions[i]));
+    const c0 = process.cpuUsage();
+    const s = await runBurst({ plan: { model: 'closed', users: CONNECTIONS, spawnRate: 1e6, duration: ms, shape: { type: 'ramp' } }, iteration: monitorIteration(steps(url)) });
+    (res['runBurst (closed model, monitor adapter)'] ??= []).push((cpuSeconds(c0) * 1e6) / s.requests);
+  }
+  await pool.close();
+  console.log(JSON.stringify(Object.fromEntries(Object.entries(res).map(([k, v]) => [k, median(v)]))));
+}
+
 // ---------------------------------------------------------------- orchestration
 
 function startTarget(stall: boolean): Promise<{ url: string; proc: ChildProcess }> {
@@ -178,6 +219,20 @@ async function throughput() {
   }
 }
 
+async function cpuBreakdown() {
+  const { url, proc } = await startTarget(false);
+  try {
+    const r = child('child-breakdown', url);
+    const base = r['undici Pool.request'];
+    console.log(`\nWhere the generator CPU goes (${CONNECTIONS} loops, one core, interleaved rounds, medians):`);
+    console.log('| loop | CPU µs/request | × Pool.request efficiency |');
+    console.log('|---|---:|---:|');
+    for (const [k, v] of Object.entries(r)) console.log(`| ${k} | ${(v as number).toFixed(1)} | ${(base / (v as number)).toFixed(2)} |`);
+  } finally {
+    proc.kill();
+  }
+}
+
 async function users() {
   const { url, proc } = await startTarget(false);
   try {
@@ -230,6 +285,12 @@ switch (mode) {
   case 'child-undici':
     await bareUndici(a);
     break;
+  case 'child-breakdown':
+    await breakdown(a);
+    break;
+  case 'breakdown':
+    await cpuBreakdown();
+    break;
   case 'child-autocannon':
     await autocannonChild(a);
     break;
@@ -256,6 +317,7 @@ switch (mode) {
     break;
   default:
     await throughput();
+    await cpuBreakdown();
     await users();
     await stall();
 }
