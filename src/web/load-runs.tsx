@@ -34,15 +34,17 @@ export function LoadRunList(props: { runs: LoadRunRow[]; name?: string }) {
       {props.runs.length === 0 ? (
         <p class="muted">No load runs yet. Start one with <code>halftime load &lt;monitor&gt;</code> or give a burst a cron schedule.</p>
       ) : (
+        <form method="get" action={`${BASE}/compare`}>
         <table class="load-table">
           <thead>
             <tr>
-              <th>#</th><th>Burst</th><th>Started</th><th>Plan</th><th>Status</th><th>Peak users</th><th>req/s</th><th>p50</th><th>p95</th><th>p99</th><th>Errors</th><th>Knee</th>
+              <th><span class="sr">Compare</span></th><th>#</th><th>Burst</th><th>Started</th><th>Plan</th><th>Status</th><th>Peak users</th><th>req/s</th><th>p50</th><th>p95</th><th>p99</th><th>Errors</th><th>Knee</th>
             </tr>
           </thead>
           <tbody>
             {props.runs.map((r) => (
               <tr data-run={r.id}>
+                <td><input type="checkbox" name="id" value={String(r.id)} aria-label={`compare run ${r.id}`} /></td>
                 <td><a href={`${BASE}/${r.id}`}>{r.id}</a></td>
                 <td><a href={`${BASE}?name=${encodeURIComponent(r.name)}`}>{r.name}</a></td>
                 <td>{when(r.startedAt)}</td>
@@ -59,9 +61,72 @@ export function LoadRunList(props: { runs: LoadRunRow[]; name?: string }) {
             ))}
           </tbody>
         </table>
+        <p><button type="submit">Compare selected runs</button></p>
+        </form>
       )}
     </section>
   );
+}
+
+/** Several runs side by side: key figures in a table, p95 of each over time in one chart. */
+export function LoadRunCompare(props: { runs: LoadRunDetail[] }) {
+  const ids = props.runs.map((r) => r.id).join(',');
+  return (
+    <section class="load">
+      <p><a href={BASE}>← All load runs</a></p>
+      <h1>Comparing {props.runs.length} load runs</h1>
+      <table class="load-table">
+        <thead>
+          <tr><th>#</th><th>Burst</th><th>Started</th><th>Plan</th><th>Status</th><th>Peak users</th><th>req/s</th><th>p50</th><th>p95</th><th>p99</th><th>Errors</th><th>Knee</th></tr>
+        </thead>
+        <tbody>
+          {props.runs.map((r) => (
+            <tr data-run={r.id}>
+              <td><a href={`${BASE}/${r.id}`}>{r.id}</a></td>
+              <td>{r.name}</td>
+              <td>{when(r.startedAt)}</td>
+              <td>{r.planText}</td>
+              <td><span class={`status status-${r.status}`}>{r.status}</span></td>
+              <td class="n">{r.peakUsers ?? '–'}</td>
+              <td class="n">{num(r.rps)}</td>
+              <td class="n">{fmtMs(r.p50)}</td>
+              <td class="n">{fmtMs(r.p95)}</td>
+              <td class="n">{fmtMs(r.p99)}</td>
+              <td class="n">{pct(r.errors, r.requests)}</td>
+              <td>{r.kneeText ?? '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>p95 over time</h2>
+      <div id="load-compare" class="load-chart" data-src={`${BASE}/compare.json?ids=${ids}`} aria-label="p95 of each run over time"></div>
+      <script src="/static/uPlot.iife.min.js" defer></script>
+      <script src="/static/load-compare.js" defer></script>
+    </section>
+  );
+}
+
+/** Chart data for a comparison: one shared time axis (seconds), a p95 and a users array per run. */
+export function compareJson(runs: { id: number; name: string; rows: ReturnType<LoadRuns['series']> }[]) {
+  const len = Math.max(0, ...runs.map((r) => (r.rows.length ? r.rows[r.rows.length - 1].t + 1 : 0)));
+  const t = Array.from({ length: len }, (_, i) => i);
+  return {
+    t,
+    runs: runs.map((r) => {
+      const p95: (number | null)[] = new Array(len).fill(null);
+      const users: (number | null)[] = new Array(len).fill(null);
+      for (const row of r.rows) {
+        p95[row.t] = row.p95;
+        users[row.t] = row.users;
+      }
+      return { id: r.id, label: `#${r.id} ${r.name}`, p95, users };
+    }),
+  };
+}
+
+const MAX_COMPARE = 8;
+function idsFrom(values: string[] | undefined): number[] {
+  return [...new Set((values ?? []).flatMap((v) => v.split(',')).map(Number).filter((n) => Number.isInteger(n) && n > 0))].slice(0, MAX_COMPARE);
 }
 
 export function LoadRunView(props: { run: LoadRunDetail }) {
@@ -155,6 +220,17 @@ export function loadRunRoutes(app: Hono, deps: LoadRunDeps) {
   app.get(BASE, (c) => {
     const name = c.req.query('name') || undefined;
     return c.html(page(`Load runs · ${deps.title ?? 'halftime'}`, <main><LoadRunList runs={deps.loadRuns.list({ name, limit: 100 })} name={name} /></main>));
+  });
+
+  app.get(`${BASE}/compare`, (c) => {
+    const runs = idsFrom(c.req.queries('id')).map((id) => deps.loadRuns.get(id)).filter((r): r is LoadRunDetail => !!r);
+    if (runs.length === 0) return c.redirect(BASE);
+    return c.html(page(`Compare load runs · ${deps.title ?? 'halftime'}`, <main><LoadRunCompare runs={runs} /></main>));
+  });
+
+  app.get(`${BASE}/compare.json`, (c) => {
+    const runs = idsFrom(c.req.queries('ids')).map((id) => deps.loadRuns.get(id)).filter((r): r is LoadRunDetail => !!r);
+    return c.json(compareJson(runs.map((r) => ({ id: r.id, name: r.name, rows: deps.loadRuns.series(r.id) }))));
   });
 
   app.get(`${BASE}/:id{[0-9]+}`, (c) => {

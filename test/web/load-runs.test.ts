@@ -9,6 +9,7 @@ import type { BurstSummary } from '../../src/probes/burst/types.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { statusOf } from '../../src/store/load-runs.js';
 import { createApp } from '../../src/web/app.js';
+import { seriesJson } from '../../src/web/load-runs.js';
 import { startServer, tempDir, type TestServer } from '../helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -97,6 +98,33 @@ describe('load run pages', () => {
     const js = await app().request('/static/load-run.js');
     expect(js.status).toBe(200);
     expect(await js.text()).toContain('new uPlot(');
+  });
+
+  it('marks the knee for the chart when the run has one', () => {
+    const run = store.loadRuns.get(runId)!;
+    const withKnee = { ...run, summary: { ...run.summary!, knee: { ...run.summary!.knee, unit: 'users' as const, latencyKnee: { load: 70, t: 12, p95After: 400 } } } };
+    expect(seriesJson(withKnee, []).knee).toEqual({ t: 12, label: 'knee at 70 users' });
+    expect(seriesJson({ ...run, summary: null }, []).knee).toBeNull();
+  });
+
+  it('compares selected runs: key figures side by side and p95 on one time axis', async () => {
+    const other = store.loadRuns.begin({ name: 'still running', monitorKey: 'shop', trigger: 'schedule', plan, planText: describePlan(plan) });
+    const list = await (await app().request('/admin/load-runs')).text();
+    expect(list).toContain('<form method="get" action="/admin/load-runs/compare">');
+    expect(list).toContain(`name="id" value="${other}"`);
+    const res = await app().request(`/admin/load-runs/compare?id=${runId}&id=${other}&id=999`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('Comparing 2 load runs');
+    expect(html).toContain(`data-src="/admin/load-runs/compare.json?ids=${runId},${other}"`);
+    expect(html).toContain('<script src="/static/load-compare.js" defer="">');
+    const d = (await (await app().request(`/admin/load-runs/compare.json?ids=${runId},${other}`)).json()) as { t: number[]; runs: { id: number; p95: (number | null)[] }[] };
+    expect(d.runs.map((r) => r.id)).toEqual([runId, other]);
+    expect(d.runs[0].p95.length).toBe(d.t.length);
+    expect(d.runs[0].p95[0]).toBeGreaterThan(0);
+    expect(d.runs[1].p95.every((v) => v === null)).toBe(true);
+    expect((await app().request('/admin/load-runs/compare')).status).toBe(302);
+    expect((await app().request('/static/load-compare.js')).status).toBe(200);
   });
 
   it('keeps load runs off the public status page', async () => {
