@@ -34,7 +34,8 @@ export async function runBurstAndStore(r: ResolvedBurst, opts: BurstRunOptions):
   if (store) safely(() => (runId = store.begin({ name: r.name, monitorKey: r.monitorKey, trigger: opts.trigger, plan: r.plan, planText: describePlan(r.plan) })));
   const handle = startBurstWorker(r.job, {
     signal: opts.signal,
-    onPoint: (p) => {
+    onPoint: (raw) => {
+      const p = { ...raw, steps: raw.steps.map((x) => ({ ...x, name: redact(x.name) })) };
       if (store && runId !== undefined) safely(() => store.addPoint(runId!, p));
       opts.onPoint?.(p);
     },
@@ -42,7 +43,12 @@ export async function runBurstAndStore(r: ResolvedBurst, opts: BurstRunOptions):
   let summary: BurstSummary;
   try {
     const { threadId: _thread, ...rest } = await handle.done;
-    summary = { ...rest, stopMessage: rest.stopMessage && redact(rest.stopMessage), failures: rest.failures.map((f) => ({ ...f, message: redact(f.message) })) };
+    summary = {
+      ...rest,
+      stopMessage: rest.stopMessage && redact(rest.stopMessage),
+      failures: rest.failures.map((f) => ({ ...f, message: redact(f.message) })),
+      steps: rest.steps.map((x) => ({ ...x, name: redact(x.name) })),
+    };
   } catch (err) {
     if (store && runId !== undefined) safely(() => store.fail(runId!, redact((err as Error).message)));
     throw err;

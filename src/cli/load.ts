@@ -122,6 +122,10 @@ export async function loadCommand(target: string, o: LoadCliOptions) {
       },
       onStoreError: (err) => process.stderr.write(`\nhalftime load: could not store the run: ${(err as Error).message}\n`),
     });
+  } catch (err) {
+    process.stderr.write(`\nhalftime load: the burst failed: ${loaded.redact((err as Error).message)}\n`);
+    process.exitCode = 1;
+    return;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -8,9 +8,9 @@ import { startServer, tempDir, type TestServer } from '../helpers.js';
 const cwd = new URL('../..', import.meta.url).pathname;
 
 /** Runs the CLI without blocking this thread (the target server lives here). */
-function halftime(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function halftime(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd, env: process.env });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd, env: { ...process.env, SHOP_KEY: 'k3y-v4lue', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -30,7 +30,7 @@ let db: string;
 beforeAll(async () => {
   tmp = tempDir();
   target = await startServer((req, res) => {
-    res.writeHead(req.url === '/down' ? 500 : 200, { 'content-type': 'text/plain' });
+    res.writeHead(req.url?.startsWith('/down') ? 500 : 200, { 'content-type': 'text/plain' });
     res.end('ok');
   });
   db = join(tmp.dir, 'h.db');
@@ -38,7 +38,7 @@ beforeAll(async () => {
   writeFileSync(
     config,
     `load:\n  allowHosts: [127.0.0.1]\n  maxUsers: 50\nmonitors:\n  - id: home\n    name: Home\n    steps:\n      - name: front page\n        url: ${target.url}/\n` +
-      `  - id: down\n    name: Down\n    steps:\n      - url: ${target.url}/down\n` +
+      `  - id: down\n    name: Down\n    steps:\n      - url: ${target.url}/down/\${env:SHOP_KEY}\n` +
       `  - id: away\n    name: Elsewhere\n    steps:\n      - url: http://localhost:9/\n`,
   );
 });
@@ -74,9 +74,11 @@ describe('halftime load', () => {
     expect(r.stdout).toMatch(/FAIL {2}rps>100000\s+actual [\d.]+ req\/s \(want > 100000 req\/s\)/);
   });
 
-  it('aborts on errors and exits 1', async () => {
+  it('aborts on errors and exits 1, without showing secrets', async () => {
     const r = await halftime(['load', 'down', '--config', config, '--no-store', '--users', '3', '--spawn-rate', '30', '--duration', '10s', '--think', '10ms', '--abort-on-errors', '20%']);
     expect(r.status).toBe(1);
+    expect(r.stdout).toContain('GET /down/[secret:SHOP_KEY]');
+    expect(r.stdout + r.stderr).not.toContain('k3y-v4lue');
     expect(r.stdout).toMatch(/STOPPED: aborted at \d s: 100% of the last \d+ requests failed \(limit 20%\)/);
   });
 
