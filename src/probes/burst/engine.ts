@@ -142,8 +142,8 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
   adjustUsers();
   while (!stopCtl.signal.aborted && elapsed() < plan.duration) {
     await new Promise<void>((r) => setTimeout(r, Math.min(100, plan.duration - elapsed()) || 1));
-    while (closedSeconds < Math.floor(elapsed() / 1000) && closedSeconds < Math.ceil(plan.duration / 1000)) closeSecond();
     adjustUsers();
+    while (closedSeconds < Math.floor(elapsed() / 1000) && closedSeconds < Math.ceil(plan.duration / 1000)) closeSecond();
     if (open) peak = Math.max(peak, open.busy());
   }
   stopCtl.abort();

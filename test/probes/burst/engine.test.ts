@@ -109,6 +109,35 @@ describe('burst engine, closed model', () => {
   });
 });
 
+describe('burst engine follows the shape', () => {
+  it('spike: jumps to N users for a while, then back', async () => {
+    nextSid = 0;
+    withoutCookie = 0;
+    const points: SeriesPoint[] = [];
+    const s = await runBurst({
+      plan: { model: 'closed', users: 2, spawnRate: 100, duration: 2_600, shape: { type: 'spike', users: 6, at: 300, for: 1_400 } },
+      iteration: monitorIteration(monitor('/')),
+      think: { min: 40, max: 60 },
+      onPoint: (p) => points.push(p),
+      gracefulStop: 1_000,
+    });
+    expect(s.peakUsers).toBe(6);
+    expect(points.map((p) => p.users).slice(0, 2)).toEqual([6, 2]);
+    expect(withoutCookie).toBe(6); // six distinct users, each with its own session
+  });
+
+  it('open model: arrivals per second follow the ramp from arrivalRate to rampTo', async () => {
+    const points: SeriesPoint[] = [];
+    const s = await runBurst({ plan: { model: 'open', arrivalRate: 10, rampTo: 50, duration: 2_000, maxUsers: 20 }, iteration: monitorIteration(monitor('/')), onPoint: (p) => points.push(p) });
+    expect(s.iterations).toBe(60);
+    expect(points[0].rate).toBe(10);
+    expect(points[1].rate).toBe(30);
+    expect(points[0].requests).toBeGreaterThanOrEqual(17);
+    expect(points[0].requests).toBeLessThanOrEqual(23);
+    expect(points[1].requests).toBeGreaterThanOrEqual(37);
+  });
+});
+
 describe('burst engine, open model', () => {
   it('times requests from their intended start, so a stall shows in p99', async () => {
     const plan = { model: 'open' as const, arrivalRate: 40, duration: 1_500, maxUsers: 50 };
