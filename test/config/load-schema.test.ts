@@ -46,6 +46,9 @@ describe('burst config', () => {
       'loads[0].arrivalRate: the open model needs arrivalRate',
       'loads[0].monitor: no monitor with id "nope" (known: shop)',
     ]);
+    expect(problems(base + `loads:\n  - { name: a, monitor: shop, users: 1, duration: 1m }\n  - { name: a, monitor: shop, users: 2, duration: 1m }\n`)).toEqual([
+      'loads[1].name: duplicate load name "a" (also loads[0])',
+    ]);
     expect(problems(base.replace('allowHosts: [127.0.0.1]', 'allowHosts: [127.0.0.1]\n  abortOnErrorRate: 150%'))).toEqual(['load.abortOnErrorRate: not a ratio: "150%" (use e.g. 20% or 0.2)']);
   });
 });
