@@ -58,4 +58,13 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'journeys: persona and tasks per run, page assets per step',
+    sql: `
+      ALTER TABLE runs ADD COLUMN persona TEXT;
+      ALTER TABLE runs ADD COLUMN tasks TEXT;
+      ALTER TABLE step_results ADD COLUMN assets TEXT;
+    `,
+  },
 ];
