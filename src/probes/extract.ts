@@ -70,6 +70,13 @@ function matches(e: ExtractConfig, r: Extractable): unknown[] {
   return out;
 }
 
+function fallBack(name: string, e: ExtractConfig, out: ExtractOutcome): boolean {
+  if (e.default !== undefined) out.values[name] = e.default;
+  else if (e.optional) out.values[name] = '';
+  else return false;
+  return true;
+}
+
 /** Runs a step's extractions. A missing value is a failure naming the variable and where it looked. */
 export function extractAll(defs: Record<string, ExtractConfig>, r: Extractable, rng: Rng): ExtractOutcome {
   const out: ExtractOutcome = { values: {}, failures: [], secret: [] };
@@ -79,13 +86,11 @@ export function extractAll(defs: Record<string, ExtractConfig>, r: Extractable, 
     try {
       found = matches(e, r);
     } catch (err) {
-      out.failures.push(`extract ${name}: ${describe(e)}: ${(err as Error).message}`);
+      if (!fallBack(name, e, out)) out.failures.push(`extract ${name}: ${describe(e)}: ${(err as Error).message}`);
       continue;
     }
     if (found.length === 0) {
-      if (e.default !== undefined) out.values[name] = e.default;
-      else if (e.optional) out.values[name] = '';
-      else out.failures.push(`extract ${name}: nothing matched ${describe(e)}`);
+      if (!fallBack(name, e, out)) out.failures.push(`extract ${name}: nothing matched ${describe(e)}`);
       continue;
     }
     out.values[name] = e.pick === 'all' ? found : e.pick === 'last' ? found.at(-1) : e.pick === 'random' ? rng.pick(found) : found[0];

@@ -59,6 +59,14 @@ function needsHtml(m: MonitorConfig): boolean {
   return yes;
 }
 
+const safeDecode = (s: string) => {
+  try {
+    return decodeURI(s);
+  } catch {
+    return s;
+  }
+};
+
 const redactedValue = (v: unknown) => {
   const s = stringify(v);
   return s.length > 200 ? `${s.slice(0, 197)}...` : s;
@@ -91,9 +99,14 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
       const ctx: TemplateContext = { lookup: (name) => (name in vars ? vars[name] : poolView(name)), call };
       const secrets = new Map<string, string>();
       const redact = (s: string) => {
-        let out = baseRedact(s);
-        for (const [name, value] of secrets) if (value && out.includes(value)) out = out.split(value).join(`[redacted:${name}]`);
-        return out;
+        let out = s;
+        for (const [name, value] of secrets) {
+          if (!value) continue;
+          // As is, URL-encoded, and escaped inside quoted evidence.
+          for (const form of new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]))
+            if (out.includes(form)) out = out.split(form).join(`[redacted:${name}]`);
+        }
+        return baseRedact(out);
       };
 
       const plan = planJourney(monitor, rng);
@@ -158,10 +171,12 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
           session,
           { signal, redact, cookies },
         );
+        // Shown decoded, so a secret inside the URL is recognised however the URL encoder wrote it.
+        result.url = redact(safeDecode(req.url));
         result.task = meta.task;
         if (meta.afterFailure) result.afterFailure = true;
         result.evidence.unshift(...req.evidence);
-        if (result.failure?.code === 'aborted' && runTimeout?.aborted && !outer?.aborted) {
+        if (result.failure && result.failure.code !== 'timeout' && runTimeout?.aborted && !outer?.aborted && signal === journeySignal) {
           result.failure = { code: 'timeout', message: `the whole journey exceeded its ${monitor.timeout} ms timeout` };
         }
         let $: CheerioAPI | undefined;

@@ -20,7 +20,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** A label that stays the same from run to run (the URL as written, templates and all). */
 export function journeyStepLabel(step: { name?: string; method: string; url: string }, index: number): string {
   if (step.name) return step.name;
-  const path = step.url.replace(/^https?:\/\/[^/]+/, '').split('?')[0] || '/';
+  const path = step.url.replace(/^(https?:\/\/[^/]+|\{\{[^}]*\}\}(?=\/))/, '').split('?')[0] || '/';
   return step.url ? `${step.method} ${path}` : `step ${index + 1}`;
 }
 
