@@ -13,7 +13,20 @@ import type { AssetSummary } from './types.js';
  * images the fetched stylesheets point at. Each asset is timed on its own (they run in parallel,
  * so the page's phase breakdown is not touched); the summary goes on the page's step.
  */
-export type AssetOptions = { session: Session; cookies?: Cookies; signal?: AbortSignal; timeoutMs: number };
+export type AssetOptions = {
+  session: Session;
+  cookies?: Cookies;
+  signal?: AbortSignal;
+  timeoutMs: number;
+  /** The visitor's cache: URLs fetched earlier in the run with a cacheable response are not fetched again. */
+  cache?: Set<string>;
+};
+
+/** Would a browser reuse this response without asking again (fresh by max-age, not no-store/no-cache)? */
+const cacheable = (cc: string | string[] | undefined) => {
+  const v = String(cc ?? '').toLowerCase();
+  return !/no-store|no-cache/.test(v) && (/immutable/.test(v) || Number(/max-age=(\d+)/.exec(v)?.[1] ?? 0) > 0);
+};
 
 type Settings = { origins: string[]; max: number; perOrigin: number };
 
@@ -77,9 +90,14 @@ export async function fetchAssets($: CheerioAPI, pageUrl: string, cfg: Settings,
   const done = new Promise<void>((r) => (resolveAll = r));
   let inFlight = 0;
 
+  let cached = 0;
   const enqueue = (u: string) => {
     if (seen.has(u) || seen.size >= cfg.max || !allowed(u)) return;
     seen.add(u);
+    if (opts.cache?.has(u)) {
+      cached++;
+      return;
+    }
     const origin = new URL(u).origin;
     let q = queues.get(origin);
     if (!q) queues.set(origin, (q = { waiting: [], active: 0 }));
@@ -117,6 +135,7 @@ export async function fetchAssets($: CheerioAPI, pageUrl: string, cfg: Settings,
         if (isCss && item.bytes <= 2_000_000) chunks.push(chunk);
       }
       if (res.statusCode >= 400) item.error = `status ${res.statusCode}`;
+      else if (opts.cache && cacheable(res.headers['cache-control'])) opts.cache.add(u);
       else if (isCss) for (const ref of findCssRefs(Buffer.concat(chunks).toString('utf8'), u)) enqueue(ref);
     } catch (err) {
       item.error = signal.aborted ? 'timed out' : ((err as { code?: string }).code ?? (err as Error).message);
@@ -130,6 +149,7 @@ export async function fetchAssets($: CheerioAPI, pageUrl: string, cfg: Settings,
   const slowest = items.reduce<(typeof items)[number] | undefined>((a, b) => (!a || b.ms > a.ms ? b : a), undefined);
   return {
     count: items.length,
+    cached,
     failed: items.filter((i) => i.error).length,
     bytes: items.reduce((s, i) => s + i.bytes, 0),
     totalMs: performance.now() - t0,

@@ -119,6 +119,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
       let failure: RunResult['failure'];
       let lastPage: CsrfPage | undefined;
       let thinkMs = 0;
+      const assetCache = new Set<string>();
       try {
         for (const [i, planned] of plan.steps.entries()) {
           const { step, task } = planned;
@@ -196,7 +197,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
         }
         const assets = assetSettings(step.assets);
         if (result.ok && assets && isHtml) {
-          result.assets = await fetchAssets(html(), finalUrl, assets, { session, cookies, signal, timeoutMs });
+          result.assets = await fetchAssets(html(), finalUrl, assets, { session, cookies, signal, timeoutMs, cache: assetCache });
           result.assets.items = result.assets.items.map((a) => ({ ...a, url: redact(a.url) }));
           if (result.assets.slowest) result.assets.slowest.url = redact(result.assets.slowest.url);
           const bad = result.assets.items.filter((a) => a.error);

@@ -64,7 +64,10 @@ export type StepResult = {
 
 /** The CSS, JS, images and fonts a page pulled in: fetched in parallel, timed one by one. */
 export type AssetSummary = {
+  /** Assets fetched. */
   count: number;
+  /** Assets not fetched again because this visitor had them cached from an earlier page. */
+  cached: number;
   failed: number;
   /** Bytes on the wire, all assets. */
   bytes: number;
