@@ -135,8 +135,10 @@ export async function fetchAssets($: CheerioAPI, pageUrl: string, cfg: Settings,
         if (isCss && item.bytes <= 2_000_000) chunks.push(chunk);
       }
       if (res.statusCode >= 400) item.error = `status ${res.statusCode}`;
-      else if (opts.cache && cacheable(res.headers['cache-control'])) opts.cache.add(u);
-      else if (isCss) for (const ref of findCssRefs(Buffer.concat(chunks).toString('utf8'), u)) enqueue(ref);
+      else {
+        if (opts.cache && cacheable(res.headers['cache-control'])) opts.cache.add(u);
+        if (isCss) for (const ref of findCssRefs(Buffer.concat(chunks).toString('utf8'), u)) enqueue(ref);
+      }
     } catch (err) {
       item.error = signal.aborted ? 'timed out' : ((err as { code?: string }).code ?? (err as Error).message);
     } finally {
