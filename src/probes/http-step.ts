@@ -79,6 +79,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   let url = step.url;
   let method = step.method;
   let body = step.body;
+  let sendHeaders = { ...DEFAULT_HEADERS, ...lowerKeys(step.headers) };
   let redirects = 0;
   let bytes = 0;
   let status: number | undefined;
@@ -129,7 +130,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
     try {
       const res = await request(url, {
         method: method as 'GET',
-        headers: { ...DEFAULT_HEADERS, ...lowerKeys(step.headers) },
+        headers: sendHeaders,
         body: method === 'GET' || method === 'HEAD' ? undefined : body,
         dispatcher: session.dispatcher,
         signal,
@@ -157,7 +158,10 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
           return finish();
         }
         redirects++;
-        url = new URL(location, url).toString();
+        const next = new URL(location, url);
+        // Like a browser: credentials set for one origin are not sent to another.
+        if (next.origin !== new URL(url).origin) sendHeaders = withoutCredentials(sendHeaders);
+        url = next.toString();
         if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
           method = 'GET';
           body = undefined;
@@ -181,6 +185,11 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   }
 }
 
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+function withoutCredentials(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).filter(([k]) => !CREDENTIAL_HEADERS.has(k)));
+}
+
 function lowerKeys(h: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
@@ -195,6 +204,14 @@ function lowerKeys(h: Record<string, string>): Record<string, string> {
 function addHop(t: Timings, opened: { start: number; lookup?: number; connected?: number; secured?: number; ready?: number }[], hopStart: number, tHeaders: number, tEnd: number) {
   const conn = opened.at(-1);
   let sent = hopStart;
+  if (conn && conn.ready === undefined) {
+    // The connection never became usable: its time belongs to the phase that failed, not to TTFB.
+    const dnsEnd = conn.lookup ?? conn.start;
+    t.dns += dnsEnd - conn.start;
+    if (conn.connected === undefined) t.connect += tEnd - dnsEnd;
+    else t.tls += tEnd - conn.connected;
+    return;
+  }
   if (conn) {
     const dnsEnd = conn.lookup ?? conn.start;
     const tcpEnd = conn.connected ?? conn.ready;
