@@ -85,6 +85,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   let url = step.url;
   let method = step.method;
   let body = step.body;
+  let sendHeaders = { ...DEFAULT_HEADERS, ...lowerKeys(step.headers) };
   let redirects = 0;
   let bytes = 0;
   let status: number | undefined;
@@ -120,6 +121,9 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   };
 
   for (;;) {
+    // undici hands a finished connection back to its pool on a later tick; a request sent straight
+    // after the previous one (next step, redirect hop) would otherwise open a second connection.
+    await new Promise((resolve) => setImmediate(resolve));
     const hopStart = performance.now();
     const connBefore = session.connections.length;
     let host = url;
@@ -130,7 +134,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
     }
     let tHeaders = 0;
     try {
-      const hopHeaders = { ...DEFAULT_HEADERS, ...lowerKeys(step.headers) };
+      const hopHeaders = { ...sendHeaders };
       if (body === undefined) delete hopHeaders['content-type'];
       const jarCookies = opts.cookies?.header(url);
       if (jarCookies) hopHeaders.cookie = hopHeaders.cookie ? `${hopHeaders.cookie}; ${jarCookies}` : jarCookies;
@@ -165,7 +169,10 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
           return finish();
         }
         redirects++;
-        url = new URL(location, url).toString();
+        const next = new URL(location, url);
+        // Like a browser: credentials set for one origin are not sent to another.
+        if (next.origin !== new URL(url).origin) sendHeaders = withoutCredentials(sendHeaders);
+        url = next.toString();
         if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
           method = 'GET';
           body = undefined;
@@ -189,6 +196,11 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   }
 }
 
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+function withoutCredentials(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).filter(([k]) => !CREDENTIAL_HEADERS.has(k)));
+}
+
 function lowerKeys(h: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
@@ -203,6 +215,14 @@ function lowerKeys(h: Record<string, string>): Record<string, string> {
 function addHop(t: Timings, opened: { start: number; lookup?: number; connected?: number; secured?: number; ready?: number }[], hopStart: number, tHeaders: number, tEnd: number) {
   const conn = opened.at(-1);
   let sent = hopStart;
+  if (conn && conn.ready === undefined) {
+    // The connection never became usable: its time belongs to the phase that failed, not to TTFB.
+    const dnsEnd = conn.lookup ?? conn.start;
+    t.dns += dnsEnd - conn.start;
+    if (conn.connected === undefined) t.connect += tEnd - dnsEnd;
+    else t.tls += tEnd - conn.connected;
+    return;
+  }
   if (conn) {
     const dnsEnd = conn.lookup ?? conn.start;
     const tcpEnd = conn.connected ?? conn.ready;
