@@ -27,7 +27,7 @@ export async function runCommand(which: string, opts: RunCommandOptions) {
   let demo: DemoApp | undefined;
   if (opts.demo ?? !opts.config) {
     // The embedded example points at the demo shop; start it unless it is already running.
-    demo = await startDemoApp({ port: Number(process.env.HALFTIME_DEMO_PORT ?? 3100) }).catch(() => undefined);
+    demo = await startDemoApp({ port: 3100 }).catch(() => undefined);
   }
   const controller = new AbortController();
   const onSignal = () => controller.abort();

@@ -178,7 +178,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
         if (meta.afterFailure) result.afterFailure = true;
         result.evidence.unshift(...req.evidence);
         if (result.failure && result.failure.code !== 'timeout' && runTimeout?.aborted && !outer?.aborted && signal === journeySignal) {
-          result.failure = { code: 'timeout', message: `the whole journey exceeded its ${monitor.timeout} ms timeout` };
+          result.failure = { code: 'timeout', message: `the whole run exceeded its ${monitor.timeout} ms timeout` };
         }
         let $: CheerioAPI | undefined;
         const html = () => ($ ??= parseHtml(body));

@@ -20,8 +20,9 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** A label that stays the same from run to run (the URL as written, templates and all). */
 export function journeyStepLabel(step: { name?: string; method: string; url: string }, index: number): string {
   if (step.name) return step.name;
-  const path = step.url.replace(/^(https?:\/\/[^/]+|\{\{[^}]*\}\}(?=\/))/, '').split('?')[0] || '/';
-  return step.url ? `${step.method} ${path}` : `step ${index + 1}`;
+  if (!/^(https?:\/\/|\/|\{\{)/i.test(step.url)) return `step ${index + 1}`;
+  const path = step.url.replace(/^(https?:\/\/[^/]+|\{\{[^}]*\}\}(?=\/))/i, '').split('?')[0] || '/';
+  return `${step.method} ${path}`;
 }
 
 function joinUrl(url: string, baseUrl: string | undefined, query: Record<string, string> | undefined): string {

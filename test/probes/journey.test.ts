@@ -111,7 +111,7 @@ describe('journey steps', () => {
     - { url: "/slow?ms=300" }
     - { url: /echo, name: log out, alwaysRun: true }
 `);
-    expect(j.failure).toMatchObject({ code: 'timeout', step: 1, message: 'the whole journey exceeded its 150 ms timeout' });
+    expect(j.failure).toMatchObject({ code: 'timeout', step: 1, message: 'the whole run exceeded its 150 ms timeout' });
     expect(j.steps[2]).toMatchObject({ name: 'log out', ok: true });
   });
 
