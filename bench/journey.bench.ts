@@ -16,7 +16,7 @@ import { createJourneyRunner } from '../src/probes/journey.js';
 
 const ROUNDS = 3;
 const RUNS = 150;
-const WARMUP = 20;
+const WARMUP = 50;
 
 const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./demo-server.ts', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
 const base: string = await new Promise((resolve, reject) => {
