@@ -41,7 +41,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       run: async (plannedAt, signal) => {
         const result = await runner.run({ plannedAt, signal });
         store.writer.write(result);
-        if (!result.ok) log.warn('check failed', { monitor: result.monitorId, step: result.failure?.step, reason: result.failure?.message });
+        if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
       },
     };
   });

@@ -285,3 +285,45 @@ describe('assets', () => {
     expect(r.failure).toMatchObject({ code: 'assets', message: `1 of 2 assets failed: ${target.url}/a/missing.png (status 404)` });
   });
 });
+
+describe('more journey options', () => {
+  it('assets from another origin only when that origin is allowed', async () => {
+    const { startServer } = await import('../helpers.js');
+    let cdnHits = 0;
+    const cdn = await startServer((_req, res) => {
+      cdnHits++;
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end('1');
+    });
+    const page = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<html><head><script src="${cdn.url}/lib.js"></script><link rel="icon" href="/favicon.ico"></head></html>`);
+    });
+    try {
+      const same = await run(`- name: o1\n  steps: [{ url: "${page.url}/", assets: true }]\n`);
+      expect(same.steps[0].assets!.items.map((i) => i.url)).toEqual([`${page.url}/favicon.ico`]);
+      expect(cdnHits).toBe(0);
+      const other = await run(`- name: o2\n  steps: [{ url: "${page.url}/", assets: { origins: ["${cdn.url}"] } }]\n`);
+      expect(other.steps[0].assets!.items.map((i) => i.url).sort()).toEqual([`${cdn.url}/lib.js`, `${page.url}/favicon.ico`]);
+      expect(cdnHits).toBe(1);
+    } finally {
+      await Promise.all([cdn.close(), page.close()]);
+    }
+  });
+
+  it('pick: all gives a list that pick() draws from; a step think overrides the journey think', async () => {
+    const t0 = performance.now();
+    const r = await createJourneyRunner(
+      monitorFrom(`- name: pa
+  baseUrl: ${target.url}
+  think: 5s
+  steps:
+    - { url: /products, extract: { hrefs: { css: a.product, attr: href, pick: all } }, think: 10ms }
+    - { url: "{{ pick(hrefs) }}", expect: { status: 404 } }
+`),
+    ).run({ seed: 4 });
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(r.ok).toBe(true);
+    expect(r.steps[1].url).toMatch(/\/products\/1[123]$/);
+  });
+});
