@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { thinkSchema } from './schema-parts.js';
 import { csrfSchema, stepSchema } from './step-schema.js';
@@ -36,12 +37,31 @@ export const dataPoolSchema = z
     if ((d.values === undefined) === (d.csv === undefined)) ctx.addIssue({ code: 'custom', message: 'give exactly one of values or csv' });
   });
 
+const requireHere = createRequire(import.meta.url);
+
+/** Checks the locale exists without loading faker itself (its package has one module per locale). */
+function fakerHasLocale(locale: string): boolean {
+  try {
+    requireHere.resolve(`@faker-js/faker/locale/${locale}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Journey-level keys of a monitor (merged into the monitor schema). */
 export const journeyKeys = {
   baseUrl: z.string().optional().describe('Step URLs starting with / are relative to this'),
   vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.unknown()).default({}),
   data: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'pool names are letters, digits and _'), dataPoolSchema).default({}),
-  locale: z.string().regex(/^[a-z]{2,3}(_[A-Za-z]{2,4})*$/, 'a faker locale such as en, de, fr, pt_BR').default('en').describe('Locale for faker helpers'),
+  locale: z
+    .string()
+    .regex(/^[a-z]{2,3}(_[A-Za-z]{2,4})*$/, 'a faker locale such as en, de, fr, pt_BR')
+    .superRefine((l, ctx) => {
+      if (!fakerHasLocale(l)) ctx.addIssue({ code: 'custom', message: `unknown faker locale "${l}" (e.g. en, de, fr, es, pt_BR, ja)` });
+    })
+    .default('en')
+    .describe('Locale for faker helpers'),
   think: thinkSchema.optional().describe('Pause between steps: 2s or { min: 1s, max: 5s }'),
   csrf: csrfSchema.optional().describe('Default CSRF handling for POST/PUT/PATCH/DELETE steps'),
   session: z.enum(['fresh', 'keep']).default('fresh').describe('keep: cookies survive from one run to the next'),

@@ -10,20 +10,19 @@ import { calledHelpers, stringify, TemplateError } from './template.js';
  */
 export type Helpers = (name: string, args: unknown[]) => unknown;
 
-const fakers = new Map<string, Promise<Faker>>();
+let fakerModule: Promise<typeof import('@faker-js/faker')> | undefined;
 
-/** A faker for a locale (falling back to English for what the locale lacks); loaded on first use. */
-export function loadFaker(locale: string): Promise<Faker> {
-  let f = fakers.get(locale);
-  if (!f) {
-    f = import('@faker-js/faker').then((m) => {
-      const loc = (m.allLocales as Record<string, (typeof m.allLocales)['en']>)[locale];
-      if (!loc) throw new Error(`unknown faker locale "${locale}" (e.g. en, de, fr, es, pt_BR, ja)`);
-      return new m.Faker({ locale: [loc, m.allLocales.en, m.allLocales.base] });
-    });
-    fakers.set(locale, f);
-  }
-  return f;
+/**
+ * A new faker for a locale (falling back to English for what the locale lacks). The package is
+ * loaded on first use; each journey runner gets its own instance, so runs of different monitors
+ * never share a seeded generator.
+ */
+export async function loadFaker(locale: string): Promise<Faker> {
+  fakerModule ??= import('@faker-js/faker');
+  const m = await fakerModule;
+  const loc = (m.allLocales as Record<string, (typeof m.allLocales)['en']>)[locale];
+  if (!loc) throw new Error(`unknown faker locale "${locale}" (e.g. en, de, fr, es, pt_BR, ja)`);
+  return new m.Faker({ locale: [loc, m.allLocales.en, m.allLocales.base] });
 }
 
 /** True when any of these templates calls faker (so it is loaded only when needed). */
@@ -73,7 +72,11 @@ export function createHelpers(rng: Rng, opts: { faker?: Faker; seeded: boolean }
       for (const p of parts.slice(0, -1)) target = (target as Record<string, unknown>)?.[p];
       const fn = (target as Record<string, unknown>)?.[parts.at(-1)!];
       if (typeof fn !== 'function' || parts.length < 2) throw new TemplateError(`unknown faker helper "${name}" (e.g. faker.person.fullName, faker.internet.email)`);
-      return (fn as (...a: unknown[]) => unknown).apply(target, args);
+      try {
+        return (fn as (...a: unknown[]) => unknown).apply(target, args);
+      } catch (err) {
+        throw new TemplateError(`${name}: ${(err as Error).message}`);
+      }
     }
     throw new TemplateError(`unknown helper "${name}" (pick, randomInt, uuid, now, urlencode, lower, upper, faker.…)`);
   };

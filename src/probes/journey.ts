@@ -83,6 +83,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
   const wantsFaker = usesFaker(allTemplates(monitor));
   const wantsHtml = needsHtml(monitor);
   const baseRedact = opts.redact ?? ((s: string) => s);
+  let faker: Faker | undefined;
 
   return {
     async run(runOpts = {}) {
@@ -90,8 +91,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
       const t0 = performance.now();
       const seed = runOpts.seed ?? root.int(0, 2 ** 31 - 1);
       const rng = createRng(seed);
-      let faker: Faker | undefined;
-      if (wantsFaker) faker = await loadFaker(monitor.locale);
+      if (wantsFaker) faker ??= await loadFaker(monitor.locale);
       if (wantsHtml) await loadHtmlParser();
       const call = createHelpers(rng, { faker, seeded: true });
       const poolView = pools.forRun(rng);

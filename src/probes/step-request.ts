@@ -99,7 +99,7 @@ export function renderRequest(input: RenderInput): { request: RenderedRequest } 
     if (form) body = form.toString();
     return { request: { method: step.method, url, headers, body, expect: renderExpect(step.expect, ctx), evidence } };
   } catch (err) {
-    if (err instanceof TemplateError) return { failure: { code: 'template', message: `template: ${err.message}` } };
-    throw err;
+    // TemplateError names the variable or helper; anything else is still this step's problem, not a crash.
+    return { failure: { code: 'template', message: `template: ${err instanceof TemplateError ? err.message : String((err as Error)?.message ?? err)}` } };
   }
 }

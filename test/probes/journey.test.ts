@@ -304,7 +304,7 @@ describe('more journey options', () => {
       expect(same.steps[0].assets!.items.map((i) => i.url)).toEqual([`${page.url}/favicon.ico`]);
       expect(cdnHits).toBe(0);
       const other = await run(`- name: o2\n  steps: [{ url: "${page.url}/", assets: { origins: ["${cdn.url}"] } }]\n`);
-      expect(other.steps[0].assets!.items.map((i) => i.url).sort()).toEqual([`${cdn.url}/lib.js`, `${page.url}/favicon.ico`]);
+      expect(other.steps[0].assets!.items.map((i) => i.url).sort()).toEqual([`${cdn.url}/lib.js`, `${page.url}/favicon.ico`].sort());
       expect(cdnHits).toBe(1);
     } finally {
       await Promise.all([cdn.close(), page.close()]);
@@ -325,5 +325,17 @@ describe('more journey options', () => {
     expect(performance.now() - t0).toBeLessThan(2_000);
     expect(r.ok).toBe(true);
     expect(r.steps[1].url).toMatch(/\/products\/1[123]$/);
+  });
+});
+
+describe('template failures', () => {
+  it('an unknown variable fails the step with its name, and the step is recorded', async () => {
+    const r = await run(`- name: tf\n  baseUrl: ${target.url}\n  steps: [{ url: "/echo?id={{ productId }}" }]\n`);
+    expect(r.failure).toEqual({ code: 'template', message: 'template: unknown variable "productId"', step: 0 });
+    expect(r.steps[0]).toMatchObject({ ok: false, name: 'GET /echo', timings: { total: 0 } });
+  });
+
+  it('an unknown faker locale is a config error with its path', () => {
+    expect(() => monitorFrom(`- name: fl\n  locale: xx\n  steps: [{ url: "http://127.0.0.1/" }]\n`)).toThrow(/monitors\[0\]\.locale: unknown faker locale "xx"/);
   });
 });

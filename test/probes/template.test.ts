@@ -88,3 +88,13 @@ describe('data pools', () => {
     expect(pools.forRun(rng)('other')).toBeUndefined();
   });
 });
+
+describe('helper errors', () => {
+  it('a faker helper that fails names itself', async () => {
+    const en = await loadFaker('en');
+    const ctx: TemplateContext = { lookup: () => undefined, call: createHelpers(createRng(1), { seeded: true, faker: en }) };
+    expect(() => render('{{ faker.number.int("x") }}', ctx)).not.toThrow();
+    expect(() => render('{{ faker.person }}', ctx)).toThrow('unknown faker helper "faker.person"');
+    expect(() => render('{{ faker.date.between() }}', ctx)).toThrow(/^faker\.date\.between: /);
+  });
+});
