@@ -120,15 +120,9 @@ export async function startHookReceiver(secret: string): Promise<HookReceiver> {
       res.writeHead(signatureOk ? 204 : 401).end();
     });
   });
-  return Object.assign(srv, {
-    received,
-    get failNext() {
-      return state.failNext;
-    },
-    set failNext(n: number) {
-      state.failNext = n;
-    },
-  });
+  const out = Object.assign(srv, { received }) as HookReceiver;
+  Object.defineProperty(out, 'failNext', { get: () => state.failNext, set: (n: number) => (state.failNext = n) });
+  return out;
 }
 
 export function loadYaml(yaml: string, env: NodeJS.ProcessEnv = {}) {
