@@ -48,18 +48,23 @@ export function fakeClock(start: number) {
   return { now: () => t, set: (v: number) => (t = v), advance: (ms: number) => (t += ms) };
 }
 
-export type SmtpSink = { port: number; mails: ParsedMail[]; close(): Promise<void>; waitFor(count: number, timeoutMs?: number): Promise<ParsedMail[]> };
+export type SmtpSink = { port: number; mails: ParsedMail[]; logins: string[]; close(): Promise<void>; waitFor(count: number, timeoutMs?: number): Promise<ParsedMail[]> };
 
 /** A real SMTP server on 127.0.0.1 that parses every message it accepts. */
 export async function startSmtp(port = 0): Promise<SmtpSink> {
   const mails: ParsedMail[] = [];
+  const logins: string[] = [];
   const server = new SMTPServer({
     secure: false,
     authOptional: true,
+    allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onAuth(auth, _session, cb) {
-      if (auth.username === 'alerts' && auth.password === 'smtp-pass-123') cb(null, { user: auth.username });
+      if (auth.username === 'alerts' && auth.password === 'smtp-pass-123') {
+        logins.push(auth.username!);
+        cb(null, { user: auth.username });
+      }
       else cb(new Error('bad credentials'));
     },
     onData(stream, _session, cb) {
@@ -79,6 +84,7 @@ export async function startSmtp(port = 0): Promise<SmtpSink> {
   return {
     port: actual,
     mails,
+    logins,
     close: () => new Promise<void>((r) => server.close(() => r())),
     async waitFor(count, timeoutMs = 5_000) {
       const until = Date.now() + timeoutMs;
