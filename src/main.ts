@@ -52,7 +52,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     onSkip: (id) => log.warn('previous run still going; skipped this slot', { monitor: id }),
   });
 
-  const app = createApp({ queries: store.queries, title: config.server.title, schedulerAlive: () => scheduler.isAlive() });
+  const app = createApp({ queries: store.queries, title: config.server.title, schedulerAlive: () => scheduler.isAlive(), alerts: alerting });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? config.server.port, hostname: opts.host ?? config.server.host }, () => resolve(s));
     s.once('error', reject);
