@@ -156,7 +156,11 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     sender,
     start() {
       sender.start();
-      reminderTimer = setInterval(tick, 60_000);
+      reminderTimer = setInterval(() => {
+        tick();
+        // Delivered messages are kept 30 days for inspection, then forgotten.
+        safely(() => (alertStore.outbox.prune(now() - 30 * 86_400_000), []));
+      }, 60_000);
       reminderTimer.unref();
     },
     async stop() {
