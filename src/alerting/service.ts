@@ -137,7 +137,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     }
   };
 
-  const tick = () => safely(() => [...monitors.keys()].flatMap((key) => judge(key, null)));
+  const tick = () => [...monitors.keys()].flatMap((key) => safely(() => judge(key, null)));
 
   return {
     onRun(run) {

@@ -18,6 +18,7 @@ const event: AlertEvent = {
     latency: { rule: 'p95 over 10m > 2x baseline 7d', step: 'pay', percentile: 0.95, windowMs: 600_000, actualMs: 1900, samples: 20, thresholdMs: 840, baselineMs: 420, factor: 2, baselineLabel: 'previous 7d' },
     worst: 1900,
   },
+  recipients: ['private-person@example.com'],
 };
 
 describe('webhook channel', () => {
@@ -42,6 +43,7 @@ describe('webhook channel', () => {
     expect(got.headers['x-halftime-event']).toBe('evt-1');
     expect(got.json).toMatchObject({ id: 'evt-1', kind: 'degraded', monitor: { key: 'checkout' }, subject: '[halftime] DEGRADED Checkout: p95 1.9 s over 10 min on step "pay" (baseline 420 ms)' });
     expect(got.body).not.toContain(SECRET);
+    expect(got.body).not.toContain('private-person@example.com');
   });
 
   it('a wrong secret does not verify, and a refused delivery throws', async () => {

@@ -54,7 +54,9 @@ export function webhookBody(event: AlertEvent, format: WebhookOptions['format'])
       ],
     };
   }
-  return { ...event, subject: subject(event), text: textBody(event) };
+  // Email recipients are the email channel's business, not the webhook receiver's.
+  const { recipients: _recipients, ...rest } = event;
+  return { ...rest, subject: subject(event), text: textBody(event) };
 }
 
 /** A generic HTTP POST with a JSON body, optionally in Slack's or Discord's message format, signed when a secret is set. */
