@@ -1,5 +1,4 @@
 import type { DegradedRule } from '../config/alerts-schema.js';
-import { monitorId } from '../config/load.js';
 import type { Config, MonitorConfig } from '../config/schema.js';
 
 /** The alert settings that apply to one monitor, defaults filled in. */
@@ -32,5 +31,3 @@ export function resolveMonitorAlerts(config: Config, m: MonitorConfig): MonitorA
 export function ruleKey(r: DegradedRule): string {
   return `${r.text}${r.step ? ` @${r.step}` : ''}`;
 }
-
-export { monitorId };

@@ -10,7 +10,7 @@ import { evaluate, initialAlertState, type MonitorAlertState, type MonitorStatus
 import { monitorLink } from './format.js';
 import { createMaintenanceCalendar, type MaintenanceCalendar } from './maintenance.js';
 import { summaryLine } from './render.js';
-import { resolveMonitorAlerts, type MonitorAlertRules } from './resolve.js';
+import { resolveMonitorAlerts } from './resolve.js';
 import { createSender, type ConfiguredChannel, type Sender } from './sender.js';
 import type { AlertEvent } from './types.js';
 
@@ -72,7 +72,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   const redact = deps.redact ?? ((s: string) => s);
   const { config, alertStore } = deps;
   const latency = memoLongRanges(deps.latency);
-  const monitors = new Map(config.monitors.map((m) => [monitorId(m), { m, rules: resolveMonitorAlerts(config, m) as MonitorAlertRules }]));
+  const monitors = new Map(config.monitors.map((m) => [monitorId(m), { m, rules: resolveMonitorAlerts(config, m) }]));
   const maintenance = createMaintenanceCalendar(config.alerts?.maintenance ?? []);
   const states = new Map<string, MonitorAlertState>();
   for (const [key, data] of alertStore.loadStates()) if (monitors.has(key)) states.set(key, { ...initialAlertState(), ...(data as Partial<MonitorAlertState>) });
