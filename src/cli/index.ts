@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { EXAMPLE_CONFIG_PATH } from '../config/load.js';
+import { alertTestCommand } from './alert-test.js';
 import { serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
 
@@ -32,6 +33,13 @@ program
   .description('check a config file; prints every problem with its path, exit code 1 if any')
   .addOption(configOption())
   .action(validateCommand);
+
+program
+  .command('alert-test')
+  .description('send a test message through one alert channel (checks SMTP or webhook settings)')
+  .argument('<channel>', 'a channel name under alerts.channels')
+  .addOption(configOption())
+  .action(alertTestCommand);
 
 function parsePort(v: string): number {
   const n = Number(v);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { validateDetailed } from 'node-cron';
 import { parseDuration } from './duration.js';
+import { alertsSchema, checkAlertReferences, monitorAlertsSchema } from './alerts-schema.js';
 
 /** A duration such as `500ms`, `30s`, `5m`; parsed to milliseconds. */
 export const duration = (opts: { min?: number; max?: number } = {}) =>
@@ -77,6 +78,7 @@ export const monitorSchema = z
       .optional(),
     timeout: duration({ min: 1, max: 3_600_000 }).optional().describe('Whole-run timeout'),
     steps: z.array(stepSchema).min(1, 'a monitor needs at least one step'),
+    alerts: monitorAlertsSchema.optional().describe('alert rules and routing for this monitor (see docs/alerts.md); false turns alerts off'),
   })
   .superRefine((m, ctx) => {
     if (m.every !== undefined && m.cron !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either every or cron, not both' });
@@ -101,6 +103,7 @@ export const configSchema = z
       })
       .default({ concurrency: 50, defaultEvery: 60_000, defaultTimeout: 10_000 }),
     monitors: z.array(monitorSchema).default([]),
+    alerts: alertsSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
@@ -111,6 +114,9 @@ export const configSchema = z
       if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['monitors', i, m.id ? 'id' : 'name'], message: `duplicate monitor id "${id}" (also monitors[${prev}])` });
       seen.set(id, i);
     });
+    checkAlertReferences(cfg.alerts, cfg.monitors.map((m) => ({ key: m.id ?? slugify(m.name), alerts: m.alerts })), (path, message) =>
+      ctx.addIssue({ code: 'custom', path, message }),
+    );
   });
 
 export type Config = z.output<typeof configSchema>;
