@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import { createAlerting, type Alerting } from './alerting/service.js';
 import { monitorId, type LoadedConfig } from './config/load.js';
 import { createLogger, type Logger } from './log.js';
 import { createJourneyRunner } from './probes/journey.js';
@@ -16,7 +17,7 @@ export type HalftimeOptions = {
   logger?: Logger;
 };
 
-export type Halftime = { url: string; store: Store; scheduler: Scheduler; stop(graceMs?: number): Promise<void> };
+export type Halftime = { url: string; store: Store; scheduler: Scheduler; alerting: Alerting; stop(graceMs?: number): Promise<void> };
 
 function scheduleLabel(m: { every?: number; cron?: string }, fallback: number): string {
   return m.cron ? `cron ${m.cron}` : `every ${(m.every ?? fallback) / 1000}s`;
@@ -33,6 +34,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     { onError: (err) => log.error('writing results failed; will retry', { error: err }) },
   );
 
+  const alerting = createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), log, redact });
+
   const jobs: Job[] = config.monitors.map((m) => {
     const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout });
     return {
@@ -41,6 +44,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       run: async (plannedAt, signal) => {
         const result = await runner.run({ plannedAt, signal });
         store.writer.write(result);
+        alerting.onRun(result);
         if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
       },
     };
@@ -51,7 +55,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     onSkip: (id) => log.warn('previous run still going; skipped this slot', { monitor: id }),
   });
 
-  const app = createApp({ queries: store.queries, title: config.server.title, schedulerAlive: () => scheduler.isAlive() });
+  const app = createApp({ queries: store.queries, title: config.server.title, schedulerAlive: () => scheduler.isAlive(), alerts: alerting });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? config.server.port, hostname: opts.host ?? config.server.host }, () => resolve(s));
     s.once('error', reject);
@@ -60,6 +64,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
   scheduler.start();
+  alerting.start();
   log.info('halftime is running', { url, monitors: jobs.length, db: dbPath });
 
   let stopping: Promise<void> | undefined;
@@ -67,9 +72,11 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     url,
     store,
     scheduler,
+    alerting,
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         await scheduler.stop(graceMs);
+        await alerting.stop();
         await new Promise<void>((r) => {
           server.close(() => r());
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();

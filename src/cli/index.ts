@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXAMPLE_CONFIG_PATH } from '../config/load.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
+import { alertTestCommand } from './alert-test.js';
 import { serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
 
@@ -55,6 +56,13 @@ function parseSeed(v: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new InvalidArgumentError(`not a whole number from 0 to 2147483647: ${v}`);
   return n;
 }
+
+program
+  .command('alert-test')
+  .description('send a test message through one alert channel (checks SMTP or webhook settings)')
+  .argument('<channel>', 'a channel name under alerts.channels')
+  .addOption(configOption())
+  .action(alertTestCommand);
 
 function parsePort(v: string): number {
   const n = Number(v);

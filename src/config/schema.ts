@@ -3,6 +3,7 @@ import { validateDetailed } from 'node-cron';
 import { httpUrl, isHttpUrl, duration } from './schema-parts.js';
 import { journeyKeys } from './journey-schema.js';
 import { stepSchema, type StepConfig } from './step-schema.js';
+import { alertsSchema, checkAlertReferences, monitorAlertsSchema } from './alerts-schema.js';
 
 export { duration } from './schema-parts.js';
 export { expectSchema, stepSchema, type ExpectConfig, type StepConfig } from './step-schema.js';
@@ -27,6 +28,7 @@ export const monitorSchema = z
     timeout: duration({ min: 1, max: 3_600_000 }).optional().describe('Whole-run timeout'),
     steps: z.array(stepSchema).default([]),
     ...journeyKeys,
+    alerts: monitorAlertsSchema.optional().describe('alert rules and routing for this monitor (see docs/alerts.md); false turns alerts off'),
   })
   .superRefine((m, ctx) => {
     if (m.every !== undefined && m.cron !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either every or cron, not both' });
@@ -68,6 +70,7 @@ export const configSchema = z
       })
       .default({ concurrency: 50, defaultEvery: 60_000, defaultTimeout: 10_000 }),
     monitors: z.array(monitorSchema).default([]),
+    alerts: alertsSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
@@ -78,6 +81,9 @@ export const configSchema = z
       if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['monitors', i, m.id ? 'id' : 'name'], message: `duplicate monitor id "${id}" (also monitors[${prev}])` });
       seen.set(id, i);
     });
+    checkAlertReferences(cfg.alerts, cfg.monitors.map((m) => ({ key: m.id ?? slugify(m.name), alerts: m.alerts })), (path, message) =>
+      ctx.addIssue({ code: 'custom', path, message }),
+    );
   });
 
 export type Config = z.output<typeof configSchema>;

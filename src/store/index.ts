@@ -1,9 +1,11 @@
+import { createAlertStore, type AlertStore } from './alerts.js';
 import { openDb, type Db } from './db.js';
+import { createLatencySource, type LatencySource } from './latency.js';
 import { syncMonitors, type MonitorDef } from './monitors.js';
 import { createQueries, type Queries } from './queries.js';
 import { createWriter, type Writer, type WriterOptions } from './writer.js';
 
-export type Store = { db: Db; queries: Queries; writer: Writer; close(): void };
+export type Store = { db: Db; queries: Queries; writer: Writer; alerts: AlertStore; latency: LatencySource; close(): void };
 
 /** Opens the database, syncs the configured monitors and returns the writer and the read model. */
 export function openStore(path: string, monitors: MonitorDef[], writerOpts: WriterOptions = {}): Store {
@@ -16,6 +18,8 @@ export function openStore(path: string, monitors: MonitorDef[], writerOpts: Writ
     db,
     queries,
     writer,
+    alerts: createAlertStore(db),
+    latency: createLatencySource(db),
     close() {
       if (closed) return;
       closed = true;

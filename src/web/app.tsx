@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Queries } from '../store/queries.js';
+import { buildAlertView, type AlertsReader } from './alert-view.js';
 import { loadStaticAssets } from './static-assets.js';
 import { StatusList, StatusPage } from './status-page.js';
 
@@ -10,6 +11,8 @@ export type WebDeps = {
   /** Liveness of the scheduler, for /healthz. */
   schedulerAlive: () => boolean;
   now?: () => number;
+  /** Alert states, incidents and maintenance windows for the status page (optional). */
+  alerts?: AlertsReader;
 };
 
 export function createApp(deps: WebDeps) {
@@ -39,14 +42,16 @@ export function createApp(deps: WebDeps) {
   app.get('/', (c) => {
     const t = now();
     const monitors = deps.queries.statusOverview({ publicOnly: true, now: t });
-    return c.html('<!doctype html>' + (<StatusPage title={deps.title} monitors={monitors} now={t} />).toString());
+    const alerts = deps.alerts && buildAlertView(deps.alerts, t, monitors.map((m) => m.key));
+    return c.html('<!doctype html>' + (<StatusPage title={deps.title} monitors={monitors} now={t} alerts={alerts} />).toString());
   });
 
   // htmx partial: the same component without the layout.
   app.get('/partials/status', (c) => {
     const t = now();
     const monitors = deps.queries.statusOverview({ publicOnly: true, now: t });
-    return c.html(<StatusList monitors={monitors} now={t} />);
+    const alerts = deps.alerts && buildAlertView(deps.alerts, t, monitors.map((m) => m.key));
+    return c.html(<StatusList monitors={monitors} now={t} alerts={alerts} />);
   });
 
   app.get('/healthz', (c) => {
