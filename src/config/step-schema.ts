@@ -63,14 +63,16 @@ export const extractSchema = z
     if (e.attr !== undefined && e.css === undefined) ctx.addIssue({ code: 'custom', path: ['attr'], message: 'attr needs css' });
   });
 
+const token = z.string().regex(/^[A-Za-z0-9_.:\[\]-]+$/, 'letters, digits and _ . : - [ ] only');
+
 export const csrfSchema = z.union([
   z.literal('auto'),
   z.literal(false),
   z.strictObject({
-    field: z.string().min(1).optional().describe('Hidden form field holding the token; also the field it is sent back in'),
-    meta: z.string().min(1).optional().describe('<meta name=…> holding the token'),
-    cookie: z.string().min(1).optional().describe('Cookie holding the token (double-submit)'),
-    header: z.string().min(1).optional().describe('Send the token in this request header'),
+    field: token.optional().describe('Hidden form field holding the token; also the field it is sent back in'),
+    meta: token.optional().describe('<meta name=…> holding the token'),
+    cookie: token.optional().describe('Cookie holding the token (double-submit)'),
+    header: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a header name').optional().describe('Send the token in this request header'),
   }),
 ]);
 

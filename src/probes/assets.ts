@@ -36,10 +36,18 @@ export const assetSettings = (cfg: AssetsConfig | undefined): Settings | undefin
 /** URLs of the assets an HTML document references, resolved against its URL. */
 export function findAssets($: CheerioAPI, pageUrl: string): string[] {
   const out: string[] = [];
+  // A <base href> changes what relative references point at, as in a browser.
+  let base = pageUrl;
+  try {
+    const href = $('base[href]').first().attr('href');
+    if (href) base = new URL(href, pageUrl).toString();
+  } catch {
+    /* keep the page URL */
+  }
   const add = (v: string | undefined) => {
     if (!v || v.startsWith('data:') || v.startsWith('#')) return;
     try {
-      out.push(new URL(v.trim(), pageUrl).toString().replace(/#.*$/, ''));
+      out.push(new URL(v.trim(), base).toString().replace(/#.*$/, ''));
     } catch {
       /* not a URL: a browser would skip it too */
     }

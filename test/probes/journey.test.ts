@@ -346,3 +346,18 @@ describe('template failures', () => {
     expect(() => monitorFrom(`- name: fl\n  locale: xx\n  steps: [{ url: "http://127.0.0.1/" }]\n`)).toThrow(/monitors\[0\]\.locale: unknown faker locale "xx"/);
   });
 });
+
+describe('asset discovery', () => {
+  it('resolves against <base href> and skips data: URLs and fragments', async () => {
+    const { parseHtml, loadHtmlParser } = await import('../../src/probes/html.js');
+    const { findAssets, findCssRefs } = await import('../../src/probes/assets.js');
+    await loadHtmlParser();
+    const $ = parseHtml(`<html><head><base href="/shop/"><link rel="stylesheet" href="a.css#x"><link rel="preload" as="font" href="/f.woff2">
+      <link rel="alternate" href="/feed.xml"></head><body><img src="data:image/png;base64,AA"><img srcset="small.png 1x, big.png 2x"><video poster="p.jpg"></video></body></html>`);
+    expect(findAssets($, 'http://h/x/page')).toEqual(['http://h/shop/a.css', 'http://h/f.woff2', 'http://h/shop/small.png', 'http://h/shop/p.jpg']);
+    expect(findCssRefs(`@import "more.css"; a{background:url('img/b.png')} b{src:url(data:font/woff2;base64,AA)}`, 'http://h/css/site.css')).toEqual([
+      'http://h/css/more.css',
+      'http://h/css/img/b.png',
+    ]);
+  });
+});
