@@ -1,9 +1,11 @@
+import { createAdminQueries, type AdminQueries } from './admin-queries.js';
+import { createAuthStore, type AuthStore } from './auth-store.js';
 import { openDb, type Db } from './db.js';
 import { syncMonitors, type MonitorDef } from './monitors.js';
 import { createQueries, type Queries } from './queries.js';
 import { createWriter, type Writer, type WriterOptions } from './writer.js';
 
-export type Store = { db: Db; queries: Queries; writer: Writer; close(): void };
+export type Store = { db: Db; queries: Queries; writer: Writer; auth: AuthStore; admin: AdminQueries; close(): void };
 
 /** Opens the database, syncs the configured monitors and returns the writer and the read model. */
 export function openStore(path: string, monitors: MonitorDef[], writerOpts: WriterOptions = {}): Store {
@@ -16,6 +18,8 @@ export function openStore(path: string, monitors: MonitorDef[], writerOpts: Writ
     db,
     queries,
     writer,
+    auth: createAuthStore(db),
+    admin: createAdminQueries(db),
     close() {
       if (closed) return;
       closed = true;
