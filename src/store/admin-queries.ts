@@ -75,7 +75,7 @@ export function createAdminQueries(db: Db) {
   const one = db.prepare(`WITH latest AS (${latest}) SELECT * FROM latest WHERE key = @key`);
   const hourDurations = db.prepare('SELECT duration_ms FROM runs WHERE monitor_id = ? AND started_at >= ? ORDER BY duration_ms').pluck();
   const hourly = db.prepare(
-    `SELECT (started_at - @from) / ${HOUR} AS h, avg(duration_ms) AS mean, count(*) - sum(ok) AS failures
+    `SELECT CAST((started_at - @from) / ${HOUR} AS INTEGER) AS h, avg(duration_ms) AS mean, count(*) - sum(ok) AS failures
      FROM runs WHERE monitor_id = @id AND started_at >= @from AND started_at < @to GROUP BY h`,
   );
   const runsAll = db.prepare(

@@ -70,28 +70,33 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
     return streamSSE(c, async (stream) => {
       const pending = new Set<string>();
       let done = false;
-      let wake: (() => void) | undefined;
-      const unsubscribe = deps.events.subscribe((ev) => {
-        if (ev === 'closed') done = true;
-        else for (const m of ev.monitors) pending.add(m);
-        wake?.();
-      });
-      stream.onAbort(() => {
+      // Resolves the current pause early: on any news, or (while coalescing) only when the stream ends.
+      let wake: { resolve: () => void; onEvents: boolean } | undefined;
+      const pause = async (ms: number, onEvents: boolean) => {
+        if (done) return;
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          wake = { resolve, onEvents };
+          timer = setTimeout(resolve, ms);
+        }).finally(() => {
+          clearTimeout(timer);
+          wake = undefined;
+        });
+      };
+      const finish = () => {
         done = true;
-        wake?.();
+        wake?.resolve();
+      };
+      const unsubscribe = deps.events.subscribe((ev) => {
+        if (ev === 'closed') return finish();
+        for (const m of ev.monitors) pending.add(m);
+        if (wake?.onEvents) wake.resolve();
       });
+      stream.onAbort(finish);
       try {
         await stream.writeSSE({ event: 'hello', data: 'connected', retry: 3000 });
         while (!done) {
-          if (pending.size === 0) {
-            let timer: NodeJS.Timeout | undefined;
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              timer = setTimeout(resolve, keepAliveMs);
-            });
-            clearTimeout(timer);
-            wake = undefined;
-          }
+          if (pending.size === 0) await pause(keepAliveMs, true);
           if (done) break;
           if (pending.size === 0) {
             await stream.write(': keep-alive\n\n');
@@ -102,7 +107,7 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
           await stream.writeSSE({ event: 'runs', data: JSON.stringify(monitors) });
           for (const m of monitors) await stream.writeSSE({ event: `run-${m}`, data: m });
           // Coalesce bursts: at most one update a second per browser.
-          await stream.sleep(1000);
+          await pause(1000, false);
         }
       } finally {
         unsubscribe();
