@@ -10,6 +10,7 @@ export function AdminLayout(props: { title: string; csrfToken?: string; username
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="htmx-config" content='{"includeIndicatorStyles":false}' />
+        <link rel="icon" href="data:," />
         <title>{props.title}</title>
         <link rel="stylesheet" href="/static/style.css" />
         <link rel="stylesheet" href="/static/admin.css" />
