@@ -61,18 +61,15 @@ const likeTerm = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`;
  * Percentiles here are exact over the last hour's runs; long ranges belong to the rollup sketches.
  */
 export function createAdminQueries(db: Db) {
-  const latest = `
-    SELECT m.id, m.key, m.name, m.description, m.public, m.schedule, m.position,
-      r.started_at AS last_at, r.duration_ms AS last_ms, r.failure_message AS last_failure,
-      CASE WHEN r.id IS NULL THEN 'unknown' WHEN r.ok = 1 THEN 'up' ELSE 'down' END AS state
-    FROM monitors m
-    LEFT JOIN runs r ON r.id = (SELECT id FROM runs WHERE monitor_id = m.id ORDER BY started_at DESC LIMIT 1)
-    WHERE m.active = 1 AND (@q IS NULL OR m.name LIKE @q ESCAPE '\\' OR m.key LIKE @q ESCAPE '\\')`;
-  const page = db.prepare(
-    `WITH latest AS (${latest}) SELECT * FROM latest WHERE (@state IS NULL OR state = @state) ORDER BY position, id LIMIT @limit OFFSET @offset`,
-  );
-  const counts = db.prepare(`WITH latest AS (${latest}) SELECT state, count(*) AS n FROM latest GROUP BY state`);
-  const one = db.prepare(`WITH latest AS (${latest}) SELECT * FROM latest WHERE key = @key`);
+  // The newest run's ok flag, straight from the (monitor_id, started_at, ok) index: NULL when there is none.
+  const lastOk = '(SELECT ok FROM runs WHERE monitor_id = m.id ORDER BY started_at DESC LIMIT 1)';
+  const match = `m.active = 1 AND (@q IS NULL OR m.name LIKE @q ESCAPE '\\' OR m.key LIKE @q ESCAPE '\\')`;
+  const cols = 'm.id, m.key, m.name, m.description, m.public, m.schedule';
+  const pageAll = db.prepare(`SELECT ${cols} FROM monitors m WHERE ${match} ORDER BY m.position, m.id LIMIT @limit OFFSET @offset`);
+  const pageByState = db.prepare(`SELECT ${cols} FROM monitors m WHERE ${match} AND coalesce(${lastOk}, -1) = @ok ORDER BY m.position, m.id LIMIT @limit OFFSET @offset`);
+  const counts = db.prepare(`SELECT coalesce(${lastOk}, -1) AS ok, count(*) AS n FROM monitors m WHERE ${match} GROUP BY 1`);
+  const one = db.prepare(`SELECT ${cols} FROM monitors m WHERE m.active = 1 AND m.key = ?`);
+  const lastRun = db.prepare('SELECT started_at, duration_ms, ok, failure_message FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT 1');
   const hourDurations = db.prepare('SELECT duration_ms FROM runs WHERE monitor_id = ? AND started_at >= ? ORDER BY duration_ms').pluck();
   const hourly = db.prepare(
     `SELECT CAST((started_at - @from) / ${HOUR} AS INTEGER) AS h, avg(duration_ms) AS mean, count(*) - sum(ok) AS failures
@@ -90,9 +87,13 @@ export function createAdminQueries(db: Db) {
   );
   const steps = db.prepare('SELECT * FROM step_results WHERE run_id = ? ORDER BY idx');
 
-  type Latest = { id: number; key: string; name: string; description: string | null; public: number; schedule: string; last_at: number | null; last_ms: number | null; last_failure: string | null; state: MonitorState };
+  type MonitorRow = { id: number; key: string; name: string; description: string | null; public: number; schedule: string };
+  const OK_OF: Record<MonitorState, number> = { up: 1, down: 0, unknown: -1 };
+  const STATE_OF: Record<number, MonitorState> = { 1: 'up', 0: 'down', [-1]: 'unknown' };
 
-  function enrich(m: Latest, now: number): AdminMonitorRow {
+  function enrich(m: MonitorRow, now: number): AdminMonitorRow {
+    const last = lastRun.get(m.id) as { started_at: number; duration_ms: number; ok: number; failure_message: string | null } | undefined;
+    const state: MonitorState = !last ? 'unknown' : last.ok ? 'up' : 'down';
     const durations = hourDurations.all(m.id, now - HOUR) as number[];
     const to = Math.floor(now / HOUR) * HOUR + HOUR;
     const from = to - 24 * HOUR;
@@ -109,10 +110,10 @@ export function createAdminQueries(db: Db) {
       description: m.description,
       public: m.public === 1,
       schedule: m.schedule,
-      state: m.state,
-      lastRunAt: m.last_at,
-      lastLatencyMs: m.last_ms,
-      lastFailure: m.state === 'down' ? m.last_failure : null,
+      state,
+      lastRunAt: last?.started_at ?? null,
+      lastLatencyMs: last?.duration_ms ?? null,
+      lastFailure: last && !last.ok ? last.failure_message : null,
       p95HourMs: percentile(durations, 0.95),
       runsHour: durations.length,
       spark,
@@ -139,19 +140,20 @@ export function createAdminQueries(db: Db) {
       const pageSize = Math.min(500, Math.max(1, opts.pageSize ?? 50));
       const q = opts.q?.trim() ? likeTerm(opts.q.trim()) : null;
       const byState = { all: 0, up: 0, down: 0, unknown: 0 };
-      for (const c of counts.all({ q }) as { state: MonitorState; n: number }[]) {
-        byState[c.state] = c.n;
+      for (const c of counts.all({ q }) as { ok: number; n: number }[]) {
+        byState[STATE_OF[c.ok]] += c.n;
         byState.all += c.n;
       }
       const total = opts.state ? byState[opts.state] : byState.all;
       const pages = Math.max(1, Math.ceil(total / pageSize));
       const pageNo = Math.min(pages, Math.max(1, Math.floor(opts.page ?? 1)));
-      const rows = page.all({ q, state: opts.state ?? null, limit: pageSize, offset: (pageNo - 1) * pageSize }) as Latest[];
+      const window = { q, limit: pageSize, offset: (pageNo - 1) * pageSize };
+      const rows = (opts.state ? pageByState.all({ ...window, ok: OK_OF[opts.state] }) : pageAll.all(window)) as MonitorRow[];
       return { rows: rows.map((m) => enrich(m, now)), total, counts: byState, page: pageNo, pageSize, pages };
     },
     /** One monitor, public or not; undefined when unknown or no longer configured. */
     monitor(key: string, now = Date.now()): AdminMonitorRow | undefined {
-      const m = one.get({ q: null, key }) as Latest | undefined;
+      const m = one.get(key) as MonitorRow | undefined;
       return m ? enrich(m, now) : undefined;
     },
     /** Runs newest first, optionally of one monitor and before a time (for paging back). */
