@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AdminQueries } from '../store/admin-queries.js';
 import type { AuthStore } from '../store/auth-store.js';
@@ -9,7 +9,7 @@ import { createAuth, type AdminEnv } from './auth/auth.js';
 import { authRoutes } from './auth/auth-routes.js';
 import type { LoginLimiter } from './auth/login-limiter.js';
 import type { EventHub } from './events.js';
-import { createRenderCache } from './render-cache.js';
+import { createRenderCache, type Rendered } from './render-cache.js';
 import { loadStaticAssets } from './static-assets.js';
 import { StatusList, StatusPage } from './status-page.js';
 
@@ -65,8 +65,20 @@ export function createApp(deps: WebDeps) {
     }),
   );
 
+  const view = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
+  /** Sends a (cached) render as HTML, gzipped when the client accepts it. */
+  const sendHtml = (c: Context, page: Rendered) => {
+    const headers: Record<string, string> = { 'content-type': 'text/html; charset=UTF-8', vary: 'accept-encoding' };
+    if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '') && page.body.length > 1024) {
+      headers['content-encoding'] = 'gzip';
+      return c.body(view(page.gzip()), 200, headers);
+    }
+    return c.body(view(page.body), 200, headers);
+  };
+
   app.get('/', (c) =>
-    c.html(
+    sendHtml(
+      c,
       statusCache.get('page', () => {
         const t = now();
         const monitors = deps.queries.statusOverview({ publicOnly: true, now: t });
@@ -77,7 +89,8 @@ export function createApp(deps: WebDeps) {
 
   // htmx partial: the same component without the layout.
   app.get('/partials/status', (c) =>
-    c.html(
+    sendHtml(
+      c,
       statusCache.get('partial', () => {
         const t = now();
         const monitors = deps.queries.statusOverview({ publicOnly: true, now: t });

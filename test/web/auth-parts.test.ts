@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
 import { schemaVersion } from '../../src/store/db.js';
@@ -109,5 +110,9 @@ describe('status page render cache', () => {
     const third = await (await app.request('/')).text();
     expect(third).not.toBe(second);
     expect(await (await app.request('/partials/status')).text()).toContain('badge-up');
+    // Gzipped for clients that accept it (the same bytes every time while cached).
+    const gz = await app.request('/', { headers: { 'accept-encoding': 'gzip, br' } });
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    expect(gunzipSync(Buffer.from(await gz.arrayBuffer())).toString()).toBe(third);
   });
 });
