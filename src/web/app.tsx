@@ -23,6 +23,7 @@ export type OperatorDeps = {
   publicUrl?: string;
   limiter?: LoginLimiter;
   monitorSections?: AdminDeps['monitorSections'];
+  dashboardSections?: AdminDeps['dashboardSections'];
   /** Mounts more operator routes (e.g. load runs under /admin/load-runs); called after the auth layer exists. */
   extraRoutes?: (app: Hono<AdminEnv>, auth: ReturnType<typeof createAuth>) => void;
 };
@@ -121,7 +122,7 @@ export function createApp(deps: WebDeps) {
   if (op) {
     const auth = createAuth({ auth: op.users, publicUrl: op.publicUrl, limiter: op.limiter, now });
     authRoutes(app, { auth, users: op.users, title: deps.title });
-    adminRoutes(app, { auth, users: op.users, admin: op.admin, events: op.events, title: deps.title, runNow: op.runNow, monitorSections: op.monitorSections, now });
+    adminRoutes(app, { auth, users: op.users, admin: op.admin, events: op.events, title: deps.title, runNow: op.runNow, monitorSections: op.monitorSections, dashboardSections: op.dashboardSections, now });
     apiRoutes(app, { auth, admin: op.admin, queries: deps.queries, runNow: op.runNow, now });
     op.extraRoutes?.(app, auth);
   }

@@ -233,3 +233,33 @@ describe('first-run setup', () => {
     expect((await submit('another password!')).status).toBe(404);
   });
 });
+
+describe('extension points', () => {
+  it('routes other features mount under /admin and /api/v1 get the same protection; sections render on the pages', async () => {
+    const g = await adminFixture({
+      operator: {
+        extraRoutes: (app, auth) => {
+          app.get('/admin/load-runs', (c) => c.text(`load runs for ${c.get('admin').username}`));
+          app.post('/admin/load-runs', (c) => c.text('started'));
+          app.get('/api/v1/load-runs', (c) => c.json({ token: c.get('apiToken').name }));
+          expect(typeof auth.requireToken).toBe('function');
+        },
+        dashboardSections: () => ['<section id="incidents">no incidents</section>'],
+        monitorSections: (key) => [`charts for ${key}`],
+      },
+    });
+    try {
+      expect((await g.request('/admin/load-runs')).status).toBe(401);
+      expect((await g.request('/api/v1/load-runs')).status).toBe(401);
+      const { cookie, csrf } = await g.login();
+      expect(await (await g.request('/admin/load-runs', { headers: { cookie } })).text()).toBe('load runs for admin');
+      expect((await g.post('/admin/load-runs', cookie, {})).status).toBe(403);
+      expect((await g.post('/admin/load-runs', cookie, { _csrf: csrf })).status).toBe(200);
+      // Sections are escaped like everything else: features pass JSX, not strings of HTML.
+      expect(await (await g.request('/admin', { headers: { cookie } })).text()).toContain('&lt;section id=&quot;incidents&quot;&gt;');
+      expect(await (await g.request('/admin/monitors/shop', { headers: { cookie } })).text()).toContain('charts for shop');
+    } finally {
+      g.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { openStore, type Store } from '../../src/store/index.js';
-import { createApp } from '../../src/web/app.js';
+import { createApp, type OperatorDeps } from '../../src/web/app.js';
 import type { RunNow } from '../../src/web/admin/admin-routes.js';
 import { createLoginLimiter, type LoginLimiter } from '../../src/web/auth/login-limiter.js';
 import { hashPassword } from '../../src/web/auth/password.js';
@@ -11,7 +11,7 @@ export const PASSWORD = 'correct horse battery';
 export const ORIGIN = 'http://localhost';
 
 /** A store with monitors and an `admin` user, the app with its operator side, and a clock the test moves. */
-export async function adminFixture(opts: { publicUrl?: string; runNow?: (store: Store) => RunNow; limiter?: LoginLimiter; monitors?: { key: string; name: string; public: boolean }[] } = {}) {
+export async function adminFixture(opts: { operator?: Partial<OperatorDeps>; publicUrl?: string; runNow?: (store: Store) => RunNow; limiter?: LoginLimiter; monitors?: { key: string; name: string; public: boolean }[] } = {}) {
   const tmp = tempDir();
   const events: EventHub = createEventHub();
   const store = openStore(
@@ -37,6 +37,7 @@ export async function adminFixture(opts: { publicUrl?: string; runNow?: (store: 
       publicUrl: opts.publicUrl,
       limiter: opts.limiter ?? createLoginLimiter({ max: 5, windowMs: 15 * 60_000 }),
       runNow: opts.runNow?.(store),
+      ...opts.operator,
     },
   });
 

@@ -21,6 +21,8 @@ export type AdminDeps = {
   events: EventHub;
   title: string;
   runNow?: RunNow;
+  /** Extra sections at the top of the dashboard (open incidents, maintenance windows), in order. */
+  dashboardSections?: (c: Context<AdminEnv>) => Child[];
   /** Extra sections on a monitor's admin page (history charts, load checks, incidents), in order. */
   monitorSections?: (key: string, c: Context<AdminEnv>) => Child[];
   now?: () => number;
@@ -43,7 +45,7 @@ function filtersOf(c: Context): DashboardFilters {
 export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
   const now = deps.now ?? Date.now;
   const { auth } = deps;
-  app.use('/admin', auth.originCheck, auth.requireAdmin);
+  // ('/admin/*' covers '/admin' itself too.)
   app.use('/admin/*', auth.originCheck, auth.requireAdmin);
 
   const monitorPage = (f: DashboardFilters, t: number) => deps.admin.monitorPage({ ...f, pageSize: deps.pageSize ?? 50, now: t });
@@ -52,7 +54,9 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
     const t = now();
     const f = filtersOf(c);
     const s = c.get('admin');
-    return c.html(page(<DashboardPage title={deps.title} username={s.username} csrfToken={s.csrfToken} page={monitorPage(f, t)} filters={f} now={t} />));
+    return c.html(
+      page(<DashboardPage title={deps.title} username={s.username} csrfToken={s.csrfToken} page={monitorPage(f, t)} filters={f} now={t} sections={deps.dashboardSections?.(c)} />),
+    );
   });
 
   app.get('/admin/partials/monitors', (c) => {

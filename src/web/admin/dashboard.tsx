@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import type { AdminMonitorRow, MonitorPage } from '../../store/admin-queries.js';
 import type { MonitorState } from '../../store/queries.js';
 import { fmtAgo, fmtMs } from '../format.js';
@@ -98,11 +99,12 @@ export function MonitorTable(props: { page: MonitorPage; filters: DashboardFilte
   );
 }
 
-export function DashboardPage(props: { title: string; username: string; csrfToken: string; page: MonitorPage; filters: DashboardFilters; now: number }) {
+export function DashboardPage(props: { title: string; username: string; csrfToken: string; page: MonitorPage; filters: DashboardFilters; now: number; sections?: Child[] }) {
   const f = props.filters;
   return (
     <AdminLayout title={`Dashboard · ${props.title}`} username={props.username} csrfToken={props.csrfToken} sse>
       <div hx-ext="sse" sse-connect="/admin/events">
+        {props.sections ?? null}
         <h1>Monitors</h1>
         <form id="filters" class="filters" method="get" action="/admin" hx-get="/admin/partials/monitors" hx-target="#monitor-table" hx-swap="outerHTML" hx-trigger="input changed delay:300ms from:#q, change from:#state, submit">
           <label>
