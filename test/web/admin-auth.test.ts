@@ -107,6 +107,26 @@ describe('login', () => {
     }
   });
 
+  it('counts parallel guesses too', async () => {
+    const g = await adminFixture({ limiter: createLoginLimiter({ max: 3, windowMs: 60_000 }) });
+    try {
+      const forms = await Promise.all(Array.from({ length: 10 }, () => g.loginForm('198.51.100.9')));
+      const statuses = await Promise.all(
+        forms.map((form, i) =>
+          g.request(
+            '/login',
+            { method: 'POST', headers: { origin: ORIGIN, cookie: form.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: form.token, username: 'admin', password: `guess ${i}` }) },
+            '198.51.100.9',
+          ).then((r) => r.status),
+        ),
+      );
+      expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+    } finally {
+      g.close();
+    }
+  });
+
   it('needs the login form token and a same-origin request', async () => {
     const form = await f.loginForm();
     const post = (headers: Record<string, string>, token: string) =>

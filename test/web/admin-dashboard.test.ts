@@ -172,6 +172,19 @@ describe('/admin pages', () => {
     expect(result).toContain('✓ status: expected 200, got 200');
     expect(result).toMatch(/body contains[^<]*good/);
     expect((await f.post('/admin/monitors/nope/run', cookie, { _csrf: csrf })).status).toBe(404);
+    // Without htmx (a plain form post) the browser is sent to the run's page.
+    const plain = await f.post('/admin/monitors/private-db/run', cookie, { _csrf: csrf });
+    expect(plain.status).toBe(303);
+    expect(plain.headers.get('location')).toMatch(/^\/admin\/runs\/\d+$/);
+
+    // The same through the API, for CI.
+    const token = /value="(ht_[^"]+)"/.exec(await (await f.post('/admin/tokens', cookie, { name: 'ci', _csrf: csrf })).text())![1];
+    const api = await f.request('/api/v1/monitors/private-db/run', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(api.status).toBe(200);
+    const body = (await api.json()) as { started: boolean; run: { ok: boolean; steps: { name: string; evidence: unknown[] }[] } };
+    expect(body).toMatchObject({ started: true, run: { ok: true, steps: [{ name: 'health' }] } });
+    expect(body.run.steps[0].evidence).toHaveLength(2);
+    expect((await f.request('/api/v1/monitors/nope/run', { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
 
     const runs = await (await f.request('/admin/partials/monitors/private-db/runs', { headers: { cookie } })).text();
     expect(runs).toContain('Passed');

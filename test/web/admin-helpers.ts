@@ -42,7 +42,7 @@ export async function adminFixture(opts: { operator?: Partial<OperatorDeps>; pub
   });
 
   /** A request from a given client address (the app reads it from the Node socket). */
-  const request = (path: string, init: RequestInit = {}, ip = '203.0.113.7') => app.request(path, init, { incoming: { socket: { remoteAddress: ip } } });
+  const request = async (path: string, init: RequestInit = {}, ip = '203.0.113.7'): Promise<Response> => app.request(path, init, { incoming: { socket: { remoteAddress: ip } } });
 
   /** Cookies a response sets, as `name=value` pairs for a Cookie header. */
   const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]);

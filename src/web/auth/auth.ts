@@ -130,12 +130,11 @@ export function createAuth(opts: AuthOptions) {
     const ip = clientIp(c);
     const wait = limiter.retryAfter(ip, now());
     if (wait > 0) return { ok: false, retryAfterMs: wait };
+    // Count the attempt before the (slow, async) check, so parallel guesses cannot all slip past the limit.
+    limiter.fail(ip, now());
     const user = opts.auth.userByName(username);
     const good = user ? await verifyPassword(password, user.passwordHash) : (await verifyPassword(password, await dummyHash()), false);
-    if (!user || !good) {
-      limiter.fail(ip, now());
-      return { ok: false };
-    }
+    if (!user || !good) return { ok: false };
     limiter.succeed(ip);
     opts.auth.purgeExpiredSessions(now());
     startSession(c, user.id);
