@@ -10,7 +10,7 @@ import type { Config } from './schema.js';
 export function loadDataFiles(config: Config, baseDir: string): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
   config.monitors.forEach((m, i) => {
-    for (const [name, pool] of Object.entries(m.data)) {
+    for (const [name, pool] of Object.entries(m.data ?? {})) {
       if (pool.csv === undefined) continue;
       const path = `monitors[${i}].data.${name}.csv`;
       const file = isAbsolute(pool.csv) ? pool.csv : resolve(baseDir, pool.csv);

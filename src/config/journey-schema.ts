@@ -52,19 +52,20 @@ function fakerHasLocale(locale: string): boolean {
 /** Journey-level keys of a monitor (merged into the monitor schema). */
 export const journeyKeys = {
   baseUrl: z.string().optional().describe('Step URLs starting with / are relative to this'),
-  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.unknown()).default({}),
-  data: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'pool names are letters, digits and _'), dataPoolSchema).default({}),
+  // Optional rather than defaulted, so monitors built in code (tests, tools) need not spell them out.
+  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.unknown()).optional().describe('Fixed variables for templates'),
+  data: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'pool names are letters, digits and _'), dataPoolSchema).optional().describe('Data pools for templates'),
   locale: z
     .string()
     .regex(/^[a-z]{2,3}(_[A-Za-z]{2,4})*$/, 'a faker locale such as en, de, fr, pt_BR')
     .superRefine((l, ctx) => {
       if (!fakerHasLocale(l)) ctx.addIssue({ code: 'custom', message: `unknown faker locale "${l}" (e.g. en, de, fr, es, pt_BR, ja)` });
     })
-    .default('en')
-    .describe('Locale for faker helpers'),
+    .optional()
+    .describe('Locale for faker helpers (default en)'),
   think: thinkSchema.optional().describe('Pause between steps: 2s or { min: 1s, max: 5s }'),
   csrf: csrfSchema.optional().describe('Default CSRF handling for POST/PUT/PATCH/DELETE steps'),
-  session: z.enum(['fresh', 'keep']).default('fresh').describe('keep: cookies survive from one run to the next'),
+  session: z.enum(['fresh', 'keep']).optional().describe('fresh (default): every run starts with no cookies; keep: cookies survive from one run to the next'),
   personas: z.array(personaSchema).min(1).optional(),
 };
 

@@ -78,7 +78,7 @@ const redactedValue = (v: unknown) => {
  */
 export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerOptions = {}): JourneyRunner {
   const root = createRng(opts.seed ?? randomSeed());
-  const pools = createDataPools(monitor.data);
+  const pools = createDataPools(monitor.data ?? {});
   const keptCookies = monitor.session === 'keep' ? createCookies() : undefined;
   const wantsFaker = usesFaker(allTemplates(monitor));
   const wantsHtml = needsHtml(monitor);
@@ -91,7 +91,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
       const t0 = performance.now();
       const seed = runOpts.seed ?? root.int(0, 2 ** 31 - 1);
       const rng = createRng(seed);
-      if (wantsFaker) faker ??= await loadFaker(monitor.locale);
+      if (wantsFaker) faker ??= await loadFaker(monitor.locale ?? 'en');
       if (wantsHtml) await loadHtmlParser();
       const call = createHelpers(rng, { faker, seeded: true });
       const poolView = pools.forRun(rng);

@@ -7,6 +7,8 @@ export type WriterOptions = {
   /** Flush at least this often (default 500 ms). */
   flushMs?: number;
   onError?: (err: unknown) => void;
+  /** Called after each batch is committed (e.g. to push live updates); errors it throws are reported to onError. */
+  onWritten?: (runs: RunResult[]) => void;
 };
 
 export type Writer = {
@@ -65,6 +67,11 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
     try {
       writeBatch(batch);
       written += batch.length;
+      try {
+        opts.onWritten?.(batch);
+      } catch (err) {
+        opts.onError?.(err);
+      }
       return batch.length;
     } catch (err) {
       // Keep the runs: put them back so the next flush tries again.

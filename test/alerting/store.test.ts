@@ -20,7 +20,10 @@ describe('alert tables and latency windows', () => {
 
   it('migration 3 is applied', () => {
     expect(schemaVersion(store.db)).toBeGreaterThanOrEqual(3);
-    expect(store.db.prepare('SELECT version FROM schema_migrations').pluck().all()).toContain(3);
+    const applied = store.db.prepare('SELECT version FROM schema_migrations').pluck().all();
+    expect(applied).toContain(3);
+    const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+    expect(tables).toEqual(expect.arrayContaining(['alert_state', 'incidents', 'outbox']));
   });
 
   it('exact nearest-rank percentiles over [from, to), successful runs only, per run or per step', () => {

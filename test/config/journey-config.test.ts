@@ -45,7 +45,8 @@ describe('journey config', () => {
     expect(m.personas![0].steps[0]).toMatchObject({ assets: true, think: { min: 500, max: 500 }, alwaysRun: false });
     expect(m.personas![1]).toMatchObject({ weight: 20, iterations: 1, steps: [] });
     expect(m.personas![1].tasks[0].steps[0].extract!.product).toMatchObject({ css: 'a.product', attr: 'href', pick: 'random', optional: false, secret: false });
-    expect(m.session).toBe('fresh');
+    expect(m.session).toBeUndefined();
+    expect(m.locale).toBe('de');
   });
 
   it('names the path of each journey mistake', () => {
