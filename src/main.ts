@@ -3,7 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createAlerting, type Alerting } from './alerting/service.js';
 import { monitorId, type LoadedConfig } from './config/load.js';
 import { createLogger, type Logger } from './log.js';
-import { runMonitor } from './probes/run-monitor.js';
+import { createJourneyRunner } from './probes/journey.js';
 import { createScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
 import { openStore, type Store } from './store/index.js';
 import { createApp } from './web/app.js';
@@ -55,16 +55,19 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
 
   const alerting = createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), log, redact });
 
-  const jobs: Job[] = config.monitors.map((m) => ({
-    id: monitorId(m),
-    schedule: m.cron ? { cron: m.cron } : { every: m.every ?? config.scheduler.defaultEvery },
-    run: async (plannedAt, signal) => {
-      const result = await runMonitor(m, { plannedAt, signal, redact, defaultTimeoutMs: config.scheduler.defaultTimeout });
-      store.writer.write(result);
-      alerting.onRun(result);
-      if (!result.ok) log.warn('check failed', { monitor: result.monitorId, step: result.failure?.step, reason: result.failure?.message });
-    },
-  }));
+  const jobs: Job[] = config.monitors.map((m) => {
+    const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout });
+    return {
+      id: monitorId(m),
+      schedule: m.cron ? { cron: m.cron } : { every: m.every ?? config.scheduler.defaultEvery },
+      run: async (plannedAt, signal) => {
+        const result = await runner.run({ plannedAt, signal });
+        store.writer.write(result);
+        alerting.onRun(result);
+        if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
+      },
+    };
+  });
   const scheduler = createScheduler(jobs, {
     concurrency: config.scheduler.concurrency,
     onError: (id, err) => log.error('run crashed', { monitor: id, error: err }),

@@ -4,6 +4,7 @@ import { request } from 'undici';
 import type { ExpectConfig } from '../config/schema.js';
 import { evaluateExpect } from './assert.js';
 import { classifyError } from './classify-error.js';
+import type { Cookies } from './cookies.js';
 import type { Session } from './session.js';
 import { zeroTimings, type Failure, type StepResult, type Timings } from './types.js';
 
@@ -28,10 +29,15 @@ export type HttpStepOptions = {
   redact?: (text: string) => string;
   /** performance.now() time the step was meant to start; waiting before it counts in `total`. */
   intendedStart?: number;
+  /** The visitor's cookie jar: each hop sends its cookies and stores what the response sets. */
+  cookies?: Cookies;
 };
 
-/** The step's result plus the decoded body, for later steps to extract from (never stored). */
-export type HttpStepOutcome = { result: StepResult; body: string };
+/**
+ * The step's result plus the decoded body and unredacted headers of the last response, for later
+ * steps to extract from (never stored), and the URL that answered.
+ */
+export type HttpStepOutcome = { result: StepResult; body: string; headers: Record<string, string>; finalUrl: string };
 
 export const DEFAULT_HEADERS: Record<string, string> = {
   'user-agent': 'halftime/0.1 (synthetic monitor)',
@@ -89,7 +95,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
 
   const finish = (): HttpStepOutcome => {
     timings.total = performance.now() - t0;
-    const evidence = status !== undefined && !failure ? evaluateExpect(step.expect, { status, body: text, latencyMs: timings.total }) : [];
+    const evidence = status !== undefined && !failure ? evaluateExpect(step.expect, { status, body: text, headers, bytes, latencyMs: timings.total }) : [];
     if (!failure) {
       const bad = evidence.find((e) => !e.pass);
       if (bad) failure = bad.what === 'status'
@@ -111,7 +117,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, redact(v)])),
       evidence: evidence.map((e) => ({ ...e, expected: redact(e.expected), actual: redact(e.actual) })),
     };
-    return { result, body: text };
+    return { result, body: text, headers, finalUrl: url };
   };
 
   for (;;) {
@@ -128,9 +134,13 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
     }
     let tHeaders = 0;
     try {
+      const hopHeaders = { ...sendHeaders };
+      if (body === undefined) delete hopHeaders['content-type'];
+      const jarCookies = opts.cookies?.header(url);
+      if (jarCookies) hopHeaders.cookie = hopHeaders.cookie ? `${hopHeaders.cookie}; ${jarCookies}` : jarCookies;
       const res = await request(url, {
         method: method as 'GET',
-        headers: sendHeaders,
+        headers: hopHeaders,
         body: method === 'GET' || method === 'HEAD' ? undefined : body,
         dispatcher: session.dispatcher,
         signal,
@@ -138,6 +148,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       tHeaders = performance.now();
       status = res.statusCode;
       headers = headerObject(res.headers);
+      opts.cookies?.store(url, res.headers['set-cookie']);
       const chunks: Buffer[] = [];
       let hopBytes = 0;
       try {

@@ -93,6 +93,15 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       `,
     },
     {
+    version: 4,
+    name: 'journeys: persona and tasks per run, page assets per step',
+    sql: `
+      ALTER TABLE runs ADD COLUMN persona TEXT;
+      ALTER TABLE runs ADD COLUMN tasks TEXT;
+      ALTER TABLE step_results ADD COLUMN assets TEXT;
+    `,
+  },
+  {
     version: 6,
     name: 'admin users, sessions and API tokens',
     sql: `
