@@ -1,10 +1,24 @@
+import { createAdminQueries, type AdminQueries } from './admin-queries.js';
+import { createAlertStore, type AlertStore } from './alerts.js';
+import { createAuthStore, type AuthStore } from './auth-store.js';
 import { openDb, type Db } from './db.js';
+import { createLatencySource, type LatencySource } from './latency.js';
 import { createLoadRuns, type LoadRuns } from './load-runs.js';
 import { syncMonitors, type MonitorDef } from './monitors.js';
 import { createQueries, type Queries } from './queries.js';
 import { createWriter, type Writer, type WriterOptions } from './writer.js';
 
-export type Store = { db: Db; queries: Queries; writer: Writer; loadRuns: LoadRuns; close(): void };
+export type Store = {
+  db: Db;
+  queries: Queries;
+  writer: Writer;
+  alerts: AlertStore;
+  latency: LatencySource;
+  auth: AuthStore;
+  admin: AdminQueries;
+  loadRuns: LoadRuns;
+  close(): void;
+};
 
 /** Opens the database, syncs the configured monitors and returns the writer and the read model. */
 export function openStore(path: string, monitors: MonitorDef[], writerOpts: WriterOptions = {}): Store {
@@ -17,6 +31,10 @@ export function openStore(path: string, monitors: MonitorDef[], writerOpts: Writ
     db,
     queries,
     writer,
+    alerts: createAlertStore(db),
+    latency: createLatencySource(db),
+    auth: createAuthStore(db),
+    admin: createAdminQueries(db),
     loadRuns: createLoadRuns(db),
     close() {
       if (closed) return;

@@ -3,7 +3,7 @@
  * uPlot chart (users, requests/s, p95 over time, knee marked) and a per-step table. Mounted under
  * /admin/load-runs, behind whatever protects /admin; never linked from the public status page.
  */
-import type { Hono } from 'hono';
+import type { Env, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { LoadRunDetail, LoadRunRow, LoadRuns } from '../store/load-runs.js';
 import { fmtMs } from './format.js';
@@ -214,7 +214,8 @@ export function seriesJson(run: LoadRunDetail, rows: ReturnType<LoadRuns['series
   };
 }
 
-export function loadRunRoutes(app: Hono, deps: LoadRunDeps) {
+/** Mounts the pages on `app`; call it where /admin is already protected (login + CSRF). */
+export function loadRunRoutes<E extends Env>(app: Hono<E>, deps: LoadRunDeps) {
   const page = (title: string, body: Child) => '<!doctype html>' + (<Layout title={title}><Head />{body}</Layout>).toString();
 
   app.get(BASE, (c) => {

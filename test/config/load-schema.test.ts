@@ -80,8 +80,9 @@ describe('scheduled bursts', () => {
       expect(done).toMatchObject({ name: 'tick', trigger: 'schedule', status: 'passed', monitorKey: 'shop' });
       expect(done.requests).toBeGreaterThan(5);
       expect(lines.some((l) => l.includes('scheduled burst refused') && l.includes('outside') && l.includes('load.allowHosts'))).toBe(true);
-      const page = await fetch(`${ht.url}/admin/load-runs/${done.id}`);
-      expect(page.status).toBe(200);
+      // Mounted in the server, behind the admin login.
+      const page = await fetch(`${ht.url}/admin/load-runs/${done.id}/series.json`);
+      expect(page.status).toBe(401);
     } finally {
       await ht.stop(2_000);
     }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { runBurst } from '../../src/probes/burst/engine.js';
@@ -6,22 +5,25 @@ import { monitorIteration } from '../../src/probes/burst/monitor-iteration.js';
 import { describePlan, type ClosedPlan } from '../../src/probes/burst/shapes.js';
 import { parseThreshold } from '../../src/probes/burst/thresholds.js';
 import type { BurstSummary } from '../../src/probes/burst/types.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
 import { statusOf } from '../../src/store/load-runs.js';
-import { createApp } from '../../src/web/app.js';
-import { seriesJson } from '../../src/web/load-runs.js';
-import { startServer, tempDir, type TestServer } from '../helpers.js';
+import { loadRunRoutes, seriesJson } from '../../src/web/load-runs.js';
+import { startServer, type TestServer } from '../helpers.js';
+import { adminFixture, type AdminFixture } from './admin-helpers.js';
 
-let tmp: ReturnType<typeof tempDir>;
+// The pages are mounted the way main.ts does it: as extra operator routes, behind the /admin login.
+let fx: AdminFixture;
 let store: Store;
+let cookie: string;
 let target: TestServer;
 let runId: number;
 let summary: BurstSummary;
 const plan: ClosedPlan = { model: 'closed', users: 3, spawnRate: 3, duration: 2_000, shape: { type: 'ramp' } };
 
 beforeAll(async () => {
-  tmp = tempDir();
-  store = openStore(join(tmp.dir, 'h.db'), [{ key: 'shop', name: 'Shop', public: true, schedule: 'every 30s' }]);
+  fx = await adminFixture({ operator: { extraRoutes: (app) => loadRunRoutes(app, { get loadRuns() { return fx.store.loadRuns; }, title: 'Acme' }) } });
+  store = fx.store;
+  cookie = (await fx.login()).cookie;
   target = await startServer((_req, res) => res.end('ok'));
   const monitor = parseConfigText(`monitors:\n  - name: shop\n    steps:\n      - name: home <b>\n        url: ${target.url}/\n`, 't.yaml').config.monitors[0];
   runId = store.loadRuns.begin({ name: '<script>x</script>', monitorKey: 'shop', trigger: 'cli', plan, planText: describePlan(plan) });
@@ -36,11 +38,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await target.close();
-  store.close();
-  tmp.cleanup();
+  fx.close();
 });
 
-const app = () => createApp({ queries: store.queries, title: 'Status', schedulerAlive: () => true, loadRuns: store.loadRuns });
+/** A logged-in request. */
+const get = (path: string) => fx.request(path, { headers: { cookie, accept: 'text/html' } });
+const app = () => ({ request: get });
 
 describe('load runs in the store', () => {
   it('keeps the run, its status and its per-second series (overall and per step)', () => {
@@ -62,6 +65,13 @@ describe('load runs in the store', () => {
 });
 
 describe('load run pages', () => {
+  it('need the admin login', async () => {
+    const page = await fx.request('/admin/load-runs', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/login?next=%2Fadmin%2Fload-runs');
+    expect((await fx.request(`/admin/load-runs/${runId}/series.json`)).status).toBe(401);
+  });
+
   it('lists past runs under /admin/load-runs, escaped', async () => {
     const res = await app().request('/admin/load-runs');
     expect(res.status).toBe(200);
@@ -95,7 +105,7 @@ describe('load run pages', () => {
     expect(d.t.length).toBe(d.users.length);
     expect(d.users[0]).toBe(3);
     expect(d.rps.reduce((a, b) => a + b, 0)).toBe(summary.requests);
-    const js = await app().request('/static/load-run.js');
+    const js = await fx.request('/static/load-run.js');
     expect(js.status).toBe(200);
     expect(await js.text()).toContain('new uPlot(');
   });
@@ -124,11 +134,11 @@ describe('load run pages', () => {
     expect(d.runs[0].p95[0]).toBeGreaterThan(0);
     expect(d.runs[1].p95.every((v) => v === null)).toBe(true);
     expect((await app().request('/admin/load-runs/compare')).status).toBe(302);
-    expect((await app().request('/static/load-compare.js')).status).toBe(200);
+    expect((await fx.request('/static/load-compare.js')).status).toBe(200);
   });
 
   it('keeps load runs off the public status page', async () => {
-    const html = await (await app().request('/')).text();
+    const html = await (await fx.request('/')).text();
     expect(html).not.toContain('load-runs');
     expect(html).not.toContain('&lt;script&gt;x');
   });

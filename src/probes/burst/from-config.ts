@@ -4,7 +4,7 @@
  */
 import { burstSchema, type BurstConfig } from '../../config/load-schema.js';
 import { formatPath, monitorId } from '../../config/load.js';
-import type { Config, MonitorConfig } from '../../config/schema.js';
+import { forEachStep, type Config, type MonitorConfig } from '../../config/schema.js';
 import type { BurstJob } from './runner.js';
 import { BurstRefused, checkAllowedHosts, checkCaps } from './safety.js';
 import type { LoadPlan } from './shapes.js';
@@ -69,12 +69,19 @@ export function resolveBurst(config: Config, target: string, overrides: BurstOve
   const burst = parsed.data;
   const plan = toPlan(burst, config.load.maxUsers);
   checkCaps(plan, config.load);
-  const targets = t.monitor.steps.map((s, j) => ({ url: s.url, where: formatPath(['monitors', t.monitorIndex, 'steps', j, 'url']) }));
+  // Paths starting with / are relative to the monitor's baseUrl.
+  const steps = t.monitor.steps.map((s) => (s.url.startsWith('/') && t.monitor.baseUrl ? { ...s, url: new URL(s.url, t.monitor.baseUrl).toString() } : s));
+  const targets: { url: string; where: string }[] = [];
+  forEachStep({ ...t.monitor, steps }, (s, path) => targets.push({ url: s.url.startsWith('/') && t.monitor.baseUrl ? new URL(s.url, t.monitor.baseUrl).toString() : s.url, where: formatPath(['monitors', t.monitorIndex, ...path, 'url']) }));
   if (burst.poll) targets.push({ url: burst.poll.url, where: 'poll' in given ? '--poll-url' : `${t.where}.poll.url` });
   checkAllowedHosts(targets, config.load.allowHosts, configName);
+  if (t.monitor.personas?.length) {
+    throw new BurstRefused(`monitor "${monitorId(t.monitor)}" is a persona journey: bursts run a monitor's plain steps for now (personas, tasks and templates are not wired into bursts yet)`);
+  }
+  if (steps.length === 0) throw new BurstRefused(`monitor "${monitorId(t.monitor)}" has no steps to run in a burst`);
   const job: BurstJob = {
     plan,
-    monitor: { steps: t.monitor.steps },
+    monitor: { steps },
     think: burst.thinkTime,
     poll: burst.poll,
     thresholds: burst.thresholds,

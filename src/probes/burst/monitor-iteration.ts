@@ -4,6 +4,7 @@
  * iteration to iteration. The first request is timed from the iteration's intended start.
  */
 import type { MonitorConfig } from '../../config/schema.js';
+import { createCookies, type Cookies } from '../cookies.js';
 import { runHttpStep, type HttpStepInput } from '../http-step.js';
 import type { Session } from '../session.js';
 import { hostAllowed } from './safety.js';
@@ -15,36 +16,13 @@ export type MonitorIterationOptions = {
   allowHosts?: readonly string[];
 };
 
-/** Cookies of each simulated user (name → value), kept as long as its session lives. */
-const jars = new WeakMap<Session, Map<string, string>>();
+/** Cookies of each simulated user, kept as long as its session lives (per hop, redirects included). */
+const jars = new WeakMap<Session, Cookies>();
 
-function jarOf(session: Session): Map<string, string> {
+function jarOf(session: Session): Cookies {
   let jar = jars.get(session);
-  if (!jar) jars.set(session, (jar = new Map()));
+  if (!jar) jars.set(session, (jar = createCookies()));
   return jar;
-}
-
-/** Splits a `set-cookie` header whose values were joined with ", " (dates contain commas too). */
-export function splitSetCookie(joined: string): string[] {
-  return joined.split(/,\s*(?=[^;,=\s]+=)/).filter((s) => s.trim().length > 0);
-}
-
-function storeCookies(jar: Map<string, string>, setCookie: string | undefined) {
-  if (!setCookie) return;
-  for (const line of splitSetCookie(setCookie)) {
-    const [pair, ...attrs] = line.split(';');
-    const eq = pair.indexOf('=');
-    if (eq <= 0) continue;
-    const name = pair.slice(0, eq).trim();
-    const value = pair.slice(eq + 1).trim();
-    const expired = attrs.some((a) => {
-      const [k, v = ''] = a.split('=');
-      const key = k.trim().toLowerCase();
-      return (key === 'max-age' && Number(v) <= 0) || (key === 'expires' && Date.parse(v.trim()) < Date.now());
-    });
-    if (expired) jar.delete(name);
-    else jar.set(name, value);
-  }
 }
 
 function label(step: { name?: string; method: string; url: string }, index: number): string {
@@ -56,9 +34,10 @@ function label(step: { name?: string; method: string; url: string }, index: numb
   }
 }
 
-function stepInput(step: MonitorConfig['steps'][number], index: number, defaultTimeoutMs: number, cookie: string | undefined): HttpStepInput {
+export type PlainStep = Pick<MonitorConfig['steps'][number], 'name' | 'method' | 'url' | 'headers' | 'body' | 'timeout' | 'followRedirects' | 'maxRedirects' | 'maxBodyBytes' | 'expect'>;
+
+function stepInput(step: PlainStep, index: number, defaultTimeoutMs: number): HttpStepInput {
   const headers = { ...step.headers };
-  if (cookie) headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie;
   return {
     index,
     name: label(step, index),
@@ -74,10 +53,8 @@ function stepInput(step: MonitorConfig['steps'][number], index: number, defaultT
   };
 }
 
-const cookieHeader = (jar: Map<string, string>) => (jar.size ? [...jar].map(([k, v]) => `${k}=${v}`).join('; ') : undefined);
-
 /** The monitor's steps as one iteration; stops at the first failing step, as a scheduled run does. */
-export function monitorIteration(monitor: Pick<MonitorConfig, 'steps'>, opts: MonitorIterationOptions = {}): Iteration {
+export function monitorIteration(monitor: { steps: PlainStep[] }, opts: MonitorIterationOptions = {}): Iteration {
   const timeout = opts.defaultTimeoutMs ?? 10_000;
   return async (vu: Vu, signal, intendedStart) => {
     const jar = jarOf(vu.session);
@@ -94,10 +71,10 @@ export function monitorIteration(monitor: Pick<MonitorConfig, 'steps'>, opts: Mo
       // No per-request signal: combining one with each request's timeout (AbortSignal.any) costs
       // about as much CPU as the request itself. The engine ends in-flight requests at a hard stop
       // by closing the user's session instead; the signal is checked between steps.
-      const { result } = await runHttpStep(stepInput(step, index, timeout, cookieHeader(jar)), vu.session, {
+      const { result } = await runHttpStep(stepInput(step, index, timeout), vu.session, {
         intendedStart: index === 0 ? intendedStart : undefined,
+        cookies: jar,
       });
-      storeCookies(jar, result.headers['set-cookie']);
       steps.push({ name: result.name, ms: result.timings.total, ok: result.ok, error: result.failure?.message });
       if (!result.ok) return { ok: false, steps };
     }
@@ -118,11 +95,10 @@ export function pollRequest(url: string, opts: MonitorIterationOptions = {}): Po
     const jar = jarOf(vu.session);
     if (signal.aborted) return { name, ms: 0, ok: false, error: 'burst stopped' };
     const { result } = await runHttpStep(
-      stepInput({ method: 'GET', url, headers: {}, followRedirects: true, maxRedirects: 5, maxBodyBytes: 10 * 1024 * 1024, expect: {} }, 0, opts.defaultTimeoutMs ?? 10_000, cookieHeader(jar)),
+      stepInput({ method: 'GET', url, headers: {}, followRedirects: true, maxRedirects: 5, maxBodyBytes: 10 * 1024 * 1024, expect: {} }, 0, opts.defaultTimeoutMs ?? 10_000),
       vu.session,
-      { intendedStart },
+      { intendedStart, cookies: jar },
     );
-    storeCookies(jar, result.headers['set-cookie']);
     return { name, ms: result.timings.total, ok: result.ok, error: result.failure?.message };
   };
 }

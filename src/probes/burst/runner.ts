@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { MonitorConfig } from '../../config/schema.js';
+import type { PlainStep } from './monitor-iteration.js';
 import type { LoadPlan } from './shapes.js';
 import type { SeriesPoint } from './sketch-series.js';
 import type { BurstSummary, ThinkTime } from './types.js';
@@ -15,7 +15,7 @@ import type { BurstSummary, ThinkTime } from './types.js';
 /** Everything a worker needs, as plain data (functions cannot cross threads). */
 export type BurstJob = {
   plan: LoadPlan;
-  monitor: Pick<MonitorConfig, 'steps'>;
+  monitor: { steps: PlainStep[] };
   think?: ThinkTime;
   poll?: { url: string; every: number };
   /** Threshold sources (`p95<500ms`), already validated. */
