@@ -21,8 +21,26 @@ const jars = new WeakMap<Session, Cookies>();
 
 function jarOf(session: Session): Cookies {
   let jar = jars.get(session);
-  if (!jar) jars.set(session, (jar = createCookies()));
+  if (!jar) jars.set(session, (jar = lazyCookies()));
   return jar;
+}
+
+/**
+ * A cookie jar that only builds the real one when the first Set-Cookie arrives: most API targets set
+ * none, and asking an empty jar for its header still costs about as much as the step's own work.
+ */
+function lazyCookies(): Cookies {
+  let real: Cookies | undefined;
+  return {
+    header: (url) => (real ? real.header(url) : ''),
+    store(url, setCookie) {
+      if (!setCookie || (Array.isArray(setCookie) && setCookie.length === 0)) return;
+      (real ??= createCookies()).store(url, setCookie);
+    },
+    get: (url, name) => real?.get(url, name),
+    names: (url) => real?.names(url) ?? [],
+    clear: () => real?.clear(),
+  };
 }
 
 function label(step: { name?: string; method: string; url: string }, index: number): string {
