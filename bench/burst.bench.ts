@@ -94,7 +94,7 @@ async function halftimeBurst(url: string, plan: LoadPlan, think?: { min: number;
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   const points: { t: number; users: number; requests: number }[] = [];
-  const s = await runBurst({ plan, iteration: monitorIteration(steps(url)), think, gracefulStop: 6_000, abortOnErrorRate: 1, onPoint: (p) => points.push({ t: p.t, users: p.users, requests: p.requests }) });
+  const s = await runBurst({ plan, iteration: monitorIteration(steps(url), { allowHosts: ['127.0.0.1'] }), think, gracefulStop: 6_000, abortOnErrorRate: 1, onPoint: (p) => points.push({ t: p.t, users: p.users, requests: p.requests }) });
   console.log(
     JSON.stringify({
       rps: s.requests / (Math.min(s.durationMs, plan.duration) / 1000),
@@ -144,7 +144,7 @@ async function breakdown(url: string) {
     await loop('… + AbortSignal.timeout per request', async (i) => (await request(`${url}/`, { dispatcher: agents[i], signal: AbortSignal.timeout(10_000) })).body.dump());
     await loop('runHttpStep on a session per user', (i) => runHttpStep(step, sessions[i]));
     const c0 = process.cpuUsage();
-    const s = await runBurst({ plan: { model: 'closed', users: CONNECTIONS, spawnRate: 1e6, duration: ms, shape: { type: 'ramp' } }, iteration: monitorIteration(steps(url)) });
+    const s = await runBurst({ plan: { model: 'closed', users: CONNECTIONS, spawnRate: 1e6, duration: ms, shape: { type: 'ramp' } }, iteration: monitorIteration(steps(url), { allowHosts: ['127.0.0.1'] }) });
     (res['runBurst (closed model, monitor adapter)'] ??= []).push((cpuSeconds(c0) * 1e6) / s.requests);
   }
   await pool.close();

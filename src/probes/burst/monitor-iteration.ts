@@ -72,8 +72,23 @@ function stepInput(step: PlainStep, index: number, defaultTimeoutMs: number): Ht
 }
 
 /** The monitor's steps as one iteration; stops at the first failing step, as a scheduled run does. */
+/** `hostAllowed` with a small memo: a burst sends the same few URLs over and over. */
+function allowedCheck(allowHosts: readonly string[] | undefined): (url: string) => boolean {
+  if (!allowHosts) return () => true;
+  const memo = new Map<string, boolean>();
+  return (url) => {
+    let ok = memo.get(url);
+    if (ok === undefined) {
+      ok = hostAllowed(url, allowHosts);
+      if (memo.size < 1_000) memo.set(url, ok);
+    }
+    return ok;
+  };
+}
+
 export function monitorIteration(monitor: { steps: PlainStep[] }, opts: MonitorIterationOptions = {}): Iteration {
   const timeout = opts.defaultTimeoutMs ?? 10_000;
+  const allowed = allowedCheck(opts.allowHosts);
   return async (vu: Vu, signal, intendedStart) => {
     const jar = jarOf(vu.session);
     const steps = [];
@@ -82,7 +97,7 @@ export function monitorIteration(monitor: { steps: PlainStep[] }, opts: MonitorI
         steps.push({ name: label(step, index), ms: 0, ok: false, error: 'burst stopped' });
         return { ok: false, steps };
       }
-      if (opts.allowHosts && !hostAllowed(step.url, opts.allowHosts)) {
+      if (!allowed(step.url)) {
         steps.push({ name: label(step, index), ms: 0, ok: false, error: `host not in load.allowHosts: ${step.url}` });
         return { ok: false, steps };
       }
@@ -102,6 +117,7 @@ export function monitorIteration(monitor: { steps: PlainStep[] }, opts: MonitorI
 
 /** A background GET of `url` on the user's session (with its cookies), named "poll <path>". */
 export function pollRequest(url: string, opts: MonitorIterationOptions = {}): Poll {
+  const ok = !opts.allowHosts || hostAllowed(url, opts.allowHosts);
   let name = `poll ${url}`;
   try {
     name = `poll ${new URL(url).pathname}`;
@@ -109,7 +125,7 @@ export function pollRequest(url: string, opts: MonitorIterationOptions = {}): Po
     /* validated by config */
   }
   return async (vu, signal, intendedStart) => {
-    if (opts.allowHosts && !hostAllowed(url, opts.allowHosts)) return { name, ms: 0, ok: false, error: `host not in load.allowHosts: ${url}` };
+    if (!ok) return { name, ms: 0, ok: false, error: `host not in load.allowHosts: ${url}` };
     const jar = jarOf(vu.session);
     if (signal.aborted) return { name, ms: 0, ok: false, error: 'burst stopped' };
     const { result } = await runHttpStep(
