@@ -19,7 +19,12 @@ export async function serveCommand(opts: { config?: string; db?: string; port?: 
   const log = createLogger({ redact: loaded.redact });
   let demo: DemoApp | undefined;
   if (withDemo) {
-    demo = await startDemoApp({ port: Number(process.env.HALFTIME_DEMO_PORT ?? 3100) });
+    try {
+      demo = await startDemoApp({ port: 3100 });
+    } catch (err) {
+      process.stderr.write(`halftime: the demo shop could not listen on 127.0.0.1:3100 (${(err as NodeJS.ErrnoException).code ?? err}); is another halftime running?\n`);
+      process.exit(1);
+    }
     log.info('demo shop is running', { url: demo.url });
   }
   let ht;

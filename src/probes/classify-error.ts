@@ -28,7 +28,9 @@ export function classifyError(err: unknown, ctx: { timedOut: boolean; timeoutMs:
   const first = all[0] ?? {};
   const detail = (code?: string) => (code ? ` (${code})` : '');
 
-  if (all.some((e) => e.name === 'AbortError' || e.code === 'ABORT_ERR')) return { code: 'aborted', message: 'run was stopped before the step finished' };
+  // An outside signal stopped us (the step's own timeout was handled above). A signal made by
+  // AbortSignal.timeout() (such as a whole-run timeout) aborts with a 'TimeoutError' DOMException.
+  if (all.some((e) => e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'ABORT_ERR')) return { code: 'aborted', message: 'run was stopped before the step finished' };
   let c: string | undefined;
   if ((c = has('ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA')))
     return { code: 'dns', message: `DNS lookup failed for ${ctx.host}${detail(c)}` };

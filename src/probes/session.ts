@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 
 /** Phase times of one new connection, from the socket's own events (performance.now() clock). */
@@ -31,12 +32,18 @@ export function createSession(opts: SessionOptions = {}): Session {
     connections.push(timing);
     const socket = base(params, (...args) => {
       if (args[0]) timing.error = true;
-      else timing.ready = performance.now();
+      else {
+        timing.ready = performance.now();
+        // undici's own 'connect' (TCP) or 'secureConnect' (TLS) listener calls us back before our
+        // listeners below run, and it sends the request first: the phase ended now, not after that.
+        if ((args[1] as unknown as TLSSocket | null)?.encrypted) timing.secured ??= timing.ready;
+        else timing.connected ??= timing.ready;
+      }
       callback(...args);
     }) as unknown as Socket;
     socket.once('lookup', () => (timing.lookup ??= performance.now()));
-    socket.once('connect', () => (timing.connected = performance.now()));
-    socket.once('secureConnect', () => (timing.secured = performance.now()));
+    socket.once('connect', () => (timing.connected ??= performance.now()));
+    socket.once('secureConnect', () => (timing.secured ??= performance.now()));
     return socket;
   };
   const dispatcher = new Agent({
