@@ -4,7 +4,7 @@ import { monitorId, type LoadedConfig } from './config/load.js';
 import { createLogger, type Logger } from './log.js';
 import { runMonitor } from './probes/run-monitor.js';
 import { createScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
-import { openStore, type Store } from './store/index.js';
+import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
 import { createApp } from './web/app.js';
 
 export type HalftimeOptions = {
@@ -48,7 +48,16 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     onSkip: (id) => log.warn('previous run still going; skipped this slot', { monitor: id }),
   });
 
-  const app = createApp({ queries: store.queries, title: config.server.title, schedulerAlive: () => scheduler.isAlive() });
+  const { every: retentionEvery, batchSize: retentionBatch, ...policy } = config.retention;
+  const retention = startRetentionJob(createRetention(store.db, policy, { batchSize: retentionBatch }), {
+    everyMs: retentionEvery,
+    onDone: (c) => {
+      if (c.runs + c.minute + c.hourly + c.daily + c.dailyUptime > 0) log.info('retention removed old history', c);
+    },
+    onError: (err) => log.error('retention failed; will retry', { error: err }),
+  });
+
+  const app = createApp({ queries: store.queries, history: store.history, runs: store.runs, title: config.server.title, schedulerAlive: () => scheduler.isAlive() });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? config.server.port, hostname: opts.host ?? config.server.host }, () => resolve(s));
     s.once('error', reject);
@@ -67,6 +76,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         await scheduler.stop(graceMs);
+        await retention.stop();
         await new Promise<void>((r) => {
           server.close(() => r());
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();

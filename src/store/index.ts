@@ -1,9 +1,11 @@
 import { openDb, type Db } from './db.js';
 import { syncMonitors, type MonitorDef } from './monitors.js';
+import { createHistory, type History } from './history.js';
 import { createQueries, type Queries } from './queries.js';
+import { createRunQueries, type RunQueries } from './run-queries.js';
 import { createWriter, type Writer, type WriterOptions } from './writer.js';
 
-export type Store = { db: Db; queries: Queries; writer: Writer; close(): void };
+export type Store = { db: Db; queries: Queries; history: History; runs: RunQueries; writer: Writer; close(): void };
 
 /** Opens the database, syncs the configured monitors and returns the writer and the read model. */
 export function openStore(path: string, monitors: MonitorDef[], writerOpts: WriterOptions = {}): Store {
@@ -11,10 +13,14 @@ export function openStore(path: string, monitors: MonitorDef[], writerOpts: Writ
   const ids = syncMonitors(db, monitors);
   const writer = createWriter(db, ids, writerOpts);
   const queries = createQueries(db);
+  const history = createHistory(db);
+  const runs = createRunQueries(db);
   let closed = false;
   return {
     db,
     queries,
+    history,
+    runs,
     writer,
     close() {
       if (closed) return;
@@ -25,4 +31,6 @@ export function openStore(path: string, monitors: MonitorDef[], writerOpts: Writ
   };
 }
 
-export type { MonitorDef, Db };
+export type { MonitorDef, Db, History, RunQueries };
+export { createRetention, startRetentionJob, DEFAULT_RETENTION, type RetentionPolicy, type RetentionCounts } from './retention.js';
+export { RANGES, isRange, type Range, type Series } from './history.js';

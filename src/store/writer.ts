@@ -1,5 +1,6 @@
 import type { RunResult } from '../probes/types.js';
 import type { Db } from './db.js';
+import { createRollupWriter } from './rollups.js';
 
 export type WriterOptions = {
   /** Flush when this many runs are queued (default 200). */
@@ -41,10 +42,13 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
     `INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, 1, ?)
      ON CONFLICT(monitor_id, day) DO UPDATE SET runs = runs + 1, failures = failures + excluded.failures`,
   );
+  const rollups = createRollupWriter(db);
   const writeBatch = db.transaction((runs: RunResult[]) => {
+    const known: { monitorId: number; run: RunResult }[] = [];
     for (const r of runs) {
       const monitorId = monitorIds.get(r.monitorId);
       if (monitorId === undefined) continue;
+      known.push({ monitorId, run: r });
       const runId = insertRun.run(monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null)
         .lastInsertRowid;
       for (const s of r.steps) {
@@ -54,6 +58,8 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
       }
       bumpDay.run(monitorId, dayOf(r.startedAt), r.ok ? 0 : 1);
     }
+    // Same transaction: the rollups never disagree with the raw runs.
+    rollups.apply(known);
   });
 
   const flush = () => {

@@ -1,11 +1,16 @@
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import type { History } from '../store/history.js';
 import type { Queries } from '../store/queries.js';
+import type { RunQueries } from '../store/run-queries.js';
 import { loadStaticAssets } from './static-assets.js';
 import { StatusList, StatusPage } from './status-page.js';
 
 export type WebDeps = {
   queries: Queries;
+  /** Latency history and raw runs for monitor pages and charts (omit to serve the status page only). */
+  history?: History;
+  runs?: RunQueries;
   title: string;
   /** Liveness of the scheduler, for /healthz. */
   schedulerAlive: () => boolean;
