@@ -29,7 +29,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const dbPath = opts.dbPath ?? config.storage.path;
   const store = openStore(
     dbPath,
-    config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, schedule: scheduleLabel(m, config.scheduler.defaultEvery) })),
+    config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.steps.length })),
     { onError: (err) => log.error('writing results failed; will retry', { error: err }) },
   );
 

@@ -11,7 +11,8 @@ export type Store = { db: Db; queries: Queries; history: History; runs: RunQueri
 export function openStore(path: string, monitors: MonitorDef[], writerOpts: WriterOptions = {}): Store {
   const db = openDb(path);
   const ids = syncMonitors(db, monitors);
-  const writer = createWriter(db, ids, writerOpts);
+  const singleStep = new Set(monitors.filter((m) => m.steps === 1).map((m) => ids.get(m.key)!));
+  const writer = createWriter(db, ids, { singleStep, ...writerOpts });
   const queries = createQueries(db);
   const history = createHistory(db);
   const runs = createRunQueries(db);

@@ -61,11 +61,11 @@ export function mergeBucket(dst: Bucket, src: Bucket) {
 const keyOf = (monitorId: number, step: number, ts: number) => `${monitorId}:${step}:${ts}`;
 
 /**
- * Aggregates a batch of runs into minute buckets: one per (monitor, minute) for the whole run and,
- * for runs of two or more steps, one per (monitor, step, minute). A one-step run's step bucket would
- * repeat the run bucket, so it is not kept; readers use the run bucket for step 0 of one-step monitors.
+ * Aggregates a batch of runs into minute buckets: one per (monitor, minute) for the whole run and one
+ * per (monitor, step, minute). For monitors in `singleStep` the step bucket would repeat the run
+ * bucket, so it is not kept; readers use the run bucket for step 0 of such monitors.
  */
-export function aggregateMinutes(runs: { monitorId: number; run: RunResult }[]): Bucket[] {
+export function aggregateMinutes(runs: { monitorId: number; run: RunResult }[], singleStep: ReadonlySet<number> = new Set()): Bucket[] {
   const buckets = new Map<string, Bucket>();
   const get = (monitorId: number, step: number, ts: number) => {
     const k = keyOf(monitorId, step, ts);
@@ -78,7 +78,7 @@ export function aggregateMinutes(runs: { monitorId: number; run: RunResult }[]):
     const sums = zeroPhases();
     for (const s of run.steps) for (const p of PHASES) sums[p] += s.timings[p];
     addSample(get(monitorId, RUN_STEP, ts), run.ok, run.durationMs, sums);
-    if (run.steps.length < 2) continue;
+    if (singleStep.has(monitorId)) continue;
     for (const s of run.steps) addSample(get(monitorId, s.index, ts), s.ok, s.timings.total, s.timings);
   }
   return [...buckets.values()];
@@ -150,7 +150,7 @@ export type RollupWriter = {
 };
 
 /** Each bucket touched by a batch is read, merged and written once per level; hours and days are merged from the batch's minutes. */
-export function createRollupWriter(db: Db): RollupWriter {
+export function createRollupWriter(db: Db, singleStep?: ReadonlySet<number>): RollupWriter {
   const prepare = (level: Level) => {
     const t = LEVELS[level].table;
     return {
@@ -181,7 +181,7 @@ export function createRollupWriter(db: Db): RollupWriter {
     upsert,
     apply(runs) {
       if (runs.length === 0) return;
-      const minutes = aggregateMinutes(runs);
+      const minutes = aggregateMinutes(runs, singleStep);
       upsert('minute', minutes);
       const hours = coarsen(minutes, LEVELS.hour.ms);
       upsert('hour', hours);

@@ -8,6 +8,8 @@ export type WriterOptions = {
   /** Flush at least this often (default 500 ms). */
   flushMs?: number;
   onError?: (err: unknown) => void;
+  /** Monitor ids with a single step: no per-step rollups for them. */
+  singleStep?: ReadonlySet<number>;
 };
 
 export type Writer = {
@@ -42,7 +44,7 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
     `INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, 1, ?)
      ON CONFLICT(monitor_id, day) DO UPDATE SET runs = runs + 1, failures = failures + excluded.failures`,
   );
-  const rollups = createRollupWriter(db);
+  const rollups = createRollupWriter(db, opts.singleStep);
   const writeBatch = db.transaction((runs: RunResult[]) => {
     const known: { monitorId: number; run: RunResult }[] = [];
     for (const r of runs) {
