@@ -4,6 +4,7 @@ import type { History } from '../store/history.js';
 import type { Queries } from '../store/queries.js';
 import type { RunQueries } from '../store/run-queries.js';
 import { loadStaticAssets } from './static-assets.js';
+import { registerMonitorRoutes } from './monitor-routes.js';
 import { StatusList, StatusPage } from './status-page.js';
 
 export type WebDeps = {
@@ -41,18 +42,24 @@ export function createApp(deps: WebDeps) {
     }),
   );
 
+  // The 24-hour p95 line per public monitor, when history is wired in.
+  const trendsFor = (monitors: { id: number }[], t: number) =>
+    deps.history ? new Map(monitors.map((m) => [m.id, deps.history!.p95Trend(m.id, t)])) : undefined;
+
   app.get('/', (c) => {
     const t = now();
     const monitors = deps.queries.statusOverview({ publicOnly: true, now: t });
-    return c.html('<!doctype html>' + (<StatusPage title={deps.title} monitors={monitors} now={t} />).toString());
+    return c.html('<!doctype html>' + (<StatusPage title={deps.title} monitors={monitors} now={t} trends={trendsFor(monitors, t)} />).toString());
   });
 
   // htmx partial: the same component without the layout.
   app.get('/partials/status', (c) => {
     const t = now();
     const monitors = deps.queries.statusOverview({ publicOnly: true, now: t });
-    return c.html(<StatusList monitors={monitors} now={t} />);
+    return c.html(<StatusList monitors={monitors} now={t} trends={trendsFor(monitors, t)} />);
   });
+
+  if (deps.history && deps.runs) registerMonitorRoutes(app, { history: deps.history, runs: deps.runs, title: deps.title, now });
 
   app.get('/healthz', (c) => {
     let db = false;

@@ -1,6 +1,7 @@
 import type { DayBar, MonitorStatus } from '../store/queries.js';
 import { fmtAgo, fmtMs, fmtPct } from './format.js';
 import { Layout } from './layout.js';
+import { P95Sparkline } from './sparkline.js';
 
 const STATE_LABEL = { up: 'Up', down: 'Down', unknown: 'No data yet' } as const;
 
@@ -25,8 +26,9 @@ export function DayBars(props: { days: DayBar[] }) {
   );
 }
 
-export function MonitorCard(props: { m: MonitorStatus; now: number }) {
-  const { m, now } = props;
+/** `trend`: the hourly p95 of the last 24 hours, when history is available; it also links the monitor's page. */
+export function MonitorCard(props: { m: MonitorStatus; now: number; trend?: (number | null)[] }) {
+  const { m, now, trend } = props;
   return (
     <li class={`monitor state-${m.state}`} data-monitor={m.key}>
       <div class="monitor-head">
@@ -48,6 +50,14 @@ export function MonitorCard(props: { m: MonitorStatus; now: number }) {
           <dd>{fmtPct(m.uptime24h)}</dd>
         </div>
       </dl>
+      {trend ? (
+        <div class="trend">
+          <P95Sparkline values={trend} />
+          <a class="history-link" href={`/monitors/${encodeURIComponent(m.key)}`}>
+            Latency history →
+          </a>
+        </div>
+      ) : null}
       <DayBars days={m.days} />
       <div class="bars-legend">
         <span>{m.days.length} days ago</span>
@@ -57,8 +67,8 @@ export function MonitorCard(props: { m: MonitorStatus; now: number }) {
   );
 }
 
-export function StatusList(props: { monitors: MonitorStatus[]; now: number }) {
-  const { monitors, now } = props;
+export function StatusList(props: { monitors: MonitorStatus[]; now: number; trends?: Map<number, (number | null)[]> }) {
+  const { monitors, now, trends } = props;
   const down = monitors.filter((m) => m.state === 'down').length;
   const known = monitors.filter((m) => m.state !== 'unknown').length;
   const summary =
@@ -68,7 +78,7 @@ export function StatusList(props: { monitors: MonitorStatus[]; now: number }) {
       <p class={`summary ${down > 0 ? 'summary-down' : known === 0 ? 'summary-unknown' : 'summary-up'}`}>{summary}</p>
       <ul class="monitors">
         {monitors.map((m) => (
-          <MonitorCard m={m} now={now} />
+          <MonitorCard m={m} now={now} trend={trends?.get(m.id)} />
         ))}
       </ul>
       <p class="updated">Updated {new Date(now).toISOString().replace('T', ' ').slice(0, 19)} UTC</p>
@@ -76,14 +86,14 @@ export function StatusList(props: { monitors: MonitorStatus[]; now: number }) {
   );
 }
 
-export function StatusPage(props: { title: string; monitors: MonitorStatus[]; now: number }) {
+export function StatusPage(props: { title: string; monitors: MonitorStatus[]; now: number; trends?: Map<number, (number | null)[]> }) {
   return (
     <Layout title={props.title}>
       <header class="top">
         <h1>{props.title}</h1>
       </header>
       <main>
-        <StatusList monitors={props.monitors} now={props.now} />
+        <StatusList monitors={props.monitors} now={props.now} trends={props.trends} />
       </main>
       <footer>
         Powered by <strong>halftime</strong>
