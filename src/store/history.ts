@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
-import { bucketStart, LEVELS, mergeBucket, PHASES, rowToBucket, RUN_STEP, type Bucket, type BucketRow, type Level, type Phase } from './rollups.js';
-import { createSketch, quantile, summarize, type SketchSummary } from './sketch.js';
+import { bucketStart, LEVELS, PHASES, RUN_STEP, type Level, type Phase } from './rollups.js';
+import { addBins, binsQuantiles, createSketch, decodeBins, summarize, type SketchSummary } from './sketch.js';
 
 /** The chart ranges and the rollup level each one reads. */
 export const RANGES = {
@@ -13,6 +13,8 @@ export type Range = keyof typeof RANGES;
 export const isRange = (r: unknown): r is Range => typeof r === 'string' && Object.hasOwn(RANGES, r);
 
 type Num = number | null;
+/** ts, runs, failures, total_sketch, ttfb_sketch, then the phase sums dns, connect, tls, ttfb, download. */
+type RawRow = [number, number, number, Buffer, Buffer, number, number, number, number, number];
 
 /**
  * Column-wise series, ready for uPlot: `t[i]` is the bucket start (epoch ms) and every other array
@@ -49,6 +51,8 @@ export type Series = {
 
 export type MonitorInfo = { id: number; key: string; name: string; description: string | null; public: boolean; active: boolean };
 
+const QS = [0.5, 0.95, 0.99] as const;
+const TTFB_QS = [0.5, 0.95] as const;
 const seriesKeys = ['runs', 'failures', 'uptime', 'p50', 'p95', 'p99', 'max', 'min', 'mean', 'ttfbP50', 'ttfbP95'] as const;
 
 /** The latency read model over the rollup tables. */
@@ -56,14 +60,20 @@ export function createHistory(db: Db) {
   const monitorStmt = db.prepare<[string], { id: number; key: string; name: string; description: string | null; public: number; active: number }>(
     'SELECT id, key, name, description, public, active FROM monitors WHERE key = ?',
   );
+  // Rows as arrays (.raw()): building an object per row costs more than the whole query.
   const rangeStmts = Object.fromEntries(
     (Object.keys(LEVELS) as Level[]).map((l) => [
       l,
-      db.prepare<[number, number, number, number], BucketRow>(`SELECT * FROM ${LEVELS[l].table} WHERE monitor_id = ? AND ts >= ? AND ts <= ? AND step = ? ORDER BY ts`),
+      db
+        .prepare<[number, number, number, number], RawRow>(
+          `SELECT ts, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms
+           FROM ${LEVELS[l].table} WHERE monitor_id = ? AND ts >= ? AND ts <= ? AND step = ? ORDER BY ts`,
+        )
+        .raw(),
     ]),
-  ) as Record<Level, ReturnType<typeof db.prepare<[number, number, number, number], BucketRow>>>;
+  ) as unknown as Record<Level, { all(monitorId: number, from: number, to: number, step: number): RawRow[] }>;
 
-  function rows(level: Level, monitorId: number, from: number, to: number, step: number): BucketRow[] {
+  function rows(level: Level, monitorId: number, from: number, to: number, step: number): RawRow[] {
     const r = rangeStmts[level].all(monitorId, from, to, step);
     // One-step monitors keep only run buckets: step 0 is the run.
     if (r.length === 0 && step === 0) return rangeStmts[level].all(monitorId, from, to, RUN_STEP);
@@ -98,35 +108,46 @@ export function createHistory(db: Db) {
       phases: { dns: [], connect: [], tls: [], ttfb: [], download: [] },
       summary: { runs: 0, failures: 0, uptime: null, ...summarize(createSketch()) },
     };
-    const all: Bucket = { monitorId: m.id, step, ts: from, runs: 0, failures: 0, total: createSketch(), ttfb: createSketch(), phases: { dns: 0, connect: 0, tls: 0, ttfb: 0, download: 0 } };
+    // The whole range: one sketch fed every bucket's bins (a merge), for the summary percentiles.
+    const all = createSketch();
+    let runs = 0;
+    let failures = 0;
     let prev: number | undefined;
     const gap = (ts: number) => {
       s.t.push(ts);
       for (const k of seriesKeys) s[k].push(null);
       for (const p of PHASES) s.phases[p].push(null);
     };
-    for (const row of rows(level, m.id, from, to, step)) {
-      const b = rowToBucket(row);
-      if (prev !== undefined && b.ts - prev > bucketMs) gap(prev + bucketMs);
-      prev = b.ts;
-      const sum = summarize(b.total);
-      const ok = b.runs - b.failures;
-      s.t.push(b.ts);
-      s.runs.push(b.runs);
-      s.failures.push(b.failures);
-      s.uptime.push(b.runs > 0 ? ok / b.runs : null);
-      s.p50.push(sum.p50);
-      s.p95.push(sum.p95);
-      s.p99.push(sum.p99);
-      s.max.push(sum.max);
-      s.min.push(sum.min);
-      s.mean.push(sum.mean);
-      s.ttfbP50.push(quantile(b.ttfb, 0.5));
-      s.ttfbP95.push(quantile(b.ttfb, 0.95));
-      for (const p of PHASES) s.phases[p].push(ok > 0 ? b.phases[p] / ok : null);
-      mergeBucket(all, b);
+    for (const [ts, bucketRuns, bucketFailures, totalBlob, ttfbBlob, dns, connect, tls, ttfbSum, download] of rows(level, m.id, from, to, step)) {
+      if (prev !== undefined && ts - prev > bucketMs) gap(prev + bucketMs);
+      prev = ts;
+      const total = decodeBins(totalBlob);
+      const ttfb = decodeBins(ttfbBlob);
+      const [p50, p95, p99] = binsQuantiles(total, QS);
+      const [t50, t95] = binsQuantiles(ttfb, TTFB_QS);
+      const ok = bucketRuns - bucketFailures;
+      s.t.push(ts);
+      s.runs.push(bucketRuns);
+      s.failures.push(bucketFailures);
+      s.uptime.push(bucketRuns > 0 ? ok / bucketRuns : null);
+      s.p50.push(p50);
+      s.p95.push(p95);
+      s.p99.push(p99);
+      s.max.push(total.count > 0 ? total.max : null);
+      s.min.push(total.count > 0 ? total.min : null);
+      s.mean.push(total.count > 0 ? total.sum / total.count : null);
+      s.ttfbP50.push(t50);
+      s.ttfbP95.push(t95);
+      s.phases.dns.push(ok > 0 ? dns / ok : null);
+      s.phases.connect.push(ok > 0 ? connect / ok : null);
+      s.phases.tls.push(ok > 0 ? tls / ok : null);
+      s.phases.ttfb.push(ok > 0 ? ttfbSum / ok : null);
+      s.phases.download.push(ok > 0 ? download / ok : null);
+      addBins(all, total);
+      runs += bucketRuns;
+      failures += bucketFailures;
     }
-    s.summary = { runs: all.runs, failures: all.failures, uptime: all.runs > 0 ? (all.runs - all.failures) / all.runs : null, ...summarize(all.total) };
+    s.summary = { runs, failures, uptime: runs > 0 ? (runs - failures) / runs : null, ...summarize(all) };
     return s;
   }
 
@@ -147,11 +168,11 @@ export function createHistory(db: Db) {
     p95Trend(monitorId: number, now = Date.now()): Num[] {
       const to = bucketStart(now, LEVELS.hour.ms);
       const from = to - 23 * LEVELS.hour.ms;
-      const byTs = new Map(rangeStmts.hour.all(monitorId, from, to, RUN_STEP).map((r) => [r.ts, r]));
+      const byTs = new Map(rangeStmts.hour.all(monitorId, from, to, RUN_STEP).map((r) => [r[0], r[3]]));
       const out: Num[] = [];
       for (let ts = from; ts <= to; ts += LEVELS.hour.ms) {
         const r = byTs.get(ts);
-        out.push(r ? quantile(rowToBucket(r).total, 0.95) : null);
+        out.push(r ? binsQuantiles(decodeBins(r), [0.95])[0] : null);
       }
       return out;
     },

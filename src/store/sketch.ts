@@ -56,9 +56,12 @@ export function encodeSketch(s: Sketch): Buffer {
   return Buffer.concat([head, Buffer.from(out), Buffer.from(pairs)]);
 }
 
-/** Reads a sketch written by encodeSketch; throws on anything else. */
-export function decodeSketch(buf: Uint8Array): Sketch {
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+/** A stored sketch, parsed but not rebuilt: enough to answer quantiles in one pass or to merge. */
+export type Bins = { count: number; zero: number; min: number; max: number; sum: number; keys: number[]; counts: number[] };
+
+/** Parses bytes written by encodeSketch; throws on anything else. */
+export function decodeBins(buf: Uint8Array): Bins {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.length < 27 || b.readUInt8(0) !== FORMAT) throw new Error(`not a halftime sketch (format ${b.length > 0 ? b.readUInt8(0) : 'empty'})`);
   let pos = 25;
   const readVarint = () => {
@@ -73,25 +76,69 @@ export function decodeSketch(buf: Uint8Array): Sketch {
     }
     throw new Error('corrupt sketch varint');
   };
-  const s = createSketch();
   const zero = readVarint();
-  const bins = readVarint();
+  const n = readVarint();
+  const keys: number[] = new Array(n);
+  const counts: number[] = new Array(n);
   let key = 0;
   let count = zero;
-  for (let i = 0; i < bins; i++) {
+  for (let i = 0; i < n; i++) {
     key += unzigzag(readVarint());
-    const c = readVarint();
-    s.store.add(key, c);
-    count += c;
+    keys[i] = key;
+    counts[i] = readVarint();
+    count += counts[i];
   }
-  s.zeroCount = zero;
-  s.count = count;
-  if (count > 0) {
-    s.min = b.readDoubleLE(1);
-    s.max = b.readDoubleLE(9);
-  }
-  s.sum = b.readDoubleLE(17);
+  return { count, zero, min: count > 0 ? b.readDoubleLE(1) : 0, max: count > 0 ? b.readDoubleLE(9) : 0, sum: b.readDoubleLE(17), keys, counts };
+}
+
+/** Adds parsed bins into a sketch (a merge without building a second sketch). */
+export function addBins(s: Sketch, bins: Bins): Sketch {
+  if (bins.count === 0) return s;
+  for (let i = 0; i < bins.keys.length; i++) s.store.add(bins.keys[i], bins.counts[i]);
+  s.min = s.count > 0 ? Math.min(s.min, bins.min) : bins.min;
+  s.max = s.count > 0 ? Math.max(s.max, bins.max) : bins.max;
+  s.zeroCount += bins.zero;
+  s.count += bins.count;
+  s.sum += bins.sum;
   return s;
+}
+
+/** Reads a sketch written by encodeSketch; throws on anything else. */
+export function decodeSketch(buf: Uint8Array): Sketch {
+  return addBins(createSketch(), decodeBins(buf));
+}
+
+const mapping = createSketch().mapping;
+
+/**
+ * Quantiles straight from parsed bins, in one pass, with exactly the rank rule of
+ * DDSketch.getValueAtQuantile (rank q·(n−1), first bin whose running count passes it), clamped to
+ * the exact min and max. `qs` must be ascending. Nulls when empty.
+ */
+export function binsQuantiles(b: Bins, qs: readonly number[]): (number | null)[] {
+  if (b.count === 0) return qs.map(() => null);
+  const out: (number | null)[] = [];
+  let i = 0;
+  let running = b.zero;
+  for (const q of qs) {
+    if (q <= 0) {
+      out.push(b.min);
+      continue;
+    }
+    if (q >= 1) {
+      out.push(b.max);
+      continue;
+    }
+    const rank = q * (b.count - 1);
+    if (rank < b.zero) {
+      out.push(Math.max(b.min, 0));
+      continue;
+    }
+    while (i < b.keys.length - 1 && running + b.counts[i] <= rank) running += b.counts[i++];
+    const v = b.keys.length > 0 ? mapping.value(b.keys[i]) : 0;
+    out.push(Math.min(b.max, Math.max(b.min, v)));
+  }
+  return out;
 }
 
 /** The quantile, clamped to the exact min and max the sketch saw; null when empty. */

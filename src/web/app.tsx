@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import type { History } from '../store/history.js';
 import type { Queries } from '../store/queries.js';
@@ -41,6 +42,8 @@ export function createApp(deps: WebDeps) {
       xFrameOptions: 'DENY',
     }),
   );
+  // gzip for clients that ask (pages, JSON series, htmx and uPlot): the chart page weighs a quarter.
+  app.use('*', compress());
 
   // The 24-hour p95 line per public monitor, when history is wired in.
   const trendsFor = (monitors: { id: number }[], t: number) =>

@@ -13,6 +13,8 @@ const enc = encodeURIComponent;
 export const pageUrl = (key: string, range: Range, step: number) => `/monitors/${enc(key)}?range=${range}${step >= 0 ? `&step=${step}` : ''}`;
 const chartPartialUrl = (key: string, range: Range, step: number) => `/partials/monitors/${enc(key)}/chart?range=${range}&step=${step}`;
 export const seriesUrl = (key: string, range: Range, step: number) => `/api/monitors/${enc(key)}/series?range=${range}&step=${step}`;
+/** What the charts draw: the page fetches only these fields. */
+const CHART_FIELDS = 'runs,failures,p50,p95,p99,max,phases';
 const utc = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
 function RangeSwitch(props: { m: MonitorInfo; range: Range; step: number }) {
@@ -91,6 +93,7 @@ function Summary(props: { s: Series }) {
 export function HistorySection(props: { m: MonitorInfo; s: Series; steps: StepChoice[] }) {
   const { m, s, steps } = props;
   const url = seriesUrl(m.key, s.range, s.step);
+  const chartUrl = `${url}&fields=${CHART_FIELDS}`;
   const stepName = s.step < 0 ? 'whole journey' : (steps.find((x) => x.index === s.step)?.name ?? `step ${s.step + 1}`);
   return (
     <section id="history" class="history" data-range={s.range} data-step={String(s.step)}>
@@ -103,11 +106,11 @@ export function HistorySection(props: { m: MonitorInfo; s: Series; steps: StepCh
       </p>
       <Summary s={s} />
       <h2>Latency percentiles</h2>
-      <div class="chart" data-chart="latency" data-series-url={url} role="img" aria-label={`p50, p95, p99 and max latency over the last ${RANGE_LABELS[s.range]}; red marks are failures`}>
+      <div class="chart" data-chart="latency" data-series-url={chartUrl} role="img" aria-label={`p50, p95, p99 and max latency over the last ${RANGE_LABELS[s.range]}; red marks are failures`}>
         {s.t.length === 0 ? <p class="empty">No runs in this range yet.</p> : null}
       </div>
       <h2>Timing breakdown (mean per successful run)</h2>
-      <div class="chart" data-chart="phases" data-series-url={url} role="img" aria-label="Mean DNS, connect, TLS, time to first byte and download time, stacked"></div>
+      <div class="chart" data-chart="phases" data-series-url={chartUrl} role="img" aria-label="Mean DNS, connect, TLS, time to first byte and download time, stacked"></div>
       <p class="note">
         Percentiles come from DDSketch sketches with 1 % relative accuracy, merged from minutes to hours and days. <a href={url}>Data as JSON</a>
       </p>

@@ -19,13 +19,24 @@ export function parseStep(v: string | undefined): Parsed<number> {
   return Number.isInteger(n) && n >= -1 && n <= 1000 ? { ok: true, value: n } : { ok: false, error: `step must be -1 (whole run) or a step index from 0 (got ${JSON.stringify(v)})` };
 }
 
+/** Series fields a client can ask for with `fields=` (default: all). `t` and the metadata always come. */
+export const SERIES_FIELDS = ['runs', 'failures', 'uptime', 'p50', 'p95', 'p99', 'max', 'min', 'mean', 'ttfbP50', 'ttfbP95', 'phases', 'summary'] as const;
+type SeriesField = (typeof SERIES_FIELDS)[number];
+
+export function parseFields(v: string | undefined): Parsed<SeriesField[] | undefined> {
+  if (v === undefined || v === '') return { ok: true, value: undefined };
+  const list = v.split(',').map((f) => f.trim());
+  const bad = list.filter((f) => !(SERIES_FIELDS as readonly string[]).includes(f));
+  return bad.length > 0 ? { ok: false, error: `unknown field(s) ${bad.join(', ')}; fields are ${SERIES_FIELDS.join(', ')}` } : { ok: true, value: list as SeriesField[] };
+}
+
 const round1 = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
 const round4 = (v: number | null) => (v === null ? null : Math.round(v * 10_000) / 10_000);
 
 /** The JSON form of a series: milliseconds rounded to 0.1 (well inside the sketch's 1 %), uptime to 4 places. */
-export function seriesJson(s: Series) {
+export function seriesJson(s: Series, fields?: SeriesField[]) {
   const ms = (a: (number | null)[]) => a.map(round1);
-  return {
+  const all = {
     monitor: s.monitor,
     range: s.range,
     resolution: s.level,
@@ -58,6 +69,9 @@ export function seriesJson(s: Series) {
       p99: round1(s.summary.p99),
     },
   };
+  if (!fields) return all;
+  const keep = new Set<string>(fields);
+  return Object.fromEntries(Object.entries(all).filter(([k]) => keep.has(k) || !(SERIES_FIELDS as readonly string[]).includes(k)));
 }
 
 /**
@@ -116,7 +130,9 @@ export function registerMonitorRoutes(app: Hono, deps: MonitorRouteDeps) {
     const { range, step } = params(c);
     if (!range.ok) return c.json({ error: range.error }, 400);
     if (!step.ok) return c.json({ error: step.error }, 400);
+    const fields = parseFields(c.req.query('fields'));
+    if (!fields.ok) return c.json({ error: fields.error }, 400);
     const s = deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!;
-    return c.json(seriesJson(s), 200, { 'cache-control': 'no-store' });
+    return c.json(seriesJson(s, fields.value), 200, { 'cache-control': 'no-store' });
   });
 }

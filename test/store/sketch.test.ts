@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSketch, decodeSketch, encodeSketch, quantile, RELATIVE_ACCURACY, summarize } from '../../src/store/sketch.js';
+import { binsQuantiles, createSketch, decodeBins, decodeSketch, encodeSketch, quantile, RELATIVE_ACCURACY, summarize } from '../../src/store/sketch.js';
 import { logNormal, rng } from './history-fixtures.js';
 
 /** The value at rank floor(q·(n−1)) of the sorted samples: the rank a DDSketch answers for. */
@@ -26,6 +26,17 @@ describe('sketch codec', () => {
     expect(summarize(decodeSketch(encodeSketch(one)))).toMatchObject({ count: 1, min: 123.4, max: 123.4, p50: 123.4, p99: 123.4 });
     const empty = decodeSketch(encodeSketch(createSketch()));
     expect(summarize(empty)).toMatchObject({ count: 0, p50: null, mean: null });
+  });
+
+  it('answers quantiles from the stored bins exactly as the sketch does, zeros and single bins included', () => {
+    const rand = rng(11);
+    for (const n of [1, 2, 3, 10, 100, 1000]) {
+      const s = createSketch();
+      for (let i = 0; i < n; i++) s.accept(rand() < 0.1 ? 0 : logNormal(rand, 3, 2));
+      const qs = [0, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1];
+      expect(binsQuantiles(decodeBins(encodeSketch(s)), qs)).toEqual(qs.map((q) => quantile(s, q)));
+    }
+    expect(binsQuantiles(decodeBins(encodeSketch(createSketch())), [0.5])).toEqual([null]);
   });
 
   it('rejects bytes that are not a sketch', () => {
@@ -67,11 +78,14 @@ describe('merged sketch accuracy', () => {
       expect(merged.count).toBe(all.length);
       expect(merged.min).toBe(all[0]);
       expect(merged.max).toBe(all[all.length - 1]);
-      for (const q of QS) {
+      // The read model answers from the stored bytes in one pass; it must agree with the sketch.
+      const fast = binsQuantiles(decodeBins(encodeSketch(day)), QS);
+      QS.forEach((q, i) => {
         const want = exact(all, q);
         const got = quantile(merged, q)!;
         expect(Math.abs(got - want) / want, `q=${q}: got ${got}, exact ${want}`).toBeLessThanOrEqual(RELATIVE_ACCURACY + 1e-9);
-      }
+        expect(fast[i]).toBe(got);
+      });
       // Averaging the hourly p99s (what we never do) would be far off on this tail.
       const avgOfP99 = hours.reduce((a, h) => a + quantile(h, 0.99)!, 0) / hours.length;
       expect(Math.abs(avgOfP99 - exact(all, 0.99)) / exact(all, 0.99)).toBeGreaterThan(RELATIVE_ACCURACY);

@@ -42,7 +42,7 @@ describe('monitor page', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain('<h1>Shop &lt;checkout&gt;</h1>');
     expect(html).toContain('Buy &amp; pay');
-    expect(html).toContain('data-series-url="/api/monitors/shop/series?range=24h&amp;step=-1"');
+    expect(html).toContain('data-series-url="/api/monitors/shop/series?range=24h&amp;step=-1&amp;fields=runs,failures,p50,p95,p99,max,phases"');
     expect(html).toMatch(/class="range active"[^>]*data-range="24h"/);
     expect(html).toContain('per minute');
     expect(html).toContain('<script src="/static/uPlot.iife.min.js" defer=""></script>');
@@ -61,7 +61,7 @@ describe('monitor page', () => {
   it('serves the right range and resolution for 7d, 30d and 1y, with links that swap through htmx', async () => {
     for (const [range, res] of [['7d', 'per hour'], ['30d', 'per hour'], ['1y', 'per day'], ['24h', 'per minute']]) {
       const html = await (await get(`/monitors/shop?range=${range}&step=1`)).text();
-      expect(html).toContain(`data-series-url="/api/monitors/shop/series?range=${range}&amp;step=1"`);
+      expect(html).toContain(`data-series-url="/api/monitors/shop/series?range=${range}&amp;step=1&amp;fields=runs,failures,p50,p95,p99,max,phases"`);
       expect(html).toMatch(new RegExp(`class="range active"[^>]*data-range="${range}"`));
       expect(html).toContain(res);
       expect(html).toContain('<option value="1" selected="">2. pay &lt;now&gt;</option>');
@@ -147,6 +147,20 @@ describe('series endpoint', () => {
       const r = await (await get(`/api/monitors/shop/series?range=${range}`)).json();
       expect([r.resolution, r.bucketMs, r.summary.runs]).toEqual([resolution, bucketMs, 30]);
     }
+  });
+
+  it('sends only the fields asked for, and gzip when the client accepts it', async () => {
+    const res = await get('/api/monitors/shop/series?range=24h&fields=p95,failures');
+    const s = await res.json();
+    expect(Object.keys(s).sort()).toEqual(['bucketMs', 'failures', 'from', 'monitor', 'p95', 'range', 'relativeAccuracy', 'resolution', 'step', 't', 'to']);
+    expect(s.p95).toHaveLength(30);
+    const bad = await get('/api/monitors/shop/series?fields=p95,secret');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/^unknown field\(s\) secret; fields are runs, /);
+    const zipped = await app().request('/api/monitors/shop/series?range=24h', { headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    const page = await app().request('/monitors/shop', { headers: { 'accept-encoding': 'gzip' } });
+    expect(page.headers.get('content-encoding')).toBe('gzip');
   });
 
   it('rejects a bad range or step with a clear message', async () => {
