@@ -7,6 +7,8 @@ export function Layout(props: { title: string; children: Child; head?: Child }) 
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* htmx would otherwise inject an inline <style>, which our CSP (style-src 'self') refuses. */}
+        <meta name="htmx-config" content='{"includeIndicatorStyles":false}' />
         <title>{props.title}</title>
         <link rel="stylesheet" href="/static/style.css" />
         <script src="/static/htmx.min.js" defer></script>

@@ -145,9 +145,9 @@
     timer = setTimeout(resize, 150);
   });
   document.addEventListener('DOMContentLoaded', function () { init(document); });
-  document.addEventListener('htmx:afterSettle', function (e) {
+  document.addEventListener('htmx:afterSettle', function () {
     cache = {};
     resize();
-    init(e.target);
+    init(document);
   });
 })();
