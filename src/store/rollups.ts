@@ -167,13 +167,17 @@ export function createRollupWriter(db: Db, singleStep?: ReadonlySet<number>): Ro
     const { get, put } = stmts[level];
     for (const b of buckets) {
       const existing = get.get(b.monitorId, b.ts, b.step);
+      let merged = b;
       if (existing) {
-        const merged = rowToBucket(existing);
-        mergeBucket(merged, b);
-        put.run(bucketToRow(merged));
-      } else {
-        put.run(bucketToRow(b));
+        // An unreadable stored bucket is replaced rather than allowed to fail every later batch.
+        try {
+          merged = rowToBucket(existing);
+          mergeBucket(merged, b);
+        } catch {
+          merged = b;
+        }
       }
+      put.run(bucketToRow(merged));
     }
   }
 

@@ -110,6 +110,19 @@ describe('rollups written with the runs', () => {
     expect(summarize(rowToBucket(m[2]).ttfb)).toMatchObject({ count: 1, min: 45 });
   });
 
+  it('replaces an unreadable stored bucket instead of failing every later batch', () => {
+    store.writer.write(runOf('one', T0, [step(0, T0, 10)]));
+    store.writer.flush();
+    store.db.prepare('UPDATE rollup_minute SET total_sketch = ?').run(Buffer.from('garbage'));
+    store.writer.write(runOf('one', T0 + 1000, [step(0, T0, 20)]));
+    expect(store.writer.flush()).toBe(1);
+    expect(store.writer.pending).toBe(0);
+    const m = rows('minute', 'one');
+    expect(summarize(rowToBucket(m[0]).total)).toMatchObject({ count: 1, min: 20 });
+    // The hour and day buckets were fine and merged both runs.
+    expect(summarize(rowToBucket(rows('hour', 'one')[0]).total)).toMatchObject({ count: 2, min: 10, max: 20 });
+  });
+
   it('drops runs of unknown monitors from the rollups as from the runs', () => {
     store.writer.write(runOf('gone', T0, [step(0, T0, 10)]));
     store.writer.flush();
