@@ -16,6 +16,7 @@ export type RetentionOptions = {
   pause?: () => Promise<void>;
 };
 
+const CHECKS_PER_PAUSE = 64;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type Target = {
@@ -61,6 +62,8 @@ export function createRetention(db: Db, policy: RetentionPolicy, opts: Retention
     async run(now = Date.now(), signal?: AbortSignal): Promise<RetentionCounts> {
       const counts: RetentionCounts = { runs: 0, minute: 0, hourly: 0, daily: 0, dailyUptime: 0 };
       const ids = monitorIds.all() as number[];
+      // Pause after every batch that deleted rows, and after every CHECKS_PER_PAUSE empty checks.
+      let checks = 0;
       for (const t of targets) {
         const cutoff = now - t.keep(policy);
         for (const id of ids) {
@@ -69,8 +72,11 @@ export function createRetention(db: Db, policy: RetentionPolicy, opts: Retention
             if (signal?.aborted) return counts;
             const n = deleteBatch(t, id, cutoff);
             counts[t.name] += n;
+            if (n > 0 || ++checks >= CHECKS_PER_PAUSE) {
+              checks = 0;
+              await pause();
+            }
             if (n === 0) break;
-            await pause();
           }
         }
       }

@@ -107,6 +107,18 @@ describe('retention', () => {
     expect(count('SELECT count(*) FROM runs')).toBe(0);
   });
 
+  it('yields now and then even when there is nothing to delete', async () => {
+    const many = openStore(join(tmp.dir, 'many.db'), Array.from({ length: 160 }, (_, i) => ({ key: `m${i}`, name: `M${i}`, public: false, schedule: '' })));
+    try {
+      let pauses = 0;
+      const c = await createRetention(many.db, POLICY, { pause: async () => void pauses++ }).run(NOW);
+      expect(c).toEqual({ runs: 0, minute: 0, hourly: 0, daily: 0, dailyUptime: 0 });
+      expect(pauses).toBe(Math.floor((160 * 4) / 64));
+    } finally {
+      many.close();
+    }
+  });
+
   it('runs as a job that can be triggered and stopped', async () => {
     seed([10 * DAY]);
     const done: number[] = [];
