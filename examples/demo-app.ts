@@ -1,66 +1,163 @@
-import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { accountBody, homeBody, loginBody, page, productBody, productList, PRODUCTS, resultsBody, STATIC, type Product } from './demo-pages.js';
 
 /**
  * A small shop to point halftime at, so a fresh install shows real measurements with no internet.
  * Plain node:http on loopback; latencies vary like a real app (and sometimes spike).
+ * It guards its forms and its cart API like a Rails app: a session cookie, a per-session CSRF token
+ * in a hidden `authenticity_token` field and a `<meta name="csrf-token">`, which the JSON API wants
+ * back in an `X-CSRF-Token` header. Log in as any `…@halftime.test` address with password `kickoff`.
  */
 export type DemoApp = { url: string; close(): Promise<void> };
 
-const PRODUCTS = [
-  { id: 1, name: 'Match ball', price: 39 },
-  { id: 2, name: 'Goalkeeper gloves', price: 54 },
-  { id: 3, name: 'Training cones (set of 20)', price: 15 },
-  { id: 4, name: 'Whistle', price: 6 },
-  { id: 5, name: 'Half-time orange slicer', price: 12 },
-];
+export type DemoOptions = { port?: number; host?: string; /** Simulated server time (default true). */ delays?: boolean };
+
+type Session = { csrf: string; user?: string; cart: Map<number, number> };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const jitter = (base: number, spread: number) => base + Math.random() * spread + (Math.random() < 0.03 ? 300 + Math.random() * 500 : 0);
+export const DEMO_PASSWORD = 'kickoff';
+const MAX_SESSIONS = 10_000;
 
-const page = (title: string, body: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
-<link rel="stylesheet" href="/static/shop.css"></head><body><header><a href="/">Halftime Sports</a></header><main>${body}</main></body></html>`;
+async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > limit) break;
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
-export function startDemoApp(opts: { port?: number; host?: string } = {}): Promise<DemoApp> {
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+export function startDemoApp(opts: DemoOptions = {}): Promise<DemoApp> {
+  const delays = opts.delays ?? true;
+  const wait = (base: number, spread: number) => (delays ? sleep(jitter(base, spread)) : Promise.resolve());
+  const sessions = new Map<string, Session>();
+  const newSession = (): [string, Session] => {
+    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+    const id = randomBytes(16).toString('hex');
+    const s: Session = { csrf: randomBytes(24).toString('base64url'), cart: new Map() };
+    sessions.set(id, s);
+    return [id, s];
+  };
+
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://demo');
-    const send = (status: number, type: string, body: string) => {
-      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+    const method = req.method ?? 'GET';
+    let sid = cookie(req, 'shop_session');
+    let session = sid ? sessions.get(sid) : undefined;
+    const setCookies: string[] = [];
+    const startSession = () => {
+      [sid, session] = newSession();
+      setCookies.push(`shop_session=${sid}; Path=/; HttpOnly; SameSite=Lax`);
+      return session;
+    };
+    const send = (status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}) => {
+      const headers: Record<string, string | string[] | number> = { 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra };
+      if (setCookies.length) headers['set-cookie'] = setCookies;
+      res.writeHead(status, headers);
       res.end(body);
     };
-    switch (url.pathname) {
-      case '/':
-        await sleep(jitter(15, 30));
-        return send(200, 'text/html; charset=utf-8', page('Halftime Sports', `<h1>Welcome to Halftime Sports</h1><p><a href="/products">All products</a></p>`));
-      case '/products':
-        await sleep(jitter(40, 60));
-        return send(200, 'text/html; charset=utf-8', page('Products', `<h1>Products</h1><ul>${PRODUCTS.map((p) => `<li><a href="/products/${p.id}">${p.name}</a> ${p.price} EUR</li>`).join('')}</ul>`));
-      case '/search': {
+    const html = (title: string, body: string, status = 200) => {
+      const s = session ?? startSession();
+      send(status, 'text/html; charset=utf-8', page(title, body, { csrf: s.csrf, user: s.user }));
+    };
+    const json = (status: number, value: unknown) => send(status, 'application/json', JSON.stringify(value));
+    const redirect = (to: string, status = 303) => send(status, 'text/plain', '', { location: to });
+    const cartView = (s: Session) => [...s.cart].map(([id, qty]) => ({ product: PRODUCTS.find((p) => p.id === id)!, qty }));
+
+    const form = method === 'POST' && /form-urlencoded/.test(String(req.headers['content-type'] ?? '')) ? new URLSearchParams(await readBody(req)) : undefined;
+    const csrfOk = () => !!session && (form?.get('authenticity_token') ?? req.headers['x-csrf-token']) === session.csrf;
+
+    const asset = STATIC[url.pathname];
+    if (asset) return send(200, asset.type, asset.body, { 'cache-control': 'public, max-age=3600' });
+
+    switch (`${method} ${url.pathname}`) {
+      case 'GET /':
+        await wait(15, 30);
+        return html('Halftime Sports', homeBody());
+      case 'GET /products':
+        await wait(40, 60);
+        return html('Products', `<h1>Products</h1>${productList(PRODUCTS)}`);
+      case 'GET /results': {
+        const q = (url.searchParams.get('q') ?? '').trim().toLowerCase();
+        await wait(60, 100);
+        return html(`Search: ${q}`, resultsBody(q, q ? PRODUCTS.filter((p) => p.name.toLowerCase().includes(q)) : []));
+      }
+      case 'GET /search': {
         const q = (url.searchParams.get('q') ?? '').toLowerCase();
-        await sleep(jitter(80, 120));
-        const hits = PRODUCTS.filter((p) => p.name.toLowerCase().includes(q));
-        return send(200, 'application/json', JSON.stringify({ query: q, results: hits }));
+        await wait(80, 120);
+        return json(200, { query: q, results: PRODUCTS.filter((p) => p.name.toLowerCase().includes(q)) });
       }
-      case '/api/health':
-        await sleep(jitter(2, 5));
-        return send(200, 'application/json', JSON.stringify({ status: 'ok' }));
-      case '/api/checkout':
-        await sleep(jitter(120, 150));
-        // A checkout service that fails now and then, so the status page has something to say.
-        if (Math.random() < 0.04) return send(503, 'application/json', JSON.stringify({ error: 'payment provider unavailable' }));
-        return send(200, 'application/json', JSON.stringify({ status: 'ready' }));
-      case '/static/shop.css':
-        return send(200, 'text/css', 'body{font-family:sans-serif;margin:2rem}header{font-weight:bold}');
-      default: {
-        const m = /^\/products\/(\d+)$/.exec(url.pathname);
-        const product = m ? PRODUCTS.find((p) => p.id === Number(m[1])) : undefined;
-        if (product) {
-          await sleep(jitter(30, 40));
-          return send(200, 'text/html; charset=utf-8', page(product.name, `<h1>${product.name}</h1><p class="price">${product.price} EUR</p>`));
+      case 'GET /login':
+        await wait(10, 20);
+        return html('Log in', loginBody((session ?? startSession()).csrf));
+      case 'POST /login': {
+        await wait(40, 40);
+        if (!csrfOk()) return html('Forbidden', '<h1>Invalid authenticity token</h1>', 403);
+        const email = (form?.get('email') ?? '').trim();
+        if (!/^[^@\s]+@halftime\.test$/i.test(email) || form?.get('password') !== DEMO_PASSWORD) return html('Log in', loginBody(session!.csrf, 'Wrong email or password'), 200);
+        const cart = session!.cart;
+        sessions.delete(sid!);
+        startSession().user = email;
+        session!.cart = cart;
+        return redirect('/account');
+      }
+      case 'POST /logout':
+        if (!csrfOk()) return html('Forbidden', '<h1>Invalid authenticity token</h1>', 403);
+        sessions.delete(sid!);
+        setCookies.push('shop_session=; Path=/; Max-Age=0');
+        return redirect('/');
+      case 'GET /account':
+        await wait(20, 30);
+        if (!session?.user) return redirect('/login', 302);
+        return html('Your account', accountBody(session.user, cartView(session)));
+      case 'GET /api/cart':
+        if (!session?.user) return json(401, { error: 'log in first' });
+        return json(200, { items: cartView(session).map((c) => ({ id: c.product.id, name: c.product.name, qty: c.qty })) });
+      case 'POST /api/cart': {
+        await wait(30, 40);
+        if (!session?.user) return json(401, { error: 'log in first' });
+        if (req.headers['x-csrf-token'] !== session.csrf) return json(403, { error: 'CSRF token missing or wrong' });
+        let body: { productId?: unknown; qty?: unknown };
+        try {
+          body = JSON.parse(await readBody(req));
+        } catch {
+          return json(400, { error: 'body must be JSON' });
         }
-        return send(404, 'text/plain', 'not found');
+        const product: Product | undefined = PRODUCTS.find((p) => p.id === Number(body.productId));
+        const qty = Number(body.qty ?? 1);
+        if (!product || !Number.isInteger(qty) || qty < 1 || qty > 99) return json(422, { error: 'unknown product or bad quantity' });
+        session.cart.set(product.id, (session.cart.get(product.id) ?? 0) + qty);
+        return json(201, { added: { id: product.id, name: product.name, qty }, count: [...session.cart.values()].reduce((a, b) => a + b, 0) });
       }
+      case 'GET /api/health':
+        await wait(2, 5);
+        return json(200, { status: 'ok' });
+      case 'GET /api/checkout':
+        await wait(120, 150);
+        // A checkout service that fails now and then, so the status page has something to say.
+        if (delays && Math.random() < 0.04) return json(503, { error: 'payment provider unavailable' });
+        return json(200, { status: 'ready' });
     }
+    const m = /^\/products\/(\d+)$/.exec(url.pathname);
+    const product = m && method === 'GET' ? PRODUCTS.find((p) => p.id === Number(m[1])) : undefined;
+    if (product) {
+      await wait(30, 40);
+      return html(product.name, productBody(product));
+    }
+    return send(404, 'text/plain', 'not found');
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -1,11 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import { createAlerting, type Alerting } from './alerting/service.js';
 import { monitorId, type LoadedConfig } from './config/load.js';
 import { createLogger, type Logger } from './log.js';
-import { runMonitor } from './probes/run-monitor.js';
+import { createJourneyRunner } from './probes/journey.js';
 import { createScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
 import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
 import { createApp } from './web/app.js';
+import { ensureAdmin } from './web/auth/bootstrap.js';
+import { createEventHub, type EventHub } from './web/events.js';
 
 export type HalftimeOptions = {
   loaded: LoadedConfig;
@@ -14,9 +17,13 @@ export type HalftimeOptions = {
   port?: number;
   host?: string;
   logger?: Logger;
+  /** Password of the `admin` account (default: HALFTIME_ADMIN_PASSWORD). Unset and no account: /setup from loopback. */
+  adminPassword?: string;
+  /** How long the public status page render is kept (default 1500 ms; dropped when runs are written). */
+  statusCacheMs?: number;
 };
 
-export type Halftime = { url: string; store: Store; scheduler: Scheduler; stop(graceMs?: number): Promise<void> };
+export type Halftime = { url: string; store: Store; scheduler: Scheduler; alerting: Alerting; events: EventHub; stop(graceMs?: number): Promise<void> };
 
 function scheduleLabel(m: { every?: number; cron?: string }, fallback: number): string {
   return m.cron ? `cron ${m.cron}` : `every ${(m.every ?? fallback) / 1000}s`;
@@ -27,21 +34,40 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const { config, redact } = opts.loaded;
   const log = opts.logger ?? createLogger({ redact });
   const dbPath = opts.dbPath ?? config.storage.path;
+  const events = createEventHub();
   const store = openStore(
     dbPath,
-    config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.steps.length })),
-    { onError: (err) => log.error('writing results failed; will retry', { error: err }) },
-  );
-
-  const jobs: Job[] = config.monitors.map((m) => ({
-    id: monitorId(m),
-    schedule: m.cron ? { cron: m.cron } : { every: m.every ?? config.scheduler.defaultEvery },
-    run: async (plannedAt, signal) => {
-      const result = await runMonitor(m, { plannedAt, signal, redact, defaultTimeoutMs: config.scheduler.defaultTimeout });
-      store.writer.write(result);
-      if (!result.ok) log.warn('check failed', { monitor: result.monitorId, step: result.failure?.step, reason: result.failure?.message });
+    config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
+    {
+      onError: (err) => log.error('writing results failed; will retry', { error: err }),
+      // Live pages (SSE) and the status page cache learn about new runs once they are committed.
+      onWritten: (runs) => events.publish({ type: 'runs', monitors: [...new Set(runs.map((r) => r.monitorId))] }),
     },
-  }));
+  );
+  try {
+    const admin = await ensureAdmin(store.auth, opts.adminPassword ?? process.env.HALFTIME_ADMIN_PASSWORD);
+    if (admin === 'setup-needed') log.warn('no admin account yet: open /setup from this machine, or set HALFTIME_ADMIN_PASSWORD');
+    else if (admin === 'created' || admin === 'updated') log.info(`admin account ${admin} from HALFTIME_ADMIN_PASSWORD`, { user: 'admin' });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+
+  const alerting = createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), log, redact });
+
+  const jobs: Job[] = config.monitors.map((m) => {
+    const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout });
+    return {
+      id: monitorId(m),
+      schedule: m.cron ? { cron: m.cron } : { every: m.every ?? config.scheduler.defaultEvery },
+      run: async (plannedAt, signal) => {
+        const result = await runner.run({ plannedAt, signal });
+        store.writer.write(result);
+        alerting.onRun(result);
+        if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
+      },
+    };
+  });
   const scheduler = createScheduler(jobs, {
     concurrency: config.scheduler.concurrency,
     onError: (id, err) => log.error('run crashed', { monitor: id, error: err }),
@@ -57,7 +83,28 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     onError: (err) => log.error('retention failed; will retry', { error: err }),
   });
 
-  const app = createApp({ queries: store.queries, history: store.history, runs: store.runs, title: config.server.title, schedulerAlive: () => scheduler.isAlive() });
+  const jobIds = new Set(jobs.map((j) => j.id));
+  const app = createApp({
+    queries: store.queries,
+    history: store.history,
+    runs: store.runs,
+    title: config.server.title,
+    schedulerAlive: () => scheduler.isAlive(),
+    alerts: alerting,
+    statusCacheMs: opts.statusCacheMs ?? 1500,
+    operator: {
+      users: store.auth,
+      admin: store.admin,
+      events,
+      publicUrl: config.server.publicUrl,
+      runNow: async (key) => {
+        if (!jobIds.has(key)) return undefined;
+        const started = await scheduler.runNow(key);
+        store.writer.flush();
+        return { started };
+      },
+    },
+  });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? config.server.port, hostname: opts.host ?? config.server.host }, () => resolve(s));
     s.once('error', reject);
@@ -66,6 +113,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
   scheduler.start();
+  alerting.start();
   log.info('halftime is running', { url, monitors: jobs.length, db: dbPath });
 
   let stopping: Promise<void> | undefined;
@@ -73,10 +121,14 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     url,
     store,
     scheduler,
+    alerting,
+    events,
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         await scheduler.stop(graceMs);
         await retention.stop();
+        await alerting.stop();
+        events.close();
         await new Promise<void>((r) => {
           server.close(() => r());
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXAMPLE_CONFIG_PATH } from '../config/load.js';
+import { runCommand } from './run.js';
+import { schemaCommand } from './schema.js';
+import { alertTestCommand } from './alert-test.js';
 import { serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
 
@@ -32,6 +35,34 @@ program
   .description('check a config file; prints every problem with its path, exit code 1 if any')
   .addOption(configOption())
   .action(validateCommand);
+
+program
+  .command('run')
+  .description('run one monitor\'s journey once and print a step table; exit code 0 if it passed, 1 if not')
+  .argument('<monitor>', 'monitor id or name')
+  .addOption(configOption())
+  .option('--no-think', 'skip think time between steps')
+  .addOption(new Option('--seed <n>', 'make random choices repeatable').argParser(parseSeed))
+  .option('--demo', 'also start the demo shop on 127.0.0.1:3100 (on by default when no config is given)')
+  .action(runCommand);
+
+program
+  .command('schema')
+  .description('print the JSON Schema of the config file (for editor completion)')
+  .action(schemaCommand);
+
+function parseSeed(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new InvalidArgumentError(`not a whole number from 0 to 2147483647: ${v}`);
+  return n;
+}
+
+program
+  .command('alert-test')
+  .description('send a test message through one alert channel (checks SMTP or webhook settings)')
+  .argument('<channel>', 'a channel name under alerts.channels')
+  .addOption(configOption())
+  .action(alertTestCommand);
 
 function parsePort(v: string): number {
   const n = Number(v);

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { loadDataFiles } from './data-files.js';
 import { configSchema, slugify, type Config, type MonitorConfig } from './schema.js';
 
 export type ConfigProblem = { path: string; message: string };
@@ -76,7 +78,8 @@ function issuesToProblems(issues: z.core.$ZodIssue[]): ConfigProblem[] {
   });
 }
 
-export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+/** `baseDir`: where relative data files (CSV pools) are read from (default: the working directory). */
+export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env, opts: { baseDir?: string } = {}): LoadedConfig {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -90,6 +93,7 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   const substituted = substituteEnv(raw, [], env, problems, secrets);
   const parsed = configSchema.safeParse(substituted);
   if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues));
+  else if (problems.length === 0) problems.push(...loadDataFiles(parsed.data, opts.baseDir ?? process.cwd()));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source, problems);
   return { config: parsed.data, source, redact: makeRedactor(secrets), secretNames: [...secrets.keys()] };
 }
@@ -101,7 +105,7 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   } catch (err) {
     throw new ConfigError(path, [{ path: '', message: `cannot read config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
   }
-  return parseConfigText(text, path, env);
+  return parseConfigText(text, path, env, { baseDir: dirname(path) });
 }
 
 export function makeRedactor(secrets: Map<string, string>): (text: string) => string {

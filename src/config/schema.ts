@@ -1,62 +1,12 @@
 import { z } from 'zod';
 import { validateDetailed } from 'node-cron';
-import { parseDuration } from './duration.js';
+import { httpUrl, isHttpUrl, duration } from './schema-parts.js';
+import { journeyKeys } from './journey-schema.js';
+import { stepSchema, type StepConfig } from './step-schema.js';
+import { alertsSchema, checkAlertReferences, monitorAlertsSchema } from './alerts-schema.js';
 
-/** A duration such as `500ms`, `30s`, `5m`; parsed to milliseconds. */
-export const duration = (opts: { min?: number; max?: number } = {}) =>
-  z.union([z.string(), z.number()]).transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 30s, 5m, 1h)` });
-      return z.NEVER;
-    }
-    if (opts.min !== undefined && ms < opts.min) {
-      ctx.addIssue({ code: 'custom', message: `must be at least ${opts.min} ms (got ${ms} ms)` });
-      return z.NEVER;
-    }
-    if (opts.max !== undefined && ms > opts.max) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${opts.max} ms (got ${ms} ms)` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-const httpUrl = z.string().refine((s) => {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'not a valid URL (expected http:// or https://)');
-
-const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
-
-const statusCode = z.number().int().min(100).max(599);
-
-export const expectSchema = z.strictObject({
-  status: oneOrMany(statusCode).optional().describe('Expected status code(s); default: any 2xx or 3xx'),
-  bodyContains: oneOrMany(z.string().min(1)).optional(),
-  bodyNotContains: oneOrMany(z.string().min(1)).optional(),
-  maxLatency: duration({ min: 1 }).optional().describe('Fail the step when it takes longer than this'),
-});
-
-export const stepSchema = z.strictObject({
-  name: z.string().min(1).max(200).optional(),
-  method: z
-    .string()
-    .transform((s) => s.toUpperCase())
-    .pipe(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']))
-    .default('GET'),
-  url: httpUrl,
-  headers: z.record(z.string(), z.string()).default({}),
-  body: z.string().optional(),
-  timeout: duration({ min: 1, max: 600_000 }).optional(),
-  followRedirects: z.boolean().default(true),
-  maxRedirects: z.number().int().min(0).max(50).default(10),
-  maxBodyBytes: z.number().int().min(1).max(256 * 1024 * 1024).default(10 * 1024 * 1024),
-  expect: expectSchema.default({}),
-});
+export { duration } from './schema-parts.js';
+export { expectSchema, stepSchema, type ExpectConfig, type StepConfig } from './step-schema.js';
 
 const idPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -76,11 +26,30 @@ export const monitorSchema = z
       })
       .optional(),
     timeout: duration({ min: 1, max: 3_600_000 }).optional().describe('Whole-run timeout'),
-    steps: z.array(stepSchema).min(1, 'a monitor needs at least one step'),
+    steps: z.array(stepSchema).default([]),
+    ...journeyKeys,
+    alerts: monitorAlertsSchema.optional().describe('alert rules and routing for this monitor (see docs/alerts.md); false turns alerts off'),
   })
   .superRefine((m, ctx) => {
     if (m.every !== undefined && m.cron !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either every or cron, not both' });
+    if (m.personas && m.steps.length > 0) ctx.addIssue({ code: 'custom', path: ['personas'], message: 'give either steps or personas, not both' });
+    if (!m.personas && m.steps.length === 0) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'a monitor needs at least one step' });
+    if (m.baseUrl !== undefined && !isHttpUrl(m.baseUrl)) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'not a valid URL (expected http:// or https://)' });
+    if (m.baseUrl === undefined)
+      forEachStep(m, (step, path) => {
+        if (step.url.startsWith('/')) ctx.addIssue({ code: 'custom', path: [...path, 'url'], message: "a path needs the monitor's baseUrl (or give a full http:// URL)" });
+      });
   });
+
+/** Every step of a monitor with its path: steps, or each persona's steps, tasks and after-steps. */
+export function forEachStep(m: { steps: StepConfig[]; personas?: { steps: StepConfig[]; tasks: { steps: StepConfig[] }[]; after: StepConfig[] }[] }, fn: (s: StepConfig, path: (string | number)[]) => void) {
+  m.steps.forEach((s, i) => fn(s, ['steps', i]));
+  m.personas?.forEach((p, pi) => {
+    p.steps.forEach((s, i) => fn(s, ['personas', pi, 'steps', i]));
+    p.tasks.forEach((t, ti) => t.steps.forEach((s, i) => fn(s, ['personas', pi, 'tasks', ti, 'steps', i])));
+    p.after.forEach((s, i) => fn(s, ['personas', pi, 'after', i]));
+  });
+}
 
 const DAY = 86_400_000;
 const RETENTION_DEFAULTS = { runs: 7 * DAY, minute: 2 * DAY, hourly: 90 * DAY, daily: 730 * DAY, every: 3_600_000, batchSize: 1000 };
@@ -115,6 +84,7 @@ export const configSchema = z
       .default({ concurrency: 50, defaultEvery: 60_000, defaultTimeout: 10_000 }),
     retention: retentionSchema.default(RETENTION_DEFAULTS),
     monitors: z.array(monitorSchema).default([]),
+    alerts: alertsSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
@@ -125,14 +95,15 @@ export const configSchema = z
       if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['monitors', i, m.id ? 'id' : 'name'], message: `duplicate monitor id "${id}" (also monitors[${prev}])` });
       seen.set(id, i);
     });
+    checkAlertReferences(cfg.alerts, cfg.monitors.map((m) => ({ key: m.id ?? slugify(m.name), alerts: m.alerts })), (path, message) =>
+      ctx.addIssue({ code: 'custom', path, message }),
+    );
   });
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type MonitorConfig = z.output<typeof monitorSchema>;
 export type RetentionConfig = z.output<typeof retentionSchema>;
-export type StepConfig = z.output<typeof stepSchema>;
-export type ExpectConfig = z.output<typeof expectSchema>;
 
 export function slugify(name: string): string {
   return name

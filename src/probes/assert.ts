@@ -1,9 +1,12 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { ExpectConfig } from '../config/schema.js';
+import { queryJson } from './json-path.js';
 import type { Evidence } from './types.js';
 
-export type Observed = { status: number; body: string; latencyMs: number };
+export type Observed = { status: number; body: string; latencyMs: number; headers?: Record<string, string>; bytes?: number };
 
 const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
+const show = (v: unknown) => (v === undefined ? 'missing' : quote(typeof v === 'string' ? v : JSON.stringify(v)));
 
 /** Checks a response against the step's expectations; every check is kept as evidence. */
 export function evaluateExpect(expect: ExpectConfig, seen: Observed): Evidence[] {
@@ -21,8 +24,71 @@ export function evaluateExpect(expect: ExpectConfig, seen: Observed): Evidence[]
     const found = seen.body.includes(needle);
     out.push({ what: 'body does not contain', expected: quote(needle), actual: found ? 'found' : 'not found', pass: !found });
   }
+  for (const pattern of expect.bodyMatches ?? []) {
+    const m = new RegExp(pattern).exec(seen.body);
+    out.push({ what: 'body matches', expected: `/${pattern}/`, actual: m ? `matched ${quote(m[0])}` : 'no match', pass: !!m });
+  }
+  if (expect.json) out.push(...jsonChecks(expect.json, seen.body));
+  for (const [name, check] of Object.entries(expect.headers ?? {})) out.push(headerCheck(name, check, seen.headers ?? {}));
+  if (expect.maxBytes !== undefined && seen.bytes !== undefined) {
+    out.push({ what: 'response size', expected: `<= ${expect.maxBytes} bytes`, actual: `${seen.bytes} bytes`, pass: seen.bytes <= expect.maxBytes });
+  }
+  if (expect.minBytes !== undefined && seen.bytes !== undefined) {
+    out.push({ what: 'response size', expected: `>= ${expect.minBytes} bytes`, actual: `${seen.bytes} bytes`, pass: seen.bytes >= expect.minBytes });
+  }
   if (expect.maxLatency !== undefined) {
     out.push({ what: 'latency', expected: `<= ${expect.maxLatency} ms`, actual: `${Math.round(seen.latencyMs)} ms`, pass: seen.latencyMs <= expect.maxLatency });
   }
   return out;
+}
+
+function jsonChecks(checks: NonNullable<ExpectConfig['json']>, body: string): Evidence[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    return checks.map((c) => ({ what: `json ${c.path}`, expected: 'a JSON body', actual: 'not JSON', pass: false }));
+  }
+  const out: Evidence[] = [];
+  for (const c of checks) {
+    const values = queryJson(doc, c.path);
+    const value = values.length > 1 ? values : values[0];
+    const what = `json ${c.path}`;
+    const hasOther = c.equals !== undefined || c.contains !== undefined || [c.gt, c.gte, c.lt, c.lte].some((n) => n !== undefined);
+    if (c.exists !== undefined || !hasOther) {
+      const want = c.exists ?? true;
+      out.push({ what, expected: want ? 'exists' : 'absent', actual: values.length ? `exists (${show(value)})` : 'absent', pass: (values.length > 0) === want });
+    }
+    if (c.equals !== undefined) out.push({ what, expected: `equals ${show(c.equals)}`, actual: show(value), pass: isDeepStrictEqual(value, c.equals) || (typeof c.equals === 'string' && typeof value === 'number' && String(value) === c.equals) });
+    if (c.contains !== undefined) {
+      const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
+      out.push({ what, expected: `contains ${quote(c.contains)}`, actual: show(value), pass: value !== undefined && text.includes(c.contains) });
+    }
+    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Array.isArray(value) ? value.length : NaN;
+    const cmp: [string, number | undefined, (a: number, b: number) => boolean][] = [
+      ['>', c.gt, (a, b) => a > b],
+      ['>=', c.gte, (a, b) => a >= b],
+      ['<', c.lt, (a, b) => a < b],
+      ['<=', c.lte, (a, b) => a <= b],
+    ];
+    for (const [op, limit, ok] of cmp) {
+      if (limit === undefined) continue;
+      out.push({ what, expected: `${op} ${limit}`, actual: Number.isFinite(n) ? String(n) : show(value), pass: Number.isFinite(n) && ok(n, limit) });
+    }
+  }
+  return out;
+}
+
+type HeaderCheck = NonNullable<ExpectConfig['headers']>[string];
+
+function headerCheck(name: string, check: HeaderCheck, headers: Record<string, string>): Evidence {
+  const actual = headers[name.toLowerCase()];
+  const what = `header ${name.toLowerCase()}`;
+  const shown = actual === undefined ? 'missing' : quote(actual);
+  if (typeof check === 'string') return { what, expected: `contains ${quote(check)}`, actual: shown, pass: actual !== undefined && actual.includes(check) };
+  if (check.exists !== undefined) return { what, expected: check.exists ? 'present' : 'absent', actual: shown, pass: (actual !== undefined) === check.exists };
+  if (check.equals !== undefined) return { what, expected: `equals ${quote(check.equals)}`, actual: shown, pass: actual === check.equals };
+  if (check.matches !== undefined) return { what, expected: `matches /${check.matches}/`, actual: shown, pass: actual !== undefined && new RegExp(check.matches).test(actual) };
+  if (check.contains !== undefined) return { what, expected: `contains ${quote(check.contains)}`, actual: shown, pass: actual !== undefined && actual.includes(check.contains) };
+  return { what, expected: 'present', actual: shown, pass: actual !== undefined };
 }

@@ -4,6 +4,7 @@ import { request } from 'undici';
 import type { ExpectConfig } from '../config/schema.js';
 import { evaluateExpect } from './assert.js';
 import { classifyError } from './classify-error.js';
+import type { Cookies } from './cookies.js';
 import type { Session } from './session.js';
 import { zeroTimings, type Failure, type StepResult, type Timings } from './types.js';
 
@@ -28,10 +29,15 @@ export type HttpStepOptions = {
   redact?: (text: string) => string;
   /** performance.now() time the step was meant to start; waiting before it counts in `total`. */
   intendedStart?: number;
+  /** The visitor's cookie jar: each hop sends its cookies and stores what the response sets. */
+  cookies?: Cookies;
 };
 
-/** The step's result plus the decoded body, for later steps to extract from (never stored). */
-export type HttpStepOutcome = { result: StepResult; body: string };
+/**
+ * The step's result plus the decoded body and unredacted headers of the last response, for later
+ * steps to extract from (never stored), and the URL that answered.
+ */
+export type HttpStepOutcome = { result: StepResult; body: string; headers: Record<string, string>; finalUrl: string };
 
 export const DEFAULT_HEADERS: Record<string, string> = {
   'user-agent': 'halftime/0.1 (synthetic monitor)',
@@ -58,6 +64,14 @@ function decode(buf: Buffer, encoding: string | undefined, cap: number): Buffer 
   }
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
 function headerObject(raw: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -73,12 +87,20 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   const startedAt = Date.now();
   const t0 = opts.intendedStart ?? performance.now();
   const timings: Timings = zeroTimings();
-  const timeout = AbortSignal.timeout(step.timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  // One plain timer per step, cleared when the step ends (cheaper than AbortSignal.timeout + any).
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('step timeout', 'TimeoutError')), step.timeoutMs);
+  const outer = opts.signal;
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const timedOut = () => controller.signal.aborted && !outer?.aborted;
+  const signal = controller.signal;
 
   let url = step.url;
   let method = step.method;
   let body = step.body;
+  let sendHeaders = { ...DEFAULT_HEADERS, ...lowerKeys(step.headers) };
   let redirects = 0;
   let bytes = 0;
   let status: number | undefined;
@@ -87,8 +109,10 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   let failure: Failure | undefined;
 
   const finish = (): HttpStepOutcome => {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuterAbort);
     timings.total = performance.now() - t0;
-    const evidence = status !== undefined && !failure ? evaluateExpect(step.expect, { status, body: text, latencyMs: timings.total }) : [];
+    const evidence = status !== undefined && !failure ? evaluateExpect(step.expect, { status, body: text, headers, bytes, latencyMs: timings.total }) : [];
     if (!failure) {
       const bad = evidence.find((e) => !e.pass);
       if (bad) failure = bad.what === 'status'
@@ -110,7 +134,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, redact(v)])),
       evidence: evidence.map((e) => ({ ...e, expected: redact(e.expected), actual: redact(e.actual) })),
     };
-    return { result, body: text };
+    return { result, body: text, headers, finalUrl: url };
   };
 
   for (;;) {
@@ -119,17 +143,15 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
     await new Promise((resolve) => setImmediate(resolve));
     const hopStart = performance.now();
     const connBefore = session.connections.length;
-    let host = url;
-    try {
-      host = new URL(url).host;
-    } catch {
-      /* validated by config */
-    }
     let tHeaders = 0;
     try {
+      const hopHeaders = { ...sendHeaders };
+      if (body === undefined) delete hopHeaders['content-type'];
+      const jarCookies = opts.cookies?.header(url);
+      if (jarCookies) hopHeaders.cookie = hopHeaders.cookie ? `${hopHeaders.cookie}; ${jarCookies}` : jarCookies;
       const res = await request(url, {
         method: method as 'GET',
-        headers: { ...DEFAULT_HEADERS, ...lowerKeys(step.headers) },
+        headers: hopHeaders,
         body: method === 'GET' || method === 'HEAD' ? undefined : body,
         dispatcher: session.dispatcher,
         signal,
@@ -137,6 +159,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       tHeaders = performance.now();
       status = res.statusCode;
       headers = headerObject(res.headers);
+      opts.cookies?.store(url, res.headers['set-cookie']);
       const chunks: Buffer[] = [];
       let hopBytes = 0;
       try {
@@ -157,7 +180,10 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
           return finish();
         }
         redirects++;
-        url = new URL(location, url).toString();
+        const next = new URL(location, url);
+        // Like a browser: credentials set for one origin are not sent to another.
+        if (next.origin !== new URL(url).origin) sendHeaders = withoutCredentials(sendHeaders);
+        url = next.toString();
         if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
           method = 'GET';
           body = undefined;
@@ -175,10 +201,15 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       const tEnd = performance.now();
       addHop(timings, session.connections.slice(connBefore), hopStart, tHeaders || tEnd, tEnd);
       if (err instanceof BodyTooLarge) failure = { code: 'body_too_large', message: `response body larger than the ${step.maxBodyBytes} byte limit` };
-      else failure = classifyError(err, { timedOut: timeout.aborted, timeoutMs: step.timeoutMs, host });
+      else failure = classifyError(err, { timedOut: timedOut(), timeoutMs: step.timeoutMs, host: hostOf(url) });
       return finish();
     }
   }
+}
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+function withoutCredentials(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).filter(([k]) => !CREDENTIAL_HEADERS.has(k)));
 }
 
 function lowerKeys(h: Record<string, string>): Record<string, string> {
@@ -195,6 +226,14 @@ function lowerKeys(h: Record<string, string>): Record<string, string> {
 function addHop(t: Timings, opened: { start: number; lookup?: number; connected?: number; secured?: number; ready?: number }[], hopStart: number, tHeaders: number, tEnd: number) {
   const conn = opened.at(-1);
   let sent = hopStart;
+  if (conn && conn.ready === undefined) {
+    // The connection never became usable: its time belongs to the phase that failed, not to TTFB.
+    const dnsEnd = conn.lookup ?? conn.start;
+    t.dns += dnsEnd - conn.start;
+    if (conn.connected === undefined) t.connect += tEnd - dnsEnd;
+    else t.tls += tEnd - conn.connected;
+    return;
+  }
   if (conn) {
     const dnsEnd = conn.lookup ?? conn.start;
     const tcpEnd = conn.connected ?? conn.ready;

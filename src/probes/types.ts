@@ -25,7 +25,11 @@ export type FailureCode =
   | 'redirects'
   | 'network'
   | 'aborted'
-  | 'config';
+  | 'config'
+  | 'extract'
+  | 'csrf'
+  | 'template'
+  | 'assets';
 
 export type Failure = { code: FailureCode; message: string };
 
@@ -48,6 +52,29 @@ export type StepResult = {
   redirects: number;
   headers: Record<string, string>;
   evidence: Evidence[];
+  /** Variables this step extracted (secret ones shown as [redacted]). */
+  extracted?: Record<string, string>;
+  /** The page's assets, when the step fetched them (timed apart from the page itself). */
+  assets?: AssetSummary;
+  /** The task this step belongs to, when the persona picks tasks. */
+  task?: string;
+  /** True when the step ran only because it is marked alwaysRun (after an earlier failure). */
+  afterFailure?: boolean;
+};
+
+/** The CSS, JS, images and fonts a page pulled in: fetched in parallel, timed one by one. */
+export type AssetSummary = {
+  /** Assets fetched. */
+  count: number;
+  /** Assets not fetched again because this visitor had them cached from an earlier page. */
+  cached: number;
+  failed: number;
+  /** Bytes on the wire, all assets. */
+  bytes: number;
+  /** Wall time from the first asset request to the last byte of the last asset. */
+  totalMs: number;
+  slowest?: { url: string; ms: number };
+  items: { url: string; status?: number; bytes: number; ms: number; error?: string }[];
 };
 
 export type RunResult = {
@@ -60,6 +87,12 @@ export type RunResult = {
   ok: boolean;
   failure?: Failure & { step?: number };
   steps: StepResult[];
+  /** The persona that ran (monitors with personas). */
+  persona?: string;
+  /** The tasks the persona picked, in order. */
+  tasks?: string[];
+  /** The seed of this run's random choices (repeat it with --seed). */
+  seed?: number;
 };
 
 export const zeroTimings = (): Timings => ({ dns: 0, connect: 0, tls: 0, ttfb: 0, download: 0, total: 0 });

@@ -1,11 +1,26 @@
+import { createAdminQueries, type AdminQueries } from './admin-queries.js';
+import { createAlertStore, type AlertStore } from './alerts.js';
+import { createAuthStore, type AuthStore } from './auth-store.js';
 import { openDb, type Db } from './db.js';
+import { createLatencySource, type LatencySource } from './latency.js';
 import { syncMonitors, type MonitorDef } from './monitors.js';
 import { createHistory, type History } from './history.js';
 import { createQueries, type Queries } from './queries.js';
 import { createRunQueries, type RunQueries } from './run-queries.js';
 import { createWriter, type Writer, type WriterOptions } from './writer.js';
 
-export type Store = { db: Db; queries: Queries; history: History; runs: RunQueries; writer: Writer; close(): void };
+export type Store = {
+  db: Db;
+  queries: Queries;
+  history: History;
+  runs: RunQueries;
+  writer: Writer;
+  alerts: AlertStore;
+  latency: LatencySource;
+  auth: AuthStore;
+  admin: AdminQueries;
+  close(): void;
+};
 
 /** Opens the database, syncs the configured monitors and returns the writer and the read model. */
 export function openStore(path: string, monitors: MonitorDef[], writerOpts: WriterOptions = {}): Store {
@@ -23,6 +38,10 @@ export function openStore(path: string, monitors: MonitorDef[], writerOpts: Writ
     history,
     runs,
     writer,
+    alerts: createAlertStore(db),
+    latency: createLatencySource(db),
+    auth: createAuthStore(db),
+    admin: createAdminQueries(db),
     close() {
       if (closed) return;
       closed = true;

@@ -82,4 +82,78 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       )
       .join('\n'),
   },
+  {
+    version: 3,
+    name: 'alerting: alert state, incidents, outbox',
+    sql: `
+      CREATE TABLE alert_state (
+        monitor_id INTEGER PRIMARY KEY REFERENCES monitors(id),
+        status     TEXT NOT NULL,
+        data       TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE incidents (
+        id          INTEGER PRIMARY KEY,
+        monitor_id  INTEGER NOT NULL REFERENCES monitors(id),
+        kind        TEXT NOT NULL CHECK (kind IN ('down', 'degraded')),
+        started_at  INTEGER NOT NULL,
+        ended_at    INTEGER,
+        worst_value REAL,
+        summary     TEXT NOT NULL,
+        evidence    TEXT NOT NULL
+      );
+      CREATE INDEX incidents_by_monitor ON incidents(monitor_id, started_at);
+      CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        channel         TEXT NOT NULL,
+        event           TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error      TEXT,
+        delivered_at    INTEGER
+      );
+      CREATE INDEX outbox_due ON outbox(channel, delivered_at, next_attempt_at, id);
+      `,
+    },
+    {
+    version: 4,
+    name: 'journeys: persona and tasks per run, page assets per step',
+    sql: `
+      ALTER TABLE runs ADD COLUMN persona TEXT;
+      ALTER TABLE runs ADD COLUMN tasks TEXT;
+      ALTER TABLE step_results ADD COLUMN assets TEXT;
+    `,
+  },
+  {
+    version: 6,
+    name: 'admin users, sessions and API tokens',
+    sql: `
+      CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        username      TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        last_login_at INTEGER
+      );
+      CREATE TABLE sessions (
+        id_hash    TEXT PRIMARY KEY,
+        user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+      CREATE TABLE api_tokens (
+        id           INTEGER PRIMARY KEY,
+        name         TEXT NOT NULL,
+        token_hash   TEXT NOT NULL UNIQUE,
+        prefix       TEXT NOT NULL,
+        created_by   INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        created_at   INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at   INTEGER
+      );
+    `,
+  },
 ];

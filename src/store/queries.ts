@@ -75,15 +75,16 @@ export function createQueries(db: Db) {
     recentRuns(monitorKey: string, limit = 20) {
       const runs = db
         .prepare(
-          `SELECT r.id, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step
+          `SELECT r.id, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step, r.persona, r.tasks
            FROM runs r JOIN monitors m ON m.id = r.monitor_id WHERE m.key = ? ORDER BY r.started_at DESC LIMIT ?`,
         )
-        .all(monitorKey, limit) as { id: number; planned_at: number; started_at: number; duration_ms: number; ok: number; failure_code: string | null; failure_message: string | null; failure_step: number | null }[];
+        .all(monitorKey, limit) as { id: number; planned_at: number; started_at: number; duration_ms: number; ok: number; failure_code: string | null; failure_message: string | null; failure_step: number | null; persona: string | null; tasks: string | null }[];
       const steps = db.prepare(`SELECT * FROM step_results WHERE run_id = ? ORDER BY idx`);
       return runs.map((r) => ({
         ...r,
         ok: r.ok === 1,
-        steps: (steps.all(r.id) as Record<string, unknown>[]).map((s) => ({ ...s, ok: s.ok === 1, evidence: JSON.parse(String(s.evidence)) })),
+        tasks: r.tasks ? (JSON.parse(r.tasks) as string[]) : null,
+        steps: (steps.all(r.id) as Record<string, unknown>[]).map((s) => ({ ...s, ok: s.ok === 1, evidence: JSON.parse(String(s.evidence)), assets: s.assets ? JSON.parse(String(s.assets)) : null })),
       }));
     },
   };

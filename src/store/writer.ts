@@ -8,6 +8,8 @@ export type WriterOptions = {
   /** Flush at least this often (default 500 ms). */
   flushMs?: number;
   onError?: (err: unknown) => void;
+  /** Called after each batch is committed (e.g. to push live updates); errors it throws are reported to onError. */
+  onWritten?: (runs: RunResult[]) => void;
   /** Monitor ids with a single step: no per-step rollups for them. */
   singleStep?: ReadonlySet<number>;
 };
@@ -21,6 +23,9 @@ export type Writer = {
   readonly written: number;
 };
 
+/** What is kept of a step's assets: the summary and the ten slowest. */
+const assetRecord = (a: NonNullable<RunResult['steps'][number]['assets']>) => ({ ...a, items: [...a.items].sort((x, y) => y.ms - x.ms).slice(0, 10) });
+
 export const dayOf = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
 
 /**
@@ -32,13 +37,13 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
   const queue: RunResult[] = [];
   let written = 0;
   const insertRun = db.prepare(
-    `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertStep = db.prepare(
     `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message,
-       dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const bumpDay = db.prepare(
     `INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, 1, ?)
@@ -51,12 +56,12 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
       const monitorId = monitorIds.get(r.monitorId);
       if (monitorId === undefined) continue;
       known.push({ monitorId, run: r });
-      const runId = insertRun.run(monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null)
-        .lastInsertRowid;
+      const runId = insertRun.run(monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
+        r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null).lastInsertRowid;
       for (const s of r.steps) {
         const t = s.timings;
         insertStep.run(runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
-          t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence));
+          t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null);
       }
       bumpDay.run(monitorId, dayOf(r.startedAt), r.ok ? 0 : 1);
     }
@@ -70,6 +75,11 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
     try {
       writeBatch(batch);
       written += batch.length;
+      try {
+        opts.onWritten?.(batch);
+      } catch (err) {
+        opts.onError?.(err);
+      }
       return batch.length;
     } catch (err) {
       // Keep the runs: put them back so the next flush tries again.

@@ -7,8 +7,9 @@ export function Layout(props: { title: string; children: Child; head?: Child }) 
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        {/* htmx would otherwise inject an inline <style>, which our CSP (style-src 'self') refuses. */}
+        {/* htmx would otherwise inject an inline <style>, which our CSP refuses. */}
         <meta name="htmx-config" content='{"includeIndicatorStyles":false}' />
+        <link rel="icon" href="data:," />
         <title>{props.title}</title>
         <link rel="stylesheet" href="/static/style.css" />
         <script src="/static/htmx.min.js" defer></script>

@@ -1,4 +1,4 @@
-import type { Context, Hono } from 'hono';
+import type { Context, Env, Hono } from 'hono';
 import type { History, MonitorInfo, Range, Series } from '../store/history.js';
 import { isRange, RANGES } from '../store/history.js';
 import type { RunQueries } from '../store/run-queries.js';
@@ -78,17 +78,17 @@ export function seriesJson(s: Series, fields?: SeriesField[]) {
  * Monitor pages, their htmx partials and the JSON series. Only public, active monitors have them for
  * now: private monitors answer 404 exactly like unknown ones until the admin login exists.
  */
-export function registerMonitorRoutes(app: Hono, deps: MonitorRouteDeps) {
+export function registerMonitorRoutes<E extends Env>(app: Hono<E>, deps: MonitorRouteDeps) {
   const visible = (key: string): MonitorInfo | undefined => {
     const m = deps.history.monitor(key);
     return m && m.public && m.active ? m : undefined;
   };
-  const params = (c: Context) => {
+  const params = (c: Context<E>) => {
     const range = parseRange(c.req.query('range'));
     const step = parseStep(c.req.query('step'));
     return { range, step };
   };
-  const notFound = (c: Context) => c.text('Not found', 404);
+  const notFound = (c: Context<E>) => c.text('Not found', 404);
 
   app.get('/monitors/:key', (c) => {
     const m = visible(c.req.param('key'));

@@ -12,7 +12,9 @@ export function loadStaticAssets(): Map<string, Asset> {
   const files: [string, string, string][] = [
     ['style.css', own('style.css'), 'text/css; charset=utf-8'],
     ['monitor-chart.js', own('monitor-chart.js'), 'text/javascript; charset=utf-8'],
+    ['admin.css', own('admin.css'), 'text/css; charset=utf-8'],
     ['htmx.min.js', require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8'],
+    ['htmx-ext-sse.min.js', require.resolve('htmx-ext-sse/dist/sse.min.js'), 'text/javascript; charset=utf-8'],
     ['uPlot.iife.min.js', require.resolve('uplot/dist/uPlot.iife.min.js'), 'text/javascript; charset=utf-8'],
     ['uPlot.min.css', require.resolve('uplot/dist/uPlot.min.css'), 'text/css; charset=utf-8'],
   ];

@@ -1,0 +1,218 @@
+import type { DegradedRule } from '../config/alerts-schema.js';
+import type { LatencySource } from '../store/latency.js';
+import { ruleKey, type MonitorAlertRules } from './resolve.js';
+import type { AlertEvent, Condition, FailureEvidence, LatencyEvidence } from './types.js';
+
+export type MonitorStatus = 'up' | 'degraded' | 'down' | 'maintenance' | 'no_data';
+
+export type RuleState = { bad: number; good: number; active: boolean; since: number | null; last: LatencyEvidence | null };
+
+/** Everything the engine remembers about one monitor between evaluations (stored as JSON, so restarts resume). */
+export type MonitorAlertState = {
+  status: MonitorStatus;
+  failures: number;
+  successes: number;
+  failingSince: number | null;
+  lastFailure: FailureEvidence | null;
+  down: { since: number; worst: number } | null;
+  degraded: { since: number; worst: number; evidence: LatencyEvidence } | null;
+  rules: Record<string, RuleState>;
+  /** When the last down/degraded/reminder message was raised, for reminders. */
+  lastAlertAt: number | null;
+};
+
+export const initialAlertState = (): MonitorAlertState => ({
+  status: 'no_data',
+  failures: 0,
+  successes: 0,
+  failingSince: null,
+  lastFailure: null,
+  down: null,
+  degraded: null,
+  rules: {},
+  lastAlertAt: null,
+});
+
+export type RunSummary = { ok: boolean; startedAt: number; failure?: FailureEvidence };
+
+export type IncidentOp =
+  | { op: 'open'; kind: Condition; startedAt: number; worst: number; event: AlertEvent }
+  | { op: 'update'; kind: Condition; worst: number; evidence: AlertEvent['evidence'] }
+  | { op: 'close'; kind: Condition; endedAt: number; worst: number; evidence: AlertEvent['evidence'] };
+
+export type EvaluateInput = {
+  now: number;
+  monitor: AlertEvent['monitor'];
+  rules: MonitorAlertRules;
+  prev: MonitorAlertState;
+  /** The run just written (null: nothing new, only reminders are checked). */
+  run: RunSummary | null;
+  inMaintenance: boolean;
+  /** Reads stored history (the latency windows and baselines). */
+  latency: LatencySource;
+  newId: () => string;
+};
+
+export type Evaluation = { state: MonitorAlertState; events: AlertEvent[]; incidents: IncidentOp[] };
+
+const SAME_HOUR_HALF = 30 * 60_000;
+const WEEK = 7 * 86_400_000;
+const BASELINE_STEP = 5 * 60_000;
+
+/** The baseline range for a relative rule; rounded to 5 minutes so it can be cached between runs. */
+export function baselineRange(rule: DegradedRule, now: number): { from: number; to: number; label: string } | null {
+  if (rule.baseline === undefined) return null;
+  const t = Math.floor(now / BASELINE_STEP) * BASELINE_STEP;
+  if (rule.baseline === 'same-hour-of-week') return { from: t - WEEK - SAME_HOUR_HALF, to: t - WEEK + SAME_HOUR_HALF, label: 'same hour last week' };
+  const days = rule.baseline / 86_400_000;
+  const label = Number.isInteger(days) ? `previous ${days}d` : `previous ${rule.baseline / 3_600_000}h`;
+  return { from: t - rule.baseline, to: t - rule.windowMs, label };
+}
+
+/** One judgement of one rule: bad/good with evidence, or null when there are too few samples. */
+export function judgeRule(rule: DegradedRule, monitorKey: string, now: number, latency: LatencySource): { bad: boolean; evidence: LatencyEvidence } | null {
+  const step = rule.step;
+  const cur = latency({ monitorKey, step, percentile: rule.percentile, from: now - rule.windowMs, to: now + 1 });
+  if (cur.value === null || cur.samples < rule.minSamples) return null;
+  let thresholdMs: number;
+  let baselineMs: number | undefined;
+  const range = baselineRange(rule, now);
+  if (range) {
+    const base = latency({ monitorKey, step, percentile: rule.percentile, from: range.from, to: range.to });
+    if (base.value === null || base.samples < rule.minSamples) return null;
+    baselineMs = base.value;
+    thresholdMs = base.value * rule.factor!;
+  } else {
+    thresholdMs = rule.thresholdMs!;
+  }
+  const evidence: LatencyEvidence = {
+    rule: rule.text,
+    step,
+    percentile: rule.percentile,
+    windowMs: rule.windowMs,
+    actualMs: cur.value,
+    samples: cur.samples,
+    thresholdMs,
+    ...(baselineMs !== undefined ? { baselineMs, factor: rule.factor, baselineLabel: range!.label } : {}),
+  };
+  return { bad: cur.value > thresholdMs, evidence };
+}
+
+/**
+ * The rule engine: (stored history, config, previous state) → (new state, events, incident changes).
+ * No I/O of its own, no clock: `now` and the latency reader are passed in.
+ */
+export function evaluate(input: EvaluateInput): Evaluation {
+  const { now, monitor, rules, run, latency } = input;
+  const s: MonitorAlertState = structuredClone(input.prev);
+  const events: AlertEvent[] = [];
+  const incidents: IncidentOp[] = [];
+  const event = (kind: AlertEvent['kind'], condition: Condition, since: number | null, evidence: AlertEvent['evidence']): AlertEvent => {
+    const e: AlertEvent = { id: input.newId(), kind, condition, at: now, monitor, since, evidence };
+    events.push(e);
+    return e;
+  };
+
+  if (!rules.enabled) {
+    s.status = run ? (run.ok ? 'up' : 'down') : s.status;
+    return { state: s, events: [], incidents: [] };
+  }
+  if (input.inMaintenance) {
+    // Runs inside a maintenance window are not judged: no counters move, nothing is sent.
+    s.status = 'maintenance';
+    return { state: s, events, incidents };
+  }
+
+  if (run) {
+    // Down / recovered.
+    if (run.ok) {
+      s.successes++;
+      s.failures = 0;
+      s.failingSince = null;
+      if (s.down && s.successes >= rules.down.recoverAfter) {
+        const evidence = { failures: s.down.worst, lastFailure: s.lastFailure ?? undefined, worst: s.down.worst };
+        event('recovered', 'down', s.down.since, evidence);
+        incidents.push({ op: 'close', kind: 'down', endedAt: now, worst: s.down.worst, evidence });
+        s.down = null;
+      }
+    } else {
+      s.failures++;
+      s.successes = 0;
+      s.failingSince ??= run.startedAt;
+      s.lastFailure = run.failure ?? { message: 'failed' };
+      if (!s.down && s.failures >= rules.down.after) {
+        s.down = { since: s.failingSince, worst: s.failures };
+        const e = event('down', 'down', s.down.since, { failures: s.failures, lastFailure: s.lastFailure, worst: s.failures });
+        incidents.push({ op: 'open', kind: 'down', startedAt: s.down.since, worst: s.failures, event: e });
+        s.lastAlertAt = now;
+      } else if (s.down && s.failures > s.down.worst) {
+        s.down.worst = s.failures;
+        incidents.push({ op: 'update', kind: 'down', worst: s.failures, evidence: { failures: s.failures, lastFailure: s.lastFailure, worst: s.failures } });
+      }
+    }
+
+    // Degraded: judged on successful runs while not down.
+    if (run.ok && !s.down) {
+      const keep: Record<string, RuleState> = {};
+      let entered: LatencyEvidence | null = null;
+      let worstNow: LatencyEvidence | null = null;
+      for (const rule of rules.degraded) {
+        const key = ruleKey(rule);
+        const rs: RuleState = s.rules[key] ?? { bad: 0, good: 0, active: false, since: null, last: null };
+        keep[key] = rs;
+        const j = judgeRule(rule, monitor.key, now, latency);
+        if (!j) continue; // too few samples: no judgement either way
+        rs.last = j.evidence;
+        if (j.bad) {
+          rs.bad++;
+          rs.good = 0;
+          if (!rs.active && rs.bad >= rule.enterAfter) {
+            rs.active = true;
+            rs.since = now;
+            entered ??= j.evidence;
+          }
+        } else {
+          rs.good++;
+          rs.bad = 0;
+          if (rs.active && rs.good >= rule.leaveAfter) {
+            rs.active = false;
+            rs.since = null;
+          }
+        }
+        if (rs.active && (!worstNow || j.evidence.actualMs / j.evidence.thresholdMs > worstNow.actualMs / worstNow.thresholdMs)) worstNow = j.evidence;
+      }
+      s.rules = keep;
+      const anyActive = Object.values(keep).some((r) => r.active);
+      if (!s.degraded && anyActive) {
+        const ev = entered ?? worstNow!;
+        s.degraded = { since: now, worst: ev.actualMs, evidence: ev };
+        const e = event('degraded', 'degraded', now, { latency: ev, worst: ev.actualMs });
+        incidents.push({ op: 'open', kind: 'degraded', startedAt: now, worst: ev.actualMs, event: e });
+        s.lastAlertAt = now;
+      } else if (s.degraded && !anyActive) {
+        const last = Object.values(keep).find((r) => r.last)?.last ?? s.degraded.evidence;
+        const evidence = { latency: last, worst: s.degraded.worst };
+        event('recovered', 'degraded', s.degraded.since, evidence);
+        incidents.push({ op: 'close', kind: 'degraded', endedAt: now, worst: s.degraded.worst, evidence });
+        s.degraded = null;
+      } else if (s.degraded && worstNow) {
+        s.degraded.evidence = worstNow;
+        if (worstNow.actualMs > s.degraded.worst) {
+          s.degraded.worst = worstNow.actualMs;
+          incidents.push({ op: 'update', kind: 'degraded', worst: worstNow.actualMs, evidence: { latency: worstNow, worst: worstNow.actualMs } });
+        }
+      }
+    }
+  }
+
+  // Reminders while still down or degraded.
+  const open = s.down ? 'down' : s.degraded ? 'degraded' : null;
+  if (open && events.length === 0 && rules.reminderEveryMs !== null && s.lastAlertAt !== null && now - s.lastAlertAt >= rules.reminderEveryMs) {
+    if (open === 'down') event('reminder', 'down', s.down!.since, { failures: s.failures, lastFailure: s.lastFailure ?? undefined, worst: s.down!.worst });
+    else event('reminder', 'degraded', s.degraded!.since, { latency: s.degraded!.evidence, worst: s.degraded!.worst });
+    s.lastAlertAt = now;
+  }
+
+  s.status = s.down ? 'down' : s.degraded ? 'degraded' : run || s.failures + s.successes > 0 ? 'up' : 'no_data';
+  return { state: s, events, incidents };
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { monitorId } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { RunResult } from '../probes/types.js';
+import type { AlertStore, Incident } from '../store/alerts.js';
+import type { LatencyQuery, LatencySource } from '../store/latency.js';
+import { builtinChannels } from './channels/index.js';
+import { evaluate, initialAlertState, type MonitorAlertState, type MonitorStatus, type RunSummary } from './engine.js';
+import { monitorLink } from './format.js';
+import { createMaintenanceCalendar, type MaintenanceCalendar } from './maintenance.js';
+import { summaryLine } from './render.js';
+import { resolveMonitorAlerts } from './resolve.js';
+import { createSender, type ConfiguredChannel, type Sender } from './sender.js';
+import type { AlertEvent } from './types.js';
+
+export type AlertingDeps = {
+  config: Config;
+  alertStore: AlertStore;
+  latency: LatencySource;
+  /** Called before judging, so the run just handed to the writer is in the stored history. */
+  flush?: () => void;
+  now?: () => number;
+  log?: Logger;
+  redact?: (s: string) => string;
+  pollMs?: number;
+  sendTimeoutMs?: number;
+};
+
+export type Alerting = {
+  /** Judge a run that was just written; events go to the outbox, then the sender is nudged. */
+  onRun(run: RunResult): AlertEvent[];
+  /** Check reminders for every monitor without a new run (called on a timer). */
+  tick(): AlertEvent[];
+  status(monitorKey: string): MonitorStatus;
+  incidents(monitorKey: string, since: number, limit?: number): Incident[];
+  maintenance: MaintenanceCalendar;
+  sender: Sender;
+  start(): void;
+  stop(): Promise<void>;
+};
+
+/** Caches the (expensive, slowly moving) baseline queries: anything spanning more than two hours. */
+function memoLongRanges(latency: LatencySource): LatencySource {
+  const cache = new Map<string, ReturnType<LatencySource>>();
+  return (q: LatencyQuery) => {
+    if (q.to - q.from <= 2 * 3_600_000) return latency(q);
+    const key = `${q.monitorKey}|${q.step ?? ''}|${q.percentile}|${q.from}|${q.to}`;
+    let hit = cache.get(key);
+    if (!hit) {
+      if (cache.size > 500) cache.clear();
+      hit = latency(q);
+      cache.set(key, hit);
+    }
+    return hit;
+  };
+}
+
+export function summarise(run: RunResult): RunSummary {
+  if (run.ok || !run.failure) return { ok: run.ok, startedAt: run.startedAt };
+  const step = run.failure.step !== undefined ? run.steps[run.failure.step] : undefined;
+  return {
+    ok: false,
+    startedAt: run.startedAt,
+    failure: { step: step?.name, code: run.failure.code, message: run.failure.message, status: step?.status },
+  };
+}
+
+/** Wires the rule engine to the stored history, the incident records, the outbox and the sender. */
+export function createAlerting(deps: AlertingDeps): Alerting {
+  const now = deps.now ?? Date.now;
+  const redact = deps.redact ?? ((s: string) => s);
+  const { config, alertStore } = deps;
+  const latency = memoLongRanges(deps.latency);
+  const monitors = new Map(config.monitors.map((m) => [monitorId(m), { m, rules: resolveMonitorAlerts(config, m) }]));
+  const maintenance = createMaintenanceCalendar(config.alerts?.maintenance ?? []);
+  const states = new Map<string, MonitorAlertState>();
+  for (const [key, data] of alertStore.loadStates()) if (monitors.has(key)) states.set(key, { ...initialAlertState(), ...(data as Partial<MonitorAlertState>) });
+
+  const channels: ConfiguredChannel[] = Object.entries(config.alerts?.channels ?? {}).map(([name, c]) => ({ name, plugin: builtinChannels.get(c.type)!, options: c.options }));
+  const retry = config.alerts?.retry;
+  const sender = createSender({
+    store: alertStore,
+    channels,
+    now,
+    retry: retry ? { initialMs: retry.initial, maxMs: retry.max } : undefined,
+    pollMs: deps.pollMs,
+    sendTimeoutMs: deps.sendTimeoutMs,
+    log: deps.log,
+    redact,
+  });
+
+  function judge(key: string, run: RunSummary | null): AlertEvent[] {
+    const entry = monitors.get(key);
+    if (!entry) return [];
+    const t = now();
+    const prev = states.get(key) ?? initialAlertState();
+    const window = maintenance.activeFor(key, t);
+    const result = evaluate({
+      now: t,
+      monitor: { key, name: entry.m.name, url: monitorLink(config.server.publicUrl, key) },
+      rules: entry.rules,
+      prev,
+      run,
+      inMaintenance: window !== null,
+      latency,
+      newId: randomUUID,
+    });
+    const events = result.events.map((e) => (entry.rules.recipients ? { ...e, recipients: entry.rules.recipients } : e));
+    if (events.length === 0 && result.incidents.length === 0 && JSON.stringify(result.state) === JSON.stringify(prev)) return [];
+    const serialised = events.map((e) => redact(JSON.stringify(e)));
+    alertStore.commit({
+      monitorKey: key,
+      status: result.state.status,
+      state: result.state,
+      now: t,
+      incidents: result.incidents.map((op) =>
+        op.op === 'open'
+          ? { op: 'open', kind: op.kind, startedAt: op.startedAt, worst: op.worst, summary: redact(summaryLine(op.event)), evidence: JSON.parse(redact(JSON.stringify(op.event.evidence))) }
+          : { ...op, evidence: JSON.parse(redact(JSON.stringify(op.evidence))) },
+      ),
+      outbox: serialised.flatMap((event) => entry.rules.channels.map((channel) => ({ channel, event }))),
+    });
+    states.set(key, result.state);
+    for (const e of events) deps.log?.warn(`alert: ${e.kind}`, { monitor: key, condition: e.condition });
+    if (events.length > 0) void sender.tick();
+    return events;
+  }
+
+  let reminderTimer: NodeJS.Timeout | undefined;
+  const safely = (fn: () => AlertEvent[]): AlertEvent[] => {
+    try {
+      return fn();
+    } catch (err) {
+      deps.log?.error('alert evaluation failed', { error: err });
+      return [];
+    }
+  };
+
+  const tick = () => [...monitors.keys()].flatMap((key) => safely(() => judge(key, null)));
+
+  return {
+    onRun(run) {
+      return safely(() => {
+        deps.flush?.();
+        return judge(run.monitorId, summarise(run));
+      });
+    },
+    tick,
+    status(key) {
+      if (maintenance.activeFor(key, now())) return 'maintenance';
+      return states.get(key)?.status ?? 'no_data';
+    },
+    incidents: (key, since, limit) => alertStore.recentIncidents(key, since, limit),
+    maintenance,
+    sender,
+    start() {
+      sender.start();
+      reminderTimer = setInterval(() => {
+        tick();
+        // Delivered messages are kept 30 days for inspection, then forgotten.
+        safely(() => (alertStore.outbox.prune(now() - 30 * 86_400_000), []));
+      }, 60_000);
+      reminderTimer.unref();
+    },
+    async stop() {
+      if (reminderTimer) clearInterval(reminderTimer);
+      await sender.stop();
+    },
+  };
+}

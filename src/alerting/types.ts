@@ -1,0 +1,56 @@
+/** What the rule engine emits and the channels deliver. Plain data, JSON-serialisable (it is stored in the outbox). */
+export type AlertEventKind = 'down' | 'degraded' | 'recovered' | 'reminder' | 'test';
+export type Condition = 'down' | 'degraded';
+
+export type FailureEvidence = { step?: string; code?: string; message?: string; status?: number };
+
+export type LatencyEvidence = {
+  /** The rule as written, e.g. `p95 > 800ms over 10m`. */
+  rule: string;
+  /** Step name, or null for the whole run. */
+  step: string | null;
+  /** 0.95 for p95. */
+  percentile: number;
+  windowMs: number;
+  actualMs: number;
+  samples: number;
+  /** Absolute rule: the line crossed. Relative rule: factor × baseline. */
+  thresholdMs: number;
+  baselineMs?: number;
+  factor?: number;
+  /** `7d` or `same hour of week`. */
+  baselineLabel?: string;
+};
+
+export type AlertEvidence = {
+  failures?: number;
+  lastFailure?: FailureEvidence;
+  latency?: LatencyEvidence;
+  /** Worst value seen during the episode (ms for degraded, consecutive failures for down). */
+  worst?: number;
+};
+
+export type AlertEvent = {
+  /** Unique per event; receivers can use it to drop duplicates (delivery is at-least-once). */
+  id: string;
+  kind: AlertEventKind;
+  /** The episode a recovery or reminder is about. */
+  condition: Condition | null;
+  at: number;
+  monitor: { key: string; name: string; url: string | null };
+  /** When the episode started. */
+  since: number | null;
+  incidentId?: number;
+  evidence: AlertEvidence;
+  /** Email recipients for this monitor; when absent the channel's own `to` applies. */
+  recipients?: string[];
+};
+
+export type ValidationResult<O> = { ok: true; value: O } | { ok: false; problems: { path: (string | number)[]; message: string }[] };
+
+/** A delivery channel. One file each under channels/; they never touch the database. */
+export type ChannelPlugin<O = unknown> = {
+  type: string;
+  validate(options: unknown): ValidationResult<O>;
+  send(event: AlertEvent, options: O, ctx?: { timeoutMs?: number }): Promise<void>;
+};

@@ -1,0 +1,207 @@
+import { validateDetailed } from 'node-cron';
+import { z } from 'zod';
+import { builtinChannels } from '../alerting/channels/index.js';
+import { parseDuration } from './duration.js';
+import { parseBaseline, parsePercentile, parseRuleShorthand } from './degraded-rule.js';
+
+const durationMs = (min: number) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined || ms < min) {
+      ctx.addIssue({ code: 'custom', message: ms === undefined ? `not a duration: ${JSON.stringify(v)} (use e.g. 30s, 10m, 1h)` : `must be at least ${min} ms` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const channelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'channel names are letters, digits, - or _ (max 64)');
+const email = z.string().min(3).regex(/@/, 'not an email address');
+
+/** `channels: { name: { type: email|webhook, …options } }`; each channel's options are checked by its plugin. */
+const channelsSchema = z.record(channelName, z.looseObject({ type: z.string() })).transform((channels, ctx) => {
+  const out: Record<string, { type: string; options: unknown }> = {};
+  for (const [name, raw] of Object.entries(channels)) {
+    const plugin = builtinChannels.get(raw.type);
+    if (!plugin) {
+      ctx.addIssue({ code: 'custom', path: [name, 'type'], message: `unknown channel type "${raw.type}" (known: ${builtinChannels.types().join(', ')})` });
+      continue;
+    }
+    const r = plugin.validate(raw);
+    if (!r.ok) for (const p of r.problems) ctx.addIssue({ code: 'custom', path: [name, ...p.path], message: p.message });
+    else out[name] = { type: raw.type, options: r.value };
+  }
+  return out;
+});
+
+export type DegradedRule = {
+  /** The rule as written (shorthand) or as rebuilt from structured keys. */
+  text: string;
+  percentile: number;
+  windowMs: number;
+  thresholdMs?: number;
+  factor?: number;
+  baseline?: number | 'same-hour-of-week';
+  /** A step name, or null for the whole run's duration. */
+  step: string | null;
+  minSamples: number;
+  enterAfter: number;
+  leaveAfter: number;
+};
+
+const ruleExtras = {
+  step: z.string().min(1).optional(),
+  minSamples: z.number().int().min(1).max(100_000).default(5),
+  enterAfter: z.number().int().min(1).max(1000).default(2),
+  leaveAfter: z.number().int().min(1).max(1000).default(2),
+};
+
+const degradedRuleSchema = z
+  .union([
+    z.string(),
+    z.strictObject({
+      rule: z.string().optional(),
+      percentile: z.string().optional(),
+      over: z.union([z.string(), z.number()]).optional(),
+      above: z.union([z.string(), z.number()]).optional(),
+      baseline: z.string().optional(),
+      ...ruleExtras,
+    }),
+  ])
+  .transform((v, ctx): DegradedRule => {
+    const obj = typeof v === 'string' ? { rule: v, ...ruleExtras, minSamples: 5, enterAfter: 2, leaveAfter: 2, step: undefined } : v;
+    const extras = { step: obj.step ?? null, minSamples: obj.minSamples, enterAfter: obj.enterAfter, leaveAfter: obj.leaveAfter };
+    if ('rule' in obj && obj.rule !== undefined) {
+      const structured = typeof v === 'object' && (v.percentile ?? v.over ?? v.above ?? v.baseline) !== undefined;
+      if (structured) {
+        ctx.addIssue({ code: 'custom', message: 'give either rule (shorthand) or percentile/over/above/baseline, not both' });
+        return z.NEVER;
+      }
+      const r = parseRuleShorthand(obj.rule);
+      if (typeof r === 'string') {
+        ctx.addIssue({ code: 'custom', path: typeof v === 'string' ? [] : ['rule'], message: r });
+        return z.NEVER;
+      }
+      const base = { text: obj.rule.trim(), percentile: r.percentile, windowMs: r.window, ...extras };
+      return 'threshold' in r ? { ...base, thresholdMs: r.threshold } : { ...base, factor: r.factor, baseline: r.baseline };
+    }
+    const o = obj as Exclude<typeof v, string>;
+    const bad = (path: string, message: string) => {
+      ctx.addIssue({ code: 'custom', path: [path], message });
+      return z.NEVER;
+    };
+    const percentile = parsePercentile(String(o.percentile ?? 'p95').toLowerCase());
+    if (percentile === undefined) return bad('percentile', `not a percentile: "${o.percentile}" (use p50, p95, p99 or max)`);
+    const windowMs = o.over === undefined ? undefined : parseDuration(o.over);
+    if (windowMs === undefined || windowMs < 60_000) return bad('over', o.over === undefined ? 'required (the rolling window, e.g. 10m)' : 'must be a duration of at least 1m');
+    if (o.above === undefined) return bad('above', 'required: a latency (800ms) or a factor of the baseline (2x)');
+    const factorMatch = typeof o.above === 'string' ? /^(\d+(?:\.\d+)?)\s*x$/i.exec(o.above.trim()) : null;
+    const pLabel = o.percentile ?? 'p95';
+    const overLabel = String(o.over);
+    if (factorMatch) {
+      const factor = Number(factorMatch[1]);
+      if (!(factor > 1)) return bad('above', 'the factor must be greater than 1');
+      const b = parseBaseline(o.baseline ?? '7d');
+      if (typeof b === 'string') return bad('baseline', b);
+      return { text: `${pLabel} over ${overLabel} > ${factor}x baseline ${o.baseline ?? '7d'}`, percentile, windowMs, factor, baseline: b.baseline, ...extras };
+    }
+    if (o.baseline !== undefined) return bad('baseline', 'a baseline needs a factor in above, e.g. above: 2x');
+    const thresholdMs = parseDuration(o.above);
+    if (thresholdMs === undefined) return bad('above', `not a latency or factor: ${JSON.stringify(o.above)} (use e.g. 800ms or 2x)`);
+    return { text: `${pLabel} > ${o.above} over ${overLabel}`, percentile, windowMs, thresholdMs, ...extras };
+  });
+
+const downSchema = z.strictObject({
+  after: z.number().int().min(1).max(1000).default(2).describe('consecutive failed runs before DOWN'),
+  recoverAfter: z.number().int().min(1).max(1000).default(1).describe('consecutive successful runs before RECOVERED'),
+});
+
+const reminderSchema = z.union([z.literal('off'), z.literal(false), durationMs(60_000)]).transform((v) => (v === 'off' || v === false ? null : v));
+
+export const monitorAlertsSchema = z.strictObject({
+  enabled: z.boolean().default(true).describe('false: never alert for this monitor'),
+  channels: z.array(channelName).optional(),
+  /** Email recipients for this monitor (instead of each email channel's `to`). */
+  to: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(email).min(1)).optional(),
+  down: downSchema.optional(),
+  degraded: z.array(degradedRuleSchema).default([]),
+  reminderEvery: reminderSchema.optional(),
+});
+
+const isoDate = z.union([z.string(), z.date()]).transform((v, ctx) => {
+  const t = v instanceof Date ? v.getTime() : Date.parse(v);
+  if (Number.isNaN(t)) {
+    ctx.addIssue({ code: 'custom', message: `not a date/time: ${JSON.stringify(v)} (use ISO 8601, e.g. 2026-12-01T22:00:00Z)` });
+    return z.NEVER;
+  }
+  return t;
+});
+
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a known IANA time zone (e.g. Europe/Berlin, UTC)');
+
+export const maintenanceSchema = z.union([
+  z
+    .strictObject({ name: z.string().min(1).max(200).optional(), monitors: z.array(z.string()).optional(), start: isoDate, end: isoDate })
+    .refine((w) => w.end > w.start, { message: 'end must be after start', path: ['end'] }),
+  z.strictObject({
+    name: z.string().min(1).max(200).optional(),
+    monitors: z.array(z.string()).optional(),
+    cron: z.string().superRefine((expr, ctx) => {
+      const v = validateDetailed(expr);
+      if (!v.valid) ctx.addIssue({ code: 'custom', message: `not a valid cron expression: ${v.errors.map((e) => `${e.field}: ${e.message}`).join('; ') || expr}` });
+    }),
+    duration: durationMs(60_000).refine((ms) => ms <= 7 * 86_400_000, 'at most 7d'),
+    timezone: timezone.default('UTC'),
+  }),
+]);
+
+export const alertsSchema = z.strictObject({
+  channels: channelsSchema.default({}),
+  defaults: z
+    .strictObject({
+      channels: z.array(channelName).optional().describe('default route: channels for monitors that name none (default: all channels)'),
+      down: downSchema.default({ after: 2, recoverAfter: 1 }),
+      reminderEvery: reminderSchema.default(null),
+    })
+    .default({ down: { after: 2, recoverAfter: 1 }, reminderEvery: null }),
+  maintenance: z.array(maintenanceSchema).default([]),
+  /** How often the sender retries a failed delivery: first wait, doubled each time up to max. */
+  retry: z
+    .strictObject({ initial: durationMs(100).default(5_000), max: durationMs(1_000).default(600_000) })
+    .default({ initial: 5_000, max: 600_000 }),
+});
+
+export type AlertsConfig = z.output<typeof alertsSchema>;
+export type MonitorAlertsConfig = z.output<typeof monitorAlertsSchema>;
+export type MaintenanceWindowConfig = z.output<typeof maintenanceSchema>;
+
+/** Cross-checks run from the root schema: channel and monitor names must exist. */
+export function checkAlertReferences(
+  alerts: AlertsConfig | undefined,
+  monitors: { key: string; alerts?: MonitorAlertsConfig }[],
+  addIssue: (path: (string | number)[], message: string) => void,
+): void {
+  const names = new Set(Object.keys(alerts?.channels ?? {}));
+  const known = () => (names.size ? [...names].join(', ') : 'none defined under alerts.channels');
+  alerts?.defaults.channels?.forEach((c, i) => {
+    if (!names.has(c)) addIssue(['alerts', 'defaults', 'channels', i], `unknown channel "${c}" (known: ${known()})`);
+  });
+  monitors.forEach((m, mi) => {
+    if (!m.alerts) return;
+    m.alerts.channels?.forEach((c, i) => {
+      if (!names.has(c)) addIssue(['monitors', mi, 'alerts', 'channels', i], `unknown channel "${c}" (known: ${known()})`);
+    });
+  });
+  const keys = new Set(monitors.map((m) => m.key));
+  alerts?.maintenance.forEach((w, wi) =>
+    w.monitors?.forEach((k, i) => {
+      if (!keys.has(k)) addIssue(['alerts', 'maintenance', wi, 'monitors', i], `unknown monitor id "${k}"`);
+    }),
+  );
+}

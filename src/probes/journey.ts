@@ -1,0 +1,211 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Faker } from '@faker-js/faker';
+import type { CheerioAPI } from 'cheerio';
+import { monitorId } from '../config/load.js';
+import { forEachStep, type MonitorConfig, type StepConfig } from '../config/schema.js';
+import { assetSettings, fetchAssets } from './assets.js';
+import { createCookies, type Cookies } from './cookies.js';
+import type { CsrfPage } from './csrf.js';
+import { createDataPools } from './data-pools.js';
+import { extractAll } from './extract.js';
+import { createHelpers, loadFaker, usesFaker } from './helpers.js';
+import { loadHtmlParser, looksLikeHtml, parseHtml } from './html.js';
+import { runHttpStep } from './http-step.js';
+import { planJourney } from './persona.js';
+import { createRng, randomSeed, type Rng } from './random.js';
+import { journeyStepLabel, renderRequest } from './step-request.js';
+import { createSession } from './session.js';
+import { stringify, type TemplateContext } from './template.js';
+import { zeroTimings, type RunResult, type StepResult } from './types.js';
+
+export type JourneyRunOptions = {
+  /** Epoch ms the run was planned for (default: now). */
+  plannedAt?: number;
+  signal?: AbortSignal;
+  /** Skip think time (one-off runs from the command line). */
+  noThink?: boolean;
+  /** Makes this run's random choices repeatable. */
+  seed?: number;
+};
+
+export type JourneyRunnerOptions = {
+  /** Step timeout when a step gives none. */
+  defaultTimeoutMs?: number;
+  redact?: (text: string) => string;
+  /** Seed for the sequence of runs (each run gets its own seed from it). */
+  seed?: number;
+};
+
+export type JourneyRunner = { run(opts?: JourneyRunOptions): Promise<RunResult> };
+
+/** Every template string in a monitor (to see whether it needs faker). */
+function allTemplates(m: MonitorConfig): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  forEachStep(m, (s) => walk(s));
+  return out;
+}
+
+function needsHtml(m: MonitorConfig): boolean {
+  let yes = m.csrf !== undefined && m.csrf !== false;
+  forEachStep(m, (s) => {
+    if (s.assets || (s.csrf !== undefined && s.csrf !== false) || Object.values(s.extract ?? {}).some((e) => e.css !== undefined)) yes = true;
+  });
+  return yes;
+}
+
+const safeDecode = (s: string) => {
+  try {
+    return decodeURI(s);
+  } catch {
+    return s;
+  }
+};
+
+const redactedValue = (v: unknown) => {
+  const s = stringify(v);
+  return s.length > 200 ? `${s.slice(0, 197)}...` : s;
+};
+
+/**
+ * A monitor's journey runner. It keeps what lasts between runs (data pool positions, the seed
+ * sequence, cookies when `session: keep`); each run is a new visitor on fresh connections.
+ */
+export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerOptions = {}): JourneyRunner {
+  const root = createRng(opts.seed ?? randomSeed());
+  const pools = createDataPools(monitor.data ?? {});
+  const keptCookies = monitor.session === 'keep' ? createCookies() : undefined;
+  const wantsFaker = usesFaker(allTemplates(monitor));
+  const wantsHtml = needsHtml(monitor);
+  const baseRedact = opts.redact ?? ((s: string) => s);
+  let faker: Faker | undefined;
+
+  return {
+    async run(runOpts = {}) {
+      const startedAt = Date.now();
+      const t0 = performance.now();
+      const seed = runOpts.seed ?? root.int(0, 2 ** 31 - 1);
+      const rng = createRng(seed);
+      if (wantsFaker) faker ??= await loadFaker(monitor.locale ?? 'en');
+      if (wantsHtml) await loadHtmlParser();
+      const call = createHelpers(rng, { faker, seeded: true });
+      const poolView = pools.forRun(rng);
+      const vars: Record<string, unknown> = { ...monitor.vars, ...(monitor.baseUrl ? { baseUrl: monitor.baseUrl } : {}) };
+      const ctx: TemplateContext = { lookup: (name) => (name in vars ? vars[name] : poolView(name)), call };
+      const secrets = new Map<string, string>();
+      const redact = (s: string) => {
+        let out = s;
+        for (const [name, value] of secrets) {
+          if (!value) continue;
+          // As is, URL-encoded, and escaped inside quoted evidence.
+          for (const form of new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]))
+            if (out.includes(form)) out = out.split(form).join(`[redacted:${name}]`);
+        }
+        return baseRedact(out);
+      };
+
+      const plan = planJourney(monitor, rng);
+      const cookies: Cookies = keptCookies ?? createCookies();
+      const session = createSession();
+      const runTimeout = monitor.timeout !== undefined ? AbortSignal.timeout(monitor.timeout) : undefined;
+      const outer = runOpts.signal;
+      const journeySignal = runTimeout ? (outer ? AbortSignal.any([outer, runTimeout]) : runTimeout) : outer;
+      const steps: StepResult[] = [];
+      let failure: RunResult['failure'];
+      let lastPage: CsrfPage | undefined;
+      let thinkMs = 0;
+      const assetCache = new Set<string>();
+      try {
+        for (const [i, planned] of plan.steps.entries()) {
+          const { step, task } = planned;
+          if (failure && !step.alwaysRun) continue;
+          if (outer?.aborted) break;
+          const prev = i > 0 ? plan.steps[i - 1] : undefined;
+          const think = prev ? (prev.step.think ?? prev.think) : undefined;
+          if (think && !failure && !runOpts.noThink && think.max > 0) {
+            const ms = think.min + rng.next() * (think.max - think.min);
+            const tThink = performance.now();
+            await sleep(ms, undefined, { signal: journeySignal }).catch(() => undefined);
+            thinkMs += performance.now() - tThink;
+          }
+          const result = await runStep(step, i, { task, afterFailure: !!failure });
+          steps.push(result);
+          if (!result.ok && !failure) failure = { ...result.failure!, step: result.index };
+        }
+      } finally {
+        await session.close();
+      }
+      return {
+        monitorId: monitorId(monitor),
+        plannedAt: runOpts.plannedAt ?? startedAt,
+        startedAt,
+        durationMs: performance.now() - t0 - thinkMs,
+        ok: !failure,
+        failure: failure ? { ...failure, message: redact(failure.message) } : undefined,
+        steps,
+        persona: plan.persona,
+        tasks: plan.persona ? plan.tasks : undefined,
+        seed,
+      };
+
+      async function runStep(step: StepConfig, index: number, meta: { task?: string; afterFailure: boolean }): Promise<StepResult> {
+        const name = journeyStepLabel(step, index);
+        const timeoutMs = step.timeout ?? opts.defaultTimeoutMs ?? 10_000;
+        const rendered = renderRequest({ step, ctx, baseUrl: monitor.baseUrl, csrfDefault: monitor.csrf, lastPage, cookies });
+        if ('failure' in rendered) {
+          return {
+            index, name, method: step.method, url: redact(step.url), startedAt: Date.now(), ok: false,
+            failure: { ...rendered.failure, message: redact(rendered.failure.message) },
+            timings: zeroTimings(), bytes: 0, redirects: 0, headers: {}, evidence: [], task: meta.task, afterFailure: meta.afterFailure || undefined,
+          };
+        }
+        const req = rendered.request;
+        // Clean-up steps still run after the journey's own timeout; only a shutdown stops them.
+        const signal = meta.afterFailure && step.alwaysRun ? outer : journeySignal;
+        const { result, body, headers, finalUrl } = await runHttpStep(
+          { index, name, method: req.method, url: req.url, headers: req.headers, body: req.body, timeoutMs, followRedirects: step.followRedirects, maxRedirects: step.maxRedirects, maxBodyBytes: step.maxBodyBytes, expect: req.expect },
+          session,
+          { signal, redact, cookies },
+        );
+        // Shown decoded, so a secret inside the URL is recognised however the URL encoder wrote it.
+        result.url = redact(safeDecode(req.url));
+        result.task = meta.task;
+        if (meta.afterFailure) result.afterFailure = true;
+        result.evidence.unshift(...req.evidence);
+        if (result.failure && result.failure.code !== 'timeout' && runTimeout?.aborted && !outer?.aborted && signal === journeySignal) {
+          result.failure = { code: 'timeout', message: `the whole run exceeded its ${monitor.timeout} ms timeout` };
+        }
+        let $: CheerioAPI | undefined;
+        const html = () => ($ ??= parseHtml(body));
+        const isHtml = result.status !== undefined && looksLikeHtml(headers['content-type'], body);
+        if (isHtml) lastPage = { url: finalUrl, html };
+        const fail = (code: 'extract' | 'assets', message: string) => {
+          result.ok = false;
+          result.failure ??= { code, message: redact(message) };
+        };
+        if (result.ok && step.extract) {
+          const ex = extractAll(step.extract, { status: result.status!, body, headers, url: finalUrl, cookies, html }, rng);
+          for (const n of ex.secret) if (ex.values[n] !== undefined) secrets.set(n, stringify(ex.values[n]));
+          Object.assign(vars, ex.values);
+          result.extracted = Object.fromEntries(Object.entries(ex.values).map(([k, v]) => [k, ex.secret.includes(k) ? '[redacted]' : redact(redactedValue(v))]));
+          if (ex.failures.length) fail('extract', ex.failures.join('; '));
+        }
+        const assets = assetSettings(step.assets);
+        if (result.ok && assets && isHtml) {
+          result.assets = await fetchAssets(html(), finalUrl, assets, { session, cookies, signal, timeoutMs, cache: assetCache });
+          result.assets.items = result.assets.items.map((a) => ({ ...a, url: redact(a.url) }));
+          if (result.assets.slowest) result.assets.slowest.url = redact(result.assets.slowest.url);
+          const bad = result.assets.items.filter((a) => a.error);
+          result.evidence.push({ what: 'assets', expected: 'all load', actual: bad.length ? `${bad.length} of ${result.assets.count} failed (${bad.slice(0, 3).map((a) => `${a.url}: ${a.error}`).join(', ')})` : `${result.assets.count} loaded`, pass: bad.length === 0 });
+          if (bad.length) fail('assets', `${bad.length} of ${result.assets.count} assets failed: ${bad.slice(0, 3).map((a) => `${a.url} (${a.error})`).join(', ')}`);
+        }
+        return result;
+      }
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import type { Db } from './db.js';
+import type { MonitorState } from './queries.js';
+
+const HOUR = 3_600_000;
+
+export type AdminMonitorRow = {
+  id: number;
+  key: string;
+  name: string;
+  description: string | null;
+  public: boolean;
+  schedule: string;
+  state: MonitorState;
+  lastRunAt: number | null;
+  lastLatencyMs: number | null;
+  lastFailure: string | null;
+  /** Exact p95 of every run's duration in the last hour (null when there was none). */
+  p95HourMs: number | null;
+  runsHour: number;
+  /** 24 hourly points, oldest first, the last one the current hour: mean run duration, null for an hour without runs. */
+  spark: (number | null)[];
+  /** Failed runs in each of those hours. */
+  sparkFailures: number[];
+};
+
+export type MonitorPage = {
+  rows: AdminMonitorRow[];
+  /** Monitors matching the search and the state filter. */
+  total: number;
+  /** Monitors matching the search, by state (for the filter tabs). */
+  counts: Record<MonitorState | 'all', number>;
+  page: number;
+  pageSize: number;
+  pages: number;
+};
+
+export type RunSummary = {
+  id: number;
+  monitor: string;
+  plannedAt: number;
+  startedAt: number;
+  durationMs: number;
+  ok: boolean;
+  failureCode: string | null;
+  failureMessage: string | null;
+  failureStep: number | null;
+};
+
+/** Nearest-rank percentile of an ascending list. */
+export function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil(p * sorted.length));
+  return sorted[Math.min(sorted.length, rank) - 1];
+}
+
+/** Escapes % and _ so a search term matches literally inside LIKE. */
+const likeTerm = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`;
+
+/**
+ * The operator's read model, computed from raw runs: every monitor (public or not), filtered, searched and paged.
+ * Percentiles here are exact over the last hour's runs; long ranges belong to the rollup sketches.
+ */
+export function createAdminQueries(db: Db) {
+  // The newest run's ok flag, straight from the (monitor_id, started_at, ok) index: NULL when there is none.
+  const lastOk = '(SELECT ok FROM runs WHERE monitor_id = m.id ORDER BY started_at DESC LIMIT 1)';
+  const match = `m.active = 1 AND (@q IS NULL OR m.name LIKE @q ESCAPE '\\' OR m.key LIKE @q ESCAPE '\\')`;
+  const cols = 'm.id, m.key, m.name, m.description, m.public, m.schedule';
+  const pageAll = db.prepare(`SELECT ${cols} FROM monitors m WHERE ${match} ORDER BY m.position, m.id LIMIT @limit OFFSET @offset`);
+  const pageByState = db.prepare(`SELECT ${cols} FROM monitors m WHERE ${match} AND coalesce(${lastOk}, -1) = @ok ORDER BY m.position, m.id LIMIT @limit OFFSET @offset`);
+  const counts = db.prepare(`SELECT coalesce(${lastOk}, -1) AS ok, count(*) AS n FROM monitors m WHERE ${match} GROUP BY 1`);
+  const one = db.prepare(`SELECT ${cols} FROM monitors m WHERE m.active = 1 AND m.key = ?`);
+  const lastRun = db.prepare('SELECT started_at, duration_ms, ok, failure_message FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT 1');
+  const hourDurations = db.prepare('SELECT duration_ms FROM runs WHERE monitor_id = ? AND started_at >= ? ORDER BY duration_ms').pluck();
+  const hourly = db.prepare(
+    `SELECT CAST((started_at - @from) / ${HOUR} AS INTEGER) AS h, avg(duration_ms) AS mean, count(*) - sum(ok) AS failures
+     FROM runs WHERE monitor_id = @id AND started_at >= @from AND started_at < @to GROUP BY h`,
+  );
+  const runsAll = db.prepare(
+    `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step
+     FROM runs r JOIN monitors m ON m.id = r.monitor_id
+     WHERE (@key IS NULL OR m.key = @key) AND (@before IS NULL OR r.started_at < @before)
+     ORDER BY r.started_at DESC, r.id DESC LIMIT @limit`,
+  );
+  const runById = db.prepare(
+    `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step
+     FROM runs r JOIN monitors m ON m.id = r.monitor_id WHERE r.id = ?`,
+  );
+  const steps = db.prepare('SELECT * FROM step_results WHERE run_id = ? ORDER BY idx');
+
+  type MonitorRow = { id: number; key: string; name: string; description: string | null; public: number; schedule: string };
+  const OK_OF: Record<MonitorState, number> = { up: 1, down: 0, unknown: -1 };
+  const STATE_OF: Record<number, MonitorState> = { 1: 'up', 0: 'down', [-1]: 'unknown' };
+
+  function enrich(m: MonitorRow, now: number): AdminMonitorRow {
+    const last = lastRun.get(m.id) as { started_at: number; duration_ms: number; ok: number; failure_message: string | null } | undefined;
+    const state: MonitorState = !last ? 'unknown' : last.ok ? 'up' : 'down';
+    const durations = hourDurations.all(m.id, now - HOUR) as number[];
+    const to = Math.floor(now / HOUR) * HOUR + HOUR;
+    const from = to - 24 * HOUR;
+    const spark: (number | null)[] = Array(24).fill(null);
+    const sparkFailures: number[] = Array(24).fill(0);
+    for (const b of hourly.all({ id: m.id, from, to }) as { h: number; mean: number; failures: number }[]) {
+      spark[b.h] = b.mean;
+      sparkFailures[b.h] = b.failures;
+    }
+    return {
+      id: m.id,
+      key: m.key,
+      name: m.name,
+      description: m.description,
+      public: m.public === 1,
+      schedule: m.schedule,
+      state,
+      lastRunAt: last?.started_at ?? null,
+      lastLatencyMs: last?.duration_ms ?? null,
+      lastFailure: last && !last.ok ? last.failure_message : null,
+      p95HourMs: percentile(durations, 0.95),
+      runsHour: durations.length,
+      spark,
+      sparkFailures,
+    };
+  }
+
+  type RawRun = { id: number; monitor: string; planned_at: number; started_at: number; duration_ms: number; ok: number; failure_code: string | null; failure_message: string | null; failure_step: number | null };
+  const toRun = (r: RawRun): RunSummary => ({
+    id: r.id,
+    monitor: r.monitor,
+    plannedAt: r.planned_at,
+    startedAt: r.started_at,
+    durationMs: r.duration_ms,
+    ok: r.ok === 1,
+    failureCode: r.failure_code,
+    failureMessage: r.failure_message,
+    failureStep: r.failure_step,
+  });
+
+  return {
+    monitorPage(opts: { state?: MonitorState; q?: string; page?: number; pageSize?: number; now?: number } = {}): MonitorPage {
+      const now = opts.now ?? Date.now();
+      const pageSize = Math.min(500, Math.max(1, opts.pageSize ?? 50));
+      const q = opts.q?.trim() ? likeTerm(opts.q.trim()) : null;
+      const byState = { all: 0, up: 0, down: 0, unknown: 0 };
+      for (const c of counts.all({ q }) as { ok: number; n: number }[]) {
+        byState[STATE_OF[c.ok]] += c.n;
+        byState.all += c.n;
+      }
+      const total = opts.state ? byState[opts.state] : byState.all;
+      const pages = Math.max(1, Math.ceil(total / pageSize));
+      const pageNo = Math.min(pages, Math.max(1, Math.floor(opts.page ?? 1)));
+      const window = { q, limit: pageSize, offset: (pageNo - 1) * pageSize };
+      const rows = (opts.state ? pageByState.all({ ...window, ok: OK_OF[opts.state] }) : pageAll.all(window)) as MonitorRow[];
+      return { rows: rows.map((m) => enrich(m, now)), total, counts: byState, page: pageNo, pageSize, pages };
+    },
+    /** One monitor, public or not; undefined when unknown or no longer configured. */
+    monitor(key: string, now = Date.now()): AdminMonitorRow | undefined {
+      const m = one.get(key) as MonitorRow | undefined;
+      return m ? enrich(m, now) : undefined;
+    },
+    /** Runs newest first, optionally of one monitor and before a time (for paging back). */
+    runs(opts: { monitor?: string; before?: number; limit?: number } = {}): RunSummary[] {
+      const limit = Math.min(1000, Math.max(1, opts.limit ?? 50));
+      return (runsAll.all({ key: opts.monitor ?? null, before: opts.before ?? null, limit }) as RawRun[]).map(toRun);
+    },
+    /** One run with its steps and their evidence. */
+    run(id: number) {
+      const r = runById.get(id) as RawRun | undefined;
+      if (!r) return undefined;
+      return {
+        ...toRun(r),
+        steps: (steps.all(id) as Record<string, unknown>[]).map((s) => ({
+          index: s.idx as number,
+          name: s.name as string,
+          method: s.method as string,
+          url: s.url as string,
+          status: s.status as number | null,
+          ok: s.ok === 1,
+          failureCode: s.failure_code as string | null,
+          failureMessage: s.failure_message as string | null,
+          timings: { dns: s.dns_ms, connect: s.connect_ms, tls: s.tls_ms, ttfb: s.ttfb_ms, download: s.download_ms, total: s.total_ms } as Record<string, number>,
+          bytes: s.bytes as number,
+          redirects: s.redirects as number,
+          evidence: JSON.parse(String(s.evidence)) as { what: string; expected: string; actual: string; pass: boolean }[],
+        })),
+      };
+    },
+  };
+}
+
+export type AdminQueries = ReturnType<typeof createAdminQueries>;
+export type RunDetail = NonNullable<ReturnType<AdminQueries['run']>>;

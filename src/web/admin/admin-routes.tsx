@@ -1,0 +1,189 @@
+import type { Context, Hono } from 'hono';
+import type { Child } from 'hono/jsx';
+import { streamSSE } from 'hono/streaming';
+import type { AdminQueries } from '../../store/admin-queries.js';
+import type { AuthStore } from '../../store/auth-store.js';
+import type { MonitorState } from '../../store/queries.js';
+import type { AdminEnv, Auth } from '../auth/auth.js';
+import { newApiToken } from '../auth/secrets.js';
+import type { EventHub } from '../events.js';
+import { DashboardPage, filterQuery, MonitorTable, type DashboardFilters } from './dashboard.js';
+import { MonitorPageView, RecentRuns, RunPage, RunResultView } from './monitor-page.js';
+import { TokensPage } from './tokens-page.js';
+
+/** Runs a monitor once now and waits until its result is written; undefined when no such monitor is scheduled. */
+export type RunNow = (key: string) => Promise<{ started: boolean } | undefined>;
+
+export type AdminDeps = {
+  auth: Auth;
+  users: AuthStore;
+  admin: AdminQueries;
+  events: EventHub;
+  title: string;
+  runNow?: RunNow;
+  /** Extra sections at the top of the dashboard (open incidents, maintenance windows), in order. */
+  dashboardSections?: (c: Context<AdminEnv>) => Child[];
+  /** Extra sections on a monitor's admin page (history charts, load checks, incidents), in order. */
+  monitorSections?: (key: string, c: Context<AdminEnv>) => Child[];
+  now?: () => number;
+  pageSize?: number;
+  /** Seconds between SSE keep-alive comments (default 25). */
+  keepAliveSec?: number;
+};
+
+const page = (el: { toString(): string | Promise<string> }) => '<!doctype html>' + el.toString();
+const STATES = new Set<MonitorState>(['up', 'down', 'unknown']);
+
+function filtersOf(c: Context): DashboardFilters {
+  const state = c.req.query('state') as MonitorState | undefined;
+  const q = (c.req.query('q') ?? '').trim().slice(0, 200);
+  const n = Number(c.req.query('page'));
+  return { state: state && STATES.has(state) ? state : undefined, q: q || undefined, page: Number.isInteger(n) && n > 0 ? n : 1 };
+}
+
+/** The operator's pages under /admin, all behind a session (and its CSRF token for every POST). */
+export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
+  const now = deps.now ?? Date.now;
+  const { auth } = deps;
+  // ('/admin/*' covers '/admin' itself too.)
+  app.use('/admin/*', auth.originCheck, auth.requireAdmin);
+
+  const monitorPage = (f: DashboardFilters, t: number) => deps.admin.monitorPage({ ...f, pageSize: deps.pageSize ?? 50, now: t });
+
+  app.get('/admin', (c) => {
+    const t = now();
+    const f = filtersOf(c);
+    const s = c.get('admin');
+    return c.html(
+      page(<DashboardPage title={deps.title} username={s.username} csrfToken={s.csrfToken} page={monitorPage(f, t)} filters={f} now={t} sections={deps.dashboardSections?.(c)} />),
+    );
+  });
+
+  app.get('/admin/partials/monitors', (c) => {
+    const t = now();
+    const f = filtersOf(c);
+    const p = monitorPage(f, t);
+    // Keep the address bar in step with what the table shows.
+    // (not on the live refreshes, which the table triggers itself: they would flood the history).
+    if (c.req.header('hx-request') && c.req.header('hx-trigger') !== 'monitor-table') c.header('hx-push-url', `/admin${filterQuery({ ...f, page: p.page })}`);
+    return c.html(<MonitorTable page={p} filters={f} now={t} />);
+  });
+
+  app.get('/admin/events', (c) => {
+    const keepAliveMs = (deps.keepAliveSec ?? 25) * 1000;
+    return streamSSE(c, async (stream) => {
+      const pending = new Set<string>();
+      let done = false;
+      // Resolves the current pause early: on any news, or (while coalescing) only when the stream ends.
+      let wake: { resolve: () => void; onEvents: boolean } | undefined;
+      const pause = async (ms: number, onEvents: boolean) => {
+        if (done) return;
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          wake = { resolve, onEvents };
+          timer = setTimeout(resolve, ms);
+        }).finally(() => {
+          clearTimeout(timer);
+          wake = undefined;
+        });
+      };
+      const finish = () => {
+        done = true;
+        wake?.resolve();
+      };
+      const unsubscribe = deps.events.subscribe((ev) => {
+        if (ev === 'closed') return finish();
+        for (const m of ev.monitors) pending.add(m);
+        if (wake?.onEvents) wake.resolve();
+      });
+      stream.onAbort(finish);
+      try {
+        await stream.writeSSE({ event: 'hello', data: 'connected', retry: 3000 });
+        while (!done) {
+          if (pending.size === 0) await pause(keepAliveMs, true);
+          if (done) break;
+          if (pending.size === 0) {
+            await stream.write(': keep-alive\n\n');
+            continue;
+          }
+          const monitors = [...pending];
+          pending.clear();
+          await stream.writeSSE({ event: 'runs', data: JSON.stringify(monitors) });
+          for (const m of monitors) await stream.writeSSE({ event: `run-${m}`, data: m });
+          // Coalesce bursts: at most one update a second per browser.
+          await pause(1000, false);
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+
+  app.get('/admin/monitors/:key', (c) => {
+    const t = now();
+    const key = c.req.param('key');
+    const m = deps.admin.monitor(key, t);
+    if (!m) return c.text(`No monitor "${key}"`, 404);
+    const s = c.get('admin');
+    return c.html(
+      page(
+        <MonitorPageView
+          title={deps.title}
+          username={s.username}
+          csrfToken={s.csrfToken}
+          m={m}
+          runs={deps.admin.runs({ monitor: key, limit: 20 })}
+          now={t}
+          canRun={!!deps.runNow}
+          sections={deps.monitorSections?.(key, c)}
+        />,
+      ),
+    );
+  });
+
+  app.get('/admin/partials/monitors/:key/runs', (c) => {
+    const key = c.req.param('key');
+    if (!deps.admin.monitor(key)) return c.text(`No monitor "${key}"`, 404);
+    return c.html(<RecentRuns monitorKey={key} runs={deps.admin.runs({ monitor: key, limit: 20 })} now={now()} />);
+  });
+
+  app.post('/admin/monitors/:key/run', async (c) => {
+    const key = c.req.param('key');
+    const outcome = deps.runNow ? await deps.runNow(key) : undefined;
+    if (!outcome) return c.text(`No scheduled monitor "${key}"`, 404);
+    const latest = deps.admin.runs({ monitor: key, limit: 1 })[0];
+    const run = latest ? deps.admin.run(latest.id) : undefined;
+    if (!c.req.header('hx-request')) return c.redirect(run ? `/admin/runs/${run.id}` : `/admin/monitors/${encodeURIComponent(key)}`, 303);
+    if (!run) return c.html(<p class="error">The run finished but its result was not stored; see the log.</p>, 500);
+    return c.html(<RunResultView run={run} note={outcome.started ? undefined : 'A run was already in progress; this is its result.'} />);
+  });
+
+  app.get('/admin/runs/:id', (c) => {
+    const run = deps.admin.run(Number(c.req.param('id')));
+    if (!run) return c.text('No such run', 404);
+    const s = c.get('admin');
+    const name = deps.admin.monitor(run.monitor)?.name ?? run.monitor;
+    return c.html(page(<RunPage title={deps.title} username={s.username} csrfToken={s.csrfToken} run={run} monitorName={name} />));
+  });
+
+  const tokensPage = (c: Context<AdminEnv>, extra: { created?: { name: string; token: string }; error?: string } = {}, status: 200 | 400 = 200) => {
+    const s = c.get('admin');
+    return c.html(page(<TokensPage title={deps.title} username={s.username} csrfToken={s.csrfToken} tokens={deps.users.listTokens()} now={now()} {...extra} />), status);
+  };
+
+  app.get('/admin/tokens', (c) => tokensPage(c));
+
+  app.post('/admin/tokens', async (c) => {
+    const body = await c.req.parseBody();
+    const name = typeof body.name === 'string' ? body.name.trim() : '';
+    if (!name || name.length > 100) return tokensPage(c, { error: 'Give the token a name (up to 100 characters).' }, 400);
+    const t = newApiToken();
+    deps.users.createToken(name, t.hash, t.prefix, c.get('admin').userId, now());
+    return tokensPage(c, { created: { name, token: t.token } });
+  });
+
+  app.post('/admin/tokens/:id/revoke', (c) => {
+    deps.users.revokeToken(Number(c.req.param('id')), now());
+    return c.redirect('/admin/tokens', 303);
+  });
+}

@@ -1,0 +1,200 @@
+import type { Child } from 'hono/jsx';
+import type { AdminMonitorRow, RunDetail, RunSummary } from '../../store/admin-queries.js';
+import { fmtAgo, fmtMs } from '../format.js';
+import { AdminLayout, CsrfField } from './admin-layout.js';
+import { STATE_LABEL } from './dashboard.js';
+import { Sparkline } from './sparkline.js';
+
+const iso = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19);
+
+/** The step table of one run, with the timing breakdown and the evidence of every expectation. */
+export function RunResultView(props: { run: RunDetail; note?: string }) {
+  const { run } = props;
+  return (
+    <section class={`run-result ${run.ok ? 'run-ok' : 'run-failed'}`} data-run={run.id}>
+      <h3>
+        Run #{run.id}: <span class={`badge badge-${run.ok ? 'up' : 'down'}`}>{run.ok ? 'Passed' : 'Failed'}</span> in {fmtMs(run.durationMs)}
+        <span class="muted small"> at {iso(run.startedAt)} UTC</span>
+      </h3>
+      {props.note ? <p class="muted">{props.note}</p> : null}
+      {run.failureMessage ? (
+        <p class="error">
+          {run.failureCode}: {run.failureMessage}
+        </p>
+      ) : null}
+      <table class="steps">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Step</th>
+            <th>Status</th>
+            <th class="num">DNS</th>
+            <th class="num">Connect</th>
+            <th class="num">TLS</th>
+            <th class="num">TTFB</th>
+            <th class="num">Download</th>
+            <th class="num">Total</th>
+            <th class="num">Bytes</th>
+          </tr>
+        </thead>
+        <tbody>
+          {run.steps.map((s) => (
+            <>
+              <tr class={s.ok ? 'step-ok' : 'step-failed'}>
+                <td>{s.index + 1}</td>
+                <td>
+                  <strong>{s.name}</strong>
+                  <div class="muted small">
+                    {s.method} {s.url}
+                  </div>
+                </td>
+                <td>
+                  <span class={`badge badge-${s.ok ? 'up' : 'down'}`}>{s.status ?? s.failureCode ?? '–'}</span>
+                </td>
+                {(['dns', 'connect', 'tls', 'ttfb', 'download', 'total'] as const).map((k) => (
+                  <td class="num">{fmtMs(s.timings[k])}</td>
+                ))}
+                <td class="num">{s.bytes}</td>
+              </tr>
+              <tr class="evidence-row">
+                <td></td>
+                <td colspan={9}>
+                  {s.failureMessage ? <p class="error small">{s.failureMessage}</p> : null}
+                  <ul class="evidence">
+                    {s.evidence.map((e) => (
+                      <li class={e.pass ? 'pass' : 'fail'}>
+                        {e.pass ? '✓' : '✗'} {e.what}: expected {e.expected}, got {e.actual}
+                      </li>
+                    ))}
+                  </ul>
+                </td>
+              </tr>
+            </>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** Recent runs of one monitor; refreshes itself when this monitor's runs are written. */
+export function RecentRuns(props: { monitorKey: string; runs: RunSummary[]; now: number }) {
+  return (
+    <div id="recent-runs" hx-get={`/admin/partials/monitors/${encodeURIComponent(props.monitorKey)}/runs`} hx-trigger={`sse:run-${props.monitorKey}`} hx-swap="outerHTML">
+      <table class="runs">
+        <thead>
+          <tr>
+            <th>Run</th>
+            <th>Started (UTC)</th>
+            <th>Result</th>
+            <th class="num">Duration</th>
+            <th>Failure</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.runs.length === 0 ? (
+            <tr>
+              <td colspan={5} class="muted">
+                No runs yet.
+              </td>
+            </tr>
+          ) : (
+            props.runs.map((r) => (
+              <tr class={r.ok ? 'run-ok' : 'run-failed'}>
+                <td>
+                  <a href={`/admin/runs/${r.id}`}>#{r.id}</a>
+                </td>
+                <td>
+                  {iso(r.startedAt)} <span class="muted small">({fmtAgo(r.startedAt, props.now)})</span>
+                </td>
+                <td>
+                  <span class={`badge badge-${r.ok ? 'up' : 'down'}`}>{r.ok ? 'Passed' : 'Failed'}</span>
+                </td>
+                <td class="num">{fmtMs(r.durationMs)}</td>
+                <td>{r.failureMessage ?? ''}</td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function MonitorPageView(props: {
+  title: string;
+  username: string;
+  csrfToken: string;
+  m: AdminMonitorRow;
+  runs: RunSummary[];
+  now: number;
+  canRun: boolean;
+  /** Sections other features add (history charts, load checks, incidents). */
+  sections?: Child[];
+}) {
+  const { m } = props;
+  return (
+    <AdminLayout title={`${m.name} · ${props.title}`} username={props.username} csrfToken={props.csrfToken} sse>
+      <div hx-ext="sse" sse-connect="/admin/events">
+        <p class="crumbs">
+          <a href="/admin">Monitors</a> / {m.key}
+        </p>
+        <h1>
+          {m.name} <span class={`badge badge-${m.state}`}>{STATE_LABEL[m.state]}</span>
+          <span class={`tag ${m.public ? 'tag-public' : 'tag-private'}`}>{m.public ? 'public' : 'private'}</span>
+        </h1>
+        {m.description ? <p class="desc">{m.description}</p> : null}
+        <dl class="facts">
+          <div>
+            <dt>Schedule</dt>
+            <dd>{m.schedule}</dd>
+          </div>
+          <div>
+            <dt>Last run</dt>
+            <dd>{fmtAgo(m.lastRunAt, props.now)}</dd>
+          </div>
+          <div>
+            <dt>Last latency</dt>
+            <dd>{fmtMs(m.lastLatencyMs)}</dd>
+          </div>
+          <div>
+            <dt>p95, last hour</dt>
+            <dd>
+              {fmtMs(m.p95HourMs)} <span class="muted small">({m.runsHour} runs)</span>
+            </dd>
+          </div>
+          <div>
+            <dt>Last 24 h (hourly mean)</dt>
+            <dd>
+              <Sparkline points={m.spark} failures={m.sparkFailures} width={240} height={40} />
+            </dd>
+          </div>
+        </dl>
+        {props.canRun ? (
+          <section class="card">
+            <form method="post" action={`/admin/monitors/${encodeURIComponent(m.key)}/run`} hx-post={`/admin/monitors/${encodeURIComponent(m.key)}/run`} hx-target="#run-result" hx-swap="innerHTML" hx-disabled-elt="find button" class="run-now">
+              <CsrfField token={props.csrfToken} />
+              <button type="submit">Run now</button>
+              <span class="muted small">Runs the journey once, outside its schedule, and shows every step.</span>
+            </form>
+            <div id="run-result" aria-live="polite"></div>
+          </section>
+        ) : null}
+        {props.sections ?? null}
+        <h2>Recent runs</h2>
+        <RecentRuns monitorKey={m.key} runs={props.runs} now={props.now} />
+      </div>
+    </AdminLayout>
+  );
+}
+
+export function RunPage(props: { title: string; username: string; csrfToken: string; run: RunDetail; monitorName: string }) {
+  return (
+    <AdminLayout title={`Run #${props.run.id} · ${props.title}`} username={props.username} csrfToken={props.csrfToken}>
+      <p class="crumbs">
+        <a href="/admin">Monitors</a> / <a href={`/admin/monitors/${encodeURIComponent(props.run.monitor)}`}>{props.monitorName}</a> / run #{props.run.id}
+      </p>
+      <RunResultView run={props.run} />
+    </AdminLayout>
+  );
+}

@@ -1,0 +1,89 @@
+import type { Context, Hono } from 'hono';
+import type { AdminQueries } from '../../store/admin-queries.js';
+import type { MonitorState, Queries } from '../../store/queries.js';
+import type { AdminEnv, Auth } from '../auth/auth.js';
+import type { RunNow } from '../admin/admin-routes.js';
+
+export type ApiDeps = { auth: Auth; admin: AdminQueries; queries: Queries; runNow?: RunNow; now?: () => number };
+
+const STATES = new Set(['up', 'down', 'unknown']);
+
+/** A positive integer query parameter, or a 400 naming it. */
+function intParam(c: Context, name: string): number | undefined | Error {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n > 0 ? n : new Error(`query parameter ${name} must be a positive integer (got ${JSON.stringify(raw)})`);
+}
+
+/**
+ * JSON API for scripts and CI under /api/v1, authenticated with `Authorization: Bearer <token>`.
+ * Later features mount their own routes on the same app with `auth.requireToken` (series, incidents, load runs).
+ */
+export function apiRoutes(app: Hono<AdminEnv>, deps: ApiDeps) {
+  const now = deps.now ?? Date.now;
+  app.use('/api/v1/*', deps.auth.requireToken);
+
+  const bad = (c: Context, err: Error) => c.json({ error: err.message }, 400);
+
+  app.get('/api/v1/status', (c) => {
+    const t = now();
+    const monitors = deps.queries.statusOverview({ publicOnly: false, now: t, days: 1 });
+    const count = (s: MonitorState) => monitors.filter((m) => m.state === s).length;
+    return c.json({
+      at: t,
+      up: count('up'),
+      down: count('down'),
+      unknown: count('unknown'),
+      monitors: monitors.map((m) => ({ key: m.key, name: m.name, public: m.public, state: m.state, lastRunAt: m.lastRunAt, lastLatencyMs: m.lastLatencyMs, lastFailure: m.lastFailure, uptime24h: m.uptime24h })),
+    });
+  });
+
+  app.get('/api/v1/monitors', (c) => {
+    const state = c.req.query('state');
+    if (state !== undefined && !STATES.has(state)) return bad(c, new Error('query parameter state must be up, down or unknown'));
+    const page = intParam(c, 'page');
+    const pageSize = intParam(c, 'pageSize');
+    if (page instanceof Error) return bad(c, page);
+    if (pageSize instanceof Error) return bad(c, pageSize);
+    const p = deps.admin.monitorPage({ state: state as MonitorState | undefined, q: c.req.query('q'), page, pageSize: pageSize ?? 100, now: now() });
+    return c.json(p);
+  });
+
+  app.get('/api/v1/monitors/:key', (c) => {
+    const m = deps.admin.monitor(c.req.param('key'), now());
+    return m ? c.json(m) : c.json({ error: `no monitor "${c.req.param('key')}"` }, 404);
+  });
+
+  const listRuns = (c: Context, monitor: string | undefined) => {
+    const limit = intParam(c, 'limit');
+    const before = intParam(c, 'before');
+    if (limit instanceof Error) return bad(c, limit);
+    if (before instanceof Error) return bad(c, before);
+    const runs = deps.admin.runs({ monitor, limit, before });
+    // `next` pages back in time: pass it as `before`.
+    return c.json({ runs, next: runs.length > 0 ? runs[runs.length - 1].startedAt : null });
+  };
+
+  app.get('/api/v1/monitors/:key/runs', (c) => {
+    const key = c.req.param('key');
+    if (!deps.admin.monitor(key)) return c.json({ error: `no monitor "${key}"` }, 404);
+    return listRuns(c, key);
+  });
+
+  app.get('/api/v1/runs', (c) => listRuns(c, c.req.query('monitor') || undefined));
+
+  app.get('/api/v1/runs/:id', (c) => {
+    const run = deps.admin.run(Number(c.req.param('id')));
+    return run ? c.json(run) : c.json({ error: 'no such run' }, 404);
+  });
+
+  app.post('/api/v1/monitors/:key/run', async (c) => {
+    const key = c.req.param('key');
+    const outcome = deps.runNow ? await deps.runNow(key) : undefined;
+    if (!outcome) return c.json({ error: `no scheduled monitor "${key}"` }, 404);
+    const latest = deps.admin.runs({ monitor: key, limit: 1 })[0];
+    const run = latest ? deps.admin.run(latest.id) : undefined;
+    return run ? c.json({ started: outcome.started, run }) : c.json({ error: 'the run finished but its result was not stored' }, 500);
+  });
+}

@@ -1,0 +1,173 @@
+/**
+ * The operator's side in a real headless Chromium (Debian's chromium, driven by playwright-core):
+ * log in, watch the dashboard update through server-sent events, open a monitor, run it now, log out.
+ * Screenshots go to test/e2e/screenshots/ (git-ignored) for a person to look at.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { startHalftime, type Halftime } from '../../src/main.js';
+import { sleep, startServer, tempDir, type TestServer } from '../helpers.js';
+
+const CHROMIUM = process.env.HALFTIME_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const PASSWORD = 'e2e admin password';
+// Once a year: nothing runs unless the test (or the operator) asks for it.
+const NEVER = '0 0 1 1 *';
+
+let tmp: ReturnType<typeof tempDir>;
+let target: TestServer;
+let h: Halftime;
+let context: BrowserContext;
+let page: Page;
+const consoleErrors: string[] = [];
+// Without Chromium every test here fails (never skips) with this sentence.
+const missing = existsSync(CHROMIUM)
+  ? undefined
+  : `Chromium not found at ${CHROMIUM}. The browser tests need it: run .ci/run, or apt-get install -y chromium (or set HALFTIME_CHROMIUM).`;
+const needChromium = () => {
+  if (missing) throw new Error(missing);
+};
+
+beforeAll(async () => {
+  if (missing) return;
+  tmp = tempDir('halftime-e2e-');
+  mkdirSync(SHOTS, { recursive: true });
+  target = await startServer((req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status":"ok"}');
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  const yaml = `
+server: { title: "Acme status" }
+monitors:
+  - name: Shop
+    id: shop
+    public: true
+    cron: "${NEVER}"
+    steps: [{ name: home, url: "${target.url}/health" }]
+  - name: Private API
+    id: private-api
+    cron: "${NEVER}"
+    steps:
+      - name: health
+        url: "${target.url}/health"
+        expect: { status: 200, bodyContains: '"status":"ok"' }
+`;
+  h = await startHalftime({
+    loaded: parseConfigText(yaml, 'e2e.yaml', {}),
+    dbPath: join(tmp.dir, 'h.db'),
+    port: 0,
+    host: '127.0.0.1',
+    adminPassword: PASSWORD,
+    logger: createLogger({ quiet: true, write: () => {} }),
+  });
+  context = await chromium.launchPersistentContext(join(tmp.dir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await h?.stop(2_000);
+  await target?.close();
+  tmp?.cleanup();
+});
+
+describe('operator in a real browser', () => {
+  it('shows the public status page without private monitors', async () => {
+    needChromium();
+    // A day of earlier results for the shop (every 20 minutes, slower in the afternoon) so the sparkline has a shape.
+    const t = Date.now();
+    for (let i = 72; i >= 1; i--) {
+      const at = t - i * 20 * 60_000;
+      h.store.writer.write({ monitorId: 'shop', plannedAt: at, startedAt: at, durationMs: 80 + 60 * Math.sin(i / 8) ** 2 + (i % 7) * 5, ok: i !== 30, steps: [] });
+    }
+    await h.scheduler.runNow('shop');
+    h.store.writer.flush();
+    await page.goto(`${h.url}/`);
+    await page.locator('li.monitor[data-monitor="shop"] .badge-up').waitFor();
+    expect(await page.locator('h1').textContent()).toBe('Acme status');
+    expect(await page.content()).not.toContain('Private API');
+    await page.screenshot({ path: join(SHOTS, 'status-page.png'), fullPage: true });
+  });
+
+  it('logs in, and the dashboard updates live when a run is written', async () => {
+    needChromium();
+    await page.goto(`${h.url}/admin`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.fill('input[name=password]', 'wrong password');
+    await page.click('button[type=submit]');
+    expect(await page.locator('.error').textContent()).toContain('Wrong username or password');
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${h.url}/admin`);
+    const row = page.locator('tr[data-monitor="private-api"]');
+    expect(await row.locator('.badge').textContent()).toBe('No data yet');
+
+    // Wait until the page's EventSource is connected (one more subscriber than the status cache).
+    const baseline = 1;
+    for (let i = 0; i < 100 && h.events.size <= baseline; i++) await sleep(50);
+    expect(h.events.size).toBeGreaterThan(baseline);
+    // A run happens on the server; nobody reloads the page.
+    await h.scheduler.runNow('private-api');
+    h.store.writer.flush();
+    await row.locator('.badge-up').waitFor({ timeout: 10_000 });
+    expect(await row.locator('[data-field="last-latency"]').textContent()).toMatch(/ms$/);
+
+    // Search through htmx: only matching monitors stay, and the address follows.
+    await page.fill('#q', 'private');
+    await page.locator('tr[data-monitor="shop"]').waitFor({ state: 'detached' });
+    expect(page.url()).toContain('q=private');
+    await page.fill('#q', '');
+    await page.locator('tr[data-monitor="shop"]').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
+  });
+
+  it('opens a private monitor, runs it now and shows the steps with their evidence', async () => {
+    needChromium();
+    await page.click('a[href="/admin/monitors/private-api"]');
+    await page.waitForURL(`${h.url}/admin/monitors/private-api`);
+    expect(await page.locator('h1').textContent()).toContain('Private API');
+    const before = h.store.admin.runs({ monitor: 'private-api' }).length;
+    await page.click('form.run-now button');
+    const result = page.locator('#run-result .run-result');
+    await result.waitFor({ timeout: 15_000 });
+    expect(await result.locator('h3 .badge').textContent()).toBe('Passed');
+    expect(await result.locator('table.steps').textContent()).toContain('health');
+    expect(await result.locator('ul.evidence').textContent()).toContain('body contains');
+    expect(h.store.admin.runs({ monitor: 'private-api' }).length).toBe(before + 1);
+    // The recent-runs table follows through SSE.
+    await page.locator('#recent-runs tbody tr').nth(before).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(SHOTS, 'monitor-page.png'), fullPage: true });
+  });
+
+  it('logs out', async () => {
+    needChromium();
+    await page.click('header button:has-text("Log out")');
+    await page.waitForURL(`${h.url}/login`);
+    await page.goto(`${h.url}/admin`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+  });
+
+  it('ran with no script errors and no CSP violations', () => {
+    needChromium();
+    expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+  });
+});

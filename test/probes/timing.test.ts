@@ -1,0 +1,115 @@
+import { performance } from 'node:perf_hooks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runHttpStep } from '../../src/probes/http-step.js';
+import type { Timings } from '../../src/probes/types.js';
+import { sleep, startServer, type TestServer } from '../helpers.js';
+import { sessionPool, stepInput } from './step-input.js';
+
+const pool = sessionPool();
+afterEach(() => pool.closeAll());
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer(async (req, res) => {
+    if (req.url === '/slow') await sleep(60);
+    if (req.url?.startsWith('/hop/')) {
+      const n = Number(req.url.slice(5));
+      if (n > 0) {
+        res.writeHead(302, { location: `/hop/${n - 1}` });
+        return res.end();
+      }
+    }
+    if (req.url === '/hang') return;
+    res.end('ok');
+  });
+});
+afterAll(() => server.close());
+
+const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'download', 'total'] as const;
+
+/** Every phase present, finite and non-negative; the phases never add up to more than the total. */
+function expectSane(t: Timings) {
+  expect(Object.keys(t).sort()).toEqual([...PHASES].sort());
+  for (const p of PHASES) {
+    expect(Number.isFinite(t[p]), p).toBe(true);
+    expect(t[p], p).toBeGreaterThanOrEqual(0);
+  }
+  expect(t.dns + t.connect + t.tls + t.ttfb + t.download).toBeLessThanOrEqual(t.total + 0.5);
+}
+
+describe('timing breakdown', () => {
+  it('a fresh session pays connect on its first request and reuses the connection for the second', async () => {
+    const session = pool.session();
+    const first = (await runHttpStep(stepInput(`${server.url}/slow`), session)).result;
+    const second = (await runHttpStep(stepInput(`${server.url}/slow`, { index: 1 }), session)).result;
+    expect(first.ok && second.ok).toBe(true);
+    expectSane(first.timings);
+    expectSane(second.timings);
+    expect(first.timings.connect).toBeGreaterThan(0);
+    expect(second.timings.connect).toBe(0);
+    expect(second.timings.dns).toBe(0);
+    expect(second.timings.tls).toBe(0);
+    expect(session.connections).toHaveLength(1);
+    // the server's 60 ms pause is waiting for the first byte, on both requests
+    expect(first.timings.ttfb).toBeGreaterThanOrEqual(55);
+    expect(second.timings.ttfb).toBeGreaterThanOrEqual(55);
+    expect(first.timings.total).toBeGreaterThanOrEqual(first.timings.connect + 55);
+  });
+
+  it('a new session (a new visitor) opens a new connection and pays connect again', async () => {
+    const a = pool.session();
+    const b = pool.session();
+    await runHttpStep(stepInput(`${server.url}/`), a);
+    const again = (await runHttpStep(stepInput(`${server.url}/`), b)).result;
+    expect(again.timings.connect).toBeGreaterThan(0);
+    expect(b.connections).toHaveLength(1);
+  });
+
+  it('for 127.0.0.1 there is no lookup, so dns is 0', async () => {
+    const session = pool.session();
+    const { result } = await runHttpStep(stepInput(`${server.url}/`), session);
+    expect(result.timings.dns).toBe(0);
+    expect(session.connections[0].lookup).toBeUndefined();
+    expect(session.connections[0].connected).toBeGreaterThanOrEqual(session.connections[0].start);
+  });
+
+  it('for localhost the lookup happens and is timed', async () => {
+    const session = pool.session();
+    const url = server.url.replace('127.0.0.1', 'localhost');
+    const { result } = await runHttpStep(stepInput(`${url}/`), session);
+    expect(result.ok).toBe(true);
+    expectSane(result.timings);
+    const conn = session.connections.at(-1)!;
+    expect(conn.lookup).toBeDefined();
+    expect(conn.lookup!).toBeGreaterThanOrEqual(conn.start);
+    expect(result.timings.dns).toBeCloseTo(conn.lookup! - conn.start, 6);
+    expect(result.timings.dns).toBeGreaterThanOrEqual(0);
+  });
+
+  it('redirect hops on the same origin reuse one connection and add up', async () => {
+    const session = pool.session();
+    const { result } = await runHttpStep(stepInput(`${server.url}/hop/3`), session);
+    expect(result.redirects).toBe(3);
+    expect(session.connections).toHaveLength(1);
+    expectSane(result.timings);
+  });
+
+  it('counts the wait before the step began when given an intended start', async () => {
+    const intendedStart = performance.now() - 200; // the step was due 200 ms ago
+    const { result } = await runHttpStep(stepInput(`${server.url}/`), pool.session(), { intendedStart });
+    expect(result.timings.total).toBeGreaterThanOrEqual(200);
+    expectSane(result.timings);
+  });
+
+  it('keeps the breakdown sane for failures too (refused, timeout)', async () => {
+    const closed = await startServer(() => undefined);
+    await closed.close();
+    const refused = (await runHttpStep(stepInput(`${closed.url}/`), pool.session())).result;
+    expect(refused.failure?.code).toBe('refused');
+    expectSane(refused.timings);
+    const timedOut = (await runHttpStep(stepInput(`${server.url}/hang`, { timeoutMs: 150 }), pool.session())).result;
+    expect(timedOut.failure?.code).toBe('timeout');
+    expectSane(timedOut.timings);
+    expect(timedOut.timings.connect).toBeGreaterThan(0);
+  });
+});
