@@ -78,7 +78,8 @@ export function aggregateMinutes(runs: { monitorId: number; run: RunResult }[], 
     const sums = zeroPhases();
     for (const s of run.steps) for (const p of PHASES) sums[p] += s.timings[p];
     addSample(get(monitorId, RUN_STEP, ts), run.ok, run.durationMs, sums);
-    if (singleStep.has(monitorId)) continue;
+    // Personas walk different steps, so a step index means different requests: whole-run rollups only.
+    if (singleStep.has(monitorId) || run.persona) continue;
     for (const s of run.steps) addSample(get(monitorId, s.index, ts), s.ok, s.timings.total, s.timings);
   }
   return [...buckets.values()];

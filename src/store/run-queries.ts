@@ -75,8 +75,10 @@ export function createRunQueries(db: Db) {
     `SELECT id, started_at, duration_ms, ok, failure_code, failure_message, failure_step FROM runs WHERE id = ? AND monitor_id = ?`,
   );
   const steps = db.prepare<[number], RawStep>(`SELECT * FROM step_results WHERE run_id = ? ORDER BY idx`);
+  // Journeys with personas have no per-step history (each persona walks its own steps).
   const lastSteps = db.prepare<[number], { idx: number; name: string }>(
-    `SELECT idx, name FROM step_results WHERE run_id = (SELECT id FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT 1) ORDER BY idx`,
+    `SELECT idx, name FROM step_results WHERE run_id = (SELECT id FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT 1)
+       AND (SELECT persona FROM runs WHERE id = run_id) IS NULL ORDER BY idx`,
   );
   return {
     recent(monitorId: number, limit = 20): RunRow[] {
@@ -104,7 +106,7 @@ export function createRunQueries(db: Db) {
         })),
       };
     },
-    /** Index and name of each step of the monitor's latest run (for the step selector). */
+    /** Index and name of each step of the monitor's latest run (for the step selector); none for persona journeys. */
     stepNames(monitorId: number): { index: number; name: string }[] {
       return lastSteps.all(monitorId).map((s) => ({ index: s.idx, name: s.name }));
     },

@@ -123,6 +123,17 @@ describe('rollups written with the runs', () => {
     expect(summarize(rowToBucket(rows('hour', 'one')[0]).total)).toMatchObject({ count: 2, min: 10, max: 20 });
   });
 
+  it('keeps only whole-run rollups for journeys with personas (each persona walks its own steps)', () => {
+    store.writer.write({ ...runOf('two', T0, [step(0, T0, 10), step(1, T0, 90)]), persona: 'buyer' });
+    store.writer.write({ ...runOf('two', T0 + 1, [step(0, T0, 15), step(1, T0, 25), step(2, T0, 35)]), persona: 'browser' });
+    store.writer.flush();
+    expect(rows('minute', 'two').map((r) => [r.step, r.runs])).toEqual([[-1, 2]]);
+    expect(store.runs.stepNames(idOf('two'))).toEqual([]);
+    store.writer.write(runOf('two', T0 + 2, [step(0, T0, 10), step(1, T0, 90)]));
+    store.writer.flush();
+    expect(store.runs.stepNames(idOf('two')).map((s) => s.index)).toEqual([0, 1]);
+  });
+
   it('drops runs of unknown monitors from the rollups as from the runs', () => {
     store.writer.write(runOf('gone', T0, [step(0, T0, 10)]));
     store.writer.flush();
