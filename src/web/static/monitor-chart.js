@@ -27,6 +27,13 @@
     return cache[url];
   }
 
+  // The x axis always spans the whole range asked for, not just the part that has data.
+  function xScale(data) {
+    var lo = data.from / 1000;
+    var hi = (data.to + data.bucketMs) / 1000;
+    return { time: true, range: function () { return [lo, hi]; } };
+  }
+
   function width(el) {
     return Math.max(280, el.clientWidth || 600);
   }
@@ -54,7 +61,7 @@
     var opts = {
       width: width(el),
       height: 260,
-      scales: { x: { time: true }, n: { range: [0, 1] } },
+      scales: { x: xScale(data), n: { range: [0, 1] } },
       series: [
         {},
         { label: 'p50', stroke: COLORS.p50, width: 1.5, value: function (u, v) { return ms(v); } },
@@ -105,7 +112,7 @@
     var opts = {
       width: width(el),
       height: 200,
-      scales: { x: { time: true } },
+      scales: { x: xScale(data) },
       series: series,
       axes: [{}, { values: function (u, vals) { return vals.map(ms); }, size: 64 }],
       hooks: { draw: [failureMarks(data)] },
