@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/store/db.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
 import { runOf, step } from './history-fixtures.js';
@@ -21,6 +22,17 @@ beforeEach(() => {
 afterEach(() => {
   store.close();
   tmp.cleanup();
+});
+
+describe('rollups migration', () => {
+  it('is applied to a database whose later migrations (3, 4, 6) ran before it existed', () => {
+    for (const t of ['rollup_minute', 'rollup_hour', 'rollup_day']) store.db.exec(`DROP TABLE ${t}`);
+    store.db.prepare('DELETE FROM schema_migrations WHERE version = 2').run();
+    expect(migrate(store.db)).toBe(1);
+    store.writer.write(runOf('one', NOW - MIN, [step(0, 0, 12)]));
+    store.writer.flush();
+    expect(store.history.series('one', '24h', { now: NOW })!.summary.runs).toBe(1);
+  });
 });
 
 describe('history series', () => {
