@@ -11,6 +11,7 @@ export function loadStaticAssets(): Map<string, Asset> {
   const own = (name: string) => fileURLToPath(new URL(`./static/${name}`, import.meta.url));
   const files: [string, string, string][] = [
     ['style.css', own('style.css'), 'text/css; charset=utf-8'],
+    ['monitor-chart.js', own('monitor-chart.js'), 'text/javascript; charset=utf-8'],
     ['admin.css', own('admin.css'), 'text/css; charset=utf-8'],
     ['htmx.min.js', require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8'],
     ['htmx-ext-sse.min.js', require.resolve('htmx-ext-sse/dist/sse.min.js'), 'text/javascript; charset=utf-8'],
