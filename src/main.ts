@@ -19,7 +19,7 @@ export type HalftimeOptions = {
   logger?: Logger;
   /** Password of the `admin` account (default: HALFTIME_ADMIN_PASSWORD). Unset and no account: /setup from loopback. */
   adminPassword?: string;
-  /** How long the public status page render is kept (default 1500 ms; dropped when runs are written). */
+  /** How long the public status page render is kept (default 5000 ms; re-rendered at most once a second after runs are written). */
   statusCacheMs?: number;
 };
 
@@ -91,7 +91,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     title: config.server.title,
     schedulerAlive: () => scheduler.isAlive(),
     alerts: alerting,
-    statusCacheMs: opts.statusCacheMs ?? 1500,
+    statusCacheMs: opts.statusCacheMs ?? 5000,
     operator: {
       users: store.auth,
       admin: store.admin,
