@@ -6,7 +6,7 @@ import { loadJobs } from './load-jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { createJourneyRunner } from './probes/journey.js';
 import { createScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
-import { openStore, type Store } from './store/index.js';
+import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
 import { createApp } from './web/app.js';
 import { loadRunRoutes } from './web/load-runs.js';
 import { ensureAdmin } from './web/auth/bootstrap.js';
@@ -21,7 +21,7 @@ export type HalftimeOptions = {
   logger?: Logger;
   /** Password of the `admin` account (default: HALFTIME_ADMIN_PASSWORD). Unset and no account: /setup from loopback. */
   adminPassword?: string;
-  /** How long the public status page render is kept (default 1500 ms; dropped when runs are written). */
+  /** How long the public status page render is kept (default 5000 ms; re-rendered at most once a second after runs are written). */
   statusCacheMs?: number;
 };
 
@@ -39,7 +39,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const events = createEventHub();
   const store = openStore(
     dbPath,
-    config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, schedule: scheduleLabel(m, config.scheduler.defaultEvery) })),
+    config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
     {
       onError: (err) => log.error('writing results failed; will retry', { error: err }),
       // Live pages (SSE) and the status page cache learn about new runs once they are committed.
@@ -77,13 +77,24 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     onSkip: (id) => log.warn('previous run still going; skipped this slot', { monitor: id }),
   });
 
+  const { every: retentionEvery, batchSize: retentionBatch, ...policy } = config.retention;
+  const retention = startRetentionJob(createRetention(store.db, policy, { batchSize: retentionBatch }), {
+    everyMs: retentionEvery,
+    onDone: (c) => {
+      if (c.runs + c.minute + c.hourly + c.daily + c.dailyUptime > 0) log.info('retention removed old history', c);
+    },
+    onError: (err) => log.error('retention failed; will retry', { error: err }),
+  });
+
   const jobIds = new Set(jobs.map((j) => j.id));
   const app = createApp({
     queries: store.queries,
+    history: store.history,
+    runs: store.runs,
     title: config.server.title,
     schedulerAlive: () => scheduler.isAlive(),
     alerts: alerting,
-    statusCacheMs: opts.statusCacheMs ?? 1500,
+    statusCacheMs: opts.statusCacheMs ?? 5000,
     operator: {
       users: store.auth,
       admin: store.admin,
@@ -120,6 +131,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         await scheduler.stop(graceMs);
+        await retention.stop();
         await alerting.stop();
         events.close();
         await new Promise<void>((r) => {

@@ -1,6 +1,6 @@
-/** Durations in config: `250ms`, `30s`, `5m`, `1h`, `2d`, or a bare number of milliseconds. */
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;
+/** Durations in config: `250ms`, `30s`, `5m`, `1h`, `2d`, `2w`, `1y` (365 d), or a bare number of milliseconds. */
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000, y: 365 * 86_400_000 };
+const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)\s*$/;
 
 export function parseDuration(input: string | number): number | undefined {
   if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input : undefined;

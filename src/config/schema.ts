@@ -53,6 +53,19 @@ export function forEachStep(m: { steps: StepConfig[]; personas?: { steps: StepCo
   });
 }
 
+const DAY = 86_400_000;
+const RETENTION_DEFAULTS = { runs: 7 * DAY, minute: 2 * DAY, hourly: 90 * DAY, daily: 730 * DAY, every: 3_600_000, batchSize: 1000 };
+
+/** How long history is kept. The 24-hour uptime reads raw runs and the 24h chart minute rollups, so both keep at least a day. */
+export const retentionSchema = z.strictObject({
+  runs: duration({ min: DAY }).default(RETENTION_DEFAULTS.runs).describe('Raw runs with their steps and evidence'),
+  minute: duration({ min: DAY }).default(RETENTION_DEFAULTS.minute).describe('Per-minute rollups (24h chart)'),
+  hourly: duration({ min: DAY }).default(RETENTION_DEFAULTS.hourly).describe('Hourly rollups (7d and 30d charts)'),
+  daily: duration({ min: DAY }).default(RETENTION_DEFAULTS.daily).describe('Daily rollups and daily uptime bars (1y chart)'),
+  every: duration({ min: 60_000, max: 7 * DAY }).default(RETENTION_DEFAULTS.every).describe('How often the retention job runs'),
+  batchSize: z.number().int().min(10).max(100_000).default(RETENTION_DEFAULTS.batchSize).describe('Most rows deleted per transaction'),
+});
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -71,6 +84,7 @@ export const configSchema = z
         defaultTimeout: duration({ min: 1, max: 600_000 }).default(10_000),
       })
       .default({ concurrency: 50, defaultEvery: 60_000, defaultTimeout: 10_000 }),
+    retention: retentionSchema.default(RETENTION_DEFAULTS),
     monitors: z.array(monitorSchema).default([]),
     alerts: alertsSchema.optional(),
     load: loadSafetySchema,
@@ -94,6 +108,7 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type MonitorConfig = z.output<typeof monitorSchema>;
+export type RetentionConfig = z.output<typeof retentionSchema>;
 
 export function slugify(name: string): string {
   return name

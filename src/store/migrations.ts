@@ -59,6 +59,30 @@ export const migrations: { version: number; name: string; sql: string }[] = [
     `,
   },
   {
+    version: 2,
+    name: 'latency rollups per minute, hour and day (DDSketch blobs)',
+    sql: ['rollup_minute', 'rollup_hour', 'rollup_day']
+      .map(
+        (table) => `
+      CREATE TABLE ${table} (
+        monitor_id   INTEGER NOT NULL REFERENCES monitors(id),
+        ts           INTEGER NOT NULL, -- bucket start, epoch ms (UTC)
+        step         INTEGER NOT NULL, -- step index; -1 = the whole run
+        runs         INTEGER NOT NULL,
+        failures     INTEGER NOT NULL,
+        total_sketch BLOB NOT NULL,    -- latency of successful runs/steps (src/store/sketch.ts)
+        ttfb_sketch  BLOB NOT NULL,
+        dns_ms       REAL NOT NULL,    -- sums over successful runs/steps, for the phase breakdown
+        connect_ms   REAL NOT NULL,
+        tls_ms       REAL NOT NULL,
+        ttfb_ms      REAL NOT NULL,
+        download_ms  REAL NOT NULL,
+        PRIMARY KEY (monitor_id, ts, step)
+      ) WITHOUT ROWID;`,
+      )
+      .join('\n'),
+  },
+  {
     version: 3,
     name: 'alerting: alert state, incidents, outbox',
     sql: `

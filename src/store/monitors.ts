@@ -1,6 +1,14 @@
 import type { Db } from './db.js';
 
-export type MonitorDef = { key: string; name: string; description?: string; public: boolean; schedule: string };
+export type MonitorDef = {
+  key: string;
+  name: string;
+  description?: string;
+  public: boolean;
+  schedule: string;
+  /** Number of steps; a one-step monitor keeps no per-step rollups (its run rollups are its step's). */
+  steps?: number;
+};
 
 /**
  * Makes the monitors table match the config: upserts each monitor (keeping its id and history)

@@ -1,5 +1,6 @@
 import type { RunResult } from '../probes/types.js';
 import type { Db } from './db.js';
+import { createRollupWriter } from './rollups.js';
 
 export type WriterOptions = {
   /** Flush when this many runs are queued (default 200). */
@@ -9,6 +10,8 @@ export type WriterOptions = {
   onError?: (err: unknown) => void;
   /** Called after each batch is committed (e.g. to push live updates); errors it throws are reported to onError. */
   onWritten?: (runs: RunResult[]) => void;
+  /** Monitor ids with a single step: no per-step rollups for them. */
+  singleStep?: ReadonlySet<number>;
 };
 
 export type Writer = {
@@ -46,10 +49,13 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
     `INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, 1, ?)
      ON CONFLICT(monitor_id, day) DO UPDATE SET runs = runs + 1, failures = failures + excluded.failures`,
   );
+  const rollups = createRollupWriter(db, opts.singleStep);
   const writeBatch = db.transaction((runs: RunResult[]) => {
+    const known: { monitorId: number; run: RunResult }[] = [];
     for (const r of runs) {
       const monitorId = monitorIds.get(r.monitorId);
       if (monitorId === undefined) continue;
+      known.push({ monitorId, run: r });
       const runId = insertRun.run(monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
         r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null).lastInsertRowid;
       for (const s of r.steps) {
@@ -59,6 +65,8 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
       }
       bumpDay.run(monitorId, dayOf(r.startedAt), r.ok ? 0 : 1);
     }
+    // Same transaction: the rollups never disagree with the raw runs.
+    rollups.apply(known);
   });
 
   const flush = () => {

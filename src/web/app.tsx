@@ -1,8 +1,11 @@
 import { Hono, type Context } from 'hono';
+import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AdminQueries } from '../store/admin-queries.js';
 import type { AuthStore } from '../store/auth-store.js';
+import type { History } from '../store/history.js';
 import type { Queries } from '../store/queries.js';
+import type { RunQueries } from '../store/run-queries.js';
 import { buildAlertView, type AlertsReader } from './alert-view.js';
 import { adminRoutes, type AdminDeps, type RunNow } from './admin/admin-routes.js';
 import { apiRoutes } from './api/api-routes.js';
@@ -12,6 +15,7 @@ import type { LoginLimiter } from './auth/login-limiter.js';
 import type { EventHub } from './events.js';
 import { createRenderCache, type Rendered } from './render-cache.js';
 import { loadStaticAssets } from './static-assets.js';
+import { registerMonitorRoutes } from './monitor-routes.js';
 import { StatusList, StatusPage } from './status-page.js';
 
 /** The operator's side: login, /admin and the /api/v1 JSON API. */
@@ -31,6 +35,9 @@ export type OperatorDeps = {
 
 export type WebDeps = {
   queries: Queries;
+  /** Latency history and raw runs for monitor pages and charts (omit to serve the status page only). */
+  history?: History;
+  runs?: RunQueries;
   title: string;
   /** Liveness of the scheduler, for /healthz. */
   schedulerAlive: () => boolean;
@@ -68,6 +75,12 @@ export function createApp(deps: WebDeps) {
       xFrameOptions: 'DENY',
     }),
   );
+  // gzip for clients that ask: monitor pages, JSON series, htmx and uPlot (the status page gzips its cached render itself).
+  for (const path of ['/monitors/*', '/partials/monitors/*', '/api/monitors/*', '/static/*']) app.use(path, compress());
+
+  // The 24-hour p95 line per public monitor, when history is wired in.
+  const trendsFor = (monitors: { id: number }[], t: number) =>
+    deps.history ? new Map(monitors.map((m) => [m.id, deps.history!.p95Trend(m.id, t)])) : undefined;
 
   const view = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
   /** Sends a (cached) render as HTML, gzipped when the client accepts it. */
@@ -87,7 +100,7 @@ export function createApp(deps: WebDeps) {
         const t = now();
         const monitors = deps.queries.statusOverview({ publicOnly: true, now: t });
         const alerts = deps.alerts && buildAlertView(deps.alerts, t, monitors.map((m) => m.key));
-        return '<!doctype html>' + (<StatusPage title={deps.title} monitors={monitors} now={t} alerts={alerts} />).toString();
+        return '<!doctype html>' + (<StatusPage title={deps.title} monitors={monitors} now={t} alerts={alerts} trends={trendsFor(monitors, t)} />).toString();
       }),
     ),
   );
@@ -100,10 +113,12 @@ export function createApp(deps: WebDeps) {
         const t = now();
         const monitors = deps.queries.statusOverview({ publicOnly: true, now: t });
         const alerts = deps.alerts && buildAlertView(deps.alerts, t, monitors.map((m) => m.key));
-        return (<StatusList monitors={monitors} now={t} alerts={alerts} />).toString() as string;
+        return (<StatusList monitors={monitors} now={t} alerts={alerts} trends={trendsFor(monitors, t)} />).toString() as string;
       }),
     ),
   );
+
+  if (deps.history && deps.runs) registerMonitorRoutes(app, { history: deps.history, runs: deps.runs, title: deps.title, now });
 
   app.get('/healthz', (c) => {
     let db = false;

@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx';
 
-export function Layout(props: { title: string; children: Child }) {
+/** `head` adds page-specific stylesheets and scripts (our own files only: the CSP forbids inline scripts). */
+export function Layout(props: { title: string; children: Child; head?: Child }) {
   return (
     <html lang="en">
       <head>
@@ -12,6 +13,7 @@ export function Layout(props: { title: string; children: Child }) {
         <title>{props.title}</title>
         <link rel="stylesheet" href="/static/style.css" />
         <script src="/static/htmx.min.js" defer></script>
+        {props.head}
       </head>
       <body>{props.children}</body>
     </html>

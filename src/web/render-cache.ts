@@ -10,26 +10,28 @@ function rendered(html: string): Rendered {
 
 /**
  * Keeps rendered pages for a short time (the public status page is what everyone opens during an incident),
- * as bytes, with a gzip copy made once on first demand. `invalidate()` drops everything, e.g. when new runs
- * are written. A ttl of 0 disables caching.
+ * as bytes, with a gzip copy made once on first demand. `invalidate()` marks everything stale, e.g. when new
+ * runs are written; a stale page is still served until it is `minAgeMs` old, so a steady stream of writes
+ * cannot force a render per request. A ttl of 0 disables caching.
  */
-export function createRenderCache(opts: { ttlMs: number; now?: () => number; maxEntries?: number }) {
+export function createRenderCache(opts: { ttlMs: number; minAgeMs?: number; now?: () => number; maxEntries?: number }) {
   const now = opts.now ?? Date.now;
   const max = opts.maxEntries ?? 32;
-  const entries = new Map<string, { at: number; page: Rendered }>();
+  const minAge = Math.min(opts.minAgeMs ?? 1000, opts.ttlMs);
+  const entries = new Map<string, { at: number; stale: boolean; page: Rendered }>();
   return {
     get(key: string, render: () => string): Rendered {
       if (opts.ttlMs <= 0) return rendered(render());
       const t = now();
       const hit = entries.get(key);
-      if (hit && t - hit.at < opts.ttlMs) return hit.page;
+      if (hit && (t - hit.at < minAge || (!hit.stale && t - hit.at < opts.ttlMs))) return hit.page;
       const page = rendered(render());
       if (entries.size >= max) entries.clear();
-      entries.set(key, { at: t, page });
+      entries.set(key, { at: t, stale: false, page });
       return page;
     },
     invalidate() {
-      entries.clear();
+      for (const e of entries.values()) e.stale = true;
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { DayBar, MonitorStatus } from '../store/queries.js';
 import { fmtAgo, fmtMs, fmtPct } from './format.js';
 import { Layout } from './layout.js';
+import { P95Sparkline } from './sparkline.js';
 import { MaintenanceNotice, RecentIncidents, type AlertView } from './alert-view.js';
 
 const STATE_LABEL = { up: 'Up', down: 'Down', unknown: 'No data yet', no_data: 'No data yet', degraded: 'Degraded', maintenance: 'Maintenance' } as const;
@@ -32,8 +33,9 @@ export function DayBars(props: { days: DayBar[] }) {
   );
 }
 
-export function MonitorCard(props: { m: MonitorStatus; now: number; alerts?: AlertView }) {
-  const { m, now } = props;
+/** `trend`: the hourly p95 of the last 24 hours, when history is available; it also links the monitor's page. */
+export function MonitorCard(props: { m: MonitorStatus; now: number; alerts?: AlertView; trend?: (number | null)[] }) {
+  const { m, now, trend } = props;
   const state = stateOf(m, props.alerts);
   return (
     <li class={`monitor state-${state}`} data-monitor={m.key} id={`monitor-${m.key}`}>
@@ -56,6 +58,14 @@ export function MonitorCard(props: { m: MonitorStatus; now: number; alerts?: Ale
           <dd>{fmtPct(m.uptime24h)}</dd>
         </div>
       </dl>
+      {trend ? (
+        <div class="trend">
+          <P95Sparkline values={trend} />
+          <a class="history-link" href={`/monitors/${encodeURIComponent(m.key)}`}>
+            Latency history →
+          </a>
+        </div>
+      ) : null}
       <DayBars days={m.days} />
       <div class="bars-legend">
         <span>{m.days.length} days ago</span>
@@ -66,8 +76,8 @@ export function MonitorCard(props: { m: MonitorStatus; now: number; alerts?: Ale
   );
 }
 
-export function StatusList(props: { monitors: MonitorStatus[]; now: number; alerts?: AlertView }) {
-  const { monitors, now, alerts } = props;
+export function StatusList(props: { monitors: MonitorStatus[]; now: number; alerts?: AlertView; trends?: Map<number, (number | null)[]> }) {
+  const { monitors, now, alerts, trends } = props;
   const down = monitors.filter((m) => stateOf(m, alerts) === 'down').length;
   const degraded = monitors.filter((m) => stateOf(m, alerts) === 'degraded').length;
   const known = monitors.filter((m) => m.state !== 'unknown').length;
@@ -79,7 +89,7 @@ export function StatusList(props: { monitors: MonitorStatus[]; now: number; aler
       {alerts ? <MaintenanceNotice windows={alerts.maintenance} now={now} /> : null}
       <ul class="monitors">
         {monitors.map((m) => (
-          <MonitorCard m={m} now={now} alerts={alerts} />
+          <MonitorCard m={m} now={now} alerts={alerts} trend={trends?.get(m.id)} />
         ))}
       </ul>
       <p class="updated">Updated {new Date(now).toISOString().replace('T', ' ').slice(0, 19)} UTC</p>
@@ -87,14 +97,14 @@ export function StatusList(props: { monitors: MonitorStatus[]; now: number; aler
   );
 }
 
-export function StatusPage(props: { title: string; monitors: MonitorStatus[]; now: number; alerts?: AlertView }) {
+export function StatusPage(props: { title: string; monitors: MonitorStatus[]; now: number; alerts?: AlertView; trends?: Map<number, (number | null)[]> }) {
   return (
     <Layout title={props.title}>
       <header class="top">
         <h1>{props.title}</h1>
       </header>
       <main>
-        <StatusList monitors={props.monitors} now={props.now} alerts={props.alerts} />
+        <StatusList monitors={props.monitors} now={props.now} alerts={props.alerts} trends={props.trends} />
       </main>
       <footer>
         Powered by <strong>halftime</strong>

@@ -85,7 +85,7 @@ describe('redirect after login', () => {
 });
 
 describe('status page render cache', () => {
-  it('serves the cached render until new runs are written or it expires', async () => {
+  it('serves the cached render until new runs are written (and it is a second old) or it expires', async () => {
     const events = createEventHub();
     const clock = { now: Date.now() };
     const app = createApp({
@@ -103,6 +103,9 @@ describe('status page render cache', () => {
     // Written but not announced: still the cached page.
     expect(await (await app.request('/')).text()).toBe(first);
     events.publish({ type: 'runs', monitors: ['shop'] });
+    // Announced, but the render is younger than a second: a stream of writes cannot force a render per request.
+    expect(await (await app.request('/')).text()).toBe(first);
+    clock.now += 1000;
     const second = await (await app.request('/')).text();
     expect(second).toContain('badge-up');
     // Expiry alone also refreshes (the "x s ago" figures move on).

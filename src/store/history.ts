@@ -1,0 +1,182 @@
+import type { Db } from './db.js';
+import { bucketStart, LEVELS, PHASES, RUN_STEP, type Level, type Phase } from './rollups.js';
+import { addBins, binsQuantiles, createSketch, decodeBins, summarize, type SketchSummary } from './sketch.js';
+
+/** The chart ranges and the rollup level each one reads. */
+export const RANGES = {
+  '24h': { level: 'minute', span: 86_400_000 },
+  '7d': { level: 'hour', span: 7 * 86_400_000 },
+  '30d': { level: 'hour', span: 30 * 86_400_000 },
+  '1y': { level: 'day', span: 365 * 86_400_000 },
+} as const satisfies Record<string, { level: Level; span: number }>;
+export type Range = keyof typeof RANGES;
+export const isRange = (r: unknown): r is Range => typeof r === 'string' && Object.hasOwn(RANGES, r);
+
+type Num = number | null;
+/** ts, runs, failures, total_sketch, ttfb_sketch, then the phase sums dns, connect, tls, ttfb, download. */
+type RawRow = [number, number, number, Buffer, Buffer, number, number, number, number, number];
+
+/**
+ * Column-wise series, ready for uPlot: `t[i]` is the bucket start (epoch ms) and every other array
+ * holds that bucket's value. Buckets without runs are left out; where one or more are missing a null
+ * point is inserted so charts break the line instead of drawing across the gap.
+ */
+export type Series = {
+  monitor: string;
+  range: Range;
+  level: Level;
+  bucketMs: number;
+  /** -1 for the whole run, else the step index. */
+  step: number;
+  from: number;
+  to: number;
+  t: number[];
+  runs: Num[];
+  failures: Num[];
+  /** Share of runs that passed, 0..1. */
+  uptime: Num[];
+  p50: Num[];
+  p95: Num[];
+  p99: Num[];
+  max: Num[];
+  min: Num[];
+  mean: Num[];
+  ttfbP50: Num[];
+  ttfbP95: Num[];
+  /** Mean milliseconds per successful run in each phase. */
+  phases: Record<Phase, Num[]>;
+  /** Over the whole range, from the merged sketches. */
+  summary: SketchSummary & { runs: number; failures: number; uptime: Num };
+};
+
+export type MonitorInfo = { id: number; key: string; name: string; description: string | null; public: boolean; active: boolean };
+
+const QS = [0.5, 0.95, 0.99] as const;
+const TTFB_QS = [0.5, 0.95] as const;
+const seriesKeys = ['runs', 'failures', 'uptime', 'p50', 'p95', 'p99', 'max', 'min', 'mean', 'ttfbP50', 'ttfbP95'] as const;
+
+/** The latency read model over the rollup tables. */
+export function createHistory(db: Db) {
+  const monitorStmt = db.prepare<[string], { id: number; key: string; name: string; description: string | null; public: number; active: number }>(
+    'SELECT id, key, name, description, public, active FROM monitors WHERE key = ?',
+  );
+  // Rows as arrays (.raw()): building an object per row costs more than the whole query.
+  const rangeStmts = Object.fromEntries(
+    (Object.keys(LEVELS) as Level[]).map((l) => [
+      l,
+      db
+        .prepare<[number, number, number, number], RawRow>(
+          `SELECT ts, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms
+           FROM ${LEVELS[l].table} WHERE monitor_id = ? AND ts >= ? AND ts <= ? AND step = ? ORDER BY ts`,
+        )
+        .raw(),
+    ]),
+  ) as unknown as Record<Level, { all(monitorId: number, from: number, to: number, step: number): RawRow[] }>;
+
+  function rows(level: Level, monitorId: number, from: number, to: number, step: number): RawRow[] {
+    const r = rangeStmts[level].all(monitorId, from, to, step);
+    // One-step monitors keep only run buckets: step 0 is the run.
+    if (r.length === 0 && step === 0) return rangeStmts[level].all(monitorId, from, to, RUN_STEP);
+    return r;
+  }
+
+  function buildSeries(m: MonitorInfo, range: Range, step: number, now: number): Series {
+    const { level, span } = RANGES[range];
+    const bucketMs = LEVELS[level].ms;
+    const to = bucketStart(now, bucketMs);
+    const from = to - span + bucketMs;
+    const s: Series = {
+      monitor: m.key,
+      range,
+      level,
+      bucketMs,
+      step,
+      from,
+      to,
+      t: [],
+      runs: [],
+      failures: [],
+      uptime: [],
+      p50: [],
+      p95: [],
+      p99: [],
+      max: [],
+      min: [],
+      mean: [],
+      ttfbP50: [],
+      ttfbP95: [],
+      phases: { dns: [], connect: [], tls: [], ttfb: [], download: [] },
+      summary: { runs: 0, failures: 0, uptime: null, ...summarize(createSketch()) },
+    };
+    // The whole range: one sketch fed every bucket's bins (a merge), for the summary percentiles.
+    const all = createSketch();
+    let runs = 0;
+    let failures = 0;
+    let prev: number | undefined;
+    const gap = (ts: number) => {
+      s.t.push(ts);
+      for (const k of seriesKeys) s[k].push(null);
+      for (const p of PHASES) s.phases[p].push(null);
+    };
+    for (const [ts, bucketRuns, bucketFailures, totalBlob, ttfbBlob, dns, connect, tls, ttfbSum, download] of rows(level, m.id, from, to, step)) {
+      if (prev !== undefined && ts - prev > bucketMs) gap(prev + bucketMs);
+      prev = ts;
+      const total = decodeBins(totalBlob);
+      const ttfb = decodeBins(ttfbBlob);
+      const [p50, p95, p99] = binsQuantiles(total, QS);
+      const [t50, t95] = binsQuantiles(ttfb, TTFB_QS);
+      const ok = bucketRuns - bucketFailures;
+      s.t.push(ts);
+      s.runs.push(bucketRuns);
+      s.failures.push(bucketFailures);
+      s.uptime.push(bucketRuns > 0 ? ok / bucketRuns : null);
+      s.p50.push(p50);
+      s.p95.push(p95);
+      s.p99.push(p99);
+      s.max.push(total.count > 0 ? total.max : null);
+      s.min.push(total.count > 0 ? total.min : null);
+      s.mean.push(total.count > 0 ? total.sum / total.count : null);
+      s.ttfbP50.push(t50);
+      s.ttfbP95.push(t95);
+      s.phases.dns.push(ok > 0 ? dns / ok : null);
+      s.phases.connect.push(ok > 0 ? connect / ok : null);
+      s.phases.tls.push(ok > 0 ? tls / ok : null);
+      s.phases.ttfb.push(ok > 0 ? ttfbSum / ok : null);
+      s.phases.download.push(ok > 0 ? download / ok : null);
+      addBins(all, total);
+      runs += bucketRuns;
+      failures += bucketFailures;
+    }
+    s.summary = { runs, failures, uptime: runs > 0 ? (runs - failures) / runs : null, ...summarize(all) };
+    return s;
+  }
+
+  function monitor(key: string): MonitorInfo | undefined {
+    const m = monitorStmt.get(key);
+    return m && { id: m.id, key: m.key, name: m.name, description: m.description, public: m.public === 1, active: m.active === 1 };
+  }
+
+  return {
+    monitor,
+    /** Latency percentiles, uptime and phase means for a monitor (step -1) or one step over a range; undefined for an unknown monitor. */
+    series(key: string, range: Range, opts: { step?: number; now?: number } = {}): Series | undefined {
+      const m = monitor(key);
+      if (!m) return undefined;
+      return buildSeries(m, range, opts.step ?? RUN_STEP, opts.now ?? Date.now());
+    },
+    /** The last 24 hours' hourly p95 of whole runs, oldest first (null where an hour had no successful run). */
+    p95Trend(monitorId: number, now = Date.now()): Num[] {
+      const to = bucketStart(now, LEVELS.hour.ms);
+      const from = to - 23 * LEVELS.hour.ms;
+      const byTs = new Map(rangeStmts.hour.all(monitorId, from, to, RUN_STEP).map((r) => [r[0], r[3]]));
+      const out: Num[] = [];
+      for (let ts = from; ts <= to; ts += LEVELS.hour.ms) {
+        const r = byTs.get(ts);
+        out.push(r ? binsQuantiles(decodeBins(r), [0.95])[0] : null);
+      }
+      return out;
+    },
+  };
+}
+
+export type History = ReturnType<typeof createHistory>;

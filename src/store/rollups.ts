@@ -1,0 +1,196 @@
+import type { RunResult } from '../probes/types.js';
+import type { Db } from './db.js';
+import { createSketch, decodeSketch, encodeSketch, type Sketch } from './sketch.js';
+
+/** The three rollup levels: table and bucket width. Days and hours are UTC. */
+export const LEVELS = {
+  minute: { table: 'rollup_minute', ms: 60_000 },
+  hour: { table: 'rollup_hour', ms: 3_600_000 },
+  day: { table: 'rollup_day', ms: 86_400_000 },
+} as const;
+export type Level = keyof typeof LEVELS;
+
+/** Step index used for the whole run. */
+export const RUN_STEP = -1;
+
+export const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'download'] as const;
+export type Phase = (typeof PHASES)[number];
+export type PhaseSums = Record<Phase, number>;
+
+/** One bucket of one monitor and one step (or the whole run), in memory. */
+export type Bucket = {
+  monitorId: number;
+  step: number;
+  ts: number;
+  runs: number;
+  failures: number;
+  /** Latency of the successful runs (or steps). */
+  total: Sketch;
+  ttfb: Sketch;
+  /** Phase sums over the successful runs (or steps). */
+  phases: PhaseSums;
+};
+
+const zeroPhases = (): PhaseSums => ({ dns: 0, connect: 0, tls: 0, ttfb: 0, download: 0 });
+export const bucketStart = (t: number, ms: number) => Math.floor(t / ms) * ms;
+
+function emptyBucket(monitorId: number, step: number, ts: number): Bucket {
+  return { monitorId, step, ts, runs: 0, failures: 0, total: createSketch(), ttfb: createSketch(), phases: zeroPhases() };
+}
+
+function addSample(b: Bucket, ok: boolean, total: number, phases: PhaseSums) {
+  b.runs++;
+  if (!ok) {
+    b.failures++;
+    return;
+  }
+  b.total.accept(Math.max(0, total));
+  b.ttfb.accept(Math.max(0, phases.ttfb));
+  for (const p of PHASES) b.phases[p] += phases[p];
+}
+
+/** Merges `src` into `dst` (same bucket key). */
+export function mergeBucket(dst: Bucket, src: Bucket) {
+  dst.runs += src.runs;
+  dst.failures += src.failures;
+  dst.total.merge(src.total);
+  dst.ttfb.merge(src.ttfb);
+  for (const p of PHASES) dst.phases[p] += src.phases[p];
+}
+
+const keyOf = (monitorId: number, step: number, ts: number) => `${monitorId}:${step}:${ts}`;
+
+/**
+ * Aggregates a batch of runs into minute buckets: one per (monitor, minute) for the whole run and one
+ * per (monitor, step, minute). For monitors in `singleStep` the step bucket would repeat the run
+ * bucket, so it is not kept; readers use the run bucket for step 0 of such monitors.
+ */
+export function aggregateMinutes(runs: { monitorId: number; run: RunResult }[], singleStep: ReadonlySet<number> = new Set()): Bucket[] {
+  const buckets = new Map<string, Bucket>();
+  const get = (monitorId: number, step: number, ts: number) => {
+    const k = keyOf(monitorId, step, ts);
+    let b = buckets.get(k);
+    if (!b) buckets.set(k, (b = emptyBucket(monitorId, step, ts)));
+    return b;
+  };
+  for (const { monitorId, run } of runs) {
+    const ts = bucketStart(run.startedAt, LEVELS.minute.ms);
+    const sums = zeroPhases();
+    for (const s of run.steps) for (const p of PHASES) sums[p] += s.timings[p];
+    addSample(get(monitorId, RUN_STEP, ts), run.ok, run.durationMs, sums);
+    // Personas walk different steps, so a step index means different requests: whole-run rollups only.
+    if (singleStep.has(monitorId) || run.persona) continue;
+    for (const s of run.steps) addSample(get(monitorId, s.index, ts), s.ok, s.timings.total, s.timings);
+  }
+  return [...buckets.values()];
+}
+
+/** Merges finer buckets into coarser ones (minutes → hours → days). */
+export function coarsen(buckets: Bucket[], ms: number): Bucket[] {
+  const out = new Map<string, Bucket>();
+  for (const b of buckets) {
+    const ts = bucketStart(b.ts, ms);
+    const k = keyOf(b.monitorId, b.step, ts);
+    let d = out.get(k);
+    if (!d) out.set(k, (d = emptyBucket(b.monitorId, b.step, ts)));
+    mergeBucket(d, b);
+  }
+  return [...out.values()];
+}
+
+export type BucketRow = {
+  monitor_id: number;
+  ts: number;
+  step: number;
+  runs: number;
+  failures: number;
+  total_sketch: Buffer;
+  ttfb_sketch: Buffer;
+  dns_ms: number;
+  connect_ms: number;
+  tls_ms: number;
+  ttfb_ms: number;
+  download_ms: number;
+};
+
+export function rowToBucket(r: BucketRow): Bucket {
+  return {
+    monitorId: r.monitor_id,
+    step: r.step,
+    ts: r.ts,
+    runs: r.runs,
+    failures: r.failures,
+    total: decodeSketch(r.total_sketch),
+    ttfb: decodeSketch(r.ttfb_sketch),
+    phases: { dns: r.dns_ms, connect: r.connect_ms, tls: r.tls_ms, ttfb: r.ttfb_ms, download: r.download_ms },
+  };
+}
+
+export function bucketToRow(b: Bucket): BucketRow {
+  return {
+    monitor_id: b.monitorId,
+    ts: b.ts,
+    step: b.step,
+    runs: b.runs,
+    failures: b.failures,
+    total_sketch: encodeSketch(b.total),
+    ttfb_sketch: encodeSketch(b.ttfb),
+    dns_ms: b.phases.dns,
+    connect_ms: b.phases.connect,
+    tls_ms: b.phases.tls,
+    ttfb_ms: b.phases.ttfb,
+    download_ms: b.phases.download,
+  };
+}
+
+export type RollupWriter = {
+  /** Folds a batch of runs into the minute, hour and day tables. Call inside the writer's transaction. */
+  apply(runs: { monitorId: number; run: RunResult }[]): void;
+  /** Read-merge-writes buckets of one level (each bucket once). */
+  upsert(level: Level, buckets: Bucket[]): void;
+};
+
+/** Each bucket touched by a batch is read, merged and written once per level; hours and days are merged from the batch's minutes. */
+export function createRollupWriter(db: Db, singleStep?: ReadonlySet<number>): RollupWriter {
+  const prepare = (level: Level) => {
+    const t = LEVELS[level].table;
+    return {
+      get: db.prepare<[number, number, number], BucketRow>(`SELECT * FROM ${t} WHERE monitor_id = ? AND ts = ? AND step = ?`),
+      put: db.prepare<[BucketRow]>(
+        `INSERT OR REPLACE INTO ${t} (monitor_id, ts, step, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms)
+         VALUES (@monitor_id, @ts, @step, @runs, @failures, @total_sketch, @ttfb_sketch, @dns_ms, @connect_ms, @tls_ms, @ttfb_ms, @download_ms)`,
+      ),
+    };
+  };
+  const stmts = { minute: prepare('minute'), hour: prepare('hour'), day: prepare('day') };
+
+  function upsert(level: Level, buckets: Bucket[]) {
+    const { get, put } = stmts[level];
+    for (const b of buckets) {
+      const existing = get.get(b.monitorId, b.ts, b.step);
+      let merged = b;
+      if (existing) {
+        // An unreadable stored bucket is replaced rather than allowed to fail every later batch.
+        try {
+          merged = rowToBucket(existing);
+          mergeBucket(merged, b);
+        } catch {
+          merged = b;
+        }
+      }
+      put.run(bucketToRow(merged));
+    }
+  }
+
+  return {
+    upsert,
+    apply(runs) {
+      if (runs.length === 0) return;
+      const minutes = aggregateMinutes(runs, singleStep);
+      upsert('minute', minutes);
+      const hours = coarsen(minutes, LEVELS.hour.ms);
+      upsert('hour', hours);
+      upsert('day', coarsen(hours, LEVELS.day.ms));
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import type { MonitorInfo, Range, Series } from '../store/history.js';
+import { RANGES } from '../store/history.js';
+import type { RunRow, StepRow } from '../store/run-queries.js';
+import { fmtMs, fmtPct } from './format.js';
+import { Layout } from './layout.js';
+
+export const RANGE_LABELS: Record<Range, string> = { '24h': '24 hours', '7d': '7 days', '30d': '30 days', '1y': '1 year' };
+const RESOLUTION: Record<string, string> = { minute: 'per minute', hour: 'per hour', day: 'per day' };
+
+export type StepChoice = { index: number; name: string };
+
+const enc = encodeURIComponent;
+export const pageUrl = (key: string, range: Range, step: number) => `/monitors/${enc(key)}?range=${range}${step >= 0 ? `&step=${step}` : ''}`;
+const chartPartialUrl = (key: string, range: Range, step: number) => `/partials/monitors/${enc(key)}/chart?range=${range}&step=${step}`;
+export const seriesUrl = (key: string, range: Range, step: number) => `/api/monitors/${enc(key)}/series?range=${range}&step=${step}`;
+/** What the charts draw: the page fetches only these fields. */
+const CHART_FIELDS = 'runs,failures,p50,p95,p99,max,phases';
+const utc = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+
+function RangeSwitch(props: { m: MonitorInfo; range: Range; step: number }) {
+  const { m, range, step } = props;
+  return (
+    <nav class="ranges" aria-label="Time range">
+      {(Object.keys(RANGES) as Range[]).map((r) => (
+        <a
+          href={pageUrl(m.key, r, step)}
+          class={r === range ? 'range active' : 'range'}
+          aria-current={r === range ? 'true' : undefined}
+          hx-get={chartPartialUrl(m.key, r, step)}
+          hx-target="#history"
+          hx-swap="outerHTML"
+          hx-push-url={pageUrl(m.key, r, step)}
+          data-range={r}
+        >
+          {r}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+function StepSelect(props: { m: MonitorInfo; range: Range; step: number; steps: StepChoice[] }) {
+  const { m, range, step, steps } = props;
+  if (steps.length < 2) return null;
+  return (
+    <form class="step-select" method="get" action={`/monitors/${enc(m.key)}`} hx-get={`/partials/monitors/${enc(m.key)}/chart`} hx-trigger="change" hx-target="#history" hx-swap="outerHTML">
+      <input type="hidden" name="range" value={range} />
+      <label>
+        Step{' '}
+        <select name="step">
+          <option value="-1" selected={step === -1}>
+            Whole journey
+          </option>
+          {steps.map((s) => (
+            <option value={String(s.index)} selected={step === s.index}>
+              {`${s.index + 1}. ${s.name}`}
+            </option>
+          ))}
+        </select>
+      </label>
+      <noscript>
+        <button type="submit">Show</button>
+      </noscript>
+    </form>
+  );
+}
+
+function Summary(props: { s: Series }) {
+  const x = props.s.summary;
+  const facts: [string, string][] = [
+    ['Runs', String(x.runs)],
+    ['Failures', String(x.failures)],
+    ['Uptime', fmtPct(x.uptime)],
+    ['p50', fmtMs(x.p50)],
+    ['p95', fmtMs(x.p95)],
+    ['p99', fmtMs(x.p99)],
+    ['Max', fmtMs(x.max)],
+    ['Mean', fmtMs(x.mean)],
+  ];
+  return (
+    <dl class="facts">
+      {facts.map(([k, v]) => (
+        <div>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** The chart section: range switch, step selector, summary and the two charts. Swapped whole by htmx. */
+export function HistorySection(props: { m: MonitorInfo; s: Series; steps: StepChoice[] }) {
+  const { m, s, steps } = props;
+  const url = seriesUrl(m.key, s.range, s.step);
+  const chartUrl = `${url}&fields=${CHART_FIELDS}`;
+  const stepName = s.step < 0 ? 'whole journey' : (steps.find((x) => x.index === s.step)?.name ?? `step ${s.step + 1}`);
+  return (
+    <section id="history" class="history" data-range={s.range} data-step={String(s.step)}>
+      <div class="history-head">
+        <RangeSwitch m={m} range={s.range} step={s.step} />
+        <StepSelect m={m} range={s.range} step={s.step} steps={steps} />
+      </div>
+      <p class="range-note">
+        {`Last ${RANGE_LABELS[s.range]}, ${RESOLUTION[s.level]}, ${stepName}: ${utc(s.from)} to ${utc(s.to + s.bucketMs)}`}
+      </p>
+      <Summary s={s} />
+      <h2>Latency percentiles</h2>
+      <div class="chart" data-chart="latency" data-series-url={chartUrl} role="img" aria-label={`p50, p95, p99 and max latency over the last ${RANGE_LABELS[s.range]}; red marks are failures`}>
+        {s.t.length === 0 ? <p class="empty">No runs in this range yet.</p> : null}
+      </div>
+      <h2>Timing breakdown (mean per successful run)</h2>
+      <div class="chart" data-chart="phases" data-series-url={chartUrl} role="img" aria-label="Mean DNS, connect, TLS, time to first byte and download time, stacked"></div>
+      <p class="note">
+        Percentiles come from DDSketch sketches with 1 % relative accuracy, merged from minutes to hours and days. <a href={url}>Data as JSON</a>
+      </p>
+    </section>
+  );
+}
+
+export function RunsTable(props: { m: MonitorInfo; runs: RunRow[] }) {
+  const { m, runs } = props;
+  if (runs.length === 0) return <p class="empty">No runs yet.</p>;
+  return (
+    <table class="runs">
+      <thead>
+        <tr>
+          <th>Started (UTC)</th>
+          <th>Result</th>
+          <th>Duration</th>
+          <th>Details</th>
+        </tr>
+      </thead>
+      {runs.map((r) => (
+        <tbody class={r.ok ? 'run ok' : 'run failed'}>
+          <tr>
+            <td>{utc(r.startedAt).slice(0, 19)}</td>
+            <td>{r.ok ? 'OK' : `Failed${r.failureStep !== null ? ` at step ${r.failureStep + 1}` : ''}: ${r.failureMessage ?? r.failureCode ?? ''}`}</td>
+            <td>{fmtMs(r.durationMs)}</td>
+            <td>
+              <button type="button" class="expand" hx-get={`/partials/monitors/${enc(m.key)}/runs/${r.id}`} hx-target={`#run-${r.id}`} hx-swap="innerHTML">
+                Steps
+              </button>
+            </td>
+          </tr>
+          <tr class="run-detail">
+            <td colspan={4} id={`run-${r.id}`}></td>
+          </tr>
+        </tbody>
+      ))}
+    </table>
+  );
+}
+
+/** One run's steps with timings and assertion evidence (htmx partial). */
+export function RunDetail(props: { steps: StepRow[] }) {
+  if (props.steps.length === 0) return <p class="empty">This run recorded no steps.</p>;
+  return (
+    <div class="steps">
+      {props.steps.map((s) => (
+        <div class={s.ok ? 'step ok' : 'step failed'}>
+          <h3>{`${s.index + 1}. ${s.name}`}</h3>
+          <p class="step-req">
+            <code>{`${s.method} ${s.url}`}</code> {s.status !== null ? `→ ${s.status}` : ''} {s.ok ? '' : `— ${s.failureMessage ?? s.failureCode ?? 'failed'}`}
+          </p>
+          <p class="timings">
+            {`DNS ${fmtMs(s.timings.dns)} · connect ${fmtMs(s.timings.connect)} · TLS ${fmtMs(s.timings.tls)} · TTFB ${fmtMs(s.timings.ttfb)} · download ${fmtMs(s.timings.download)} · total ${fmtMs(s.timings.total)} · ${s.bytes} bytes${s.redirects ? ` · ${s.redirects} redirects` : ''}`}
+          </p>
+          {s.evidence.length > 0 ? (
+            <table class="evidence">
+              <thead>
+                <tr>
+                  <th>Check</th>
+                  <th>Expected</th>
+                  <th>Actual</th>
+                  <th>Result</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.evidence.map((e) => (
+                  <tr class={e.pass ? 'pass' : 'fail'}>
+                    <td>{e.what}</td>
+                    <td>{e.expected}</td>
+                    <td>{e.actual}</td>
+                    <td>{e.pass ? 'pass' : 'FAIL'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function MonitorPage(props: { title: string; m: MonitorInfo; s: Series; steps: StepChoice[]; runs: RunRow[] }) {
+  const { m } = props;
+  return (
+    <Layout
+      title={`${m.name} · ${props.title}`}
+      head={
+        <>
+          <link rel="stylesheet" href="/static/uPlot.min.css" />
+          <script src="/static/uPlot.iife.min.js" defer></script>
+          <script src="/static/monitor-chart.js" defer></script>
+        </>
+      }
+    >
+      <header class="top">
+        <p class="crumb">
+          <a href="/">← {props.title}</a>
+        </p>
+        <h1>{m.name}</h1>
+        {m.description ? <p class="desc">{m.description}</p> : null}
+      </header>
+      <main>
+        <HistorySection m={m} s={props.s} steps={props.steps} />
+        <section class="recent">
+          <h2>Recent runs</h2>
+          <RunsTable m={m} runs={props.runs} />
+        </section>
+      </main>
+      <footer>
+        Powered by <strong>halftime</strong>
+      </footer>
+    </Layout>
+  );
+}

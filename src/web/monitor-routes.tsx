@@ -1,0 +1,138 @@
+import type { Context, Env, Hono } from 'hono';
+import type { History, MonitorInfo, Range, Series } from '../store/history.js';
+import { isRange, RANGES } from '../store/history.js';
+import type { RunQueries } from '../store/run-queries.js';
+import { HistorySection, MonitorPage, RunDetail, RunsTable } from './monitor-page.js';
+
+export type MonitorRouteDeps = { history: History; runs: RunQueries; title: string; now: () => number };
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export function parseRange(v: string | undefined): Parsed<Range> {
+  if (v === undefined || v === '') return { ok: true, value: '24h' };
+  return isRange(v) ? { ok: true, value: v } : { ok: false, error: `range must be one of ${Object.keys(RANGES).join(', ')} (got ${JSON.stringify(v)})` };
+}
+
+export function parseStep(v: string | undefined): Parsed<number> {
+  if (v === undefined || v === '') return { ok: true, value: -1 };
+  const n = Number(v);
+  return Number.isInteger(n) && n >= -1 && n <= 1000 ? { ok: true, value: n } : { ok: false, error: `step must be -1 (whole run) or a step index from 0 (got ${JSON.stringify(v)})` };
+}
+
+/** Series fields a client can ask for with `fields=` (default: all). `t` and the metadata always come. */
+export const SERIES_FIELDS = ['runs', 'failures', 'uptime', 'p50', 'p95', 'p99', 'max', 'min', 'mean', 'ttfbP50', 'ttfbP95', 'phases', 'summary'] as const;
+type SeriesField = (typeof SERIES_FIELDS)[number];
+
+export function parseFields(v: string | undefined): Parsed<SeriesField[] | undefined> {
+  if (v === undefined || v === '') return { ok: true, value: undefined };
+  const list = v.split(',').map((f) => f.trim());
+  const bad = list.filter((f) => !(SERIES_FIELDS as readonly string[]).includes(f));
+  return bad.length > 0 ? { ok: false, error: `unknown field(s) ${bad.join(', ')}; fields are ${SERIES_FIELDS.join(', ')}` } : { ok: true, value: list as SeriesField[] };
+}
+
+const round1 = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
+const round4 = (v: number | null) => (v === null ? null : Math.round(v * 10_000) / 10_000);
+
+/** The JSON form of a series: milliseconds rounded to 0.1 (well inside the sketch's 1 %), uptime to 4 places. */
+export function seriesJson(s: Series, fields?: SeriesField[]) {
+  const ms = (a: (number | null)[]) => a.map(round1);
+  const all = {
+    monitor: s.monitor,
+    range: s.range,
+    resolution: s.level,
+    bucketMs: s.bucketMs,
+    step: s.step,
+    from: s.from,
+    to: s.to,
+    relativeAccuracy: 0.01,
+    t: s.t,
+    runs: s.runs,
+    failures: s.failures,
+    uptime: s.uptime.map(round4),
+    p50: ms(s.p50),
+    p95: ms(s.p95),
+    p99: ms(s.p99),
+    max: ms(s.max),
+    min: ms(s.min),
+    mean: ms(s.mean),
+    ttfbP50: ms(s.ttfbP50),
+    ttfbP95: ms(s.ttfbP95),
+    phases: { dns: ms(s.phases.dns), connect: ms(s.phases.connect), tls: ms(s.phases.tls), ttfb: ms(s.phases.ttfb), download: ms(s.phases.download) },
+    summary: {
+      ...s.summary,
+      uptime: round4(s.summary.uptime),
+      min: round1(s.summary.min),
+      max: round1(s.summary.max),
+      mean: round1(s.summary.mean),
+      p50: round1(s.summary.p50),
+      p95: round1(s.summary.p95),
+      p99: round1(s.summary.p99),
+    },
+  };
+  if (!fields) return all;
+  const keep = new Set<string>(fields);
+  return Object.fromEntries(Object.entries(all).filter(([k]) => keep.has(k) || !(SERIES_FIELDS as readonly string[]).includes(k)));
+}
+
+/**
+ * Monitor pages, their htmx partials and the JSON series. Only public, active monitors have them for
+ * now: private monitors answer 404 exactly like unknown ones until the admin login exists.
+ */
+export function registerMonitorRoutes<E extends Env>(app: Hono<E>, deps: MonitorRouteDeps) {
+  const visible = (key: string): MonitorInfo | undefined => {
+    const m = deps.history.monitor(key);
+    return m && m.public && m.active ? m : undefined;
+  };
+  const params = (c: Context<E>) => {
+    const range = parseRange(c.req.query('range'));
+    const step = parseStep(c.req.query('step'));
+    return { range, step };
+  };
+  const notFound = (c: Context<E>) => c.text('Not found', 404);
+
+  app.get('/monitors/:key', (c) => {
+    const m = visible(c.req.param('key'));
+    if (!m) return notFound(c);
+    const { range, step } = params(c);
+    if (!range.ok || !step.ok) return c.text(!range.ok ? range.error : (step as { error: string }).error, 400);
+    const s = deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!;
+    const page = <MonitorPage title={deps.title} m={m} s={s} steps={deps.runs.stepNames(m.id)} runs={deps.runs.recent(m.id, 20)} />;
+    return c.html('<!doctype html>' + page.toString());
+  });
+
+  app.get('/partials/monitors/:key/chart', (c) => {
+    const m = visible(c.req.param('key'));
+    if (!m) return notFound(c);
+    const { range, step } = params(c);
+    if (!range.ok || !step.ok) return c.text(!range.ok ? range.error : (step as { error: string }).error, 400);
+    const s = deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!;
+    return c.html(<HistorySection m={m} s={s} steps={deps.runs.stepNames(m.id)} />);
+  });
+
+  app.get('/partials/monitors/:key/runs', (c) => {
+    const m = visible(c.req.param('key'));
+    if (!m) return notFound(c);
+    return c.html(<RunsTable m={m} runs={deps.runs.recent(m.id, 20)} />);
+  });
+
+  app.get('/partials/monitors/:key/runs/:runId', (c) => {
+    const m = visible(c.req.param('key'));
+    const runId = Number(c.req.param('runId'));
+    if (!m || !Number.isSafeInteger(runId)) return notFound(c);
+    const run = deps.runs.detail(m.id, runId);
+    if (!run) return notFound(c);
+    return c.html(<RunDetail steps={run.steps} />);
+  });
+
+  app.get('/api/monitors/:key/series', (c) => {
+    const m = visible(c.req.param('key'));
+    if (!m) return c.json({ error: 'no such public monitor' }, 404);
+    const { range, step } = params(c);
+    if (!range.ok) return c.json({ error: range.error }, 400);
+    if (!step.ok) return c.json({ error: step.error }, 400);
+    const fields = parseFields(c.req.query('fields'));
+    if (!fields.ok) return c.json({ error: fields.error }, 400);
+    const s = deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!;
+    return c.json(seriesJson(s, fields.value), 200, { 'cache-control': 'no-store' });
+  });
+}

@@ -1,0 +1,52 @@
+import type { RunResult, StepResult } from '../../src/probes/types.js';
+
+/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Log-normal samples: heavy right tail like real latencies. */
+export function logNormal(rand: () => number, mu: number, sigma: number): number {
+  const u = Math.max(rand(), 1e-12);
+  const v = rand();
+  return Math.exp(mu + sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
+}
+
+export function step(index: number, startedAt: number, total: number, ok = true, phases: Partial<StepResult['timings']> = {}): StepResult {
+  return {
+    index,
+    name: `step <${index}>`,
+    method: 'GET',
+    url: `http://127.0.0.1/s${index}`,
+    startedAt,
+    ok,
+    status: ok ? 200 : 500,
+    failure: ok ? undefined : { code: 'status', message: 'expected status 200, got 500' },
+    timings: { dns: 1, connect: 2, tls: 3, ttfb: total / 2, download: 1, total, ...phases },
+    bytes: 100,
+    redirects: 0,
+    headers: {},
+    evidence: [{ what: 'status', expected: '200', actual: ok ? '200' : '500', pass: ok }],
+  };
+}
+
+/** A run whose duration is the sum of its steps' totals; it fails at the first failing step. */
+export function runOf(monitorId: string, startedAt: number, steps: StepResult[]): RunResult {
+  const failAt = steps.findIndex((s) => !s.ok);
+  return {
+    monitorId,
+    plannedAt: startedAt,
+    startedAt,
+    durationMs: steps.reduce((a, s) => a + s.timings.total, 0),
+    ok: failAt < 0,
+    failure: failAt < 0 ? undefined : { code: 'status', message: 'expected status 200, got 500', step: failAt },
+    steps,
+  };
+}

@@ -1,0 +1,142 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/index.js';
+import { LEVELS, rowToBucket, type BucketRow, type Level } from '../../src/store/rollups.js';
+import { createSketch, quantile, summarize } from '../../src/store/sketch.js';
+import { tempDir } from '../helpers.js';
+import { logNormal, rng, runOf, step } from './history-fixtures.js';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 10, 26, 10, 0, 0);
+
+let tmp: ReturnType<typeof tempDir>;
+let store: Store;
+beforeEach(() => {
+  tmp = tempDir();
+  store = openStore(join(tmp.dir, 'h.db'), [
+    { key: 'one', name: 'One step', public: true, schedule: 'every 60s', steps: 1 },
+    { key: 'two', name: 'Two steps', public: true, schedule: 'every 60s', steps: 2 },
+  ], { flushMs: 60_000 });
+});
+afterEach(() => {
+  store.close();
+  tmp.cleanup();
+});
+
+const idOf = (key: string) => store.history.monitor(key)!.id;
+function rows(level: Level, key: string, stepIdx?: number): BucketRow[] {
+  const sql = `SELECT * FROM ${LEVELS[level].table} WHERE monitor_id = ?${stepIdx === undefined ? '' : ' AND step = ?'} ORDER BY ts, step`;
+  const args = stepIdx === undefined ? [idOf(key)] : [idOf(key), stepIdx];
+  return store.db.prepare(sql).all(...args) as BucketRow[];
+}
+
+describe('rollups written with the runs', () => {
+  it('aggregates a batch into minute, hour and day buckets of the whole run', () => {
+    // Three runs in minute 0, one failure in minute 1, one run the next hour.
+    store.writer.write(runOf('one', T0 + 1_000, [step(0, T0, 100)]));
+    store.writer.write(runOf('one', T0 + 20_000, [step(0, T0, 200)]));
+    store.writer.write(runOf('one', T0 + 59_999, [step(0, T0, 300)]));
+    store.writer.write(runOf('one', T0 + 60_000, [step(0, T0, 5000, false)]));
+    store.writer.write(runOf('one', T0 + HOUR + 5, [step(0, T0, 50)]));
+    store.writer.flush();
+
+    const minutes = rows('minute', 'one');
+    expect(minutes.map((r) => [r.ts - T0, r.step, r.runs, r.failures])).toEqual([
+      [0, -1, 3, 0],
+      [60_000, -1, 1, 1],
+      [HOUR, -1, 1, 0],
+    ]);
+    const m0 = rowToBucket(minutes[0]);
+    expect(summarize(m0.total)).toMatchObject({ count: 3, min: 100, max: 300, mean: 200 });
+    expect(quantile(m0.total, 0.5)).toBeCloseTo(200, -1);
+    expect(m0.phases).toEqual({ dns: 3, connect: 6, tls: 9, ttfb: 300, download: 3 });
+    // The failure counts as a run, but its latency is not in the sketch.
+    expect(rowToBucket(minutes[1]).total.count).toBe(0);
+
+    const hours = rows('hour', 'one');
+    expect(hours.map((r) => [r.ts - T0, r.runs, r.failures])).toEqual([
+      [0, 4, 1],
+      [HOUR, 1, 0],
+    ]);
+    const days = rows('day', 'one');
+    expect(days).toHaveLength(1);
+    expect(days[0].ts).toBe(Date.UTC(2026, 10, 26));
+    expect([days[0].runs, days[0].failures]).toEqual([5, 1]);
+    expect(summarize(rowToBucket(days[0]).total)).toMatchObject({ count: 4, min: 50, max: 300 });
+    // One-step runs keep no separate step buckets.
+    expect(rows('minute', 'one', 0)).toHaveLength(0);
+  });
+
+  it('merges a later batch into existing buckets (read-merge-write) and equals writing it all at once', () => {
+    const rand = rng(3);
+    const values = Array.from({ length: 120 }, () => logNormal(rand, 5, 1));
+    values.slice(0, 60).forEach((v, i) => store.writer.write(runOf('one', T0 + i * 500, [step(0, T0, v)])));
+    store.writer.flush();
+    values.slice(60).forEach((v, i) => store.writer.write(runOf('one', T0 + (60 + i) * 500, [step(0, T0, v)])));
+    store.writer.flush();
+
+    const direct = createSketch();
+    values.forEach((v) => direct.accept(v));
+    for (const level of ['minute', 'hour', 'day'] as Level[]) {
+      const r = rows(level, 'one');
+      const b = rowToBucket(r[0]);
+      expect(r[0].runs + (r[1]?.runs ?? 0)).toBe(120);
+      if (level !== 'minute') {
+        expect(r).toHaveLength(1);
+        for (const q of [0.5, 0.95, 0.99]) expect(quantile(b.total, q)).toBe(quantile(direct, q));
+        expect(b.total.min).toBe(direct.min);
+        expect(b.total.max).toBe(direct.max);
+      }
+    }
+    // The hour's sketch is exactly the merge of its minutes'.
+    const merged = createSketch();
+    for (const r of rows('minute', 'one')) merged.merge(rowToBucket(r).total);
+    expect(quantile(rowToBucket(rows('hour', 'one')[0]).total, 0.95)).toBe(quantile(merged, 0.95));
+  });
+
+  it('keeps per-step buckets for multi-step runs, with step failures', () => {
+    store.writer.write(runOf('two', T0, [step(0, T0, 10), step(1, T0, 90)]));
+    store.writer.write(runOf('two', T0 + 1000, [step(0, T0, 20), step(1, T0, 80, false)]));
+    store.writer.write(runOf('two', T0 + 2000, [step(0, T0, 30, false)]));
+    store.writer.flush();
+    const m = rows('minute', 'two');
+    expect(m.map((r) => [r.step, r.runs, r.failures])).toEqual([
+      [-1, 3, 2],
+      [0, 3, 1],
+      [1, 2, 1],
+    ]);
+    expect(summarize(rowToBucket(m[0]).total)).toMatchObject({ count: 1, min: 100 });
+    expect(summarize(rowToBucket(m[1]).total)).toMatchObject({ count: 2, min: 10, max: 20 });
+    expect(summarize(rowToBucket(m[2]).ttfb)).toMatchObject({ count: 1, min: 45 });
+  });
+
+  it('replaces an unreadable stored bucket instead of failing every later batch', () => {
+    store.writer.write(runOf('one', T0, [step(0, T0, 10)]));
+    store.writer.flush();
+    store.db.prepare('UPDATE rollup_minute SET total_sketch = ?').run(Buffer.from('garbage'));
+    store.writer.write(runOf('one', T0 + 1000, [step(0, T0, 20)]));
+    expect(store.writer.flush()).toBe(1);
+    expect(store.writer.pending).toBe(0);
+    const m = rows('minute', 'one');
+    expect(summarize(rowToBucket(m[0]).total)).toMatchObject({ count: 1, min: 20 });
+    // The hour and day buckets were fine and merged both runs.
+    expect(summarize(rowToBucket(rows('hour', 'one')[0]).total)).toMatchObject({ count: 2, min: 10, max: 20 });
+  });
+
+  it('keeps only whole-run rollups for journeys with personas (each persona walks its own steps)', () => {
+    store.writer.write({ ...runOf('two', T0, [step(0, T0, 10), step(1, T0, 90)]), persona: 'buyer' });
+    store.writer.write({ ...runOf('two', T0 + 1, [step(0, T0, 15), step(1, T0, 25), step(2, T0, 35)]), persona: 'browser' });
+    store.writer.flush();
+    expect(rows('minute', 'two').map((r) => [r.step, r.runs])).toEqual([[-1, 2]]);
+    expect(store.runs.stepNames(idOf('two'))).toEqual([]);
+    store.writer.write(runOf('two', T0 + 2, [step(0, T0, 10), step(1, T0, 90)]));
+    store.writer.flush();
+    expect(store.runs.stepNames(idOf('two')).map((s) => s.index)).toEqual([0, 1]);
+  });
+
+  it('drops runs of unknown monitors from the rollups as from the runs', () => {
+    store.writer.write(runOf('gone', T0, [step(0, T0, 10)]));
+    store.writer.flush();
+    expect(store.db.prepare('SELECT count(*) FROM rollup_minute').pluck().get()).toBe(0);
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { binsQuantiles, createSketch, decodeBins, decodeSketch, encodeSketch, quantile, RELATIVE_ACCURACY, summarize } from '../../src/store/sketch.js';
+import { logNormal, rng } from './history-fixtures.js';
+
+/** The value at rank floor(q·(n−1)) of the sorted samples: the rank a DDSketch answers for. */
+const exact = (sorted: number[], q: number) => sorted[Math.floor(q * (sorted.length - 1))];
+const QS = [0.5, 0.9, 0.95, 0.99, 0.999];
+
+describe('sketch codec', () => {
+  it('round-trips counts, min, max, sum and quantiles, and stays small', () => {
+    const s = createSketch();
+    const rand = rng(7);
+    for (let i = 0; i < 5000; i++) s.accept(logNormal(rand, 5, 1));
+    s.accept(0);
+    const back = decodeSketch(encodeSketch(s));
+    expect(back.count).toBe(s.count);
+    expect(back.zeroCount).toBe(1);
+    expect(back.min).toBe(s.min);
+    expect(back.max).toBe(s.max);
+    expect(back.sum).toBeCloseTo(s.sum, 6);
+    for (const q of QS) expect(quantile(back, q)).toBe(quantile(s, q));
+
+    const one = createSketch();
+    one.accept(123.4);
+    expect(encodeSketch(one).length).toBeLessThan(40);
+    expect(summarize(decodeSketch(encodeSketch(one)))).toMatchObject({ count: 1, min: 123.4, max: 123.4, p50: 123.4, p99: 123.4 });
+    const empty = decodeSketch(encodeSketch(createSketch()));
+    expect(summarize(empty)).toMatchObject({ count: 0, p50: null, mean: null });
+  });
+
+  it('answers quantiles from the stored bins exactly as the sketch does, zeros and single bins included', () => {
+    const rand = rng(11);
+    for (const n of [1, 2, 3, 10, 100, 1000]) {
+      const s = createSketch();
+      for (let i = 0; i < n; i++) s.accept(rand() < 0.1 ? 0 : logNormal(rand, 3, 2));
+      const qs = [0, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1];
+      expect(binsQuantiles(decodeBins(encodeSketch(s)), qs)).toEqual(qs.map((q) => quantile(s, q)));
+    }
+    expect(binsQuantiles(decodeBins(encodeSketch(createSketch())), [0.5])).toEqual([null]);
+  });
+
+  it('rejects bytes that are not a sketch', () => {
+    expect(() => decodeSketch(Buffer.from('hello, this is not a sketch!!'))).toThrow(/not a halftime sketch/);
+    const good = encodeSketch(createSketch());
+    const s = createSketch();
+    s.accept(10);
+    s.accept(1000);
+    const enc = encodeSketch(s);
+    expect(() => decodeSketch(enc.subarray(0, enc.length - 1))).toThrow(/truncated/);
+    expect(good.length).toBeGreaterThan(0);
+  });
+});
+
+describe('merged sketch accuracy', () => {
+  for (const [name, draw] of [
+    ['log-normal (mu 4, sigma 1.2)', (r: () => number) => logNormal(r, 4, 1.2)],
+    ['Pareto (alpha 1.5, min 20 ms)', (r: () => number) => 20 / Math.pow(1 - r(), 1 / 1.5)],
+  ] as const) {
+    it(`percentiles of minute sketches merged through hours into a day stay within 1 % of exact: ${name}`, () => {
+      const rand = rng(42);
+      const all: number[] = [];
+      // A day of 1440 minutes with 1 to 40 samples each, each minute stored and read back as bytes.
+      const hours = Array.from({ length: 24 }, () => createSketch());
+      for (let minute = 0; minute < 1440; minute++) {
+        const m = createSketch();
+        const n = 1 + Math.floor(rand() * 40);
+        for (let i = 0; i < n; i++) {
+          const v = draw(rand);
+          all.push(v);
+          m.accept(v);
+        }
+        hours[Math.floor(minute / 60)].merge(decodeSketch(encodeSketch(m)));
+      }
+      const day = createSketch();
+      for (const h of hours) day.merge(decodeSketch(encodeSketch(h)));
+      const merged = decodeSketch(encodeSketch(day));
+      all.sort((a, b) => a - b);
+      expect(merged.count).toBe(all.length);
+      expect(merged.min).toBe(all[0]);
+      expect(merged.max).toBe(all[all.length - 1]);
+      // The read model answers from the stored bytes in one pass; it must agree with the sketch.
+      const fast = binsQuantiles(decodeBins(encodeSketch(day)), QS);
+      QS.forEach((q, i) => {
+        const want = exact(all, q);
+        const got = quantile(merged, q)!;
+        expect(Math.abs(got - want) / want, `q=${q}: got ${got}, exact ${want}`).toBeLessThanOrEqual(RELATIVE_ACCURACY + 1e-9);
+        expect(fast[i]).toBe(got);
+      });
+      // Averaging the hourly p99s (what we never do) would be far off on this tail.
+      const avgOfP99 = hours.reduce((a, h) => a + quantile(h, 0.99)!, 0) / hours.length;
+      expect(Math.abs(avgOfP99 - exact(all, 0.99)) / exact(all, 0.99)).toBeGreaterThan(RELATIVE_ACCURACY);
+    });
+  }
+});
