@@ -2,11 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createAlerting, type Alerting } from './alerting/service.js';
 import { monitorId, type LoadedConfig } from './config/load.js';
+import { loadJobs } from './load-jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { createJourneyRunner } from './probes/journey.js';
 import { createScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
 import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
 import { createApp } from './web/app.js';
+import { loadRunRoutes } from './web/load-runs.js';
 import { ensureAdmin } from './web/auth/bootstrap.js';
 import { createEventHub, type EventHub } from './web/events.js';
 
@@ -68,6 +70,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       },
     };
   });
+  jobs.push(...loadJobs(opts.loaded, store.loadRuns, log));
   const scheduler = createScheduler(jobs, {
     concurrency: config.scheduler.concurrency,
     onError: (id, err) => log.error('run crashed', { monitor: id, error: err }),
@@ -97,6 +100,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       admin: store.admin,
       events,
       publicUrl: config.server.publicUrl,
+      // Load runs under /admin/load-runs, behind the same login as the rest of /admin.
+      extraRoutes: (app) => loadRunRoutes(app, { loadRuns: store.loadRuns, title: config.server.title }),
       runNow: async (key) => {
         if (!jobIds.has(key)) return undefined;
         const started = await scheduler.runNow(key);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXAMPLE_CONFIG_PATH } from '../config/load.js';
+import { registerLoadCommand } from './load.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { alertTestCommand } from './alert-test.js';
@@ -36,6 +37,7 @@ program
   .addOption(configOption())
   .action(validateCommand);
 
+registerLoadCommand(program, configOption);
 program
   .command('run')
   .description('run one monitor\'s journey once and print a step table; exit code 0 if it passed, 1 if not')

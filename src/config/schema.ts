@@ -4,6 +4,7 @@ import { httpUrl, isHttpUrl, duration } from './schema-parts.js';
 import { journeyKeys } from './journey-schema.js';
 import { stepSchema, type StepConfig } from './step-schema.js';
 import { alertsSchema, checkAlertReferences, monitorAlertsSchema } from './alerts-schema.js';
+import { burstSchema, checkLoadRefs, loadEntrySchema, loadSafetySchema } from './load-schema.js';
 
 export { duration } from './schema-parts.js';
 export { expectSchema, stepSchema, type ExpectConfig, type StepConfig } from './step-schema.js';
@@ -29,6 +30,7 @@ export const monitorSchema = z
     steps: z.array(stepSchema).default([]),
     ...journeyKeys,
     alerts: monitorAlertsSchema.optional().describe('alert rules and routing for this monitor (see docs/alerts.md); false turns alerts off'),
+    load: burstSchema.optional().describe('Burst load check running this monitor'),
   })
   .superRefine((m, ctx) => {
     if (m.every !== undefined && m.cron !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either every or cron, not both' });
@@ -85,6 +87,8 @@ export const configSchema = z
     retention: retentionSchema.default(RETENTION_DEFAULTS),
     monitors: z.array(monitorSchema).default([]),
     alerts: alertsSchema.optional(),
+    load: loadSafetySchema,
+    loads: z.array(loadEntrySchema).default([]),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
@@ -98,6 +102,7 @@ export const configSchema = z
     checkAlertReferences(cfg.alerts, cfg.monitors.map((m) => ({ key: m.id ?? slugify(m.name), alerts: m.alerts })), (path, message) =>
       ctx.addIssue({ code: 'custom', path, message }),
     );
+    checkLoadRefs(cfg, [...seen.keys()], ctx);
   });
 
 export type Config = z.output<typeof configSchema>;

@@ -3,6 +3,7 @@ import { createAlertStore, type AlertStore } from './alerts.js';
 import { createAuthStore, type AuthStore } from './auth-store.js';
 import { openDb, type Db } from './db.js';
 import { createLatencySource, type LatencySource } from './latency.js';
+import { createLoadRuns, type LoadRuns } from './load-runs.js';
 import { syncMonitors, type MonitorDef } from './monitors.js';
 import { createHistory, type History } from './history.js';
 import { createQueries, type Queries } from './queries.js';
@@ -19,6 +20,7 @@ export type Store = {
   latency: LatencySource;
   auth: AuthStore;
   admin: AdminQueries;
+  loadRuns: LoadRuns;
   close(): void;
 };
 
@@ -42,6 +44,7 @@ export function openStore(path: string, monitors: MonitorDef[], writerOpts: Writ
     latency: createLatencySource(db),
     auth: createAuthStore(db),
     admin: createAdminQueries(db),
+    loadRuns: createLoadRuns(db),
     close() {
       if (closed) return;
       closed = true;

@@ -11,6 +11,9 @@ export function loadStaticAssets(): Map<string, Asset> {
   const own = (name: string) => fileURLToPath(new URL(`./static/${name}`, import.meta.url));
   const files: [string, string, string][] = [
     ['style.css', own('style.css'), 'text/css; charset=utf-8'],
+    ['load.css', own('load.css'), 'text/css; charset=utf-8'],
+    ['load-run.js', own('load-run.js'), 'text/javascript; charset=utf-8'],
+    ['load-compare.js', own('load-compare.js'), 'text/javascript; charset=utf-8'],
     ['monitor-chart.js', own('monitor-chart.js'), 'text/javascript; charset=utf-8'],
     ['admin.css', own('admin.css'), 'text/css; charset=utf-8'],
     ['htmx.min.js', require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8'],

@@ -1,0 +1,58 @@
+/**
+ * Wiring for one burst: starts it in a worker thread and writes its per-second points and summary
+ * through the store as they arrive. Used by `halftime load` and by the scheduler (cron bursts).
+ */
+import type { ResolvedBurst } from './probes/burst/from-config.js';
+import { startBurstWorker } from './probes/burst/runner.js';
+import { describePlan } from './probes/burst/shapes.js';
+import type { SeriesPoint } from './probes/burst/sketch-series.js';
+import type { BurstSummary } from './probes/burst/types.js';
+import type { LoadRuns } from './store/load-runs.js';
+
+export type BurstRunOptions = {
+  /** Where to store the run; omitted: not stored. */
+  loadRuns?: LoadRuns;
+  trigger: 'cli' | 'schedule';
+  onPoint?: (p: SeriesPoint) => void;
+  signal?: AbortSignal;
+  /** Hides secrets in failure messages before they are stored or shown. */
+  redact?: (s: string) => string;
+  onStoreError?: (err: unknown) => void;
+};
+
+export async function runBurstAndStore(r: ResolvedBurst, opts: BurstRunOptions): Promise<{ runId?: number; summary: BurstSummary }> {
+  const redact = opts.redact ?? ((s: string) => s);
+  const store = opts.loadRuns;
+  let runId: number | undefined;
+  const safely = (f: () => void) => {
+    try {
+      f();
+    } catch (err) {
+      opts.onStoreError?.(err);
+    }
+  };
+  if (store) safely(() => (runId = store.begin({ name: r.name, monitorKey: r.monitorKey, trigger: opts.trigger, plan: r.plan, planText: describePlan(r.plan) })));
+  const handle = startBurstWorker(r.job, {
+    signal: opts.signal,
+    onPoint: (raw) => {
+      const p = { ...raw, steps: raw.steps.map((x) => ({ ...x, name: redact(x.name) })) };
+      if (store && runId !== undefined) safely(() => store.addPoint(runId!, p));
+      opts.onPoint?.(p);
+    },
+  });
+  let summary: BurstSummary;
+  try {
+    const { threadId: _thread, ...rest } = await handle.done;
+    summary = {
+      ...rest,
+      stopMessage: rest.stopMessage && redact(rest.stopMessage),
+      failures: rest.failures.map((f) => ({ ...f, message: redact(f.message) })),
+      steps: rest.steps.map((x) => ({ ...x, name: redact(x.name) })),
+    };
+  } catch (err) {
+    if (store && runId !== undefined) safely(() => store.fail(runId!, redact((err as Error).message)));
+    throw err;
+  }
+  if (store && runId !== undefined) safely(() => store.finish(runId!, summary));
+  return { runId, summary };
+}

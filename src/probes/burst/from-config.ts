@@ -1,0 +1,101 @@
+/**
+ * Turns the config (a monitor's `load:` block or a `loads:` entry, plus command-line overrides) into
+ * a checked burst job: validated, within the caps, and only against allowlisted hosts.
+ */
+import { burstSchema, type BurstConfig } from '../../config/load-schema.js';
+import { formatPath, monitorId } from '../../config/load.js';
+import { forEachStep, type Config, type MonitorConfig } from '../../config/schema.js';
+import type { BurstJob } from './runner.js';
+import { BurstRefused, checkAllowedHosts, checkCaps } from './safety.js';
+import type { LoadPlan } from './shapes.js';
+
+export type ResolvedBurst = {
+  /** Name of the burst (the loads[] entry's name, or the monitor id). */
+  name: string;
+  monitorKey: string;
+  monitor: MonitorConfig;
+  burst: BurstConfig;
+  plan: LoadPlan;
+  job: BurstJob;
+};
+
+/** Raw overrides, as a user types them (`--duration 60s`): validated like config. */
+export type BurstOverrides = Partial<Record<keyof BurstConfig, unknown>>;
+
+/** Used when neither the monitor nor the command line says how big the burst is. */
+const FALLBACK = { users: 10, duration: 30_000 };
+
+export function toPlan(b: BurstConfig, maxUsers: number): LoadPlan {
+  if (b.model === 'open') {
+    return { model: 'open', arrivalRate: b.arrivalRate!, rampTo: b.rampTo, duration: b.duration, maxUsers: b.maxUsers ?? maxUsers };
+  }
+  const shape =
+    b.shape === 'step' ? { type: 'step' as const, users: b.step!.users, every: b.step!.every } : b.shape === 'spike' ? { type: 'spike' as const, users: b.spike!.users, at: b.spike!.at, for: b.spike!.for } : { type: 'ramp' as const };
+  return { model: 'closed', users: b.users!, spawnRate: b.spawnRate, duration: b.duration, shape };
+}
+
+function findTarget(config: Config, target: string): { name: string; monitor: MonitorConfig; monitorIndex: number; base: Partial<BurstConfig>; where: string } {
+  const li = config.loads.findIndex((l) => l.name === target);
+  if (li >= 0) {
+    const { name, monitor: key, ...base } = config.loads[li];
+    const mi = config.monitors.findIndex((m) => monitorId(m) === key);
+    return { name, monitor: config.monitors[mi], monitorIndex: mi, base, where: formatPath(['loads', li]) };
+  }
+  const mi = config.monitors.findIndex((m) => monitorId(m) === target);
+  if (mi < 0) {
+    const known = [...config.monitors.map(monitorId), ...config.loads.map((l) => l.name)];
+    throw new BurstRefused(`no monitor or loads[] entry named "${target}" (known: ${known.join(', ') || 'none'})`);
+  }
+  const m = config.monitors[mi];
+  return { name: monitorId(m), monitor: m, monitorIndex: mi, base: m.load ?? FALLBACK, where: formatPath(['monitors', mi, 'load']) };
+}
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Validation problems in overrides or the merged definition, as one readable error. */
+export class BurstConfigError extends Error {}
+
+export function resolveBurst(config: Config, target: string, overrides: BurstOverrides = {}, configName = 'the config'): ResolvedBurst {
+  const t = findTarget(config, target);
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const merged: Record<string, unknown> = { ...t.base, ...given };
+  if (given.model === 'open' && given.users === undefined) delete merged.users;
+  const parsed = burstSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new BurstConfigError(
+      parsed.error.issues.map((i) => `${i.path.length && String(i.path[0]) in given ? `--${kebab(String(i.path[0]))}` : `${t.where}.${formatPath(i.path)}`}: ${i.message}`).join('\n'),
+    );
+  }
+  const burst = parsed.data;
+  const plan = toPlan(burst, config.load.maxUsers);
+  checkCaps(plan, config.load);
+  // Paths starting with / are relative to the monitor's baseUrl.
+  const steps = t.monitor.steps.map((s) => (s.url.startsWith('/') && t.monitor.baseUrl ? { ...s, url: new URL(s.url, t.monitor.baseUrl).toString() } : s));
+  const targets: { url: string; where: string }[] = [];
+  forEachStep({ ...t.monitor, steps }, (s, path) => targets.push({ url: s.url.startsWith('/') && t.monitor.baseUrl ? new URL(s.url, t.monitor.baseUrl).toString() : s.url, where: formatPath(['monitors', t.monitorIndex, ...path, 'url']) }));
+  if (burst.poll) targets.push({ url: burst.poll.url, where: 'poll' in given ? '--poll-url' : `${t.where}.poll.url` });
+  checkAllowedHosts(targets, config.load.allowHosts, configName);
+  if (t.monitor.personas?.length) {
+    throw new BurstRefused(`monitor "${monitorId(t.monitor)}" is a persona journey: bursts run a monitor's plain steps for now (personas, tasks and templates are not wired into bursts yet)`);
+  }
+  if (steps.length === 0) throw new BurstRefused(`monitor "${monitorId(t.monitor)}" has no steps to run in a burst`);
+  const job: BurstJob = {
+    plan,
+    monitor: { steps },
+    think: burst.thinkTime,
+    poll: burst.poll,
+    thresholds: burst.thresholds,
+    abortOnErrorRate: burst.abortOnErrorRate ?? config.load.abortOnErrorRate,
+    allowHosts: config.load.allowHosts,
+    defaultTimeoutMs: config.scheduler.defaultTimeout,
+  };
+  return { name: t.name, monitorKey: monitorId(t.monitor), monitor: t.monitor, burst, plan, job };
+}
+
+/** Every burst with a cron schedule: monitors' load blocks and loads[] entries. */
+export function scheduledBursts(config: Config): { name: string; cron: string }[] {
+  return [
+    ...config.monitors.filter((m) => m.load?.cron).map((m) => ({ name: monitorId(m), cron: m.load!.cron! })),
+    ...config.loads.filter((l) => l.cron).map((l) => ({ name: l.name, cron: l.cron! })),
+  ];
+}

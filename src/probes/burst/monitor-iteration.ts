@@ -1,0 +1,138 @@
+/**
+ * Adapter: one burst iteration = one pass over a monitor's steps with `runHttpStep`, on the
+ * simulated user's own long-lived session, carrying that user's cookies from step to step and from
+ * iteration to iteration. The first request is timed from the iteration's intended start.
+ */
+import type { MonitorConfig } from '../../config/schema.js';
+import { createCookies, type Cookies } from '../cookies.js';
+import { runHttpStep, type HttpStepInput } from '../http-step.js';
+import type { Session } from '../session.js';
+import { hostAllowed } from './safety.js';
+import type { Iteration, Poll, Vu } from './types.js';
+
+export type MonitorIterationOptions = {
+  defaultTimeoutMs?: number;
+  /** Checked before every request, so a URL built at run time cannot leave the allowlist. */
+  allowHosts?: readonly string[];
+};
+
+/** Cookies of each simulated user, kept as long as its session lives (per hop, redirects included). */
+const jars = new WeakMap<Session, Cookies>();
+
+function jarOf(session: Session): Cookies {
+  let jar = jars.get(session);
+  if (!jar) jars.set(session, (jar = lazyCookies()));
+  return jar;
+}
+
+/**
+ * A cookie jar that only builds the real one when the first Set-Cookie arrives: most API targets set
+ * none, and asking an empty jar for its header still costs about as much as the step's own work.
+ */
+function lazyCookies(): Cookies {
+  let real: Cookies | undefined;
+  return {
+    header: (url) => (real ? real.header(url) : ''),
+    store(url, setCookie) {
+      if (!setCookie || (Array.isArray(setCookie) && setCookie.length === 0)) return;
+      (real ??= createCookies()).store(url, setCookie);
+    },
+    get: (url, name) => real?.get(url, name),
+    names: (url) => real?.names(url) ?? [],
+    clear: () => real?.clear(),
+  };
+}
+
+function label(step: { name?: string; method: string; url: string }, index: number): string {
+  if (step.name) return step.name;
+  try {
+    return `${step.method} ${new URL(step.url).pathname}`;
+  } catch {
+    return `step ${index + 1}`;
+  }
+}
+
+export type PlainStep = Pick<MonitorConfig['steps'][number], 'name' | 'method' | 'url' | 'headers' | 'body' | 'timeout' | 'followRedirects' | 'maxRedirects' | 'maxBodyBytes' | 'expect'>;
+
+function stepInput(step: PlainStep, index: number, defaultTimeoutMs: number): HttpStepInput {
+  const headers = { ...step.headers };
+  return {
+    index,
+    name: label(step, index),
+    method: step.method,
+    url: step.url,
+    headers,
+    body: step.body,
+    timeoutMs: step.timeout ?? defaultTimeoutMs,
+    followRedirects: step.followRedirects,
+    maxRedirects: step.maxRedirects,
+    maxBodyBytes: step.maxBodyBytes,
+    expect: step.expect,
+  };
+}
+
+/** The monitor's steps as one iteration; stops at the first failing step, as a scheduled run does. */
+/** `hostAllowed` with a small memo: a burst sends the same few URLs over and over. */
+function allowedCheck(allowHosts: readonly string[] | undefined): (url: string) => boolean {
+  if (!allowHosts) return () => true;
+  const memo = new Map<string, boolean>();
+  return (url) => {
+    let ok = memo.get(url);
+    if (ok === undefined) {
+      ok = hostAllowed(url, allowHosts);
+      if (memo.size < 1_000) memo.set(url, ok);
+    }
+    return ok;
+  };
+}
+
+export function monitorIteration(monitor: { steps: PlainStep[] }, opts: MonitorIterationOptions = {}): Iteration {
+  const timeout = opts.defaultTimeoutMs ?? 10_000;
+  const allowed = allowedCheck(opts.allowHosts);
+  return async (vu: Vu, signal, intendedStart) => {
+    const jar = jarOf(vu.session);
+    const steps = [];
+    for (const [index, step] of monitor.steps.entries()) {
+      if (signal.aborted) {
+        steps.push({ name: label(step, index), ms: 0, ok: false, error: 'burst stopped' });
+        return { ok: false, steps };
+      }
+      if (!allowed(step.url)) {
+        steps.push({ name: label(step, index), ms: 0, ok: false, error: `host not in load.allowHosts: ${step.url}` });
+        return { ok: false, steps };
+      }
+      // No per-request signal: combining one with each request's timeout (AbortSignal.any) costs
+      // about as much CPU as the request itself. The engine ends in-flight requests at a hard stop
+      // by closing the user's session instead; the signal is checked between steps.
+      const { result } = await runHttpStep(stepInput(step, index, timeout), vu.session, {
+        intendedStart: index === 0 ? intendedStart : undefined,
+        cookies: jar,
+      });
+      steps.push({ name: result.name, ms: result.timings.total, ok: result.ok, error: result.failure?.message });
+      if (!result.ok) return { ok: false, steps };
+    }
+    return { ok: true, steps };
+  };
+}
+
+/** A background GET of `url` on the user's session (with its cookies), named "poll <path>". */
+export function pollRequest(url: string, opts: MonitorIterationOptions = {}): Poll {
+  const ok = !opts.allowHosts || hostAllowed(url, opts.allowHosts);
+  let name = `poll ${url}`;
+  try {
+    name = `poll ${new URL(url).pathname}`;
+  } catch {
+    /* validated by config */
+  }
+  return async (vu, signal, intendedStart) => {
+    if (!ok) return { name, ms: 0, ok: false, error: `host not in load.allowHosts: ${url}` };
+    const jar = jarOf(vu.session);
+    if (signal.aborted) return { name, ms: 0, ok: false, error: 'burst stopped' };
+    const { result } = await runHttpStep(
+      stepInput({ method: 'GET', url, headers: {}, followRedirects: true, maxRedirects: 5, maxBodyBytes: 10 * 1024 * 1024, expect: {} }, 0, opts.defaultTimeoutMs ?? 10_000),
+      vu.session,
+      { intendedStart, cookies: jar },
+    );
+    return { name, ms: result.timings.total, ok: result.ok, error: result.failure?.message };
+  };
+}

@@ -1,0 +1,116 @@
+/** Simulated users: each with its own session, an iteration loop with think times, and optional polling. */
+import { performance } from 'node:perf_hooks';
+import { createSession, type Session } from '../session.js';
+import type { Iteration, IterationResult, Poll, StepTiming, ThinkTime, Vu } from './types.js';
+
+export type VuHooks = {
+  /** An iteration finished; `lag` is how late the generator started it (ms). */
+  onIteration(result: IterationResult, lag: number): void;
+  onPoll(result: StepTiming): void;
+};
+
+export type RunningVu = Vu & {
+  /** Stop after the current iteration (a think time in progress ends at once). */
+  stop(): void;
+  /** Abort whatever is in flight now. */
+  kill(): void;
+  /** Settles when the user's loops have ended. */
+  done: Promise<void>;
+};
+
+/** Waits `ms`, or less if `signal` aborts. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted || ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export function thinkMs(think: ThinkTime | undefined, random: () => number = Math.random): number {
+  if (!think) return 0;
+  return think.max > think.min ? think.min + random() * (think.max - think.min) : think.min;
+}
+
+export type SessionFactory = () => Session;
+
+/** A user object with a session and abort controllers; loops are attached by the models. */
+export function makeVu(id: number, newSession: SessionFactory = () => createSession()) {
+  const stopCtl = new AbortController();
+  const killCtl = new AbortController();
+  return { id, session: newSession(), stopCtl, killCtl };
+}
+
+export type ClosedVuOptions = {
+  iteration: Iteration;
+  think?: ThinkTime;
+  poll?: { every: number; run: Poll };
+  hooks: VuHooks;
+  newSession?: SessionFactory;
+  /** First iteration starts after a random share of one think time, so users do not march in lockstep. */
+  stagger?: boolean;
+};
+
+/** Starts a closed-model user: iteration, think, iteration… until stopped. */
+export function startClosedVu(id: number, o: ClosedVuOptions): RunningVu {
+  const v = makeVu(id, o.newSession);
+  const vu: Vu = { id, session: v.session };
+  const loops: Promise<void>[] = [];
+
+  loops.push(
+    (async () => {
+      let intended = performance.now();
+      if (o.stagger && o.think) {
+        const wait = Math.random() * o.think.max;
+        intended += wait;
+        await pause(wait, v.stopCtl.signal);
+      }
+      while (!v.stopCtl.signal.aborted) {
+        const lag = Math.max(0, performance.now() - intended);
+        const res = await o.iteration(vu, v.killCtl.signal, intended);
+        o.hooks.onIteration(res, lag);
+        if (v.stopCtl.signal.aborted) break;
+        const think = thinkMs(o.think);
+        intended = performance.now() + think;
+        if (think > 0) await pause(think, v.stopCtl.signal);
+        else await new Promise<void>((r) => setImmediate(r)); // let timers and I/O run between back-to-back iterations
+      }
+    })(),
+  );
+
+  if (o.poll) {
+    const { every, run } = o.poll;
+    loops.push(
+      (async () => {
+        let intended = performance.now() + every;
+        await pause(every, v.stopCtl.signal);
+        while (!v.stopCtl.signal.aborted) {
+          o.hooks.onPoll(await run(vu, v.killCtl.signal, intended));
+          intended += every;
+          const now = performance.now();
+          // A poll that came back after several periods does not fire a volley to catch up.
+          if (intended < now - every) intended = now;
+          await pause(intended - now, v.stopCtl.signal);
+        }
+      })(),
+    );
+  }
+
+  const done = Promise.all(loops).then(() => v.session.close());
+  return {
+    ...vu,
+    stop: () => v.stopCtl.abort(),
+    kill: () => {
+      v.stopCtl.abort();
+      v.killCtl.abort();
+      // Closing the connections ends whatever request is in flight, even one not watching the signal.
+      void v.session.close();
+    },
+    done,
+  };
+}

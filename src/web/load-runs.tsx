@@ -1,0 +1,248 @@
+/**
+ * Admin pages for burst load runs: the list of past runs (to compare), and one page per run with a
+ * uPlot chart (users, requests/s, p95 over time, knee marked) and a per-step table. Mounted under
+ * /admin/load-runs, behind whatever protects /admin; never linked from the public status page.
+ */
+import type { Env, Hono } from 'hono';
+import type { Child } from 'hono/jsx';
+import type { LoadRunDetail, LoadRunRow, LoadRuns } from '../store/load-runs.js';
+import { fmtMs } from './format.js';
+import { Layout } from './layout.js';
+
+export type LoadRunDeps = { loadRuns: LoadRuns; title?: string };
+
+const BASE = '/admin/load-runs';
+
+const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+const pct = (n: number, d: number) => (d === 0 ? '–' : `${+((n / d) * 100).toFixed(2)}%`);
+const num = (v: number | null, digits = 1) => (v === null ? '–' : v.toFixed(digits));
+
+function Head() {
+  return (
+    <>
+      <link rel="stylesheet" href="/static/uPlot.min.css" />
+      <link rel="stylesheet" href="/static/load.css" />
+    </>
+  );
+}
+
+export function LoadRunList(props: { runs: LoadRunRow[]; name?: string }) {
+  return (
+    <section class="load">
+      <h1>Load runs{props.name ? ` — ${props.name}` : ''}</h1>
+      {props.name ? <p><a href={BASE}>All runs</a></p> : null}
+      {props.runs.length === 0 ? (
+        <p class="muted">No load runs yet. Start one with <code>halftime load &lt;monitor&gt;</code> or give a burst a cron schedule.</p>
+      ) : (
+        <form method="get" action={`${BASE}/compare`}>
+        <table class="load-table">
+          <thead>
+            <tr>
+              <th><span class="sr">Compare</span></th><th>#</th><th>Burst</th><th>Started</th><th>Plan</th><th>Status</th><th>Peak users</th><th>req/s</th><th>p50</th><th>p95</th><th>p99</th><th>Errors</th><th>Knee</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.runs.map((r) => (
+              <tr data-run={r.id}>
+                <td><input type="checkbox" name="id" value={String(r.id)} aria-label={`compare run ${r.id}`} /></td>
+                <td><a href={`${BASE}/${r.id}`}>{r.id}</a></td>
+                <td><a href={`${BASE}?name=${encodeURIComponent(r.name)}`}>{r.name}</a></td>
+                <td>{when(r.startedAt)}</td>
+                <td>{r.planText}</td>
+                <td><span class={`status status-${r.status}`}>{r.status}</span></td>
+                <td class="n">{r.peakUsers ?? '–'}</td>
+                <td class="n">{num(r.rps)}</td>
+                <td class="n">{fmtMs(r.p50)}</td>
+                <td class="n">{fmtMs(r.p95)}</td>
+                <td class="n">{fmtMs(r.p99)}</td>
+                <td class="n">{pct(r.errors, r.requests)}</td>
+                <td>{r.kneeText ?? '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p><button type="submit">Compare selected runs</button></p>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** Several runs side by side: key figures in a table, p95 of each over time in one chart. */
+export function LoadRunCompare(props: { runs: LoadRunDetail[] }) {
+  const ids = props.runs.map((r) => r.id).join(',');
+  return (
+    <section class="load">
+      <p><a href={BASE}>← All load runs</a></p>
+      <h1>Comparing {props.runs.length} load runs</h1>
+      <table class="load-table">
+        <thead>
+          <tr><th>#</th><th>Burst</th><th>Started</th><th>Plan</th><th>Status</th><th>Peak users</th><th>req/s</th><th>p50</th><th>p95</th><th>p99</th><th>Errors</th><th>Knee</th></tr>
+        </thead>
+        <tbody>
+          {props.runs.map((r) => (
+            <tr data-run={r.id}>
+              <td><a href={`${BASE}/${r.id}`}>{r.id}</a></td>
+              <td>{r.name}</td>
+              <td>{when(r.startedAt)}</td>
+              <td>{r.planText}</td>
+              <td><span class={`status status-${r.status}`}>{r.status}</span></td>
+              <td class="n">{r.peakUsers ?? '–'}</td>
+              <td class="n">{num(r.rps)}</td>
+              <td class="n">{fmtMs(r.p50)}</td>
+              <td class="n">{fmtMs(r.p95)}</td>
+              <td class="n">{fmtMs(r.p99)}</td>
+              <td class="n">{pct(r.errors, r.requests)}</td>
+              <td>{r.kneeText ?? '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>p95 over time</h2>
+      <div id="load-compare" class="load-chart" data-src={`${BASE}/compare.json?ids=${ids}`} aria-label="p95 of each run over time"></div>
+      <script src="/static/uPlot.iife.min.js" defer></script>
+      <script src="/static/load-compare.js" defer></script>
+    </section>
+  );
+}
+
+/** Chart data for a comparison: one shared time axis (seconds), a p95 and a users array per run. */
+export function compareJson(runs: { id: number; name: string; rows: ReturnType<LoadRuns['series']> }[]) {
+  const len = Math.max(0, ...runs.map((r) => (r.rows.length ? r.rows[r.rows.length - 1].t + 1 : 0)));
+  const t = Array.from({ length: len }, (_, i) => i);
+  return {
+    t,
+    runs: runs.map((r) => {
+      const p95: (number | null)[] = new Array(len).fill(null);
+      const users: (number | null)[] = new Array(len).fill(null);
+      for (const row of r.rows) {
+        p95[row.t] = row.p95;
+        users[row.t] = row.users;
+      }
+      return { id: r.id, label: `#${r.id} ${r.name}`, p95, users };
+    }),
+  };
+}
+
+const MAX_COMPARE = 8;
+function idsFrom(values: string[] | undefined): number[] {
+  return [...new Set((values ?? []).flatMap((v) => v.split(',')).map(Number).filter((n) => Number.isInteger(n) && n > 0))].slice(0, MAX_COMPARE);
+}
+
+export function LoadRunView(props: { run: LoadRunDetail }) {
+  const { run } = props;
+  const s = run.summary;
+  return (
+    <section class="load">
+      <p><a href={BASE}>← All load runs</a> · <a href={`${BASE}?name=${encodeURIComponent(run.name)}`}>runs of {run.name}</a></p>
+      <h1>Load run #{run.id}: {run.name}</h1>
+      <p class="plan">{run.planText} · started {when(run.startedAt)} · <span class={`status status-${run.status}`}>{run.status}</span>{run.stopMessage ? ` — ${run.stopMessage}` : ''}</p>
+      <dl class="facts">
+        <div><dt>Requests</dt><dd>{run.requests}{run.polls ? ` (${run.polls} polls)` : ''}</dd></div>
+        <div><dt>req/s</dt><dd>{num(run.rps)}</dd></div>
+        <div><dt>Errors</dt><dd>{pct(run.errors, run.requests)}</dd></div>
+        <div><dt>p50</dt><dd>{fmtMs(run.p50)}</dd></div>
+        <div><dt>p95</dt><dd>{fmtMs(run.p95)}</dd></div>
+        <div><dt>p99</dt><dd>{fmtMs(run.p99)}</dd></div>
+        <div><dt>max</dt><dd>{fmtMs(run.max)}</dd></div>
+        <div><dt>Peak users</dt><dd>{run.peakUsers ?? '–'}</dd></div>
+      </dl>
+      <p class="knee"><strong>Knee:</strong> {run.kneeText ?? 'not known yet'}</p>
+      <div id="load-chart" class="load-chart" data-src={`${BASE}/${run.id}/series.json`} aria-label="Users, requests per second and p95 over time"></div>
+      {s ? (
+        <>
+          <h2>Per step</h2>
+          <table class="load-table">
+            <thead>
+              <tr><th>Step</th><th>Requests</th><th>Errors</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr>
+            </thead>
+            <tbody>
+              {s.steps.map((x) => (
+                <tr>
+                  <td>{x.name}{x.poll ? ' (background poll)' : ''}</td>
+                  <td class="n">{x.count}</td>
+                  <td class="n">{pct(x.errors, x.count)}</td>
+                  <td class="n">{fmtMs(x.p50)}</td>
+                  <td class="n">{fmtMs(x.p95)}</td>
+                  <td class="n">{fmtMs(x.p99)}</td>
+                  <td class="n">{fmtMs(x.max)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {s.thresholds.length ? (
+            <>
+              <h2>Thresholds</h2>
+              <ul class="thresholds">
+                {s.thresholds.map((t) => (
+                  <li class={t.pass ? 'pass' : 'fail'}>{t.pass ? 'pass' : 'FAIL'} <code>{t.threshold}</code>: actual {t.actual} (want {t.expected})</li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+          {s.failures.length ? (
+            <>
+              <h2>Failures</h2>
+              <ul>
+                {s.failures.map((f) => (
+                  <li>{f.count} × {f.message}</li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+          <p class="muted">Latencies count from each request's intended start; the generator's own lag (p99 {fmtMs(s.generatorLag.p99)}) is included. Percentiles from sketches with 1% relative accuracy.</p>
+        </>
+      ) : null}
+      <script src="/static/uPlot.iife.min.js" defer></script>
+      <script src="/static/load-run.js" defer></script>
+    </section>
+  );
+}
+
+/** Chart data: parallel arrays per second, plus where the knee was (seconds from the start). */
+export function seriesJson(run: LoadRunDetail, rows: ReturnType<LoadRuns['series']>) {
+  const k = run.summary?.knee;
+  const knee = k?.latencyKnee ?? k?.throughputKnee;
+  return {
+    t: rows.map((r) => r.t),
+    users: rows.map((r) => r.users),
+    rps: rows.map((r) => r.requests),
+    errors: rows.map((r) => r.errors),
+    p95: rows.map((r) => r.p95),
+    p99: rows.map((r) => r.p99),
+    knee: knee ? { t: knee.t, label: `knee at ${knee.load} ${k!.unit}` } : null,
+  };
+}
+
+/** Mounts the pages on `app`; call it where /admin is already protected (login + CSRF). */
+export function loadRunRoutes<E extends Env>(app: Hono<E>, deps: LoadRunDeps) {
+  const page = (title: string, body: Child) => '<!doctype html>' + (<Layout title={title}><Head />{body}</Layout>).toString();
+
+  app.get(BASE, (c) => {
+    const name = c.req.query('name') || undefined;
+    return c.html(page(`Load runs · ${deps.title ?? 'halftime'}`, <main><LoadRunList runs={deps.loadRuns.list({ name, limit: 100 })} name={name} /></main>));
+  });
+
+  app.get(`${BASE}/compare`, (c) => {
+    const runs = idsFrom(c.req.queries('id')).map((id) => deps.loadRuns.get(id)).filter((r): r is LoadRunDetail => !!r);
+    if (runs.length === 0) return c.redirect(BASE);
+    return c.html(page(`Compare load runs · ${deps.title ?? 'halftime'}`, <main><LoadRunCompare runs={runs} /></main>));
+  });
+
+  app.get(`${BASE}/compare.json`, (c) => {
+    const runs = idsFrom(c.req.queries('ids')).map((id) => deps.loadRuns.get(id)).filter((r): r is LoadRunDetail => !!r);
+    return c.json(compareJson(runs.map((r) => ({ id: r.id, name: r.name, rows: deps.loadRuns.series(r.id) }))));
+  });
+
+  app.get(`${BASE}/:id{[0-9]+}`, (c) => {
+    const run = deps.loadRuns.get(Number(c.req.param('id')));
+    if (!run) return c.text('No such load run', 404);
+    return c.html(page(`Load run #${run.id} · ${run.name}`, <main><LoadRunView run={run} /></main>));
+  });
+
+  app.get(`${BASE}/:id{[0-9]+}/series.json`, (c) => {
+    const run = deps.loadRuns.get(Number(c.req.param('id')));
+    if (!run) return c.json({ error: 'no such load run' }, 404);
+    return c.json(seriesJson(run, deps.loadRuns.series(run.id)));
+  });
+}
