@@ -24,7 +24,7 @@ export function migrate(db: Db): number {
   const newest = Math.max(0, ...applied);
   if (newest > known) throw new Error(`database schema version ${newest} is newer than this halftime knows (${known}); upgrade halftime`);
   let count = 0;
-  for (const m of migrations) {
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);

@@ -156,53 +156,53 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'burst load runs and their per-second series',
+    sql: `
+      CREATE TABLE load_runs (
+        id           INTEGER PRIMARY KEY,
+        name         TEXT NOT NULL,
+        monitor_key  TEXT NOT NULL,
+        trigger      TEXT NOT NULL,
+        model        TEXT NOT NULL,
+        plan         TEXT NOT NULL,
+        plan_text    TEXT NOT NULL,
+        started_at   INTEGER NOT NULL,
+        duration_ms  REAL,
+        status       TEXT NOT NULL,
+        stop_message TEXT,
+        requests     INTEGER NOT NULL DEFAULT 0,
+        errors       INTEGER NOT NULL DEFAULT 0,
+        polls        INTEGER NOT NULL DEFAULT 0,
+        rps          REAL,
+        p50_ms       REAL,
+        p95_ms       REAL,
+        p99_ms       REAL,
+        max_ms       REAL,
+        peak_users   INTEGER,
+        knee_text    TEXT,
+        summary      TEXT
+      );
+      CREATE INDEX load_runs_by_time ON load_runs(started_at);
+      CREATE INDEX load_runs_by_name ON load_runs(name, started_at);
+      CREATE TABLE load_series (
+        run_id    INTEGER NOT NULL REFERENCES load_runs(id) ON DELETE CASCADE,
+        t         INTEGER NOT NULL,
+        step      TEXT NOT NULL,
+        poll      INTEGER NOT NULL DEFAULT 0,
+        users     INTEGER,
+        rate      REAL,
+        requests  INTEGER NOT NULL,
+        errors    INTEGER NOT NULL,
+        polls     INTEGER NOT NULL DEFAULT 0,
+        p50_ms    REAL,
+        p95_ms    REAL,
+        p99_ms    REAL,
+        max_ms    REAL,
+        PRIMARY KEY (run_id, step, t)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
-migrations.push({
-  version: 5,
-  name: 'burst load runs and their per-second series',
-  sql: `
-    CREATE TABLE load_runs (
-      id           INTEGER PRIMARY KEY,
-      name         TEXT NOT NULL,
-      monitor_key  TEXT NOT NULL,
-      trigger      TEXT NOT NULL,
-      model        TEXT NOT NULL,
-      plan         TEXT NOT NULL,
-      plan_text    TEXT NOT NULL,
-      started_at   INTEGER NOT NULL,
-      duration_ms  REAL,
-      status       TEXT NOT NULL,
-      stop_message TEXT,
-      requests     INTEGER NOT NULL DEFAULT 0,
-      errors       INTEGER NOT NULL DEFAULT 0,
-      polls        INTEGER NOT NULL DEFAULT 0,
-      rps          REAL,
-      p50_ms       REAL,
-      p95_ms       REAL,
-      p99_ms       REAL,
-      max_ms       REAL,
-      peak_users   INTEGER,
-      knee_text    TEXT,
-      summary      TEXT
-    );
-    CREATE INDEX load_runs_by_time ON load_runs(started_at);
-    CREATE INDEX load_runs_by_name ON load_runs(name, started_at);
-    CREATE TABLE load_series (
-      run_id    INTEGER NOT NULL REFERENCES load_runs(id) ON DELETE CASCADE,
-      t         INTEGER NOT NULL,
-      step      TEXT NOT NULL,
-      poll      INTEGER NOT NULL DEFAULT 0,
-      users     INTEGER,
-      rate      REAL,
-      requests  INTEGER NOT NULL,
-      errors    INTEGER NOT NULL,
-      polls     INTEGER NOT NULL DEFAULT 0,
-      p50_ms    REAL,
-      p95_ms    REAL,
-      p99_ms    REAL,
-      max_ms    REAL,
-      PRIMARY KEY (run_id, step, t)
-    ) WITHOUT ROWID;
-  `,
-});
