@@ -27,7 +27,7 @@ export function DayBars(props: { days: DayBar[] }) {
   return (
     <div class="bars" role="img" aria-label={`Daily uptime for the last ${props.days.length} days`}>
       {props.days.map((d) => (
-        <span class={barClass(d)} title={barTitle(d)} data-day={d.day}></span>
+        <span class={barClass(d)} title={barTitle(d)}></span>
       ))}
     </div>
   );
