@@ -7,11 +7,13 @@ import { BurstRefused } from '../probes/burst/safety.js';
 import { describePlan } from '../probes/burst/shapes.js';
 import type { SeriesPoint } from '../probes/burst/sketch-series.js';
 import type { BurstSummary } from '../probes/burst/types.js';
+import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
 import { openDb } from '../store/db.js';
 import { createLoadRuns } from '../store/load-runs.js';
 
 export type LoadCliOptions = {
   config?: string;
+  demo?: boolean;
   db?: string;
   store: boolean;
   json?: boolean;
@@ -98,6 +100,11 @@ export async function loadCommand(target: string, o: LoadCliOptions) {
     }
     throw err;
   }
+  let demo: DemoApp | undefined;
+  if (o.demo ?? !o.config) {
+    // The embedded example points at the demo shop; start it unless it is already running.
+    demo = await startDemoApp({ port: 3100 }).catch(() => undefined);
+  }
   const db = o.store ? openDb(o.db ?? loaded.config.storage.path) : undefined;
   const loadRuns = db ? createLoadRuns(db) : undefined;
   const tty = process.stderr.isTTY;
@@ -130,6 +137,7 @@ export async function loadCommand(target: string, o: LoadCliOptions) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     db?.close();
+    await demo?.close();
   }
   if (tty) process.stderr.write('\n');
   const { summary, runId } = result;
@@ -145,6 +153,7 @@ export function registerLoadCommand(program: Command, configOption: () => Option
     .description('run a burst load check with a monitor\'s steps; exit code 1 when a threshold fails')
     .addOption(configOption())
     .addOption(new Option('--db <file>', 'SQLite database file for the results (default: storage.path)').env('HALFTIME_DB'))
+    .option('--demo', 'also start the demo shop on 127.0.0.1:3100 (on by default when no config is given)')
     .option('--no-store', 'do not store the run')
     .option('--json', 'print the summary as JSON')
     .addOption(new Option('--model <model>', 'closed (users) or open (arrival rate)').choices(['closed', 'open']))
