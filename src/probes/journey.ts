@@ -51,6 +51,12 @@ function allTemplates(m: MonitorConfig): string[] {
   return out;
 }
 
+function fetchesAssets(m: MonitorConfig): boolean {
+  let yes = false;
+  forEachStep(m, (s) => (yes ||= !!s.assets));
+  return yes;
+}
+
 function needsHtml(m: MonitorConfig): boolean {
   let yes = m.csrf !== undefined && m.csrf !== false;
   forEachStep(m, (s) => {
@@ -82,6 +88,9 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
   const keptCookies = monitor.session === 'keep' ? createCookies() : undefined;
   const wantsFaker = usesFaker(allTemplates(monitor));
   const wantsHtml = needsHtml(monitor);
+  // Steps go one at a time, so one connection per origin serves them exactly as six would; only
+  // page assets load in parallel (six per origin, as a browser does) and need a pool.
+  const connectionsPerOrigin = fetchesAssets(monitor) ? 6 : 1;
   const baseRedact = opts.redact ?? ((s: string) => s);
   let faker: Faker | undefined;
 
@@ -111,7 +120,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
 
       const plan = planJourney(monitor, rng);
       const cookies: Cookies = keptCookies ?? createCookies();
-      const session = createSession();
+      const session = createSession({ connectionsPerOrigin });
       const runTimeout = monitor.timeout !== undefined ? AbortSignal.timeout(monitor.timeout) : undefined;
       const outer = runOpts.signal;
       const journeySignal = runTimeout ? (outer ? AbortSignal.any([outer, runTimeout]) : runTimeout) : outer;

@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { DDSketch } from '@datadog/sketches-js';
 import { findKnee, type KneePoint } from './knee.js';
+import { createSession } from '../session.js';
 import { startOpenModel } from './open-model.js';
 import { rate, users, type LoadPlan } from './shapes.js';
 import { createRecorder, type SeriesPoint } from './sketch-series.js';
@@ -96,9 +97,12 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
   /** Users stopped by the shape (spike end) whose last iteration may still run. */
   const stopping: RunningVu[] = [];
   let nextId = 1;
+  // A simulated user sends one request at a time (plus its background poll): one connection per
+  // origin (an undici Client, no Pool), two when it polls.
+  const newSession: SessionFactory = o.newSession ?? (() => createSession({ connectionsPerOrigin: o.poll ? 2 : 1 }));
   const open =
     plan.model === 'open'
-      ? startOpenModel({ plan, iteration, hooks, start, stopSignal: stopCtl.signal, killSignal: killCtl.signal, newSession: o.newSession })
+      ? startOpenModel({ plan, iteration, hooks, start, stopSignal: stopCtl.signal, killSignal: killCtl.signal, newSession })
       : undefined;
   const activeUsers = () => (open ? open.busy() : vus.length);
 
@@ -106,7 +110,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     if (plan.model !== 'closed' || stopCtl.signal.aborted) return;
     const target = users(plan, elapsed());
     while (vus.length < target) {
-      vus.push(startClosedVu(nextId++, { iteration, think: o.think, poll: o.poll, hooks, newSession: o.newSession, stagger: true }));
+      vus.push(startClosedVu(nextId++, { iteration, think: o.think, poll: o.poll, hooks, newSession, stagger: true }));
     }
     while (vus.length > target) {
       const vu = vus.pop()!;
