@@ -71,7 +71,8 @@ const modes: Mode[] = [
     halftime: {
       name: 'runHttpStep, one session',
       async open() {
-        const session: Session = createSession();
+        // As a scheduled monitor without page assets gets it: one connection per origin.
+        const session: Session = createSession({ connectionsPerOrigin: 1 });
         return {
           async once() {
             const { result } = await runHttpStep(stepInput, session);

@@ -140,7 +140,8 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   for (;;) {
     // undici hands a finished connection back to its pool on a later tick; a request sent straight
     // after the previous one (next step, redirect hop) would otherwise open a second connection.
-    await new Promise((resolve) => setImmediate(resolve));
+    // A single-connection session (an undici Client) queues it on that connection instead.
+    if (session.connectionsPerOrigin > 1) await new Promise((resolve) => setImmediate(resolve));
     const hopStart = performance.now();
     const connBefore = session.connections.length;
     let tHeaders = 0;

@@ -12,6 +12,8 @@ export type ConnectionTiming = { start: number; lookup?: number; connected?: num
  */
 export type Session = {
   dispatcher: Agent;
+  /** 1: one connection per origin (requests queue on it); more: a pool, for parallel page assets. */
+  connectionsPerOrigin: number;
   /** Connections opened so far in this session, in the order they were started. */
   connections: ConnectionTiming[];
   close(): Promise<void>;
@@ -26,6 +28,7 @@ export type SessionOptions = {
 
 export function createSession(opts: SessionOptions = {}): Session {
   const connections: ConnectionTiming[] = [];
+  const connectionsPerOrigin = opts.connectionsPerOrigin ?? 6;
   const base = buildConnector({ rejectUnauthorized: !opts.insecureTls, maxCachedSessions: 0 });
   const connect: buildConnector.connector = (params, callback) => {
     const timing: ConnectionTiming = { start: performance.now() };
@@ -48,7 +51,7 @@ export function createSession(opts: SessionOptions = {}): Session {
   };
   const dispatcher = new Agent({
     connect,
-    connections: opts.connectionsPerOrigin ?? 6,
+    connections: connectionsPerOrigin,
     keepAliveTimeout: 30_000,
     // Our own AbortSignal bounds each step; these only stop undici from waiting forever.
     headersTimeout: 0,
@@ -56,6 +59,7 @@ export function createSession(opts: SessionOptions = {}): Session {
   });
   return {
     dispatcher,
+    connectionsPerOrigin,
     connections,
     async close() {
       await dispatcher.destroy().catch(() => undefined);

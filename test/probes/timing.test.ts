@@ -113,3 +113,28 @@ describe('timing breakdown', () => {
     expect(timedOut.timings.connect).toBeGreaterThan(0);
   });
 });
+
+describe('single-connection sessions', () => {
+  it('reuse their one connection for back-to-back steps and redirect hops', async () => {
+    const { runHttpStep } = await import('../../src/probes/http-step.js');
+    const { createSession } = await import('../../src/probes/session.js');
+    const { startServer } = await import('../helpers.js');
+    const srv = await startServer((req, res) => {
+      if (req.url === '/hop') return res.writeHead(302, { location: '/end' }).end();
+      res.end('ok');
+    });
+    const session = createSession({ connectionsPerOrigin: 1 });
+    try {
+      const input = (path: string) => ({ index: 0, name: 's', method: 'GET', url: `${srv.url}${path}`, headers: {}, timeoutMs: 5_000, followRedirects: true, maxRedirects: 5, maxBodyBytes: 1 << 20, expect: {} });
+      const first = await runHttpStep(input('/hop'), session);
+      const second = await runHttpStep(input('/'), session);
+      expect(first.result.ok && second.result.ok).toBe(true);
+      expect(first.result.redirects).toBe(1);
+      expect(session.connections).toHaveLength(1);
+      expect(second.result.timings.connect).toBe(0);
+    } finally {
+      await session.close();
+      await srv.close();
+    }
+  });
+});
