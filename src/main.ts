@@ -95,6 +95,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     operator: {
       users: store.auth,
       admin: store.admin,
+      incidents: store.alerts,
       events,
       publicUrl: config.server.publicUrl,
       runNow: async (key) => {

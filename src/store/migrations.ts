@@ -156,4 +156,13 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'incidents: acknowledged by an operator',
+    sql: `
+      ALTER TABLE incidents ADD COLUMN acknowledged_at INTEGER;
+      ALTER TABLE incidents ADD COLUMN acknowledged_by TEXT;
+      CREATE INDEX incidents_open ON incidents(started_at) WHERE ended_at IS NULL;
+    `,
+  },
 ];
