@@ -93,6 +93,13 @@ export function createAdminQueries(db: Db) {
      WHERE (@key IS NULL OR m.key = @key) AND (@before IS NULL OR r.started_at < @before)
      ORDER BY r.started_at DESC, r.id DESC LIMIT @limit`,
   );
+  // One monitor's runs straight from its (monitor_id, started_at) index; the OR in runsAll would make SQLite sort every run.
+  const runsOfMonitor = db.prepare(
+    `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step
+     FROM monitors m JOIN runs r ON r.monitor_id = m.id
+     WHERE m.key = @key AND r.started_at < coalesce(@before, 9e15)
+     ORDER BY r.started_at DESC, r.id DESC LIMIT @limit`,
+  );
   const runById = db.prepare(
     `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step
      FROM runs r JOIN monitors m ON m.id = r.monitor_id WHERE r.id = ?`,
@@ -179,7 +186,8 @@ export function createAdminQueries(db: Db) {
     /** Runs newest first, optionally of one monitor and before a time (for paging back). */
     runs(opts: { monitor?: string; before?: number; limit?: number } = {}): RunSummary[] {
       const limit = Math.min(1000, Math.max(1, opts.limit ?? 50));
-      return (runsAll.all({ key: opts.monitor ?? null, before: opts.before ?? null, limit }) as RawRun[]).map(toRun);
+      const stmt = opts.monitor !== undefined ? runsOfMonitor : runsAll;
+      return (stmt.all({ key: opts.monitor ?? null, before: opts.before ?? null, limit }) as RawRun[]).map(toRun);
     },
     /** One run with its steps and their evidence. */
     run(id: number) {
