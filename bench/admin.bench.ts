@@ -1,6 +1,7 @@
 /**
  * Operator dashboard and public status page under load.
- *  1. /admin first page with 10,000 monitors (144 runs each over the last 24 h): server time per request.
+ *  1. /admin first page with 10,000 monitors (144 runs each over the last 24 h, 20 open incidents): server time
+ *     per request; p95 and sparklines come from the rollup sketches.
  *  2. / for 200 public monitors (a run a minute for 24 h, plus 90 days of daily bars): requests/s on one
  *     core (the server is this single Node process; autocannon runs as a separate process), without and
  *     with the short-lived render cache.
@@ -34,9 +35,18 @@ function seed(store: Store, keys: string[], runsPerMonitor: number, spacingMs: n
   }
 }
 
-function operatorApp(store: Store, statusCacheMs: number) {
+function operatorApp(store: Store, statusCacheMs: number, full = false) {
   const events = createEventHub();
-  return createApp({ queries: store.queries, title: 'Bench', schedulerAlive: () => true, statusCacheMs, operator: { users: store.auth, admin: store.admin, events } });
+  // `full`: as main.ts wires the operator side (history charts, incidents); the status page figures below keep the plain app.
+  const more = full ? { history: store.history, runs: store.runs } : {};
+  return createApp({
+    queries: store.queries,
+    title: 'Bench',
+    schedulerAlive: () => true,
+    statusCacheMs,
+    ...more,
+    operator: { users: store.auth, admin: store.admin, events, ...(full ? { incidents: store.alerts } : {}) },
+  });
 }
 
 async function dashboard(dir: string) {
@@ -53,13 +63,19 @@ async function dashboard(dir: string) {
   const userId = store.auth.createUser('admin', 'not-used');
   const sid = randomToken();
   store.auth.createSession(sha256(sid), userId, randomToken(), now + HOUR);
-  const app = operatorApp(store, 0);
+  // 20 open incidents, as during a bad day.
+  for (let i = 0; i < 20; i++) {
+    store.alerts.commit({ monitorKey: `m${i * 50}`, status: 'down', state: {}, now, outbox: [], incidents: [{ op: 'open', kind: 'down', startedAt: now - i * MIN, worst: 2, summary: `m${i * 50} is down`, evidence: { failures: 2 } }] });
+  }
+  const app = operatorApp(store, 0, true);
   const headers = { cookie: `halftime_session=${sid}` };
   const cases: [string, string][] = [
     ['/admin (first page, 50 rows)', '/admin'],
     ['/admin/partials/monitors?page=100', '/admin/partials/monitors?page=100'],
     ['/admin/partials/monitors?state=down', '/admin/partials/monitors?state=down'],
     ['/admin/partials/monitors?q=Service 99', '/admin/partials/monitors?q=Service%2099'],
+    ['/admin/monitors/m7 (charts, incidents, runs)', '/admin/monitors/m7'],
+    ['/admin/monitors/m7/series?range=7d', '/admin/monitors/m7/series?range=7d'],
   ];
   for (const [label, path] of cases) {
     const times: number[] = [];

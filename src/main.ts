@@ -98,6 +98,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     operator: {
       users: store.auth,
       admin: store.admin,
+      incidents: store.alerts,
       events,
       publicUrl: config.server.publicUrl,
       // Load runs under /admin/load-runs, behind the same login as the rest of /admin.

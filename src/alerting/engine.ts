@@ -51,6 +51,8 @@ export type EvaluateInput = {
   /** Reads stored history (the latency windows and baselines). */
   latency: LatencySource;
   newId: () => string;
+  /** Whether an operator acknowledged the open incident of this condition (no reminders then). Asked only when a reminder is due. */
+  acknowledged?: (condition: Condition) => boolean;
 };
 
 export type Evaluation = { state: MonitorAlertState; events: AlertEvent[]; incidents: IncidentOp[] };
@@ -207,7 +209,8 @@ export function evaluate(input: EvaluateInput): Evaluation {
 
   // Reminders while still down or degraded.
   const open = s.down ? 'down' : s.degraded ? 'degraded' : null;
-  if (open && events.length === 0 && rules.reminderEveryMs !== null && s.lastAlertAt !== null && now - s.lastAlertAt >= rules.reminderEveryMs) {
+  const reminderDue = open && events.length === 0 && rules.reminderEveryMs !== null && s.lastAlertAt !== null && now - s.lastAlertAt >= rules.reminderEveryMs;
+  if (open && reminderDue && !input.acknowledged?.(open)) {
     if (open === 'down') event('reminder', 'down', s.down!.since, { failures: s.failures, lastFailure: s.lastFailure ?? undefined, worst: s.down!.worst });
     else event('reminder', 'degraded', s.degraded!.since, { latency: s.degraded!.evidence, worst: s.degraded!.worst });
     s.lastAlertAt = now;

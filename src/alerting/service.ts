@@ -105,6 +105,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       inMaintenance: window !== null,
       latency,
       newId: randomUUID,
+      acknowledged: (kind) => alertStore.isAcknowledged(key, kind),
     });
     const events = result.events.map((e) => (entry.rules.recipients ? { ...e, recipients: entry.rules.recipients } : e));
     if (events.length === 0 && result.incidents.length === 0 && JSON.stringify(result.state) === JSON.stringify(prev)) return [];

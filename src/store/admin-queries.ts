@@ -1,7 +1,10 @@
 import type { Db } from './db.js';
 import type { MonitorState } from './queries.js';
+import { bucketStart, LEVELS, RUN_STEP } from './rollups.js';
+import { addBins, binsQuantiles, createSketch, decodeBins, quantile } from './sketch.js';
 
-const HOUR = 3_600_000;
+const MINUTE = LEVELS.minute.ms;
+const HOUR = LEVELS.hour.ms;
 
 export type AdminMonitorRow = {
   id: number;
@@ -14,10 +17,14 @@ export type AdminMonitorRow = {
   lastRunAt: number | null;
   lastLatencyMs: number | null;
   lastFailure: string | null;
-  /** Exact p95 of every run's duration in the last hour (null when there was none). */
+  /**
+   * p95 of the successful runs' durations over the last 60 minute buckets (the current minute included),
+   * merged from the per-minute DDSketches (1 % relative accuracy); null when none succeeded.
+   */
   p95HourMs: number | null;
+  /** Runs (passed or failed) in those 60 minutes. */
   runsHour: number;
-  /** 24 hourly points, oldest first, the last one the current hour: mean run duration, null for an hour without runs. */
+  /** 24 hourly points, oldest first, the last one the current hour: p95 of successful runs from the hourly sketch, null for an hour without one. */
   spark: (number | null)[];
   /** Failed runs in each of those hours. */
   sparkFailures: number[];
@@ -57,8 +64,9 @@ export function percentile(sorted: number[], p: number): number | null {
 const likeTerm = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`;
 
 /**
- * The operator's read model, computed from raw runs: every monitor (public or not), filtered, searched and paged.
- * Percentiles here are exact over the last hour's runs; long ranges belong to the rollup sketches.
+ * The operator's read model: every monitor (public or not), filtered, searched and paged. State and the
+ * last run come from the raw runs; percentiles come from the rollup sketches (minutes for the last hour,
+ * hours for the 24-hour sparkline), the same ones the history charts read.
  */
 export function createAdminQueries(db: Db) {
   // The newest run's ok flag, straight from the (monitor_id, started_at, ok) index: NULL when there is none.
@@ -70,15 +78,26 @@ export function createAdminQueries(db: Db) {
   const counts = db.prepare(`SELECT coalesce(${lastOk}, -1) AS ok, count(*) AS n FROM monitors m WHERE ${match} GROUP BY 1`);
   const one = db.prepare(`SELECT ${cols} FROM monitors m WHERE m.active = 1 AND m.key = ?`);
   const lastRun = db.prepare('SELECT started_at, duration_ms, ok, failure_message FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT 1');
-  const hourDurations = db.prepare('SELECT duration_ms FROM runs WHERE monitor_id = ? AND started_at >= ? ORDER BY duration_ms').pluck();
-  const hourly = db.prepare(
-    `SELECT CAST((started_at - @from) / ${HOUR} AS INTEGER) AS h, avg(duration_ms) AS mean, count(*) - sum(ok) AS failures
-     FROM runs WHERE monitor_id = @id AND started_at >= @from AND started_at < @to GROUP BY h`,
-  );
+  // Rollup rows as arrays: (ts, runs, failures, total_sketch).
+  const minutes = db
+    .prepare<[number, number], [number, number, number, Buffer]>(`SELECT ts, runs, failures, total_sketch FROM ${LEVELS.minute.table} WHERE monitor_id = ? AND step = ${RUN_STEP} AND ts >= ?`)
+    .raw();
+  const hours = db
+    .prepare<[number, number, number], [number, number, number, Buffer]>(
+      `SELECT ts, runs, failures, total_sketch FROM ${LEVELS.hour.table} WHERE monitor_id = ? AND step = ${RUN_STEP} AND ts >= ? AND ts <= ?`,
+    )
+    .raw();
   const runsAll = db.prepare(
     `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step
      FROM runs r JOIN monitors m ON m.id = r.monitor_id
      WHERE (@key IS NULL OR m.key = @key) AND (@before IS NULL OR r.started_at < @before)
+     ORDER BY r.started_at DESC, r.id DESC LIMIT @limit`,
+  );
+  // One monitor's runs straight from its (monitor_id, started_at) index; the OR in runsAll would make SQLite sort every run.
+  const runsOfMonitor = db.prepare(
+    `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step
+     FROM monitors m JOIN runs r ON r.monitor_id = m.id
+     WHERE m.key = @key AND r.started_at < coalesce(@before, 9e15)
      ORDER BY r.started_at DESC, r.id DESC LIMIT @limit`,
   );
   const runById = db.prepare(
@@ -94,14 +113,22 @@ export function createAdminQueries(db: Db) {
   function enrich(m: MonitorRow, now: number): AdminMonitorRow {
     const last = lastRun.get(m.id) as { started_at: number; duration_ms: number; ok: number; failure_message: string | null } | undefined;
     const state: MonitorState = !last ? 'unknown' : last.ok ? 'up' : 'down';
-    const durations = hourDurations.all(m.id, now - HOUR) as number[];
-    const to = Math.floor(now / HOUR) * HOUR + HOUR;
-    const from = to - 24 * HOUR;
+    // The last hour: the minute sketches merged (bin counts add up, so this is a true p95, not an average of p95s).
+    const hourSketch = createSketch();
+    let runsHour = 0;
+    for (const [, runs, , blob] of minutes.all(m.id, bucketStart(now, MINUTE) - 59 * MINUTE)) {
+      runsHour += runs;
+      addBins(hourSketch, decodeBins(blob));
+    }
+    // 24 hourly p95 points straight from the hourly sketches.
+    const to = bucketStart(now, HOUR);
+    const from = to - 23 * HOUR;
     const spark: (number | null)[] = Array(24).fill(null);
     const sparkFailures: number[] = Array(24).fill(0);
-    for (const b of hourly.all({ id: m.id, from, to }) as { h: number; mean: number; failures: number }[]) {
-      spark[b.h] = b.mean;
-      sparkFailures[b.h] = b.failures;
+    for (const [ts, , failures, blob] of hours.all(m.id, from, to)) {
+      const i = (ts - from) / HOUR;
+      spark[i] = binsQuantiles(decodeBins(blob), [0.95])[0];
+      sparkFailures[i] = failures;
     }
     return {
       id: m.id,
@@ -114,8 +141,8 @@ export function createAdminQueries(db: Db) {
       lastRunAt: last?.started_at ?? null,
       lastLatencyMs: last?.duration_ms ?? null,
       lastFailure: last && !last.ok ? last.failure_message : null,
-      p95HourMs: percentile(durations, 0.95),
-      runsHour: durations.length,
+      p95HourMs: quantile(hourSketch, 0.95),
+      runsHour,
       spark,
       sparkFailures,
     };
@@ -159,7 +186,8 @@ export function createAdminQueries(db: Db) {
     /** Runs newest first, optionally of one monitor and before a time (for paging back). */
     runs(opts: { monitor?: string; before?: number; limit?: number } = {}): RunSummary[] {
       const limit = Math.min(1000, Math.max(1, opts.limit ?? 50));
-      return (runsAll.all({ key: opts.monitor ?? null, before: opts.before ?? null, limit }) as RawRun[]).map(toRun);
+      const stmt = opts.monitor !== undefined ? runsOfMonitor : runsAll;
+      return (stmt.all({ key: opts.monitor ?? null, before: opts.before ?? null, limit }) as RawRun[]).map(toRun);
     },
     /** One run with its steps and their evidence. */
     run(id: number) {

@@ -16,7 +16,15 @@ export type Incident = {
   worstValue: number | null;
   summary: string;
   evidence: unknown;
+  /** When an operator acknowledged it (reminders stop), and who. */
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
 };
+
+/** An incident with its monitor's name, for lists across monitors. */
+export type IncidentListItem = Incident & { monitorName: string };
+
+export type AcknowledgeResult = { ok: true; incident: IncidentListItem } | { ok: false; reason: 'not-found' | 'closed' };
 
 export type OutboxRow = { id: number; channel: string; event: string; createdAt: number; attempts: number; nextAttemptAt: number; lastError: string | null; deliveredAt: number | null };
 
@@ -58,11 +66,25 @@ export function createAlertStore(db: Db) {
   const markFailed = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
   const pendingCount = db.prepare('SELECT count(*) FROM outbox WHERE delivered_at IS NULL').pluck();
   const pruneDelivered = db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?');
+  const incidentCols = `i.id, m.key AS monitorKey, m.name AS monitorName, i.kind, i.started_at AS startedAt, i.ended_at AS endedAt, i.worst_value AS worstValue,
+     i.summary, i.evidence, i.acknowledged_at AS acknowledgedAt, i.acknowledged_by AS acknowledgedBy`;
   const incidentsOf = db.prepare(
-    `SELECT i.id, m.key AS monitorKey, i.kind, i.started_at AS startedAt, i.ended_at AS endedAt, i.worst_value AS worstValue, i.summary, i.evidence
-     FROM incidents i JOIN monitors m ON m.id = i.monitor_id
+    `SELECT ${incidentCols} FROM incidents i JOIN monitors m ON m.id = i.monitor_id
      WHERE m.key = ? AND (i.ended_at IS NULL OR i.ended_at >= ?) ORDER BY i.started_at DESC LIMIT ?`,
   );
+  const incidentList = db.prepare(
+    `SELECT ${incidentCols} FROM incidents i JOIN monitors m ON m.id = i.monitor_id
+     WHERE (@open = 0 OR i.ended_at IS NULL) AND (@key IS NULL OR m.key = @key) AND (@before IS NULL OR i.started_at < @before)
+     ORDER BY i.started_at DESC, i.id DESC LIMIT @limit`,
+  );
+  const incidentById = db.prepare(`SELECT ${incidentCols} FROM incidents i JOIN monitors m ON m.id = i.monitor_id WHERE i.id = ?`);
+  const ack = db.prepare('UPDATE incidents SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND ended_at IS NULL AND acknowledged_at IS NULL');
+  const ackedOpen = db.prepare(
+    `SELECT 1 FROM incidents i JOIN monitors m ON m.id = i.monitor_id
+     WHERE m.key = ? AND i.kind = ? AND i.ended_at IS NULL AND i.acknowledged_at IS NOT NULL LIMIT 1`,
+  ).pluck();
+  type RawIncident = Omit<IncidentListItem, 'evidence'> & { evidence: string };
+  const toIncident = (r: RawIncident): IncidentListItem => ({ ...r, evidence: JSON.parse(r.evidence) });
 
   const commit = db.transaction((c: AlertCommit): void => {
     const id = monitorIdOf.get(c.monitorKey) as number | undefined;
@@ -117,8 +139,32 @@ export function createAlertStore(db: Db) {
       },
     },
     /** Open incidents and those that ended after `since`, newest first. */
-    recentIncidents(monitorKey: string, since: number, limit = 5): Incident[] {
-      return (incidentsOf.all(monitorKey, since, limit) as (Omit<Incident, 'evidence'> & { evidence: string })[]).map((r) => ({ ...r, evidence: JSON.parse(r.evidence) }));
+    recentIncidents(monitorKey: string, since: number, limit = 5): IncidentListItem[] {
+      return (incidentsOf.all(monitorKey, since, limit) as RawIncident[]).map(toIncident);
+    },
+    /** Incidents newest first: only open ones, of one monitor, before a start time (for paging back). */
+    listIncidents(opts: { open?: boolean; monitor?: string; before?: number; limit?: number } = {}): IncidentListItem[] {
+      const limit = Math.min(500, Math.max(1, opts.limit ?? 50));
+      return (incidentList.all({ open: opts.open ? 1 : 0, key: opts.monitor ?? null, before: opts.before ?? null, limit }) as RawIncident[]).map(toIncident);
+    },
+    incident(id: number): IncidentListItem | undefined {
+      const r = incidentById.get(id) as RawIncident | undefined;
+      return r && toIncident(r);
+    },
+    /**
+     * Marks an open incident as seen by an operator: its reminders stop (recovery is still announced).
+     * Acknowledging twice keeps the first time and name.
+     */
+    acknowledge(id: number, by: string, now: number): AcknowledgeResult {
+      const before = incidentById.get(id) as RawIncident | undefined;
+      if (!before) return { ok: false, reason: 'not-found' };
+      if (before.endedAt !== null) return { ok: false, reason: 'closed' };
+      ack.run(now, by, id);
+      return { ok: true, incident: toIncident(incidentById.get(id) as RawIncident) };
+    },
+    /** Whether the monitor's open incident of this kind has been acknowledged. */
+    isAcknowledged(monitorKey: string, kind: IncidentKind): boolean {
+      return ackedOpen.get(monitorKey, kind) !== undefined;
     },
   };
 }

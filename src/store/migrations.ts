@@ -204,5 +204,14 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    name: 'incidents: acknowledged by an operator',
+    sql: `
+      ALTER TABLE incidents ADD COLUMN acknowledged_at INTEGER;
+      ALTER TABLE incidents ADD COLUMN acknowledged_by TEXT;
+      CREATE INDEX incidents_open ON incidents(started_at) WHERE ended_at IS NULL;
+    `,
+  },
 ];
 

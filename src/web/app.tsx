@@ -8,6 +8,7 @@ import type { Queries } from '../store/queries.js';
 import type { RunQueries } from '../store/run-queries.js';
 import { buildAlertView, type AlertsReader } from './alert-view.js';
 import { adminRoutes, type AdminDeps, type RunNow } from './admin/admin-routes.js';
+import type { IncidentsReader, MaintenanceReader } from './admin/incidents.js';
 import { apiRoutes } from './api/api-routes.js';
 import { createAuth, type AdminEnv } from './auth/auth.js';
 import { authRoutes } from './auth/auth-routes.js';
@@ -29,6 +30,10 @@ export type OperatorDeps = {
   limiter?: LoginLimiter;
   monitorSections?: AdminDeps['monitorSections'];
   dashboardSections?: AdminDeps['dashboardSections'];
+  /** Incident records for the dashboard, the monitor pages, Acknowledge and /api/v1/incidents. */
+  incidents?: IncidentsReader;
+  /** Maintenance windows (default: the alerting service's calendar from `alerts`). */
+  maintenance?: MaintenanceReader;
   /** Mounts more operator routes (e.g. load runs under /admin/load-runs); called after the auth layer exists. */
   extraRoutes?: (app: Hono<AdminEnv>, auth: ReturnType<typeof createAuth>) => void;
 };
@@ -142,8 +147,23 @@ export function createApp(deps: WebDeps) {
   if (op) {
     const auth = createAuth({ auth: op.users, publicUrl: op.publicUrl, limiter: op.limiter, now });
     authRoutes(app, { auth, users: op.users, title: deps.title });
-    adminRoutes(app, { auth, users: op.users, admin: op.admin, events: op.events, title: deps.title, runNow: op.runNow, monitorSections: op.monitorSections, dashboardSections: op.dashboardSections, now });
-    apiRoutes(app, { auth, admin: op.admin, queries: deps.queries, runNow: op.runNow, now });
+    const history = deps.history && deps.runs ? { history: deps.history, runs: deps.runs } : undefined;
+    const maintenance = op.maintenance ?? deps.alerts?.maintenance;
+    adminRoutes(app, {
+      auth,
+      users: op.users,
+      admin: op.admin,
+      events: op.events,
+      title: deps.title,
+      runNow: op.runNow,
+      history,
+      incidents: op.incidents,
+      maintenance,
+      monitorSections: op.monitorSections,
+      dashboardSections: op.dashboardSections,
+      now,
+    });
+    apiRoutes(app, { auth, admin: op.admin, queries: deps.queries, runNow: op.runNow, history, incidents: op.incidents, now });
     op.extraRoutes?.(app, auth);
   }
 

@@ -10,26 +10,59 @@ const RESOLUTION: Record<string, string> = { minute: 'per minute', hour: 'per ho
 export type StepChoice = { index: number; name: string };
 
 const enc = encodeURIComponent;
-export const pageUrl = (key: string, range: Range, step: number) => `/monitors/${enc(key)}?range=${range}${step >= 0 ? `&step=${step}` : ''}`;
-const chartPartialUrl = (key: string, range: Range, step: number) => `/partials/monitors/${enc(key)}/chart?range=${range}&step=${step}`;
-export const seriesUrl = (key: string, range: Range, step: number) => `/api/monitors/${enc(key)}/series?range=${range}&step=${step}`;
+
+/**
+ * Where a monitor's history lives. The public status site and the operator's side serve the same
+ * components under different prefixes, so private monitors' partials and series exist only behind the login.
+ */
+export type MonitorUrls = {
+  /** The full page without a query (the step selector's form action). */
+  pagePath(key: string): string;
+  /** The full page (also what the address bar shows after an htmx swap). */
+  page(key: string, range: Range, step: number): string;
+  /** The chart section partial, without a query (the step selector's form adds it). */
+  chart(key: string): string;
+  /** One run's steps (partial). */
+  runDetail(key: string, runId: number): string;
+  /** The JSON series. */
+  series(key: string, range: Range, step: number): string;
+};
+
+/** Builds the URLs from three prefixes: pages, htmx partials and the JSON series. */
+export function monitorUrls(prefix: MonitorPrefixes): MonitorUrls {
+  return {
+    pagePath: (key) => `${prefix.page}/${enc(key)}`,
+    page: (key, range, step) => `${prefix.page}/${enc(key)}?range=${range}${step >= 0 ? `&step=${step}` : ''}`,
+    chart: (key) => `${prefix.partials}/${enc(key)}/chart`,
+    runDetail: (key, runId) => `${prefix.partials}/${enc(key)}/runs/${runId}`,
+    series: (key, range, step) => `${prefix.series}/${enc(key)}/series?range=${range}&step=${step}`,
+  };
+}
+
+export type MonitorPrefixes = { page: string; partials: string; series: string };
+export const PUBLIC_PREFIXES: MonitorPrefixes = { page: '/monitors', partials: '/partials/monitors', series: '/api/monitors' };
+/** The operator's copies: same components, behind the session (series at /admin/monitors/:key/series). */
+export const ADMIN_PREFIXES: MonitorPrefixes = { page: '/admin/monitors', partials: '/admin/partials/monitors', series: '/admin/monitors' };
+export const PUBLIC_URLS = monitorUrls(PUBLIC_PREFIXES);
+export const ADMIN_URLS = monitorUrls(ADMIN_PREFIXES);
+
 /** What the charts draw: the page fetches only these fields. */
 const CHART_FIELDS = 'runs,failures,p50,p95,p99,max,phases';
 const utc = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
-function RangeSwitch(props: { m: MonitorInfo; range: Range; step: number }) {
-  const { m, range, step } = props;
+function RangeSwitch(props: { m: MonitorInfo; range: Range; step: number; urls: MonitorUrls }) {
+  const { m, range, step, urls } = props;
   return (
     <nav class="ranges" aria-label="Time range">
       {(Object.keys(RANGES) as Range[]).map((r) => (
         <a
-          href={pageUrl(m.key, r, step)}
+          href={urls.page(m.key, r, step)}
           class={r === range ? 'range active' : 'range'}
           aria-current={r === range ? 'true' : undefined}
-          hx-get={chartPartialUrl(m.key, r, step)}
+          hx-get={`${urls.chart(m.key)}?range=${r}&step=${step}`}
           hx-target="#history"
           hx-swap="outerHTML"
-          hx-push-url={pageUrl(m.key, r, step)}
+          hx-push-url={urls.page(m.key, r, step)}
           data-range={r}
         >
           {r}
@@ -39,11 +72,11 @@ function RangeSwitch(props: { m: MonitorInfo; range: Range; step: number }) {
   );
 }
 
-function StepSelect(props: { m: MonitorInfo; range: Range; step: number; steps: StepChoice[] }) {
-  const { m, range, step, steps } = props;
+function StepSelect(props: { m: MonitorInfo; range: Range; step: number; steps: StepChoice[]; urls: MonitorUrls }) {
+  const { m, range, step, steps, urls } = props;
   if (steps.length < 2) return null;
   return (
-    <form class="step-select" method="get" action={`/monitors/${enc(m.key)}`} hx-get={`/partials/monitors/${enc(m.key)}/chart`} hx-trigger="change" hx-target="#history" hx-swap="outerHTML">
+    <form class="step-select" method="get" action={urls.pagePath(m.key)} hx-get={urls.chart(m.key)} hx-trigger="change" hx-target="#history" hx-swap="outerHTML">
       <input type="hidden" name="range" value={range} />
       <label>
         Step{' '}
@@ -90,16 +123,17 @@ function Summary(props: { s: Series }) {
 }
 
 /** The chart section: range switch, step selector, summary and the two charts. Swapped whole by htmx. */
-export function HistorySection(props: { m: MonitorInfo; s: Series; steps: StepChoice[] }) {
+export function HistorySection(props: { m: MonitorInfo; s: Series; steps: StepChoice[]; urls?: MonitorUrls }) {
   const { m, s, steps } = props;
-  const url = seriesUrl(m.key, s.range, s.step);
+  const urls = props.urls ?? PUBLIC_URLS;
+  const url = urls.series(m.key, s.range, s.step);
   const chartUrl = `${url}&fields=${CHART_FIELDS}`;
   const stepName = s.step < 0 ? 'whole journey' : (steps.find((x) => x.index === s.step)?.name ?? `step ${s.step + 1}`);
   return (
     <section id="history" class="history" data-range={s.range} data-step={String(s.step)}>
       <div class="history-head">
-        <RangeSwitch m={m} range={s.range} step={s.step} />
-        <StepSelect m={m} range={s.range} step={s.step} steps={steps} />
+        <RangeSwitch m={m} range={s.range} step={s.step} urls={urls} />
+        <StepSelect m={m} range={s.range} step={s.step} steps={steps} urls={urls} />
       </div>
       <p class="range-note">
         {`Last ${RANGE_LABELS[s.range]}, ${RESOLUTION[s.level]}, ${stepName}: ${utc(s.from)} to ${utc(s.to + s.bucketMs)}`}
@@ -118,8 +152,10 @@ export function HistorySection(props: { m: MonitorInfo; s: Series; steps: StepCh
   );
 }
 
-export function RunsTable(props: { m: MonitorInfo; runs: RunRow[] }) {
+/** Recent runs, each expandable (htmx) to its steps; `runHref` adds a link to a run's own page. */
+export function RunsTable(props: { m: Pick<MonitorInfo, 'key'>; runs: RunRow[]; urls?: MonitorUrls; runHref?: (runId: number) => string; expandable?: boolean }) {
   const { m, runs } = props;
+  const urls = props.urls ?? PUBLIC_URLS;
   if (runs.length === 0) return <p class="empty">No runs yet.</p>;
   return (
     <table class="runs">
@@ -134,13 +170,15 @@ export function RunsTable(props: { m: MonitorInfo; runs: RunRow[] }) {
       {runs.map((r) => (
         <tbody class={r.ok ? 'run ok' : 'run failed'}>
           <tr>
-            <td>{utc(r.startedAt).slice(0, 19)}</td>
+            <td>{props.runHref ? <a href={props.runHref(r.id)}>{utc(r.startedAt).slice(0, 19)}</a> : utc(r.startedAt).slice(0, 19)}</td>
             <td>{r.ok ? 'OK' : `Failed${r.failureStep !== null ? ` at step ${r.failureStep + 1}` : ''}: ${r.failureMessage ?? r.failureCode ?? ''}`}</td>
             <td>{fmtMs(r.durationMs)}</td>
             <td>
-              <button type="button" class="expand" hx-get={`/partials/monitors/${enc(m.key)}/runs/${r.id}`} hx-target={`#run-${r.id}`} hx-swap="innerHTML">
-                Steps
-              </button>
+              {props.expandable === false ? null : (
+                <button type="button" class="expand" hx-get={urls.runDetail(m.key, r.id)} hx-target={`#run-${r.id}`} hx-swap="innerHTML">
+                  Steps
+                </button>
+              )}
             </td>
           </tr>
           <tr class="run-detail">
@@ -194,18 +232,23 @@ export function RunDetail(props: { steps: StepRow[] }) {
   );
 }
 
+/** The stylesheet and scripts the charts need (all from our own origin). */
+export function ChartAssets() {
+  return (
+    <>
+      <link rel="stylesheet" href="/static/uPlot.min.css" />
+      <script src="/static/uPlot.iife.min.js" defer></script>
+      <script src="/static/monitor-chart.js" defer></script>
+    </>
+  );
+}
+
 export function MonitorPage(props: { title: string; m: MonitorInfo; s: Series; steps: StepChoice[]; runs: RunRow[] }) {
   const { m } = props;
   return (
     <Layout
       title={`${m.name} · ${props.title}`}
-      head={
-        <>
-          <link rel="stylesheet" href="/static/uPlot.min.css" />
-          <script src="/static/uPlot.iife.min.js" defer></script>
-          <script src="/static/monitor-chart.js" defer></script>
-        </>
-      }
+      head={<ChartAssets />}
     >
       <header class="top">
         <p class="crumb">

@@ -2,7 +2,7 @@ import type { Context, Env, Hono } from 'hono';
 import type { History, MonitorInfo, Range, Series } from '../store/history.js';
 import { isRange, RANGES } from '../store/history.js';
 import type { RunQueries } from '../store/run-queries.js';
-import { HistorySection, MonitorPage, RunDetail, RunsTable } from './monitor-page.js';
+import { HistorySection, monitorUrls, MonitorPage, PUBLIC_PREFIXES, RunDetail, RunsTable, type MonitorPrefixes, type StepChoice } from './monitor-page.js';
 
 export type MonitorRouteDeps = { history: History; runs: RunQueries; title: string; now: () => number };
 
@@ -74,60 +74,23 @@ export function seriesJson(s: Series, fields?: SeriesField[]) {
   return Object.fromEntries(Object.entries(all).filter(([k]) => keep.has(k) || !(SERIES_FIELDS as readonly string[]).includes(k)));
 }
 
-/**
- * Monitor pages, their htmx partials and the JSON series. Only public, active monitors have them for
- * now: private monitors answer 404 exactly like unknown ones until the admin login exists.
- */
-export function registerMonitorRoutes<E extends Env>(app: Hono<E>, deps: MonitorRouteDeps) {
-  const visible = (key: string): MonitorInfo | undefined => {
-    const m = deps.history.monitor(key);
-    return m && m.public && m.active ? m : undefined;
-  };
-  const params = (c: Context<E>) => {
-    const range = parseRange(c.req.query('range'));
-    const step = parseStep(c.req.query('step'));
-    return { range, step };
-  };
-  const notFound = (c: Context<E>) => c.text('Not found', 404);
+type Query = (name: string) => string | undefined;
 
-  app.get('/monitors/:key', (c) => {
-    const m = visible(c.req.param('key'));
-    if (!m) return notFound(c);
-    const { range, step } = params(c);
-    if (!range.ok || !step.ok) return c.text(!range.ok ? range.error : (step as { error: string }).error, 400);
-    const s = deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!;
-    const page = <MonitorPage title={deps.title} m={m} s={s} steps={deps.runs.stepNames(m.id)} runs={deps.runs.recent(m.id, 20)} />;
-    return c.html('<!doctype html>' + page.toString());
-  });
+/** The chart section's data for a monitor from the request's `range` and `step`, or the 400 sentence. */
+export function historyFor(deps: Pick<MonitorRouteDeps, 'history' | 'runs' | 'now'>, m: MonitorInfo, query: Query): { ok: true; s: Series; steps: StepChoice[] } | { ok: false; error: string } {
+  const range = parseRange(query('range'));
+  if (!range.ok) return range;
+  const step = parseStep(query('step'));
+  if (!step.ok) return step;
+  return { ok: true, s: deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!, steps: deps.runs.stepNames(m.id) };
+}
 
-  app.get('/partials/monitors/:key/chart', (c) => {
-    const m = visible(c.req.param('key'));
-    if (!m) return notFound(c);
-    const { range, step } = params(c);
-    if (!range.ok || !step.ok) return c.text(!range.ok ? range.error : (step as { error: string }).error, 400);
-    const s = deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!;
-    return c.html(<HistorySection m={m} s={s} steps={deps.runs.stepNames(m.id)} />);
-  });
-
-  app.get('/partials/monitors/:key/runs', (c) => {
-    const m = visible(c.req.param('key'));
-    if (!m) return notFound(c);
-    return c.html(<RunsTable m={m} runs={deps.runs.recent(m.id, 20)} />);
-  });
-
-  app.get('/partials/monitors/:key/runs/:runId', (c) => {
-    const m = visible(c.req.param('key'));
-    const runId = Number(c.req.param('runId'));
-    if (!m || !Number.isSafeInteger(runId)) return notFound(c);
-    const run = deps.runs.detail(m.id, runId);
-    if (!run) return notFound(c);
-    return c.html(<RunDetail steps={run.steps} />);
-  });
-
-  app.get('/api/monitors/:key/series', (c) => {
-    const m = visible(c.req.param('key'));
-    if (!m) return c.json({ error: 'no such public monitor' }, 404);
-    const { range, step } = params(c);
+/** `GET <path>` (path ending in `/:key/series`): the JSON series of monitors that pass `visible`. */
+export function registerSeriesRoute<E extends Env>(app: Hono<E>, deps: MonitorRouteDeps, path: string, visible: (m: MonitorInfo) => boolean, notFound: string) {
+  app.get(path, (c) => {
+    const m = deps.history.monitor(c.req.param('key') ?? '');
+    if (!m || !visible(m)) return c.json({ error: notFound }, 404);
+    const { range, step } = { range: parseRange(c.req.query('range')), step: parseStep(c.req.query('step')) };
     if (!range.ok) return c.json({ error: range.error }, 400);
     if (!step.ok) return c.json({ error: step.error }, 400);
     const fields = parseFields(c.req.query('fields'));
@@ -135,4 +98,65 @@ export function registerMonitorRoutes<E extends Env>(app: Hono<E>, deps: Monitor
     const s = deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!;
     return c.json(seriesJson(s, fields.value), 200, { 'cache-control': 'no-store' });
   });
+}
+
+/**
+ * The history routes every monitor page needs, under the given prefixes: the chart section partial
+ * (range switch, step selector), one run's steps, and the JSON series the charts draw. The public
+ * site mounts them for public monitors; the operator's side mounts them under /admin for every monitor.
+ */
+export function registerHistoryRoutes<E extends Env>(app: Hono<E>, deps: MonitorRouteDeps, prefix: MonitorPrefixes, visible: (m: MonitorInfo) => boolean, seriesNotFound = 'no such monitor') {
+  const urls = monitorUrls(prefix);
+  const find = (key: string | undefined) => {
+    const m = key === undefined ? undefined : deps.history.monitor(key);
+    return m && visible(m) ? m : undefined;
+  };
+  const notFound = (c: Context<E>) => c.text('Not found', 404);
+
+  app.get(`${prefix.partials}/:key/chart`, (c) => {
+    const m = find(c.req.param('key'));
+    if (!m) return notFound(c);
+    const h = historyFor(deps, m, (n) => c.req.query(n));
+    if (!h.ok) return c.text(h.error, 400);
+    return c.html(<HistorySection m={m} s={h.s} steps={h.steps} urls={urls} />);
+  });
+
+  app.get(`${prefix.partials}/:key/runs/:runId`, (c) => {
+    const m = find(c.req.param('key'));
+    const runId = Number(c.req.param('runId'));
+    if (!m || !Number.isSafeInteger(runId)) return notFound(c);
+    const run = deps.runs.detail(m.id, runId);
+    if (!run) return notFound(c);
+    return c.html(<RunDetail steps={run.steps} />);
+  });
+
+  registerSeriesRoute(app, deps, `${prefix.series}/:key/series`, visible, seriesNotFound);
+}
+
+/** Only public, active monitors have public pages: private ones answer 404 exactly like unknown ones. */
+export const isPublic = (m: MonitorInfo) => m.public && m.active;
+
+/** The public monitor pages, their htmx partials and the JSON series. */
+export function registerMonitorRoutes<E extends Env>(app: Hono<E>, deps: MonitorRouteDeps) {
+  const visible = (key: string | undefined) => {
+    const m = key === undefined ? undefined : deps.history.monitor(key);
+    return m && isPublic(m) ? m : undefined;
+  };
+
+  app.get('/monitors/:key', (c) => {
+    const m = visible(c.req.param('key'));
+    if (!m) return c.text('Not found', 404);
+    const h = historyFor(deps, m, (n) => c.req.query(n));
+    if (!h.ok) return c.text(h.error, 400);
+    const page = <MonitorPage title={deps.title} m={m} s={h.s} steps={h.steps} runs={deps.runs.recent(m.id, 20)} />;
+    return c.html('<!doctype html>' + page.toString());
+  });
+
+  app.get('/partials/monitors/:key/runs', (c) => {
+    const m = visible(c.req.param('key'));
+    if (!m) return c.text('Not found', 404);
+    return c.html(<RunsTable m={m} runs={deps.runs.recent(m.id, 20)} />);
+  });
+
+  registerHistoryRoutes(app, deps, PUBLIC_PREFIXES, isPublic, 'no such public monitor');
 }

@@ -1,6 +1,7 @@
 /**
  * The operator's side in a real headless Chromium (Debian's chromium, driven by playwright-core):
- * log in, watch the dashboard update through server-sent events, open a monitor, run it now, log out.
+ * log in, watch the dashboard update through server-sent events, open a monitor, run it now, switch
+ * its chart range, acknowledge an incident, log out.
  * Screenshots go to test/e2e/screenshots/ (git-ignored) for a person to look at.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -154,8 +155,70 @@ describe('operator in a real browser', () => {
     expect(await result.locator('ul.evidence').textContent()).toContain('body contains');
     expect(h.store.admin.runs({ monitor: 'private-api' }).length).toBe(before + 1);
     // The recent-runs table follows through SSE.
-    await page.locator('#recent-runs tbody tr').nth(before).waitFor({ timeout: 10_000 });
+    const newest = h.store.admin.runs({ monitor: 'private-api', limit: 1 })[0].id;
+    await page.locator(`#recent-runs a[href="/admin/runs/${newest}"]`).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(SHOTS, 'monitor-page.png'), fullPage: true });
+  });
+
+  it('shows the private monitor’s history: switches the chart range through htmx, expands a run, acknowledges an incident', async () => {
+    needChromium();
+    // Three days of earlier results (every 30 minutes, slower in the evening) and an open incident.
+    const t = Date.now();
+    for (let i = 144; i >= 2; i--) {
+      const at = t - i * 30 * 60_000;
+      h.store.writer.write({ monitorId: 'private-api', plannedAt: at, startedAt: at, durationMs: 40 + 50 * Math.sin(i / 9) ** 2 + (i % 5) * 4, ok: i % 40 !== 0, steps: [] });
+    }
+    h.store.writer.flush();
+    h.store.alerts.commit({
+      monitorKey: 'private-api',
+      status: 'down',
+      state: {},
+      now: t - 5 * 60_000,
+      outbox: [],
+      incidents: [{ op: 'open', kind: 'down', startedAt: t - 5 * 60_000, worst: 3, summary: 'Private API: 3 failed checks in a row', evidence: { failures: 3, lastFailure: { step: 'health', status: 503, message: 'expected status 200, got 503' } } }],
+    });
+    const series: { url: string; resolution: string; points: number }[] = [];
+    page.on('response', async (r) => {
+      if (!r.url().includes('/series?')) return;
+      const body = (await r.json()) as { resolution: string; t: number[] };
+      series.push({ url: new URL(r.url()).pathname + new URL(r.url()).search, resolution: body.resolution, points: body.t.length });
+    });
+    await page.goto(`${h.url}/admin/monitors/private-api`);
+    await page.locator('#history[data-range="24h"] [data-chart="latency"] canvas').waitFor();
+    await page.locator('#history [data-chart="phases"] canvas').waitFor();
+    expect(await page.locator('#history .u-legend').first().textContent()).toContain('p95');
+
+    // Acknowledge: the row is swapped in place, the reminders stop.
+    await page.click('#monitor-incidents button:has-text("Acknowledge")');
+    await page.locator('#monitor-incidents td.ack:has-text("Acknowledged by admin")').waitFor();
+    expect(h.store.alerts.isAcknowledged('private-api', 'down')).toBe(true);
+
+    // The range switch: no reload (a marker on window survives), new data, address bar follows.
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.click('#history a.range[data-range="7d"]');
+    await page.locator('#history[data-range="7d"] [data-chart="latency"] canvas').waitFor();
+    expect(page.url()).toBe(`${h.url}/admin/monitors/private-api?range=7d`);
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    expect(await page.locator('#history .range-note').textContent()).toContain('per hour');
+    for (let i = 0; i < 50 && !series.some((s) => s.resolution === 'hour'); i++) await sleep(20);
+    const day = series.find((s) => s.resolution === 'minute')!;
+    const week = series.find((s) => s.resolution === 'hour')!;
+    // Both series come from the operator's side (the public routes do not serve a private monitor).
+    expect(day.url).toMatch(/^\/admin\/monitors\/private-api\/series\?range=24h/);
+    expect(week.url).toMatch(/^\/admin\/monitors\/private-api\/series\?range=7d/);
+    expect(week.points).toBeGreaterThan(day.points / 10);
+    expect(week.points).not.toBe(day.points);
+
+    // A run expands to its steps.
+    await page.locator('#recent-runs button.expand').first().click();
+    await page.locator('#recent-runs .run-detail .step').first().waitFor();
+    expect(await page.locator('#recent-runs .run-detail .step h3').first().textContent()).toBe('1. health');
+    await page.screenshot({ path: join(SHOTS, 'admin-monitor-history.png'), fullPage: true });
+
+    // The dashboard shows the incident, acknowledged.
+    await page.goto(`${h.url}/admin`);
+    await page.locator('#open-incidents tr[data-incident] td.ack:has-text("Acknowledged by admin")').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'dashboard-incidents.png'), fullPage: true });
   });
 
   it('logs out', async () => {

@@ -15,7 +15,8 @@ function operatorRoutes(fx: AdminFixture) {
   for (const r of fx.app.routes) {
     if (r.method === 'ALL') continue;
     if (!r.path.startsWith('/admin') && !r.path.startsWith('/api/v1') && r.path !== '/logout') continue;
-    const path = r.path.replace(':key', 'private-db').replace(':id', '1');
+    // Every parameter filled with something that exists: the private monitor, run 1, incident 1.
+    const path = r.path.replace(':key', 'private-db').replace(/:[A-Za-z]+/g, '1');
     const k = `${r.method} ${path}`;
     if (seen.has(k)) continue;
     seen.add(k);
@@ -26,14 +27,33 @@ function operatorRoutes(fx: AdminFixture) {
 
 describe('unauthenticated access', () => {
   it('is refused on every admin and API route', async () => {
+    // Something private behind each route: a run (with history) and an open incident of the private monitor.
+    f.store.writer.write({ monitorId: 'private-db', plannedAt: Date.now() - 1000, startedAt: Date.now() - 1000, durationMs: 42, ok: false, failure: { code: 'status', message: 'Private database said 503' }, steps: [] });
+    f.store.writer.flush();
+    f.store.alerts.commit({ monitorKey: 'private-db', status: 'down', state: {}, now: Date.now(), outbox: [], incidents: [{ op: 'open', kind: 'down', startedAt: Date.now() - 1000, worst: 2, summary: 'Private database is down', evidence: {} }] });
     const routes = operatorRoutes(f);
-    expect(routes.length).toBeGreaterThanOrEqual(17);
+    expect(routes.length).toBeGreaterThanOrEqual(25);
+    // The history, incident and acknowledge routes are among them.
+    const listed = routes.map((r) => `${r.method} ${r.path}`);
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        'GET /admin/partials/monitors/private-db/chart',
+        'GET /admin/partials/monitors/private-db/runs/1',
+        'GET /admin/monitors/private-db/series',
+        'GET /admin/partials/incidents',
+        'POST /admin/incidents/1/acknowledge',
+        'GET /api/v1/monitors/private-db/series',
+        'GET /api/v1/incidents',
+        'POST /api/v1/incidents/1/acknowledge',
+      ]),
+    );
     for (const { method, path } of routes) {
       const res = await f.request(path, { method, headers: { origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, body: method === 'GET' ? undefined : '' });
       const body = await res.text();
       expect([401, 403], `${method} ${path} answered ${res.status}`).toContain(res.status);
       expect(body).not.toContain('Private database');
     }
+    expect(f.store.alerts.incident(1)?.acknowledgedAt).toBeNull();
     // A browser asking for a page is sent to the login form, and back afterwards.
     const page = await f.request('/admin/monitors/private-db?x=1', { headers: { accept: 'text/html' } });
     expect(page.status).toBe(303);

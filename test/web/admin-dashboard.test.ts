@@ -36,7 +36,7 @@ describe('admin read model', () => {
     expect(percentile([1, 2, 3], 0.5)).toBe(2);
   });
 
-  it('gives every monitor with state, last latency, p95 of the last hour and 24 hourly points', async () => {
+  it('gives every monitor with state, last latency, p95 of the last hour and 24 hourly p95 points, from the rollup sketches', async () => {
     f = await adminFixture();
     const now = Date.UTC(2026, 10, 26, 12, 30);
     // 20 runs in the last hour for the shop: 10, 20, …, 200 ms.
@@ -50,13 +50,21 @@ describe('admin read model', () => {
     const shop = p.rows.find((r) => r.key === 'shop')!;
     expect(shop.state).toBe('up');
     expect(shop.lastLatencyMs).toBe(200);
-    expect(shop.p95HourMs).toBe(190);
+    // Merged minute sketches: within the sketch's 1 % of the exact p95 (190 ms, the 19th of 20 runs).
+    const within1pct = (v: number | null, exact: number) => expect(Math.abs(v! - exact) / exact).toBeLessThanOrEqual(0.01);
+    within1pct(shop.p95HourMs, percentile(Array.from({ length: 20 }, (_, i) => (i + 1) * 10), 0.95)!);
     expect(shop.runsHour).toBe(20);
     expect(shop.spark).toHaveLength(24);
     expect(shop.spark[23]).toBe(200); // the current hour (12:00–12:30) holds only the 12:00 run
-    expect(shop.spark[22]).toBeCloseTo(100); // 11:41–11:59: 10…190 ms
+    within1pct(shop.spark[22], 180); // 11:41–11:59: 10…190 ms; p95 of 19 runs is the 18th, not their mean (100)
     expect(shop.spark[18]).toBe(999);
     expect(shop.spark[0]).toBeNull();
+    // Failed runs count as runs but have no latency: the sketches hold successful runs only.
+    const db0 = f.store.admin.monitor('private-db', now)!;
+    expect(db0).toMatchObject({ runsHour: 1, p95HourMs: null });
+    // The same figures as the history page's hourly series (one source for both).
+    const series = f.store.history.series('shop', '7d', { now })!;
+    expect(series.p95[series.t.indexOf(Date.UTC(2026, 10, 26, 11))]).toBe(shop.spark[22]);
     const db = p.rows.find((r) => r.key === 'private-db')!;
     expect(db).toMatchObject({ state: 'down', public: false, lastFailure: 'expected status 200, got 503' });
     expect(db.sparkFailures[23]).toBe(1);
@@ -187,7 +195,14 @@ describe('/admin pages', () => {
     expect((await f.request('/api/v1/monitors/nope/run', { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
 
     const runs = await (await f.request('/admin/partials/monitors/private-db/runs', { headers: { cookie } })).text();
-    expect(runs).toContain('Passed');
+    expect(runs).toContain('<td>OK</td>');
+    // Each run expands to its steps (the history page's partial, under /admin) and links to its own page.
+    const runId = f.store.admin.runs({ monitor: 'private-db' })[0].id;
+    expect(runs).toContain(`hx-get="/admin/partials/monitors/private-db/runs/${runId}"`);
+    expect(runs).toContain(`href="/admin/runs/${runId}"`);
+    const steps = await (await f.request(`/admin/partials/monitors/private-db/runs/${runId}`, { headers: { cookie } })).text();
+    expect(steps).toContain('body contains');
+    expect((await f.request(`/admin/partials/monitors/shop/runs/${runId}`, { headers: { cookie } })).status).toBe(404);
     const id = f.store.admin.runs({ monitor: 'private-db' })[0].id;
     const runPage = await f.request(`/admin/runs/${id}`, { headers: { cookie } });
     expect(await runPage.text()).toContain(`Run #${id}`);

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { createMaintenanceCalendar } from '../../src/alerting/maintenance.js';
+import type { MaintenanceWindowConfig } from '../../src/config/alerts-schema.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createApp, type OperatorDeps } from '../../src/web/app.js';
 import type { RunNow } from '../../src/web/admin/admin-routes.js';
@@ -11,7 +13,7 @@ export const PASSWORD = 'correct horse battery';
 export const ORIGIN = 'http://localhost';
 
 /** A store with monitors and an `admin` user, the app with its operator side, and a clock the test moves. */
-export async function adminFixture(opts: { operator?: Partial<OperatorDeps>; publicUrl?: string; runNow?: (store: Store) => RunNow; limiter?: LoginLimiter; monitors?: { key: string; name: string; public: boolean }[] } = {}) {
+export async function adminFixture(opts: { operator?: Partial<OperatorDeps>; publicUrl?: string; runNow?: (store: Store) => RunNow; limiter?: LoginLimiter; monitors?: { key: string; name: string; public: boolean }[]; maintenance?: MaintenanceWindowConfig[] } = {}) {
   const tmp = tempDir();
   const events: EventHub = createEventHub();
   const store = openStore(
@@ -27,12 +29,16 @@ export async function adminFixture(opts: { operator?: Partial<OperatorDeps>; pub
   const clock = { now: Date.now() };
   const app = createApp({
     queries: store.queries,
+    history: store.history,
+    runs: store.runs,
     title: 'Acme',
     schedulerAlive: () => true,
     now: () => clock.now,
     operator: {
       users: store.auth,
       admin: store.admin,
+      incidents: store.alerts,
+      maintenance: createMaintenanceCalendar(opts.maintenance ?? []),
       events,
       publicUrl: opts.publicUrl,
       limiter: opts.limiter ?? createLoginLimiter({ max: 5, windowMs: 15 * 60_000 }),

@@ -2,7 +2,7 @@ import type { Child } from 'hono/jsx';
 import { CSRF_FIELD } from '../auth/auth.js';
 
 /** Full document for the operator's pages. With a session, htmx sends its CSRF token on every request. */
-export function AdminLayout(props: { title: string; csrfToken?: string; username?: string; sse?: boolean; children: Child }) {
+export function AdminLayout(props: { title: string; csrfToken?: string; username?: string; sse?: boolean; head?: Child; children: Child }) {
   const hxHeaders = props.csrfToken ? JSON.stringify({ 'X-CSRF-Token': props.csrfToken }) : undefined;
   return (
     <html lang="en">
@@ -16,6 +16,7 @@ export function AdminLayout(props: { title: string; csrfToken?: string; username
         <link rel="stylesheet" href="/static/admin.css" />
         <script src="/static/htmx.min.js" defer></script>
         {props.sse ? <script src="/static/htmx-ext-sse.min.js" defer></script> : null}
+        {props.head ?? null}
       </head>
       <body class="admin" hx-headers={hxHeaders}>
         <header class="admin-top">

@@ -5,10 +5,14 @@ import type { AdminQueries } from '../../store/admin-queries.js';
 import type { AuthStore } from '../../store/auth-store.js';
 import type { MonitorState } from '../../store/queries.js';
 import type { AdminEnv, Auth } from '../auth/auth.js';
+import { safeNext } from '../auth/auth.js';
 import { newApiToken } from '../auth/secrets.js';
 import type { EventHub } from '../events.js';
+import { ADMIN_PREFIXES } from '../monitor-page.js';
+import { historyFor, registerHistoryRoutes, type MonitorRouteDeps } from '../monitor-routes.js';
 import { DashboardPage, filterQuery, MonitorTable, type DashboardFilters } from './dashboard.js';
-import { MonitorPageView, RecentRuns, RunPage, RunResultView } from './monitor-page.js';
+import { IncidentRow, MonitorIncidents, OpenIncidents, type IncidentsReader, type MaintenanceReader } from './incidents.js';
+import { MonitorPageView, RecentRuns, RunPage, RunResultView, type AdminHistory } from './monitor-page.js';
 import { TokensPage } from './tokens-page.js';
 
 /** Runs a monitor once now and waits until its result is written; undefined when no such monitor is scheduled. */
@@ -21,6 +25,12 @@ export type AdminDeps = {
   events: EventHub;
   title: string;
   runNow?: RunNow;
+  /** Latency history: the charts on the monitor page and their partials and series under /admin (every active monitor). */
+  history?: Pick<MonitorRouteDeps, 'history' | 'runs'>;
+  /** Incident records: open ones on the dashboard, a monitor's on its page, the Acknowledge button. */
+  incidents?: IncidentsReader;
+  /** Maintenance windows, shown next to the incidents. */
+  maintenance?: MaintenanceReader;
   /** Extra sections at the top of the dashboard (open incidents, maintenance windows), in order. */
   dashboardSections?: (c: Context<AdminEnv>) => Child[];
   /** Extra sections on a monitor's admin page (history charts, load checks, incidents), in order. */
@@ -49,14 +59,45 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
   app.use('/admin/*', auth.originCheck, auth.requireAdmin);
 
   const monitorPage = (f: DashboardFilters, t: number) => deps.admin.monitorPage({ ...f, pageSize: deps.pageSize ?? 50, now: t });
+  const WEEK = 7 * 86_400_000;
+  const openIncidents = (c: Context<AdminEnv>, t: number) =>
+    deps.incidents ? (
+      <OpenIncidents incidents={deps.incidents.listIncidents({ open: true, limit: 100 })} maintenance={deps.maintenance?.upcoming(t, WEEK) ?? []} now={t} csrfToken={c.get('admin').csrfToken} />
+    ) : null;
+  const historyDeps = deps.history && { ...deps.history, title: deps.title, now };
+  if (historyDeps) registerHistoryRoutes(app, historyDeps, ADMIN_PREFIXES, (m) => m.active);
 
   app.get('/admin', (c) => {
     const t = now();
     const f = filtersOf(c);
     const s = c.get('admin');
     return c.html(
-      page(<DashboardPage title={deps.title} username={s.username} csrfToken={s.csrfToken} page={monitorPage(f, t)} filters={f} now={t} sections={deps.dashboardSections?.(c)} />),
+      page(
+        <DashboardPage
+          title={deps.title}
+          username={s.username}
+          csrfToken={s.csrfToken}
+          page={monitorPage(f, t)}
+          filters={f}
+          now={t}
+          sections={[openIncidents(c, t), ...(deps.dashboardSections?.(c) ?? [])]}
+        />,
+      ),
     );
+  });
+
+  app.get('/admin/partials/incidents', (c) => (deps.incidents ? c.html(openIncidents(c, now())!) : c.text('Alerting is not wired in', 404)));
+
+  app.post('/admin/incidents/:id/acknowledge', async (c) => {
+    const id = Number(c.req.param('id'));
+    if (!deps.incidents || !Number.isSafeInteger(id)) return c.text('No such incident', 404);
+    const body = await c.req.parseBody();
+    const t = now();
+    const r = deps.incidents.acknowledge(id, c.get('admin').username, t);
+    if (!r.ok) return r.reason === 'not-found' ? c.text('No such incident', 404) : c.text('This incident has ended; there is nothing to acknowledge.', 409);
+    if (!c.req.header('hx-request')) return c.redirect(safeNext(typeof body.next === 'string' ? body.next : undefined), 303);
+    const next = typeof body.next === 'string' ? safeNext(body.next) : '/admin';
+    return c.html(<IncidentRow incident={r.incident} now={t} csrfToken={c.get('admin').csrfToken} showMonitor={body.showMonitor === '1'} next={next} />);
   });
 
   app.get('/admin/partials/monitors', (c) => {
@@ -124,7 +165,23 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
     const key = c.req.param('key');
     const m = deps.admin.monitor(key, t);
     if (!m) return c.text(`No monitor "${key}"`, 404);
+    let history: AdminHistory | undefined;
+    const info = historyDeps?.history.monitor(key);
+    if (historyDeps && info) {
+      const h = historyFor(historyDeps, info, (n) => c.req.query(n));
+      if (!h.ok) return c.text(h.error, 400);
+      history = { info, s: h.s, steps: h.steps };
+    }
     const s = c.get('admin');
+    const incidents = deps.incidents ? (
+      <MonitorIncidents
+        monitorKey={key}
+        incidents={deps.incidents.listIncidents({ monitor: key, limit: 10 })}
+        maintenance={(deps.maintenance?.upcoming(t, WEEK) ?? []).filter((w) => w.monitors === null || w.monitors.includes(key))}
+        now={t}
+        csrfToken={s.csrfToken}
+      />
+    ) : undefined;
     return c.html(
       page(
         <MonitorPageView
@@ -135,6 +192,8 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
           runs={deps.admin.runs({ monitor: key, limit: 20 })}
           now={t}
           canRun={!!deps.runNow}
+          history={history}
+          incidents={incidents}
           sections={deps.monitorSections?.(key, c)}
         />,
       ),
@@ -144,7 +203,7 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
   app.get('/admin/partials/monitors/:key/runs', (c) => {
     const key = c.req.param('key');
     if (!deps.admin.monitor(key)) return c.text(`No monitor "${key}"`, 404);
-    return c.html(<RecentRuns monitorKey={key} runs={deps.admin.runs({ monitor: key, limit: 20 })} now={now()} />);
+    return c.html(<RecentRuns monitorKey={key} runs={deps.admin.runs({ monitor: key, limit: 20 })} expandable={!!historyDeps} />);
   });
 
   app.post('/admin/monitors/:key/run', async (c) => {

@@ -1,6 +1,8 @@
 import type { Child } from 'hono/jsx';
 import type { AdminMonitorRow, RunDetail, RunSummary } from '../../store/admin-queries.js';
+import type { MonitorInfo, Series } from '../../store/history.js';
 import { fmtAgo, fmtMs } from '../format.js';
+import { ADMIN_URLS, ChartAssets, HistorySection, RunsTable, type StepChoice } from '../monitor-page.js';
 import { AdminLayout, CsrfField } from './admin-layout.js';
 import { STATE_LABEL } from './dashboard.js';
 import { Sparkline } from './sparkline.js';
@@ -77,49 +79,20 @@ export function RunResultView(props: { run: RunDetail; note?: string }) {
   );
 }
 
-/** Recent runs of one monitor; refreshes itself when this monitor's runs are written. */
-export function RecentRuns(props: { monitorKey: string; runs: RunSummary[]; now: number }) {
+/**
+ * Recent runs of one monitor (the history page's table: each run expands to its steps, its time links
+ * to the run's page); refreshes itself when this monitor's runs are written.
+ */
+export function RecentRuns(props: { monitorKey: string; runs: RunSummary[]; expandable: boolean }) {
   return (
     <div id="recent-runs" hx-get={`/admin/partials/monitors/${encodeURIComponent(props.monitorKey)}/runs`} hx-trigger={`sse:run-${props.monitorKey}`} hx-swap="outerHTML">
-      <table class="runs">
-        <thead>
-          <tr>
-            <th>Run</th>
-            <th>Started (UTC)</th>
-            <th>Result</th>
-            <th class="num">Duration</th>
-            <th>Failure</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.runs.length === 0 ? (
-            <tr>
-              <td colspan={5} class="muted">
-                No runs yet.
-              </td>
-            </tr>
-          ) : (
-            props.runs.map((r) => (
-              <tr class={r.ok ? 'run-ok' : 'run-failed'}>
-                <td>
-                  <a href={`/admin/runs/${r.id}`}>#{r.id}</a>
-                </td>
-                <td>
-                  {iso(r.startedAt)} <span class="muted small">({fmtAgo(r.startedAt, props.now)})</span>
-                </td>
-                <td>
-                  <span class={`badge badge-${r.ok ? 'up' : 'down'}`}>{r.ok ? 'Passed' : 'Failed'}</span>
-                </td>
-                <td class="num">{fmtMs(r.durationMs)}</td>
-                <td>{r.failureMessage ?? ''}</td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </table>
+      <RunsTable m={{ key: props.monitorKey }} runs={props.runs} urls={ADMIN_URLS} runHref={(id) => `/admin/runs/${id}`} expandable={props.expandable} />
     </div>
   );
 }
+
+/** The latency history block of the admin monitor page: the public page's chart section under /admin URLs. */
+export type AdminHistory = { info: MonitorInfo; s: Series; steps: StepChoice[] };
 
 export function MonitorPageView(props: {
   title: string;
@@ -129,12 +102,16 @@ export function MonitorPageView(props: {
   runs: RunSummary[];
   now: number;
   canRun: boolean;
-  /** Sections other features add (history charts, load checks, incidents). */
+  /** The chart section (when the latency history is wired in). */
+  history?: AdminHistory;
+  /** Incidents and maintenance (when alerting is wired in). */
+  incidents?: Child;
+  /** Sections other features add (load checks…). */
   sections?: Child[];
 }) {
   const { m } = props;
   return (
-    <AdminLayout title={`${m.name} · ${props.title}`} username={props.username} csrfToken={props.csrfToken} sse>
+    <AdminLayout title={`${m.name} · ${props.title}`} username={props.username} csrfToken={props.csrfToken} sse head={props.history ? <ChartAssets /> : undefined}>
       <div hx-ext="sse" sse-connect="/admin/events">
         <p class="crumbs">
           <a href="/admin">Monitors</a> / {m.key}
@@ -164,7 +141,7 @@ export function MonitorPageView(props: {
             </dd>
           </div>
           <div>
-            <dt>Last 24 h (hourly mean)</dt>
+            <dt>Last 24 h (hourly p95)</dt>
             <dd>
               <Sparkline points={m.spark} failures={m.sparkFailures} width={240} height={40} />
             </dd>
@@ -180,9 +157,11 @@ export function MonitorPageView(props: {
             <div id="run-result" aria-live="polite"></div>
           </section>
         ) : null}
+        {props.incidents ?? null}
+        {props.history ? <HistorySection m={props.history.info} s={props.history.s} steps={props.history.steps} urls={ADMIN_URLS} /> : null}
         {props.sections ?? null}
         <h2>Recent runs</h2>
-        <RecentRuns monitorKey={m.key} runs={props.runs} now={props.now} />
+        <RecentRuns monitorKey={m.key} runs={props.runs} expandable={!!props.history} />
       </div>
     </AdminLayout>
   );

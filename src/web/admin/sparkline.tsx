@@ -19,7 +19,7 @@ export function Sparkline(props: { points: (number | null)[]; failures?: number[
     d += `${pen ? 'L' : 'M'}${x(i).toFixed(1)} ${y(p).toFixed(1)}`;
     pen = true;
   });
-  const label = values.length === 0 ? 'No runs in the last 24 hours' : `Hourly mean latency, last 24 hours: up to ${fmtMs(Math.max(...values))}`;
+  const label = values.length === 0 ? 'No runs in the last 24 hours' : `Hourly p95 latency, last 24 hours: up to ${fmtMs(Math.max(...values))}`;
   return (
     <svg class="spark" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={label}>
       <title>{label}</title>

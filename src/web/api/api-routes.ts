@@ -3,8 +3,20 @@ import type { AdminQueries } from '../../store/admin-queries.js';
 import type { MonitorState, Queries } from '../../store/queries.js';
 import type { AdminEnv, Auth } from '../auth/auth.js';
 import type { RunNow } from '../admin/admin-routes.js';
+import type { IncidentsReader } from '../admin/incidents.js';
+import { registerSeriesRoute, type MonitorRouteDeps } from '../monitor-routes.js';
 
-export type ApiDeps = { auth: Auth; admin: AdminQueries; queries: Queries; runNow?: RunNow; now?: () => number };
+export type ApiDeps = {
+  auth: Auth;
+  admin: AdminQueries;
+  queries: Queries;
+  runNow?: RunNow;
+  /** Latency history: mounts /api/v1/monitors/:key/series. */
+  history?: Pick<MonitorRouteDeps, 'history' | 'runs'>;
+  /** Incident records: mounts /api/v1/incidents. */
+  incidents?: IncidentsReader;
+  now?: () => number;
+};
 
 const STATES = new Set(['up', 'down', 'unknown']);
 
@@ -77,6 +89,33 @@ export function apiRoutes(app: Hono<AdminEnv>, deps: ApiDeps) {
     const run = deps.admin.run(Number(c.req.param('id')));
     return run ? c.json(run) : c.json({ error: 'no such run' }, 404);
   });
+
+  if (deps.history) {
+    // Any active monitor, public or private (the public /api/monitors/:key/series serves public ones only).
+    registerSeriesRoute(app, { ...deps.history, title: '', now }, '/api/v1/monitors/:key/series', (m) => m.active, 'no such monitor');
+  }
+
+  if (deps.incidents) {
+    const incidents = deps.incidents;
+    app.get('/api/v1/incidents', (c) => {
+      const open = c.req.query('open');
+      if (open !== undefined && open !== 'true' && open !== 'false') return bad(c, new Error('query parameter open must be true or false'));
+      const limit = intParam(c, 'limit');
+      const before = intParam(c, 'before');
+      if (limit instanceof Error) return bad(c, limit);
+      if (before instanceof Error) return bad(c, before);
+      const list = incidents.listIncidents({ open: open === 'true', monitor: c.req.query('monitor') || undefined, limit, before });
+      // `next` pages back in time: pass it as `before`.
+      return c.json({ incidents: list, next: list.length > 0 ? list[list.length - 1].startedAt : null });
+    });
+
+    app.post('/api/v1/incidents/:id/acknowledge', (c) => {
+      const id = Number(c.req.param('id'));
+      const r = Number.isSafeInteger(id) ? incidents.acknowledge(id, `token ${c.get('apiToken').name}`, now()) : ({ ok: false, reason: 'not-found' } as const);
+      if (!r.ok) return r.reason === 'not-found' ? c.json({ error: 'no such incident' }, 404) : c.json({ error: 'the incident has ended' }, 409);
+      return c.json(r.incident);
+    });
+  }
 
   app.post('/api/v1/monitors/:key/run', async (c) => {
     const key = c.req.param('key');
