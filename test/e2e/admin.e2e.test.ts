@@ -4,18 +4,15 @@
  * its chart range, acknowledge an incident, log out.
  * Screenshots go to test/e2e/screenshots/ (git-ignored) for a person to look at.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { startHalftime, type Halftime } from '../../src/main.js';
+import { missingChromium, openBrowser, SHOTS } from './browser.js';
 import { sleep, startServer, tempDir, type TestServer } from '../helpers.js';
 
-const CHROMIUM = process.env.HALFTIME_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const PASSWORD = 'e2e admin password';
 // Once a year: nothing runs unless the test (or the operator) asks for it.
 const NEVER = '0 0 1 1 *';
@@ -25,11 +22,8 @@ let target: TestServer;
 let h: Halftime;
 let context: BrowserContext;
 let page: Page;
-const consoleErrors: string[] = [];
-// Without Chromium every test here fails (never skips) with this sentence.
-const missing = existsSync(CHROMIUM)
-  ? undefined
-  : `Chromium not found at ${CHROMIUM}. The browser tests need it: run .ci/run, or apt-get install -y chromium (or set HALFTIME_CHROMIUM).`;
+let consoleErrors: string[] = [];
+const missing = missingChromium;
 const needChromium = () => {
   if (missing) throw new Error(missing);
 };
@@ -37,7 +31,6 @@ const needChromium = () => {
 beforeAll(async () => {
   if (missing) return;
   tmp = tempDir('halftime-e2e-');
-  mkdirSync(SHOTS, { recursive: true });
   target = await startServer((req, res) => {
     if (req.url === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -71,17 +64,7 @@ monitors:
     adminPassword: PASSWORD,
     logger: createLogger({ quiet: true, write: () => {} }),
   });
-  context = await chromium.launchPersistentContext(join(tmp.dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  ({ context, page, consoleErrors } = await openBrowser(join(tmp.dir, 'profile'), { width: 1280, height: 900 }));
 }, 60_000);
 
 afterAll(async () => {

@@ -4,19 +4,16 @@
  * section through htmx without a reload, and a run expands to its steps. Screenshots go to
  * test/e2e/screenshots/ (git-ignored).
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { startHalftime, type Halftime } from '../../src/main.js';
 import { runOf, step } from '../store/history-fixtures.js';
+import { missingChromium, openBrowser, SHOTS } from './browser.js';
 import { startServer, tempDir, type TestServer } from '../helpers.js';
 
-const CHROMIUM = process.env.HALFTIME_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const NEVER = '0 0 1 1 *';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -24,15 +21,12 @@ let target: TestServer;
 let h: Halftime;
 let context: BrowserContext;
 let page: Page;
-const consoleErrors: string[] = [];
-const missing = existsSync(CHROMIUM)
-  ? undefined
-  : `Chromium not found at ${CHROMIUM}. The browser tests need it: run .ci/run, or apt-get install -y chromium (or set HALFTIME_CHROMIUM).`;
+let consoleErrors: string[] = [];
+const missing = missingChromium;
 
 beforeAll(async () => {
   if (missing) return;
   tmp = tempDir('halftime-e2e-history-');
-  mkdirSync(SHOTS, { recursive: true });
   target = await startServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('ok');
@@ -63,17 +57,7 @@ monitors:
     h.store.writer.write(runOf('checkout', at, [step(0, at, 20 + (i % 13)), step(1, at, 80 + (i % 29) * 3, i % 50 !== 0)]));
   }
   h.store.writer.flush();
-  context = await chromium.launchPersistentContext(join(tmp.dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1100, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  ({ context, page, consoleErrors } = await openBrowser(join(tmp.dir, 'profile'), { width: 1100, height: 900 }));
 }, 60_000);
 
 afterAll(async () => {
