@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import type { RunRow } from './run-queries.js';
 import type { MonitorState } from './queries.js';
 import { bucketStart, LEVELS, RUN_STEP } from './rollups.js';
 import { addBins, binsQuantiles, createSketch, decodeBins, quantile } from './sketch.js';
@@ -41,17 +42,8 @@ export type MonitorPage = {
   pages: number;
 };
 
-export type RunSummary = {
-  id: number;
-  monitor: string;
-  plannedAt: number;
-  startedAt: number;
-  durationMs: number;
-  ok: boolean;
-  failureCode: string | null;
-  failureMessage: string | null;
-  failureStep: number | null;
-};
+/** A run as the operator API lists it: the history's run row plus its monitor and planned start. */
+export type RunSummary = RunRow & { monitor: string; plannedAt: number };
 
 /** Nearest-rank percentile of an ascending list. */
 export function percentile(sorted: number[], p: number): number | null {

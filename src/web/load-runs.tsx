@@ -26,6 +26,24 @@ function Head() {
   );
 }
 
+/** The cells every list of load runs shows after the run's name: when, plan, status and figures. */
+function RunFigures({ r }: { r: LoadRunRow }) {
+  return (
+    <>
+      <td>{when(r.startedAt)}</td>
+      <td>{r.planText}</td>
+      <td><span class={`status status-${r.status}`}>{r.status}</span></td>
+      <td class="n">{r.peakUsers ?? '–'}</td>
+      <td class="n">{num(r.rps)}</td>
+      <td class="n">{fmtMs(r.p50)}</td>
+      <td class="n">{fmtMs(r.p95)}</td>
+      <td class="n">{fmtMs(r.p99)}</td>
+      <td class="n">{pct(r.errors, r.requests)}</td>
+      <td>{r.kneeText ?? '–'}</td>
+    </>
+  );
+}
+
 export function LoadRunList(props: { runs: LoadRunRow[]; name?: string }) {
   return (
     <section class="load">
@@ -47,16 +65,7 @@ export function LoadRunList(props: { runs: LoadRunRow[]; name?: string }) {
                 <td><input type="checkbox" name="id" value={String(r.id)} aria-label={`compare run ${r.id}`} /></td>
                 <td><a href={`${BASE}/${r.id}`}>{r.id}</a></td>
                 <td><a href={`${BASE}?name=${encodeURIComponent(r.name)}`}>{r.name}</a></td>
-                <td>{when(r.startedAt)}</td>
-                <td>{r.planText}</td>
-                <td><span class={`status status-${r.status}`}>{r.status}</span></td>
-                <td class="n">{r.peakUsers ?? '–'}</td>
-                <td class="n">{num(r.rps)}</td>
-                <td class="n">{fmtMs(r.p50)}</td>
-                <td class="n">{fmtMs(r.p95)}</td>
-                <td class="n">{fmtMs(r.p99)}</td>
-                <td class="n">{pct(r.errors, r.requests)}</td>
-                <td>{r.kneeText ?? '–'}</td>
+                <RunFigures r={r} />
               </tr>
             ))}
           </tbody>
@@ -84,16 +93,7 @@ export function LoadRunCompare(props: { runs: LoadRunDetail[] }) {
             <tr data-run={r.id}>
               <td><a href={`${BASE}/${r.id}`}>{r.id}</a></td>
               <td>{r.name}</td>
-              <td>{when(r.startedAt)}</td>
-              <td>{r.planText}</td>
-              <td><span class={`status status-${r.status}`}>{r.status}</span></td>
-              <td class="n">{r.peakUsers ?? '–'}</td>
-              <td class="n">{num(r.rps)}</td>
-              <td class="n">{fmtMs(r.p50)}</td>
-              <td class="n">{fmtMs(r.p95)}</td>
-              <td class="n">{fmtMs(r.p99)}</td>
-              <td class="n">{pct(r.errors, r.requests)}</td>
-              <td>{r.kneeText ?? '–'}</td>
+              <RunFigures r={r} />
             </tr>
           ))}
         </tbody>

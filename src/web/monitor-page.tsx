@@ -1,4 +1,5 @@
 import type { MonitorInfo, Range, Series } from '../store/history.js';
+import { FactList } from './fact-list.js';
 import { RANGES } from '../store/history.js';
 import type { RunRow, StepRow } from '../store/run-queries.js';
 import { fmtMs, fmtPct } from './format.js';
@@ -110,16 +111,7 @@ function Summary(props: { s: Series }) {
     ['Max', fmtMs(x.max)],
     ['Mean', fmtMs(x.mean)],
   ];
-  return (
-    <dl class="facts">
-      {facts.map(([k, v]) => (
-        <div>
-          <dt>{k}</dt>
-          <dd>{v}</dd>
-        </div>
-      ))}
-    </dl>
-  );
+  return <FactList facts={facts} class="facts" />;
 }
 
 /** The chart section: range switch, step selector, summary and the two charts. Swapped whole by htmx. */

@@ -1,4 +1,5 @@
 import type { MaintenancePeriod } from '../../alerting/maintenance.js';
+import { FactList } from '../fact-list.js';
 import type { AlertEvidence } from '../../alerting/types.js';
 import type { IncidentListItem } from '../../store/alerts.js';
 import { MaintenanceNotice } from '../alert-view.js';
@@ -36,16 +37,7 @@ export function EvidenceFacts(props: { evidence: unknown }) {
     if (l.baselineMs !== undefined) facts.push(['Baseline', `${fmtMs(l.baselineMs)} (${l.baselineLabel ?? 'baseline'}) × ${l.factor}`]);
   }
   if (facts.length === 0) return null;
-  return (
-    <dl class="evidence-facts">
-      {facts.map(([k, v]) => (
-        <div>
-          <dt>{k}</dt>
-          <dd>{v}</dd>
-        </div>
-      ))}
-    </dl>
-  );
+  return <FactList facts={facts} class="evidence-facts" />;
 }
 
 /** One incident as a table row; an open, unacknowledged one has an Acknowledge button (htmx swaps the row). */
