@@ -213,5 +213,12 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       CREATE INDEX incidents_open ON incidents(started_at) WHERE ended_at IS NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'runs by time, for the newest runs across all monitors',
+    sql: `
+      CREATE INDEX runs_by_time ON runs(started_at);
+    `,
+  },
 ];
 
