@@ -143,7 +143,9 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   return {
     onRun(run) {
       return safely(() => {
-        deps.flush?.();
+        // Latency rules read this run from the store; the down rule needs only the run itself,
+        // so monitors without latency rules keep the writer's batching.
+        if (monitors.get(run.monitorId)?.rules.degraded.length) deps.flush?.();
         return judge(run.monitorId, summarise(run));
       });
     },
