@@ -56,7 +56,7 @@ export function LoadRunList(props: { runs: LoadRunRow[]; name?: string }) {
       <h1>Load runs{props.name ? ` — ${props.name}` : ''}</h1>
       {props.name ? <p><a href={BASE}>All runs</a></p> : null}
       {props.runs.length === 0 ? (
-        <p class="muted">No load runs yet. Start one with <code>halftime load &lt;monitor&gt;</code> or give a burst a cron schedule.</p>
+        <p class="muted">No load runs yet. Start one from a monitor's page (for monitors with a <code>load:</code> block), with <code>halftime load &lt;monitor&gt;</code>, or give a burst a cron schedule.</p>
       ) : (
         <form method="get" action={`${BASE}/compare`}>
         <table class="load-table">
