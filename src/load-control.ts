@@ -100,6 +100,12 @@ export function createLoadControl(opts: { loaded: LoadedConfig; loadRuns: LoadRu
       ({ summary }) => summary,
       (err) => {
         opts.log?.error('burst failed', { burst: name, run: runId, error: err });
+        // A worker that could not even start leaves the run as begun: mark it, so it does not look running forever.
+        try {
+          if (opts.loadRuns.get(runId!)?.status === 'running') opts.loadRuns.fail(runId!, redact((err as Error).message));
+        } catch {
+          /* the store is gone (shutting down) */
+        }
         return undefined;
       },
     );

@@ -143,6 +143,9 @@ export function LoadRunView(props: { run: LoadRunDetail; /** The burst is runnin
       <p><a href={BASE}>← All load runs</a> · <a href={`${BASE}?name=${encodeURIComponent(run.name)}`}>runs of {run.name}</a></p>
       <h1>Load run #{run.id}: {run.name}</h1>
       <p class="plan">{run.planText} · started {when(run.startedAt)} · <span class={`status status-${run.status}`}>{run.status}</span>{run.stopMessage ? ` — ${run.stopMessage}` : ''}</p>
+      {run.status === 'running' ? (
+        <p class="muted">The run's totals, per-step table and knee appear here when it ends.</p>
+      ) : (
       <dl class="facts">
         <div><dt>Requests</dt><dd>{run.requests}{run.polls ? ` (${run.polls} polls)` : ''}</dd></div>
         <div><dt>req/s</dt><dd>{num(run.rps)}</dd></div>
@@ -153,6 +156,7 @@ export function LoadRunView(props: { run: LoadRunDetail; /** The burst is runnin
         <div><dt>max</dt><dd>{fmtMs(run.max)}</dd></div>
         <div><dt>Peak users</dt><dd>{run.peakUsers ?? '–'}</dd></div>
       </dl>
+      )}
       {props.live ? (
         <>
           <StopForm runId={run.id} csrfToken={props.live.csrfToken} />
@@ -160,7 +164,7 @@ export function LoadRunView(props: { run: LoadRunDetail; /** The burst is runnin
         </>
       ) : null}
       <p class="knee"><strong>Knee:</strong> {run.kneeText ?? 'not known yet'}</p>
-      <div id="load-chart" class="load-chart" data-src={`${BASE}/${run.id}/series.json`} data-live={props.live ? `${BASE}/${run.id}/live` : undefined} aria-label="Users, requests per second and p95 over time"></div>
+      <div id="load-chart" class="load-chart" data-src={`${BASE}/${run.id}/series.json`} data-live={props.live ? `${BASE}/${run.id}/live` : undefined} data-seconds={props.live ? String(Math.ceil(run.plan.duration / 1000)) : undefined} aria-label="Users, requests per second and p95 over time"></div>
       {s ? (
         <>
           <h2>Per step</h2>

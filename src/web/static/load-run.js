@@ -50,6 +50,14 @@
       ],
       plugins: [kneePlugin(d.knee)],
     };
+    // Live: the x axis spans the planned duration from the first point on.
+    var seconds = Number(el.getAttribute('data-seconds'));
+    if (seconds > 0) {
+      opts.scales.x.range = function (u) {
+        var t = u.data[0];
+        return [0, Math.max(seconds, t.length ? t[t.length - 1] : 0)];
+      };
+    }
     return new uPlot(opts, [d.t, d.users, d.rps, d.p95, d.errors], el);
   }
 
