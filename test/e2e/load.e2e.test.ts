@@ -73,7 +73,9 @@ describe('load check in a real browser', () => {
     expect(await page.locator('#load-live-now').textContent()).toMatch(/^\d+ s: 2 users, \d+ req\/s/);
     // The next second arrives on the same page (no reload: the marker survives).
     await page.evaluate(() => ((window as unknown as { liveMark: number }).liveMark = 1));
-    await page.locator('#load-live-now', { hasText: /^2 s: / }).waitFor({ timeout: 10_000 });
+    const first = await page.locator('#load-live-now').textContent();
+    await page.waitForFunction((t) => document.getElementById('load-live-now')?.textContent !== t, first, { timeout: 10_000 });
+    expect(await page.locator('#load-live-now').textContent()).toMatch(/^\d+ s: 2 users/);
     expect(await page.evaluate(() => (window as unknown as { liveMark?: number }).liveMark)).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'load-run-live.png'), fullPage: true });
     // At the end the page reloads itself with the stored summary.
