@@ -12,7 +12,9 @@ import type { LoadRuns } from './store/load-runs.js';
 export type BurstRunOptions = {
   /** Where to store the run; omitted: not stored. */
   loadRuns?: LoadRuns;
-  trigger: 'cli' | 'schedule';
+  trigger: 'cli' | 'schedule' | 'admin';
+  /** Called with the stored run's id as soon as it is created (before the burst starts). */
+  onBegin?: (runId: number) => void;
   onPoint?: (p: SeriesPoint) => void;
   signal?: AbortSignal;
   /** Hides secrets in failure messages before they are stored or shown. */
@@ -32,6 +34,7 @@ export async function runBurstAndStore(r: ResolvedBurst, opts: BurstRunOptions):
     }
   };
   if (store) safely(() => (runId = store.begin({ name: r.name, monitorKey: r.monitorKey, trigger: opts.trigger, plan: r.plan, planText: describePlan(r.plan) })));
+  if (runId !== undefined) opts.onBegin?.(runId);
   const handle = startBurstWorker(r.job, {
     signal: opts.signal,
     onPoint: (raw) => {

@@ -1,13 +1,13 @@
 /** Scheduler jobs for bursts with a cron schedule (monitors[].load.cron and loads[].cron). */
 import type { LoadedConfig } from './config/load.js';
-import { runBurstAndStore } from './burst-run.js';
+import { BurstBusy, type LoadControl } from './load-control.js';
 import type { Logger } from './log.js';
 import { resolveBurst, scheduledBursts } from './probes/burst/from-config.js';
 import type { Job } from './scheduler/scheduler.js';
-import type { LoadRuns } from './store/load-runs.js';
 
-export function loadJobs(loaded: LoadedConfig, loadRuns: LoadRuns, log: Logger): Job[] {
-  const { config, redact } = loaded;
+/** Scheduled bursts start through `control`, so they share its one-burst-at-a-time rule with the admin pages. */
+export function loadJobs(loaded: LoadedConfig, control: LoadControl, log: Logger): Job[] {
+  const { config } = loaded;
   const jobs: Job[] = [];
   for (const b of scheduledBursts(config)) {
     // Checked once at start-up, so a refused burst is reported before its first due time.
@@ -21,15 +21,20 @@ export function loadJobs(loaded: LoadedConfig, loadRuns: LoadRuns, log: Logger):
       id: `load:${b.name}`,
       schedule: { cron: b.cron },
       run: async (_plannedAt, signal) => {
-        const resolved = resolveBurst(config, b.name, {}, loaded.source);
-        log.info('burst starting', { burst: b.name });
-        const { summary, runId } = await runBurstAndStore(resolved, {
-          loadRuns,
-          trigger: 'schedule',
-          signal,
-          redact,
-          onStoreError: (err) => log.error('storing the burst failed', { burst: b.name, error: err }),
-        });
+        let started;
+        try {
+          started = control.start(b.name, {}, { trigger: 'schedule' });
+        } catch (err) {
+          if (!(err instanceof BurstBusy)) throw err;
+          log.warn('scheduled burst skipped: another burst is running', { burst: b.name, running: err.active.runId });
+          return;
+        }
+        const { runId, done } = started;
+        const stop = () => control.stop(runId);
+        if (signal.aborted) stop();
+        signal.addEventListener('abort', stop, { once: true });
+        const summary = await done.finally(() => signal.removeEventListener('abort', stop));
+        if (!summary) return; // the worker failed; logged and stored as an error
         const failed = summary.thresholds.filter((t) => !t.pass).map((t) => t.threshold);
         const fields = { burst: b.name, run: runId, rps: Math.round(summary.rps), p95: summary.p95 && Math.round(summary.p95), knee: summary.knee.sentence };
         if (summary.stopReason !== 'completed' || failed.length) log.warn('burst finished with problems', { ...fields, stopped: summary.stopMessage, failed: failed.join(', ') });

@@ -2,12 +2,14 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createAlerting, type Alerting } from './alerting/service.js';
 import { monitorId, type LoadedConfig } from './config/load.js';
+import { createLoadControl } from './load-control.js';
 import { loadJobs } from './load-jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { createJourneyRunner } from './probes/journey.js';
 import { createScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
 import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
 import { createApp } from './web/app.js';
+import { loadCheckSection, loadControlRoutes } from './web/load-control-routes.js';
 import { loadRunRoutes } from './web/load-runs.js';
 import { ensureAdmin } from './web/auth/bootstrap.js';
 import { createEventHub, type EventHub } from './web/events.js';
@@ -70,7 +72,9 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       },
     };
   });
-  jobs.push(...loadJobs(opts.loaded, store.loadRuns, log));
+  // One burst at a time per server, whether started from /admin or by a cron schedule.
+  const loadControl = createLoadControl({ loaded: opts.loaded, loadRuns: store.loadRuns, log });
+  jobs.push(...loadJobs(opts.loaded, loadControl, log));
   const scheduler = createScheduler(jobs, {
     concurrency: config.scheduler.concurrency,
     onError: (id, err) => log.error('run crashed', { monitor: id, error: err }),
@@ -102,7 +106,13 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       events,
       publicUrl: config.server.publicUrl,
       // Load runs under /admin/load-runs, behind the same login as the rest of /admin.
-      extraRoutes: (app) => loadRunRoutes(app, { loadRuns: store.loadRuns, title: config.server.title }),
+      loadRuns: store.loadRuns,
+      extraRoutes: (app) => {
+        loadRunRoutes(app, { loadRuns: store.loadRuns, title: config.server.title, isRunning: (id) => loadControl.active()?.runId === id });
+        loadControlRoutes(app, { control: loadControl, loadRuns: store.loadRuns, title: config.server.title });
+      },
+      // The "Start load check" form on the page of a monitor with a load: block (or a loads[] entry).
+      monitorSections: (key, c) => [loadCheckSection(loadControl, key, c.get('admin').csrfToken)],
       runNow: async (key) => {
         if (!jobIds.has(key)) return undefined;
         const started = await scheduler.runNow(key);
@@ -132,6 +142,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         await scheduler.stop(graceMs);
+        await loadControl.close();
         await retention.stop();
         await alerting.stop();
         events.close();

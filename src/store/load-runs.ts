@@ -7,7 +7,7 @@ import type { LoadPlan } from '../probes/burst/shapes.js';
 import type { BurstSummary } from '../probes/burst/types.js';
 import type { Db } from './db.js';
 
-export type LoadRunStatus = 'running' | 'passed' | 'failed' | 'aborted' | 'error';
+export type LoadRunStatus = 'running' | 'passed' | 'failed' | 'aborted' | 'stopped' | 'error';
 
 export type LoadRunRow = {
   id: number;
@@ -36,8 +36,9 @@ export type LoadRunDetail = LoadRunRow & { plan: LoadPlan; summary: BurstSummary
 
 export type SeriesRow = { t: number; users: number | null; rate: number | null; requests: number; errors: number; polls: number; p50: number | null; p95: number | null; p99: number | null; max: number | null };
 
-/** Status of a finished run: aborted beats failed thresholds beats passed. */
+/** Status of a finished run: stopped by hand, or aborted on errors, beats failed thresholds beats passed. */
 export function statusOf(s: Pick<BurstSummary, 'stopReason' | 'thresholds'>): LoadRunStatus {
+  if (s.stopReason === 'stopped') return 'stopped';
   if (s.stopReason !== 'completed') return 'aborted';
   return s.thresholds.every((t) => t.pass) ? 'passed' : 'failed';
 }

@@ -13,6 +13,7 @@ import { apiRoutes } from './api/api-routes.js';
 import { createAuth, type AdminEnv } from './auth/auth.js';
 import { authRoutes } from './auth/auth-routes.js';
 import type { LoginLimiter } from './auth/login-limiter.js';
+import type { LoadRuns } from '../store/load-runs.js';
 import type { EventHub } from './events.js';
 import { createRenderCache, type Rendered } from './render-cache.js';
 import { loadStaticAssets } from './static-assets.js';
@@ -34,6 +35,8 @@ export type OperatorDeps = {
   incidents?: IncidentsReader;
   /** Maintenance windows (default: the alerting service's calendar from `alerts`). */
   maintenance?: MaintenanceReader;
+  /** Burst load runs for /api/v1/load-runs. */
+  loadRuns?: LoadRuns;
   /** Mounts more operator routes (e.g. load runs under /admin/load-runs); called after the auth layer exists. */
   extraRoutes?: (app: Hono<AdminEnv>, auth: ReturnType<typeof createAuth>) => void;
 };
@@ -163,7 +166,7 @@ export function createApp(deps: WebDeps) {
       dashboardSections: op.dashboardSections,
       now,
     });
-    apiRoutes(app, { auth, admin: op.admin, queries: deps.queries, runNow: op.runNow, history, incidents: op.incidents, now });
+    apiRoutes(app, { auth, admin: op.admin, queries: deps.queries, runNow: op.runNow, history, incidents: op.incidents, loadRuns: op.loadRuns, now });
     op.extraRoutes?.(app, auth);
   }
 

@@ -8,8 +8,14 @@ import type { Child } from 'hono/jsx';
 import type { LoadRunDetail, LoadRunRow, LoadRuns } from '../store/load-runs.js';
 import { fmtMs } from './format.js';
 import { Layout } from './layout.js';
+import { StopForm } from './load-control-routes.js';
 
-export type LoadRunDeps = { loadRuns: LoadRuns; title?: string };
+export type LoadRunDeps = {
+  loadRuns: LoadRuns;
+  title?: string;
+  /** True while this server runs that burst: its page then streams the chart live and shows Stop. */
+  isRunning?: (runId: number) => boolean;
+};
 
 const BASE = '/admin/load-runs';
 
@@ -50,7 +56,7 @@ export function LoadRunList(props: { runs: LoadRunRow[]; name?: string }) {
       <h1>Load runs{props.name ? ` — ${props.name}` : ''}</h1>
       {props.name ? <p><a href={BASE}>All runs</a></p> : null}
       {props.runs.length === 0 ? (
-        <p class="muted">No load runs yet. Start one with <code>halftime load &lt;monitor&gt;</code> or give a burst a cron schedule.</p>
+        <p class="muted">No load runs yet. Start one from a monitor's page (for monitors with a <code>load:</code> block), with <code>halftime load &lt;monitor&gt;</code>, or give a burst a cron schedule.</p>
       ) : (
         <form method="get" action={`${BASE}/compare`}>
         <table class="load-table">
@@ -129,7 +135,7 @@ function idsFrom(values: string[] | undefined): number[] {
   return [...new Set((values ?? []).flatMap((v) => v.split(',')).map(Number).filter((n) => Number.isInteger(n) && n > 0))].slice(0, MAX_COMPARE);
 }
 
-export function LoadRunView(props: { run: LoadRunDetail }) {
+export function LoadRunView(props: { run: LoadRunDetail; /** The burst is running here: live chart and Stop (with the session's CSRF token). */ live?: { csrfToken: string } }) {
   const { run } = props;
   const s = run.summary;
   return (
@@ -137,6 +143,9 @@ export function LoadRunView(props: { run: LoadRunDetail }) {
       <p><a href={BASE}>← All load runs</a> · <a href={`${BASE}?name=${encodeURIComponent(run.name)}`}>runs of {run.name}</a></p>
       <h1>Load run #{run.id}: {run.name}</h1>
       <p class="plan">{run.planText} · started {when(run.startedAt)} · <span class={`status status-${run.status}`}>{run.status}</span>{run.stopMessage ? ` — ${run.stopMessage}` : ''}</p>
+      {run.status === 'running' ? (
+        <p class="muted">The run's totals, per-step table and knee appear here when it ends.</p>
+      ) : (
       <dl class="facts">
         <div><dt>Requests</dt><dd>{run.requests}{run.polls ? ` (${run.polls} polls)` : ''}</dd></div>
         <div><dt>req/s</dt><dd>{num(run.rps)}</dd></div>
@@ -147,8 +156,15 @@ export function LoadRunView(props: { run: LoadRunDetail }) {
         <div><dt>max</dt><dd>{fmtMs(run.max)}</dd></div>
         <div><dt>Peak users</dt><dd>{run.peakUsers ?? '–'}</dd></div>
       </dl>
+      )}
+      {props.live ? (
+        <>
+          <StopForm runId={run.id} csrfToken={props.live.csrfToken} />
+          <p id="load-live-now" class="muted" aria-live="polite">Waiting for the first second of data…</p>
+        </>
+      ) : null}
       <p class="knee"><strong>Knee:</strong> {run.kneeText ?? 'not known yet'}</p>
-      <div id="load-chart" class="load-chart" data-src={`${BASE}/${run.id}/series.json`} aria-label="Users, requests per second and p95 over time"></div>
+      <div id="load-chart" class="load-chart" data-src={`${BASE}/${run.id}/series.json`} data-live={props.live ? `${BASE}/${run.id}/live` : undefined} data-seconds={props.live ? String(Math.ceil(run.plan.duration / 1000)) : undefined} aria-label="Users, requests per second and p95 over time"></div>
       {s ? (
         <>
           <h2>Per step</h2>
@@ -237,7 +253,10 @@ export function loadRunRoutes<E extends Env>(app: Hono<E>, deps: LoadRunDeps) {
   app.get(`${BASE}/:id{[0-9]+}`, (c) => {
     const run = deps.loadRuns.get(Number(c.req.param('id')));
     if (!run) return c.text('No such load run', 404);
-    return c.html(page(`Load run #${run.id} · ${run.name}`, <main><LoadRunView run={run} /></main>));
+    // Stop is a form post under /admin: it carries the session's CSRF token.
+    const csrfToken = (c.var as { admin?: { csrfToken: string } }).admin?.csrfToken;
+    const live = csrfToken && deps.isRunning?.(run.id) ? { csrfToken } : undefined;
+    return c.html(page(`Load run #${run.id} · ${run.name}`, <main><LoadRunView run={run} live={live} /></main>));
   });
 
   app.get(`${BASE}/:id{[0-9]+}/series.json`, (c) => {

@@ -31,8 +31,10 @@ describe('unauthenticated access', () => {
     f.store.writer.write({ monitorId: 'private-db', plannedAt: Date.now() - 1000, startedAt: Date.now() - 1000, durationMs: 42, ok: false, failure: { code: 'status', message: 'Private database said 503' }, steps: [] });
     f.store.writer.flush();
     f.store.alerts.commit({ monitorKey: 'private-db', status: 'down', state: {}, now: Date.now(), outbox: [], incidents: [{ op: 'open', kind: 'down', startedAt: Date.now() - 1000, worst: 2, summary: 'Private database is down', evidence: {} }] });
+    const plan = { model: 'closed' as const, users: 2, spawnRate: 2, duration: 2000, shape: { type: 'ramp' as const } };
+    f.store.loadRuns.begin({ name: 'Private database burst', monitorKey: 'private-db', trigger: 'admin', plan, planText: 'ramp to 2 users' });
     const routes = operatorRoutes(f);
-    expect(routes.length).toBeGreaterThanOrEqual(25);
+    expect(routes.length).toBeGreaterThanOrEqual(27);
     // The history, incident and acknowledge routes are among them.
     const listed = routes.map((r) => `${r.method} ${r.path}`);
     expect(listed).toEqual(
@@ -45,6 +47,8 @@ describe('unauthenticated access', () => {
         'GET /api/v1/monitors/private-db/series',
         'GET /api/v1/incidents',
         'POST /api/v1/incidents/1/acknowledge',
+        'GET /api/v1/load-runs',
+        'GET /api/v1/load-runs/1',
       ]),
     );
     for (const { method, path } of routes) {

@@ -13,7 +13,7 @@ export const PASSWORD = 'correct horse battery';
 export const ORIGIN = 'http://localhost';
 
 /** A store with monitors and an `admin` user, the app with its operator side, and a clock the test moves. */
-export async function adminFixture(opts: { operator?: Partial<OperatorDeps>; publicUrl?: string; runNow?: (store: Store) => RunNow; limiter?: LoginLimiter; monitors?: { key: string; name: string; public: boolean }[]; maintenance?: MaintenanceWindowConfig[] } = {}) {
+export async function adminFixture(opts: { operator?: Partial<OperatorDeps>; /** Operator parts that need the fixture's store. */ operatorWith?: (store: Store) => Partial<OperatorDeps>; publicUrl?: string; runNow?: (store: Store) => RunNow; limiter?: LoginLimiter; monitors?: { key: string; name: string; public: boolean }[]; maintenance?: MaintenanceWindowConfig[] } = {}) {
   const tmp = tempDir();
   const events: EventHub = createEventHub();
   const store = openStore(
@@ -43,6 +43,8 @@ export async function adminFixture(opts: { operator?: Partial<OperatorDeps>; pub
       publicUrl: opts.publicUrl,
       limiter: opts.limiter ?? createLoginLimiter({ max: 5, windowMs: 15 * 60_000 }),
       runNow: opts.runNow?.(store),
+      loadRuns: store.loadRuns,
+      ...opts.operatorWith?.(store),
       ...opts.operator,
     },
   });

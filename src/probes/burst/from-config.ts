@@ -55,7 +55,11 @@ const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 /** Validation problems in overrides or the merged definition, as one readable error. */
 export class BurstConfigError extends Error {}
 
-export function resolveBurst(config: Config, target: string, overrides: BurstOverrides = {}, configName = 'the config'): ResolvedBurst {
+/**
+ * `overrideName` names an override in messages: the command-line flag by default (`--spawn-rate`),
+ * a form field's label on the admin pages.
+ */
+export function resolveBurst(config: Config, target: string, overrides: BurstOverrides = {}, configName = 'the config', overrideName: (key: string) => string = (k) => `--${kebab(k)}`): ResolvedBurst {
   const t = findTarget(config, target);
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const merged: Record<string, unknown> = { ...t.base, ...given };
@@ -63,7 +67,7 @@ export function resolveBurst(config: Config, target: string, overrides: BurstOve
   const parsed = burstSchema.safeParse(merged);
   if (!parsed.success) {
     throw new BurstConfigError(
-      parsed.error.issues.map((i) => `${i.path.length && String(i.path[0]) in given ? `--${kebab(String(i.path[0]))}` : `${t.where}.${formatPath(i.path)}`}: ${i.message}`).join('\n'),
+      parsed.error.issues.map((i) => `${i.path.length && String(i.path[0]) in given ? overrideName(String(i.path[0])) : `${t.where}.${formatPath(i.path)}`}: ${i.message}`).join('\n'),
     );
   }
   const burst = parsed.data;

@@ -4,7 +4,9 @@ import type { MonitorState, Queries } from '../../store/queries.js';
 import type { AdminEnv, Auth } from '../auth/auth.js';
 import type { RunNow } from '../admin/admin-routes.js';
 import type { IncidentsReader } from '../admin/incidents.js';
+import type { LoadRuns } from '../../store/load-runs.js';
 import { registerSeriesRoute, type MonitorRouteDeps } from '../monitor-routes.js';
+import { loadRunApiRoutes } from './load-run-api.js';
 
 export type ApiDeps = {
   auth: Auth;
@@ -15,6 +17,8 @@ export type ApiDeps = {
   history?: Pick<MonitorRouteDeps, 'history' | 'runs'>;
   /** Incident records: mounts /api/v1/incidents. */
   incidents?: IncidentsReader;
+  /** Burst load runs: mounts /api/v1/load-runs. */
+  loadRuns?: LoadRuns;
   now?: () => number;
 };
 
@@ -116,6 +120,8 @@ export function apiRoutes(app: Hono<AdminEnv>, deps: ApiDeps) {
       return c.json(r.incident);
     });
   }
+
+  if (deps.loadRuns) loadRunApiRoutes(app, { loadRuns: deps.loadRuns });
 
   app.post('/api/v1/monitors/:key/run', async (c) => {
     const key = c.req.param('key');

@@ -1,0 +1,153 @@
+/**
+ * Bursts started from the admin pages: at most one at a time per server, checked through the same
+ * `resolveBurst` path as the command line (caps and `load.allowHosts`), stored as they run, with
+ * their per-second points fanned out to whoever watches (the run page's live chart) and a Stop.
+ */
+import { runBurstAndStore } from './burst-run.js';
+import { burstSchema } from './config/load-schema.js';
+import { monitorId, type LoadedConfig } from './config/load.js';
+import type { Logger } from './log.js';
+import { resolveBurst, type BurstOverrides } from './probes/burst/from-config.js';
+import type { SeriesPoint } from './probes/burst/sketch-series.js';
+import type { BurstSummary } from './probes/burst/types.js';
+import type { LoadRuns } from './store/load-runs.js';
+
+/** A burst the config defines for a monitor, with the figures a start form is prefilled with. */
+export type BurstTarget = {
+  /** What `resolveBurst` takes: the monitor id, or the loads[] entry's name. */
+  name: string;
+  source: 'monitor' | 'loads';
+  model: 'closed' | 'open';
+  users?: number;
+  spawnRate?: number;
+  arrivalRate?: number;
+  /** ms */
+  duration: number;
+};
+
+export type ActiveBurst = { runId: number; name: string; monitorKey: string; startedAt: number; trigger: string };
+
+export type BurstWatchEvent = { type: 'point'; point: SeriesPoint } | { type: 'done' };
+
+/** A start refused because another burst is still running on this server. */
+export class BurstBusy extends Error {
+  constructor(readonly active: ActiveBurst) {
+    super(`another load check is running (run #${active.runId}, ${active.name}); only one burst runs at a time on this server. Stop it or wait until it ends.`);
+    this.name = 'BurstBusy';
+  }
+}
+
+export type LoadControl = ReturnType<typeof createLoadControl>;
+
+export function createLoadControl(opts: { loaded: LoadedConfig; loadRuns: LoadRuns; log?: Logger; now?: () => number }) {
+  const { config, redact, source } = opts.loaded;
+  const now = opts.now ?? Date.now;
+  let current: (ActiveBurst & { abort: AbortController; done: Promise<void> }) | undefined;
+  const watchers = new Set<(ev: BurstWatchEvent) => void>();
+  const emit = (ev: BurstWatchEvent) => {
+    for (const w of [...watchers]) w(ev);
+  };
+
+  /** The bursts defined for a monitor: its own `load:` block, then every loads[] entry aimed at it. */
+  function targetsFor(monitorKey: string): BurstTarget[] {
+    const m = config.monitors.find((x) => monitorId(x) === monitorKey);
+    if (!m) return [];
+    const bases: { name: string; source: BurstTarget['source']; raw: unknown }[] = [];
+    if (m.load) bases.push({ name: monitorKey, source: 'monitor', raw: m.load });
+    for (const l of config.loads) {
+      if (l.monitor !== monitorKey) continue;
+      const { name, monitor: _m, ...raw } = l;
+      bases.push({ name, source: 'loads', raw });
+    }
+    return bases.flatMap((b) => {
+      // Config was validated at load time; parsing again gives the defaults (and ms durations).
+      const p = burstSchema.safeParse(b.raw);
+      if (!p.success) return [];
+      const d = p.data;
+      return [{ name: b.name, source: b.source, model: d.model, users: d.users, spawnRate: d.model === 'closed' ? d.spawnRate : undefined, arrivalRate: d.arrivalRate, duration: d.duration }];
+    });
+  }
+
+  /**
+   * Starts a burst now. Throws BurstBusy while another runs, BurstRefused (caps, allowlist) or
+   * BurstConfigError (a bad value) before anything is sent. Returns the stored run's id at once.
+   */
+  function start(name: string, overrides: BurstOverrides = {}, o: { trigger?: 'admin' | 'schedule'; fieldName?: (key: string) => string } = {}): { runId: number; done: Promise<BurstSummary | undefined> } {
+    if (current) throw new BurstBusy(active()!);
+    const resolved = resolveBurst(config, name, overrides, source, o.fieldName);
+    const abort = new AbortController();
+    let runId: number | undefined;
+    let storeError: unknown;
+    const running = runBurstAndStore(resolved, {
+      loadRuns: opts.loadRuns,
+      trigger: o.trigger ?? 'admin',
+      signal: abort.signal,
+      redact,
+      onBegin: (id) => (runId = id),
+      onPoint: (point) => emit({ type: 'point', point }),
+      onStoreError: (err) => {
+        storeError ??= err;
+        opts.log?.error('storing the burst failed', { burst: name, error: err });
+      },
+    });
+    if (runId === undefined) {
+      // Without a stored run there is nothing to show or stop: end the burst at once.
+      abort.abort();
+      running.catch(() => {});
+      throw new Error(`could not store the load run: ${(storeError as Error | undefined)?.message ?? 'unknown error'}`);
+    }
+    const done = running.then(
+      ({ summary }) => summary,
+      (err) => {
+        opts.log?.error('burst failed', { burst: name, run: runId, error: err });
+        // A worker that could not even start leaves the run as begun: mark it, so it does not look running forever.
+        try {
+          if (opts.loadRuns.get(runId!)?.status === 'running') opts.loadRuns.fail(runId!, redact((err as Error).message));
+        } catch {
+          /* the store is gone (shutting down) */
+        }
+        return undefined;
+      },
+    );
+    const settled = done.then(() => {
+      current = undefined;
+      emit({ type: 'done' });
+    });
+    current = { runId, name: resolved.name, monitorKey: resolved.monitorKey, startedAt: now(), trigger: o.trigger ?? 'admin', abort, done: settled };
+    opts.log?.info('burst starting', { burst: name, run: runId, trigger: current.trigger });
+    return { runId, done: settled.then(() => done) };
+  }
+
+  function active(): ActiveBurst | undefined {
+    if (!current) return undefined;
+    const { abort: _a, done: _d, ...a } = current;
+    return a;
+  }
+
+  return {
+    targetsFor,
+    start,
+    active,
+    /** Asks the running burst to stop (it winds down and is stored as stopped); false when that run is not running. */
+    stop(runId: number): boolean {
+      if (!current || current.runId !== runId) return false;
+      current.abort.abort();
+      return true;
+    },
+    /** Resolves once the running burst (if any) has ended and is stored. */
+    async settled(): Promise<void> {
+      await current?.done;
+    },
+    /** Live points of the running burst `runId`; undefined when it is not running. Returns the unsubscribe function. */
+    watch(runId: number, listener: (ev: BurstWatchEvent) => void): (() => void) | undefined {
+      if (!current || current.runId !== runId) return undefined;
+      watchers.add(listener);
+      return () => watchers.delete(listener);
+    },
+    /** Stops a running burst and waits until it is stored (server shutdown). */
+    async close(): Promise<void> {
+      current?.abort.abort();
+      await current?.done;
+    },
+  };
+}
