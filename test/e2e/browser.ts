@@ -1,6 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { parseConfigText } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { startHalftime } from '../../src/main.js';
 
 /** Debian's chromium (or HALFTIME_CHROMIUM), driven by playwright-core. */
 export const CHROMIUM = process.env.HALFTIME_CHROMIUM ?? '/usr/bin/chromium';
@@ -26,4 +30,17 @@ export async function openBrowser(profileDir: string, viewport: { width: number;
   });
   page.on('pageerror', (e) => consoleErrors.push(e.message));
   return { context, page, consoleErrors };
+}
+
+/** halftime in this process (port 0, a DB in `dir`, quiet logs) and a browser on a fresh profile beside it. */
+export async function startWithBrowser(yaml: string, dir: string, opts: { adminPassword: string; viewport: { width: number; height: number } }) {
+  const h = await startHalftime({
+    loaded: parseConfigText(yaml, 'e2e.yaml', {}),
+    dbPath: join(dir, 'h.db'),
+    port: 0,
+    host: '127.0.0.1',
+    adminPassword: opts.adminPassword,
+    logger: createLogger({ quiet: true, write: () => {} }),
+  });
+  return { h, ...(await openBrowser(join(dir, 'profile'), opts.viewport)) };
 }

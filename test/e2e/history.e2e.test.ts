@@ -7,11 +7,9 @@
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
-import { createLogger } from '../../src/log.js';
-import { startHalftime, type Halftime } from '../../src/main.js';
+import type { Halftime } from '../../src/main.js';
 import { runOf, step } from '../store/history-fixtures.js';
-import { missingChromium, openBrowser, SHOTS } from './browser.js';
+import { missingChromium, SHOTS, startWithBrowser } from './browser.js';
 import { startServer, tempDir, type TestServer } from '../helpers.js';
 
 const NEVER = '0 0 1 1 *';
@@ -42,14 +40,7 @@ monitors:
       - { name: cart, url: "${target.url}/cart" }
       - { name: pay, url: "${target.url}/pay" }
 `;
-  h = await startHalftime({
-    loaded: parseConfigText(yaml, 'e2e.yaml', {}),
-    dbPath: join(tmp.dir, 'h.db'),
-    port: 0,
-    host: '127.0.0.1',
-    adminPassword: 'e2e admin password',
-    logger: createLogger({ quiet: true, write: () => {} }),
-  });
+  ({ h, context, page, consoleErrors } = await startWithBrowser(yaml, tmp.dir, { adminPassword: 'e2e admin password', viewport: { width: 1100, height: 900 } }));
   // Six hours of runs, one a minute, a failure every 50th.
   const now = Date.now();
   for (let i = 360; i >= 1; i--) {
@@ -57,7 +48,6 @@ monitors:
     h.store.writer.write(runOf('checkout', at, [step(0, at, 20 + (i % 13)), step(1, at, 80 + (i % 29) * 3, i % 50 !== 0)]));
   }
   h.store.writer.flush();
-  ({ context, page, consoleErrors } = await openBrowser(join(tmp.dir, 'profile'), { width: 1100, height: 900 }));
 }, 60_000);
 
 afterAll(async () => {

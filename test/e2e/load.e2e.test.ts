@@ -6,10 +6,8 @@
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
-import { createLogger } from '../../src/log.js';
-import { startHalftime, type Halftime } from '../../src/main.js';
-import { missingChromium, openBrowser, SHOTS } from './browser.js';
+import type { Halftime } from '../../src/main.js';
+import { missingChromium, SHOTS, startWithBrowser } from './browser.js';
 import { startServer, tempDir, type TestServer } from '../helpers.js';
 
 const PASSWORD = 'e2e admin password';
@@ -38,15 +36,7 @@ monitors:
     steps: [{ name: home, url: "${target.url}/" }]
     load: { users: 2, spawnRate: 2, duration: 3s, thinkTime: 100ms }
 `;
-  h = await startHalftime({
-    loaded: parseConfigText(yaml, 'e2e.yaml', {}),
-    dbPath: join(tmp.dir, 'h.db'),
-    port: 0,
-    host: '127.0.0.1',
-    adminPassword: PASSWORD,
-    logger: createLogger({ quiet: true, write: () => {} }),
-  });
-  ({ context, page, consoleErrors } = await openBrowser(join(tmp.dir, 'profile'), { width: 1280, height: 900 }));
+  ({ h, context, page, consoleErrors } = await startWithBrowser(yaml, tmp.dir, { adminPassword: PASSWORD, viewport: { width: 1280, height: 900 } }));
 }, 60_000);
 
 afterAll(async () => {
