@@ -62,7 +62,7 @@ export function LoadRunList(props: { runs: LoadRunRow[]; name?: string }) {
         <table class="load-table">
           <thead>
             <tr>
-              <th><span class="sr">Compare</span></th><th>#</th><th>Burst</th><th>Started</th><th>Plan</th><th>Status</th><th>Peak users</th><th>req/s</th><th>p50</th><th>p95</th><th>p99</th><th>Errors</th><th>Knee</th>
+              <th><span class="sr">Compare</span></th><th>#</th><th>Burst</th><th>Started</th><th>Plan</th><th>Status</th><th class="n">Peak users</th><th class="n">req/s</th><th class="n">p50</th><th class="n">p95</th><th class="n">p99</th><th class="n">Errors</th><th>Knee</th>
             </tr>
           </thead>
           <tbody>
@@ -92,7 +92,7 @@ export function LoadRunCompare(props: { runs: LoadRunDetail[] }) {
       <h1>Comparing {props.runs.length} load runs</h1>
       <table class="load-table">
         <thead>
-          <tr><th>#</th><th>Burst</th><th>Started</th><th>Plan</th><th>Status</th><th>Peak users</th><th>req/s</th><th>p50</th><th>p95</th><th>p99</th><th>Errors</th><th>Knee</th></tr>
+          <tr><th>#</th><th>Burst</th><th>Started</th><th>Plan</th><th>Status</th><th class="n">Peak users</th><th class="n">req/s</th><th class="n">p50</th><th class="n">p95</th><th class="n">p99</th><th class="n">Errors</th><th>Knee</th></tr>
         </thead>
         <tbody>
           {props.runs.map((r) => (
@@ -170,7 +170,7 @@ export function LoadRunView(props: { run: LoadRunDetail; /** The burst is runnin
           <h2>Per step</h2>
           <table class="load-table">
             <thead>
-              <tr><th>Step</th><th>Requests</th><th>Errors</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr>
+              <tr><th>Step</th><th class="n">Requests</th><th class="n">Errors</th><th class="n">p50</th><th class="n">p95</th><th class="n">p99</th><th class="n">max</th></tr>
             </thead>
             <tbody>
               {s.steps.map((x) => (
