@@ -1,18 +1,10 @@
-import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { builtinChannels } from '../alerting/channels/index.js';
 import { parseDuration } from './duration.js';
+import { cronExpression, duration } from './schema-parts.js';
 import { parseBaseline, parsePercentile, parseRuleShorthand } from './degraded-rule.js';
 
-const durationMs = (min: number) =>
-  z.union([z.string(), z.number()]).transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined || ms < min) {
-      ctx.addIssue({ code: 'custom', message: ms === undefined ? `not a duration: ${JSON.stringify(v)} (use e.g. 30s, 10m, 1h)` : `must be at least ${min} ms` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const durationMs = (min: number) => duration({ min });
 
 const channelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'channel names are letters, digits, - or _ (max 64)');
 const email = z.string().min(3).regex(/@/, 'not an email address');
@@ -152,10 +144,7 @@ export const maintenanceSchema = z.union([
   z.strictObject({
     name: z.string().min(1).max(200).optional(),
     monitors: z.array(z.string()).optional(),
-    cron: z.string().superRefine((expr, ctx) => {
-      const v = validateDetailed(expr);
-      if (!v.valid) ctx.addIssue({ code: 'custom', message: `not a valid cron expression: ${v.errors.map((e) => `${e.field}: ${e.message}`).join('; ') || expr}` });
-    }),
+    cron: cronExpression,
     duration: durationMs(60_000).refine((ms) => ms <= 7 * 86_400_000, 'at most 7d'),
     timezone: timezone.default('UTC'),
   }),

@@ -2,41 +2,9 @@
  * Config for burst load checks: the safety block (`load:`), a burst definition per monitor
  * (`monitors[].load`) and stand-alone scheduled bursts (`loads:`).
  */
-import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { parseThreshold } from '../probes/burst/thresholds.js';
-import { parseDuration } from './duration.js';
-
-const ms = (opts: { min?: number; max?: number } = {}) =>
-  z.union([z.string(), z.number()]).transform((value, ctx) => {
-    const v = parseDuration(value);
-    if (v === undefined) {
-      ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 30s, 5m, 1h)` });
-      return z.NEVER;
-    }
-    if (opts.min !== undefined && v < opts.min) {
-      ctx.addIssue({ code: 'custom', message: `must be at least ${opts.min} ms (got ${v} ms)` });
-      return z.NEVER;
-    }
-    if (opts.max !== undefined && v > opts.max) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${opts.max} ms (got ${v} ms)` });
-      return z.NEVER;
-    }
-    return v;
-  });
-
-const url = z.string().refine((s) => {
-  try {
-    return ['http:', 'https:'].includes(new URL(s).protocol);
-  } catch {
-    return false;
-  }
-}, 'not a valid URL (expected http:// or https://)');
-
-const cron = z.string().superRefine((expr, ctx) => {
-  const v = validateDetailed(expr);
-  if (!v.valid) ctx.addIssue({ code: 'custom', message: `not a valid cron expression: ${v.errors.map((e) => `${e.field}: ${e.message}`).join('; ') || expr}` });
-});
+import { cronExpression as cron, duration as ms, httpUrl as url } from './schema-parts.js';
 
 /** `50%` or `0.5` → 0.5. */
 const ratio = z.union([z.number(), z.string()]).transform((value, ctx) => {

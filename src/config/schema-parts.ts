@@ -1,3 +1,4 @@
+import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { parseTemplate, TemplateError } from '../probes/template.js';
@@ -31,6 +32,15 @@ export const isHttpUrl = (s: string) => {
 };
 
 export const httpUrl = z.string().refine(isHttpUrl, 'not a valid URL (expected http:// or https://)');
+
+/** A cron expression node-cron accepts (five fields, or six with seconds first). */
+export const cronExpression = z
+  .string()
+  .min(1)
+  .superRefine((expr, ctx) => {
+    const v = validateDetailed(expr);
+    if (!v.valid) ctx.addIssue({ code: 'custom', message: `not a valid cron expression: ${v.errors.map((e) => `${e.field}: ${e.message}`).join('; ') || expr}` });
+  });
 
 export const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
 

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { validateDetailed } from 'node-cron';
-import { httpUrl, isHttpUrl, duration } from './schema-parts.js';
+import { cronExpression, httpUrl, isHttpUrl, duration } from './schema-parts.js';
 import { journeyKeys } from './journey-schema.js';
 import { stepSchema, type StepConfig } from './step-schema.js';
 import { alertsSchema, checkAlertReferences, monitorAlertsSchema } from './alerts-schema.js';
@@ -18,14 +17,7 @@ export const monitorSchema = z
     description: z.string().max(2000).optional(),
     public: z.boolean().default(false),
     every: duration({ min: 1_000, max: 7 * 86_400_000 }).optional(),
-    cron: z
-      .string()
-      .min(1)
-      .superRefine((expr, ctx) => {
-        const v = validateDetailed(expr);
-        if (!v.valid) ctx.addIssue({ code: 'custom', message: `not a valid cron expression: ${v.errors.map((e) => `${e.field}: ${e.message}`).join('; ') || expr}` });
-      })
-      .optional(),
+    cron: cronExpression.optional(),
     timeout: duration({ min: 1, max: 3_600_000 }).optional().describe('Whole-run timeout'),
     steps: z.array(stepSchema).default([]),
     ...journeyKeys,

@@ -86,7 +86,7 @@ monitors:
       'monitors[0].alerts.degraded[1]: cannot read rule "p95 over 10m > 2x": expected e.g. "p95 > 800ms over 10m" or "p95 over 10m > 2x baseline 7d"',
       'monitors[0].alerts.degraded[2]: give either rule (shorthand) or percentile/over/above/baseline, not both',
       'monitors[0].alerts.degraded[3].percentile: not a percentile: "p101" (use p50, p95, p99 or max)',
-      'monitors[0].alerts.reminderEvery: must be at least 60000 ms',
+      'monitors[0].alerts.reminderEvery: must be at least 60000 ms (got 10000 ms)',
       'alerts.channels.mail.port: Too big: expected number to be <=65535',
       'alerts.channels.mail.to: required',
       'alerts.channels.sms.type: unknown channel type "sms" (known: email, webhook)',
