@@ -3,11 +3,11 @@
  * uPlot chart (users, requests/s, p95 over time, knee marked) and a per-step table. Mounted under
  * /admin/load-runs, behind whatever protects /admin; never linked from the public status page.
  */
-import type { Env, Hono } from 'hono';
+import type { Context, Env, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { LoadRunDetail, LoadRunRow, LoadRuns } from '../store/load-runs.js';
 import { fmtMs } from './format.js';
-import { Layout } from './layout.js';
+import { AdminLayout } from './admin/admin-layout.js';
 import { StopForm } from './load-control-routes.js';
 
 export type LoadRunDeps = {
@@ -232,17 +232,21 @@ export function seriesJson(run: LoadRunDetail, rows: ReturnType<LoadRuns['series
 
 /** Mounts the pages on `app`; call it where /admin is already protected (login + CSRF). */
 export function loadRunRoutes<E extends Env>(app: Hono<E>, deps: LoadRunDeps) {
-  const page = (title: string, body: Child) => '<!doctype html>' + (<Layout title={title}><Head />{body}</Layout>).toString();
+  // Under /admin: the operator's layout (navigation, log out, the session's CSRF token for htmx).
+  const page = (c: Context, title: string, body: Child) => {
+    const admin = (c.var as { admin?: { username: string; csrfToken: string } }).admin;
+    return '<!doctype html>' + (<AdminLayout title={title} username={admin?.username} csrfToken={admin?.csrfToken} head={<Head />}>{body}</AdminLayout>).toString();
+  };
 
   app.get(BASE, (c) => {
     const name = c.req.query('name') || undefined;
-    return c.html(page(`Load runs · ${deps.title ?? 'halftime'}`, <main><LoadRunList runs={deps.loadRuns.list({ name, limit: 100 })} name={name} /></main>));
+    return c.html(page(c, `Load runs · ${deps.title ?? 'halftime'}`, <LoadRunList runs={deps.loadRuns.list({ name, limit: 100 })} name={name} />));
   });
 
   app.get(`${BASE}/compare`, (c) => {
     const runs = idsFrom(c.req.queries('id')).map((id) => deps.loadRuns.get(id)).filter((r): r is LoadRunDetail => !!r);
     if (runs.length === 0) return c.redirect(BASE);
-    return c.html(page(`Compare load runs · ${deps.title ?? 'halftime'}`, <main><LoadRunCompare runs={runs} /></main>));
+    return c.html(page(c, `Compare load runs · ${deps.title ?? 'halftime'}`, <LoadRunCompare runs={runs} />));
   });
 
   app.get(`${BASE}/compare.json`, (c) => {
@@ -256,7 +260,7 @@ export function loadRunRoutes<E extends Env>(app: Hono<E>, deps: LoadRunDeps) {
     // Stop is a form post under /admin: it carries the session's CSRF token.
     const csrfToken = (c.var as { admin?: { csrfToken: string } }).admin?.csrfToken;
     const live = csrfToken && deps.isRunning?.(run.id) ? { csrfToken } : undefined;
-    return c.html(page(`Load run #${run.id} · ${run.name}`, <main><LoadRunView run={run} live={live} /></main>));
+    return c.html(page(c, `Load run #${run.id} · ${run.name}`, <LoadRunView run={run} live={live} />));
   });
 
   app.get(`${BASE}/:id{[0-9]+}/series.json`, (c) => {
