@@ -20,6 +20,7 @@ import { createHistory } from '../src/store/history.js';
 import { createRetention, openStore } from '../src/store/index.js';
 import { LEVELS, RUN_STEP } from '../src/store/rollups.js';
 import { createSketch, encodeSketch } from '../src/store/sketch.js';
+import { logNormal as logNormalOf, rng } from '../test/store/history-fixtures.js';
 import { createApp } from '../src/web/app.js';
 
 const MONITORS = Number(process.env.BENCH_MONITORS ?? 1000);
@@ -31,18 +32,8 @@ const NOW = Date.UTC(2026, 10, 26); // day-aligned "now": the 30 days end here
 const RAW_SAMPLE_MONITORS = 4;
 const RAW_SAMPLE_DAYS = 2;
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(2026);
-const logNormal = (mu: number, sigma: number) => Math.exp(mu + sigma * Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-12))) * Math.cos(2 * Math.PI * rand()));
+const logNormal = (mu: number, sigma: number) => logNormalOf(rand, mu, sigma);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];

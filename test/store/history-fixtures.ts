@@ -1,15 +1,10 @@
+import { createRng } from '../../src/probes/random.js';
 import type { RunResult, StepResult } from '../../src/probes/types.js';
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
+/** Deterministic pseudo-random numbers (the journeys' seeded generator), so failures reproduce. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.next();
 }
 
 /** Log-normal samples: heavy right tail like real latencies. */
