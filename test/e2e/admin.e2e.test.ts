@@ -5,7 +5,7 @@
  * Screenshots go to test/e2e/screenshots/ (git-ignored) for a person to look at.
  */
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Halftime } from '../../src/main.js';
 import { missingChromium, SHOTS, startWithBrowser } from './browser.js';
@@ -18,9 +18,9 @@ const NEVER = '0 0 1 1 *';
 let tmp: ReturnType<typeof tempDir>;
 let target: TestServer;
 let h: Halftime;
-let context: BrowserContext;
 let page: Page;
 let consoleErrors: string[] = [];
+let stop: (() => Promise<void>) | undefined;
 const missing = missingChromium;
 const needChromium = () => {
   if (missing) throw new Error(missing);
@@ -54,12 +54,11 @@ monitors:
         url: "${target.url}/health"
         expect: { status: 200, bodyContains: '"status":"ok"' }
 `;
-  ({ h, context, page, consoleErrors } = await startWithBrowser(yaml, tmp.dir, { adminPassword: PASSWORD, viewport: { width: 1280, height: 900 } }));
+  ({ h, page, consoleErrors, stop } = await startWithBrowser(yaml, tmp.dir, { adminPassword: PASSWORD, viewport: { width: 1280, height: 900 } }));
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  await h?.stop(2_000);
+  await stop?.();
   await target?.close();
   tmp?.cleanup();
 });

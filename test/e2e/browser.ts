@@ -32,7 +32,7 @@ export async function openBrowser(profileDir: string, viewport: { width: number;
   return { context, page, consoleErrors };
 }
 
-/** halftime in this process (port 0, a DB in `dir`, quiet logs) and a browser on a fresh profile beside it. */
+/** halftime in this process (port 0, a DB in `dir`, quiet logs) and a browser on a fresh profile beside it; `stop()` ends both. */
 export async function startWithBrowser(yaml: string, dir: string, opts: { adminPassword: string; viewport: { width: number; height: number } }) {
   const h = await startHalftime({
     loaded: parseConfigText(yaml, 'e2e.yaml', {}),
@@ -42,5 +42,13 @@ export async function startWithBrowser(yaml: string, dir: string, opts: { adminP
     adminPassword: opts.adminPassword,
     logger: createLogger({ quiet: true, write: () => {} }),
   });
-  return { h, ...(await openBrowser(join(dir, 'profile'), opts.viewport)) };
+  const browser = await openBrowser(join(dir, 'profile'), opts.viewport);
+  return {
+    h,
+    ...browser,
+    async stop() {
+      await browser.context.close();
+      await h.stop(2_000);
+    },
+  };
 }

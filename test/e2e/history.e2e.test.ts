@@ -5,7 +5,7 @@
  * test/e2e/screenshots/ (git-ignored).
  */
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Halftime } from '../../src/main.js';
 import { runOf, step } from '../store/history-fixtures.js';
@@ -17,9 +17,9 @@ const NEVER = '0 0 1 1 *';
 let tmp: ReturnType<typeof tempDir>;
 let target: TestServer;
 let h: Halftime;
-let context: BrowserContext;
 let page: Page;
 let consoleErrors: string[] = [];
+let stop: (() => Promise<void>) | undefined;
 const missing = missingChromium;
 
 beforeAll(async () => {
@@ -40,7 +40,7 @@ monitors:
       - { name: cart, url: "${target.url}/cart" }
       - { name: pay, url: "${target.url}/pay" }
 `;
-  ({ h, context, page, consoleErrors } = await startWithBrowser(yaml, tmp.dir, { adminPassword: 'e2e admin password', viewport: { width: 1100, height: 900 } }));
+  ({ h, page, consoleErrors, stop } = await startWithBrowser(yaml, tmp.dir, { adminPassword: 'e2e admin password', viewport: { width: 1100, height: 900 } }));
   // Six hours of runs, one a minute, a failure every 50th.
   const now = Date.now();
   for (let i = 360; i >= 1; i--) {
@@ -51,8 +51,7 @@ monitors:
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  await h?.stop(2_000);
+  await stop?.();
   await target?.close();
   tmp?.cleanup();
 });

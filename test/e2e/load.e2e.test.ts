@@ -4,7 +4,7 @@
  * when it ends; start another and Stop it.
  */
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Halftime } from '../../src/main.js';
 import { missingChromium, SHOTS, startWithBrowser } from './browser.js';
@@ -16,9 +16,9 @@ const NEVER = '0 0 1 1 *';
 let tmp: ReturnType<typeof tempDir>;
 let target: TestServer;
 let h: Halftime;
-let context: BrowserContext;
 let page: Page;
 let consoleErrors: string[] = [];
+let stop: (() => Promise<void>) | undefined;
 const needChromium = () => {
   if (missingChromium) throw new Error(missingChromium);
 };
@@ -36,12 +36,11 @@ monitors:
     steps: [{ name: home, url: "${target.url}/" }]
     load: { users: 2, spawnRate: 2, duration: 3s, thinkTime: 100ms }
 `;
-  ({ h, context, page, consoleErrors } = await startWithBrowser(yaml, tmp.dir, { adminPassword: PASSWORD, viewport: { width: 1280, height: 900 } }));
+  ({ h, page, consoleErrors, stop } = await startWithBrowser(yaml, tmp.dir, { adminPassword: PASSWORD, viewport: { width: 1280, height: 900 } }));
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  await h?.stop(2_000);
+  await stop?.();
   await target?.close();
   tmp?.cleanup();
 });
