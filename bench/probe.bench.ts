@@ -18,7 +18,8 @@ import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { monitorSchema } from '../src/config/schema.js';
 import { DEFAULT_HEADERS, runHttpStep, type HttpStepInput } from '../src/probes/http-step.js';
-import { runMonitor, stepLabel } from '../src/probes/run-monitor.js';
+import { runMonitor } from '../src/probes/run-monitor.js';
+import { journeyStepLabel } from '../src/probes/step-request.js';
 import { createSession, type Session } from '../src/probes/session.js';
 import { envNumber, fmt, gc, median, percentile, startTargetServer } from './support.js';
 
@@ -42,7 +43,7 @@ const monitor = monitorSchema.parse({ id: 'bench', name: 'bench', steps: [{ url,
 const step = monitor.steps[0];
 const stepInput: HttpStepInput = {
   index: 0,
-  name: stepLabel(step, 0),
+  name: journeyStepLabel(step, 0),
   method: step.method,
   url: step.url,
   headers: step.headers,

@@ -1,6 +1,5 @@
 import type { MonitorConfig } from '../config/schema.js';
 import { createJourneyRunner } from './journey.js';
-import { journeyStepLabel } from './step-request.js';
 import type { RunResult } from './types.js';
 
 export type RunOptions = {
@@ -13,10 +12,6 @@ export type RunOptions = {
   noThink?: boolean;
   seed?: number;
 };
-
-export function stepLabel(step: { name?: string; method: string; url: string }, index: number): string {
-  return journeyStepLabel(step, index);
-}
 
 /**
  * Runs a monitor's journey once, as one new visitor: fresh connections and cookies. Scheduled runs

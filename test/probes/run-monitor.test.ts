@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRedactor } from '../../src/config/load.js';
 import { monitorSchema, type MonitorConfig } from '../../src/config/schema.js';
-import { runMonitor, stepLabel } from '../../src/probes/run-monitor.js';
+import { runMonitor } from '../../src/probes/run-monitor.js';
+import { journeyStepLabel } from '../../src/probes/step-request.js';
 import { startServer, type TestServer } from '../helpers.js';
 
 let server: TestServer;
@@ -101,10 +102,10 @@ describe('runMonitor', () => {
   });
 });
 
-describe('stepLabel', () => {
+describe('journeyStepLabel', () => {
   it('prefers the name, then method and path, then the position', () => {
-    expect(stepLabel({ name: 'login', method: 'POST', url: 'http://127.0.0.1/x' }, 0)).toBe('login');
-    expect(stepLabel({ method: 'POST', url: 'http://127.0.0.1/session/new?x=1' }, 0)).toBe('POST /session/new');
-    expect(stepLabel({ method: 'GET', url: 'not a url' }, 2)).toBe('step 3');
+    expect(journeyStepLabel({ name: 'login', method: 'POST', url: 'http://127.0.0.1/x' }, 0)).toBe('login');
+    expect(journeyStepLabel({ method: 'POST', url: 'http://127.0.0.1/session/new?x=1' }, 0)).toBe('POST /session/new');
+    expect(journeyStepLabel({ method: 'GET', url: 'not a url' }, 2)).toBe('step 3');
   });
 });
