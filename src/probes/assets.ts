@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { CheerioAPI } from 'cheerio';
-import { request } from 'undici';
 import type { AssetsConfig } from '../config/step-schema.js';
 import type { Cookies } from './cookies.js';
+import { exchange, splitUrl } from './exchange.js';
 import { DEFAULT_HEADERS } from './http-step.js';
 import type { Session } from './session.js';
 import type { AssetSummary } from './types.js';
@@ -83,6 +83,9 @@ export function findCssRefs(css: string, cssUrl: string): string[] {
   return out;
 }
 
+/** Stylesheets up to this size are read for the fonts and images they point at. */
+const CSS_LIMIT = 2_000_000;
+
 export async function fetchAssets($: CheerioAPI, pageUrl: string, cfg: Settings, opts: AssetOptions): Promise<AssetSummary> {
   const t0 = performance.now();
   const pageOrigin = new URL(pageUrl).origin;
@@ -133,19 +136,24 @@ export async function fetchAssets($: CheerioAPI, pageUrl: string, cfg: Settings,
       const headers: Record<string, string> = { ...DEFAULT_HEADERS, referer: pageUrl };
       const cookie = opts.cookies?.header(u);
       if (cookie) headers.cookie = cookie;
-      const res = await request(u, { method: 'GET', headers, dispatcher: opts.session.dispatcher, signal });
-      item.status = res.statusCode;
-      opts.cookies?.store(u, res.headers['set-cookie']);
-      const chunks: Buffer[] = [];
-      const isCss = /text\/css/i.test(String(res.headers['content-type'] ?? '')) && !res.headers['content-encoding'];
-      for await (const chunk of res.body) {
-        item.bytes += chunk.length;
-        if (isCss && item.bytes <= 2_000_000) chunks.push(chunk);
-      }
-      if (res.statusCode >= 400) item.error = `status ${res.statusCode}`;
+      const { origin, path } = splitUrl(u);
+      let stop: (() => void) | undefined;
+      const x = await exchange(opts.session.dispatcher, { origin, path, method: 'GET', headers, maxBodyBytes: Number.MAX_SAFE_INTEGER, keepBodyBytes: CSS_LIMIT }, (ex) => {
+        stop = () => ex.abort(signal.reason as Error);
+        if (signal.aborted) stop();
+        else signal.addEventListener('abort', stop, { once: true });
+      });
+      signal.removeEventListener('abort', stop!);
+      item.bytes = x.bytes;
+      if (x.error !== undefined) throw x.error;
+      item.status = x.status;
+      const { headers: h, setCookie } = x.headers();
+      if (setCookie.length) opts.cookies?.store(u, setCookie);
+      const isCss = /text\/css/i.test(h['content-type'] ?? '') && !h['content-encoding'];
+      if (x.status >= 400) item.error = `status ${x.status}`;
       else {
-        if (opts.cache && cacheable(res.headers['cache-control'])) opts.cache.add(u);
-        if (isCss) for (const ref of findCssRefs(Buffer.concat(chunks).toString('utf8'), u)) enqueue(ref);
+        if (opts.cache && cacheable(h['cache-control'])) opts.cache.add(u);
+        if (isCss && x.bytes <= CSS_LIMIT) for (const ref of findCssRefs(x.body().toString('utf8'), u)) enqueue(ref);
       }
     } catch (err) {
       item.error = signal.aborted ? 'timed out' : ((err as { code?: string }).code ?? (err as Error).message);

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { request } from 'undici';
 import type { ExpectConfig } from '../config/schema.js';
 import { evaluateExpect } from './assert.js';
 import { classifyError } from './classify-error.js';
 import type { Cookies } from './cookies.js';
-import type { Session } from './session.js';
+import { BodyTooLarge, exchange, splitUrl, type Exchange } from './exchange.js';
+import type { ConnectionTiming, Session } from './session.js';
 import { zeroTimings, type Failure, type StepResult, type Timings } from './types.js';
 
 export type HttpStepInput = {
@@ -31,6 +31,11 @@ export type HttpStepOptions = {
   intendedStart?: number;
   /** The visitor's cookie jar: each hop sends its cookies and stores what the response sets. */
   cookies?: Cookies;
+  /**
+   * Only the verdict and timings are wanted (a burst's plain steps): the response headers and body
+   * are read only as far as the step's expectations need them, and not returned.
+   */
+  lean?: boolean;
 };
 
 /**
@@ -47,8 +52,6 @@ export const DEFAULT_HEADERS: Record<string, string> = {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-class BodyTooLarge extends Error {}
-
 function decode(buf: Buffer, encoding: string | undefined, cap: number): Buffer {
   const opts = { maxOutputLength: cap };
   switch ((encoding ?? '').trim().toLowerCase()) {
@@ -64,54 +67,57 @@ function decode(buf: Buffer, encoding: string | undefined, cap: number): Buffer 
   }
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
-function headerObject(raw: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
-}
-
 /**
  * Runs one HTTP step on the session's connections. Never throws: every failure mode comes back as
  * a `failure` with a clear reason, and the timing breakdown of whatever happened.
  */
 export async function runHttpStep(step: HttpStepInput, session: Session, opts: HttpStepOptions = {}): Promise<HttpStepOutcome> {
-  const redact = opts.redact ?? ((s: string) => s);
+  const redact = opts.redact;
   const startedAt = Date.now();
   const t0 = opts.intendedStart ?? performance.now();
   const timings: Timings = zeroTimings();
-  // One plain timer per step, cleared when the step ends (cheaper than AbortSignal.timeout + any).
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException('step timeout', 'TimeoutError')), step.timeoutMs);
+  // One plain timer per step ends whatever exchange is in flight; an outer signal does the same.
+  let current: Exchange | undefined;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    current?.abort(new DOMException('step timeout', 'TimeoutError'));
+  }, step.timeoutMs);
   const outer = opts.signal;
-  const onOuterAbort = () => controller.abort(outer?.reason);
-  if (outer?.aborted) onOuterAbort();
-  else outer?.addEventListener('abort', onOuterAbort, { once: true });
-  const timedOut = () => controller.signal.aborted && !outer?.aborted;
-  const signal = controller.signal;
+  const onOuterAbort = () => current?.abort(outer?.reason ?? new DOMException('aborted', 'AbortError'));
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const track = (x: Exchange) => {
+    current = x;
+    if (outer?.aborted) onOuterAbort();
+  };
 
   let url = step.url;
   let method = step.method;
   let body = step.body;
-  let sendHeaders = { ...DEFAULT_HEADERS, ...lowerKeys(step.headers) };
+  let sendHeaders = hasKeys(step.headers) ? { ...DEFAULT_HEADERS, ...lowerKeys(step.headers) } : DEFAULT_HEADERS;
   let redirects = 0;
   let bytes = 0;
   let status: number | undefined;
   let headers: Record<string, string> = {};
   let text = '';
   let failure: Failure | undefined;
+  /** The exchange whose response the step ends with (its headers and body are read in `finish`). */
+  let last: Exchange | undefined;
+  const lean = opts.lean === true;
 
   const finish = (): HttpStepOutcome => {
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuterAbort);
     timings.total = performance.now() - t0;
+    if (last && (!lean || step.expect.headers)) headers = last.headers().headers;
+    if (last && !failure && (!lean || needsBody(step.expect))) {
+      try {
+        text = decode(last.body(), last.header('content-encoding')[0], step.maxBodyBytes).toString('utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') failure = { code: 'body_too_large', message: `response body larger than the ${step.maxBodyBytes} byte limit` };
+        else failure = { code: 'network', message: `could not decode ${last.header('content-encoding')[0]} body: ${(err as Error).message}` };
+      }
+    }
     const evidence = status !== undefined && !failure ? evaluateExpect(step.expect, { status, body: text, headers, bytes, latencyMs: timings.total }) : [];
     if (!failure) {
       const bad = evidence.find((e) => !e.pass);
@@ -119,20 +125,21 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
         ? { code: 'status', message: `expected status ${bad.expected}, got ${bad.actual}` }
         : { code: 'assertion', message: `${bad.what}: expected ${bad.expected}, got ${bad.actual}` };
     }
+    const hide = redact ?? ((s: string) => s);
     const result: StepResult = {
       index: step.index,
       name: step.name,
       method: step.method,
-      url: redact(step.url),
+      url: hide(step.url),
       startedAt,
       ok: !failure,
       status,
-      failure: failure ? { code: failure.code, message: redact(failure.message) } : undefined,
+      failure: failure ? { code: failure.code, message: hide(failure.message) } : undefined,
       timings,
       bytes,
       redirects,
-      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, redact(v)])),
-      evidence: evidence.map((e) => ({ ...e, expected: redact(e.expected), actual: redact(e.actual) })),
+      headers: redact ? Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, redact(v)])) : { ...headers },
+      evidence: redact ? evidence.map((e) => ({ ...e, expected: redact(e.expected), actual: redact(e.actual) })) : evidence,
     };
     return { result, body: text, headers, finalUrl: url };
   };
@@ -142,70 +149,74 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
     // after the previous one (next step, redirect hop) would otherwise open a second connection.
     // A single-connection session (an undici Client) queues it on that connection instead.
     if (session.connectionsPerOrigin > 1) await new Promise((resolve) => setImmediate(resolve));
-    const hopStart = performance.now();
-    const connBefore = session.connections.length;
-    let tHeaders = 0;
-    try {
-      const hopHeaders = { ...sendHeaders };
-      if (body === undefined) delete hopHeaders['content-type'];
-      const jarCookies = opts.cookies?.header(url);
-      if (jarCookies) hopHeaders.cookie = hopHeaders.cookie ? `${hopHeaders.cookie}; ${jarCookies}` : jarCookies;
-      const res = await request(url, {
-        method: method as 'GET',
-        headers: hopHeaders,
-        body: method === 'GET' || method === 'HEAD' ? undefined : body,
-        dispatcher: session.dispatcher,
-        signal,
-      });
-      tHeaders = performance.now();
-      status = res.statusCode;
-      headers = headerObject(res.headers);
-      opts.cookies?.store(url, res.headers['set-cookie']);
-      const chunks: Buffer[] = [];
-      let hopBytes = 0;
-      try {
-        for await (const chunk of res.body) {
-          hopBytes += chunk.length;
-          if (hopBytes > step.maxBodyBytes) throw new BodyTooLarge();
-          chunks.push(chunk);
-        }
-      } finally {
-        bytes += hopBytes;
-      }
-      const tEnd = performance.now();
-      addHop(timings, session.connections.slice(connBefore), hopStart, tHeaders, tEnd);
-      const location = headers.location;
-      if (step.followRedirects && REDIRECTS.has(status) && location) {
-        if (redirects >= step.maxRedirects) {
-          failure = { code: 'redirects', message: `more than ${step.maxRedirects} redirects (last to ${location})` };
-          return finish();
-        }
-        redirects++;
-        const next = new URL(location, url);
-        // Like a browser: credentials set for one origin are not sent to another.
-        if (next.origin !== new URL(url).origin) sendHeaders = withoutCredentials(sendHeaders);
-        url = next.toString();
-        if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
-          method = 'GET';
-          body = undefined;
-        }
-        continue;
-      }
-      try {
-        text = decode(Buffer.concat(chunks), headers['content-encoding'], step.maxBodyBytes).toString('utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLarge();
-        failure = { code: 'network', message: `could not decode ${headers['content-encoding']} body: ${(err as Error).message}` };
-      }
-      return finish();
-    } catch (err) {
-      const tEnd = performance.now();
-      addHop(timings, session.connections.slice(connBefore), hopStart, tHeaders || tEnd, tEnd);
-      if (err instanceof BodyTooLarge) failure = { code: 'body_too_large', message: `response body larger than the ${step.maxBodyBytes} byte limit` };
-      else failure = classifyError(err, { timedOut: timedOut(), timeoutMs: step.timeoutMs, host: hostOf(url) });
+    if (timedOut || outer?.aborted) {
+      failure = timedOut ? classifyError(undefined, { timedOut, timeoutMs: step.timeoutMs, host: '' }) : { code: 'aborted', message: 'run was stopped before the step finished' };
       return finish();
     }
+    let target: { origin: string; path: string; host: string };
+    try {
+      target = splitUrl(url);
+    } catch {
+      failure = { code: 'network', message: `not a valid URL: ${url}` };
+      return finish();
+    }
+    let hopHeaders = sendHeaders;
+    const jarCookies = opts.cookies?.header(url);
+    if (jarCookies || (body === undefined && 'content-type' in sendHeaders)) {
+      hopHeaders = { ...sendHeaders };
+      if (body === undefined) delete hopHeaders['content-type'];
+      if (jarCookies) hopHeaders.cookie = hopHeaders.cookie ? `${hopHeaders.cookie}; ${jarCookies}` : jarCookies;
+    }
+    const connBefore = session.connections.length;
+    const hopStart = performance.now();
+    const x = await exchange(
+      session.dispatcher,
+      { origin: target.origin, path: target.path, method, headers: hopHeaders, body: method === 'GET' || method === 'HEAD' ? undefined : body, maxBodyBytes: step.maxBodyBytes },
+      track,
+    );
+    current = undefined;
+    bytes += x.bytes;
+    const opened = session.connections.length > connBefore ? session.connections[session.connections.length - 1] : undefined;
+    addHop(timings, opened, hopStart, x.tHeaders || x.tEnd, x.tEnd);
+    if (x.tHeaders) {
+      status = x.status;
+      last = x;
+      if (opts.cookies) {
+        const setCookie = x.header('set-cookie');
+        if (setCookie.length) opts.cookies.store(url, setCookie);
+      }
+    }
+    if (x.error !== undefined) {
+      if (x.error instanceof BodyTooLarge) failure = { code: 'body_too_large', message: `response body larger than the ${step.maxBodyBytes} byte limit` };
+      else failure = classifyError(x.error, { timedOut, timeoutMs: step.timeoutMs, host: target.host });
+      return finish();
+    }
+    const location = step.followRedirects && REDIRECTS.has(x.status) ? x.header('location')[0] : undefined;
+    if (location) {
+      if (redirects >= step.maxRedirects) {
+        failure = { code: 'redirects', message: `more than ${step.maxRedirects} redirects (last to ${location})` };
+        return finish();
+      }
+      redirects++;
+      const next = new URL(location, url);
+      // Like a browser: credentials set for one origin are not sent to another.
+      if (next.origin !== target.origin) sendHeaders = withoutCredentials(sendHeaders);
+      url = next.toString();
+      if (x.status === 303 || ((x.status === 301 || x.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+      }
+      continue;
+    }
+    return finish();
   }
+}
+
+const needsBody = (e: ExpectConfig) => !!(e.bodyContains || e.bodyNotContains || e.bodyMatches || e.json);
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
@@ -224,8 +235,7 @@ function lowerKeys(h: Record<string, string>): Record<string, string> {
  * steps run one at a time); its socket events split the wait before the first byte into DNS,
  * connect and TLS. Otherwise the request went out on a kept-alive connection.
  */
-function addHop(t: Timings, opened: { start: number; lookup?: number; connected?: number; secured?: number; ready?: number }[], hopStart: number, tHeaders: number, tEnd: number) {
-  const conn = opened.at(-1);
+function addHop(t: Timings, conn: ConnectionTiming | undefined, hopStart: number, tHeaders: number, tEnd: number) {
   let sent = hopStart;
   if (conn && conn.ready === undefined) {
     // The connection never became usable: its time belongs to the phase that failed, not to TTFB.

@@ -94,6 +94,11 @@ async function handler(req: IncomingMessage, res: ServerResponse) {
     res.writeHead(307, { location: '/echo' });
     return res.end();
   }
+  if (path === '/two-cookies') {
+    res.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/']);
+    res.setHeader('x-multi', ['one', 'two']);
+    return res.end('cookies set');
+  }
   if (path === '/echo') return res.end(`${req.method} body=${JSON.stringify(body)}`);
   if (path === '/trickle') {
     res.writeHead(200, { 'content-type': 'text/plain' });
@@ -376,5 +381,44 @@ describe('runHttpStep: secrets', () => {
   it('leaves the secret visible without a redactor (so the checks above can fail)', async () => {
     const { result } = await runHttpStep(stepInput(`${server.url}/secret-redirect?token=${SECRET}`, { maxRedirects: 0 }), pool.session());
     expect(result.failure?.message).toContain(SECRET);
+  });
+});
+
+describe('runHttpStep: response headers and lean runs', () => {
+  it('joins repeated headers and stores every Set-Cookie line in the jar', async () => {
+    const { createCookies } = await import('../../src/probes/cookies.js');
+    const cookies = createCookies();
+    const { result, headers } = await runHttpStep(stepInput(`${server.url}/two-cookies`), pool.session(), { cookies });
+    expect(result.ok).toBe(true);
+    expect(headers['x-multi']).toBe('one, two');
+    expect(result.headers['x-multi']).toBe('one, two');
+    expect(cookies.names(`${server.url}/`).sort()).toEqual(['a', 'b']);
+  });
+
+  it('lean: returns no body or headers, yet still checks the body and headers the step expects', async () => {
+    const session = pool.session({ connectionsPerOrigin: 1 });
+    const plain = await runHttpStep(stepInput(`${server.url}/page`), session, { lean: true });
+    expect(plain.result.ok).toBe(true);
+    expect(plain.body).toBe('');
+    expect(plain.result.headers).toEqual({});
+    const checked = await runHttpStep(stepInput(`${server.url}/page`, { expect: { bodyContains: ['Match ball'], headers: { 'content-type': 'text/html' } } }), session, { lean: true });
+    expect(checked.result.ok).toBe(true);
+    expect(checked.result.evidence.map((e) => `${e.what}:${e.pass}`)).toEqual(['status:true', 'body contains:true', 'header content-type:true']);
+    const missing = await runHttpStep(stepInput(`${server.url}/page`, { expect: { bodyContains: ['Sold out'] } }), session, { lean: true });
+    expect(missing.result.failure?.code).toBe('assertion');
+    const gz = await runHttpStep(stepInput(`${server.url}/gzip`, { expect: { bodyContains: ['FINAL WHISTLE'] } }), session, { lean: true });
+    expect(gz.result.ok).toBe(true);
+  });
+
+  it('times out a step still queued behind a hanging one on a single connection, at its own timeout', async () => {
+    const session = pool.session({ connectionsPerOrigin: 1 });
+    const hanging = runHttpStep(stepInput(`${server.url}/hang`, { timeoutMs: 600 }), session);
+    const t0 = performance.now();
+    const queued = await runHttpStep(stepInput(`${server.url}/page`, { timeoutMs: 150 }), session);
+    const waited = performance.now() - t0;
+    expect(queued.result.failure?.code).toBe('timeout');
+    expect(waited).toBeGreaterThanOrEqual(140);
+    expect(waited).toBeLessThan(550);
+    expect((await hanging).result.failure?.code).toBe('timeout');
   });
 });

@@ -89,23 +89,26 @@ function allowedCheck(allowHosts: readonly string[] | undefined): (url: string) 
 export function monitorIteration(monitor: { steps: PlainStep[] }, opts: MonitorIterationOptions = {}): Iteration {
   const timeout = opts.defaultTimeoutMs ?? 10_000;
   const allowed = allowedCheck(opts.allowHosts);
+  // Plain steps are the same every time: built once, not per request.
+  const inputs = monitor.steps.map((step, index) => stepInput(step, index, timeout));
   return async (vu: Vu, signal, intendedStart) => {
     const jar = jarOf(vu.session);
     const steps = [];
-    for (const [index, step] of monitor.steps.entries()) {
+    for (const input of inputs) {
       if (signal.aborted) {
-        steps.push({ name: label(step, index), ms: 0, ok: false, error: 'burst stopped' });
+        steps.push({ name: input.name, ms: 0, ok: false, error: 'burst stopped' });
         return { ok: false, steps };
       }
-      if (!allowed(step.url)) {
-        steps.push({ name: label(step, index), ms: 0, ok: false, error: `host not in load.allowHosts: ${step.url}` });
+      if (!allowed(input.url)) {
+        steps.push({ name: input.name, ms: 0, ok: false, error: `host not in load.allowHosts: ${input.url}` });
         return { ok: false, steps };
       }
       // No per-request signal: combining one with each request's timeout (AbortSignal.any) costs
       // about as much CPU as the request itself. The engine ends in-flight requests at a hard stop
       // by closing the user's session instead; the signal is checked between steps.
-      const { result } = await runHttpStep(stepInput(step, index, timeout), vu.session, {
-        intendedStart: index === 0 ? intendedStart : undefined,
+      const { result } = await runHttpStep(input, vu.session, {
+        intendedStart: input.index === 0 ? intendedStart : undefined,
+        lean: true,
         cookies: jar,
       });
       steps.push({ name: result.name, ms: result.timings.total, ok: result.ok, error: result.failure?.message });
@@ -124,15 +127,12 @@ export function pollRequest(url: string, opts: MonitorIterationOptions = {}): Po
   } catch {
     /* validated by config */
   }
+  const input = stepInput({ method: 'GET', url, headers: {}, followRedirects: true, maxRedirects: 5, maxBodyBytes: 10 * 1024 * 1024, expect: {} }, 0, opts.defaultTimeoutMs ?? 10_000);
   return async (vu, signal, intendedStart) => {
     if (!ok) return { name, ms: 0, ok: false, error: `host not in load.allowHosts: ${url}` };
     const jar = jarOf(vu.session);
     if (signal.aborted) return { name, ms: 0, ok: false, error: 'burst stopped' };
-    const { result } = await runHttpStep(
-      stepInput({ method: 'GET', url, headers: {}, followRedirects: true, maxRedirects: 5, maxBodyBytes: 10 * 1024 * 1024, expect: {} }, 0, opts.defaultTimeoutMs ?? 10_000),
-      vu.session,
-      { intendedStart, cookies: jar },
-    );
+    const { result } = await runHttpStep(input, vu.session, { intendedStart, cookies: jar, lean: true });
     return { name, ms: result.timings.total, ok: result.ok, error: result.failure?.message };
   };
 }

@@ -37,6 +37,9 @@ export function thinkMs(think: ThinkTime | undefined, random: () => number = Mat
   return think.max > think.min ? think.min + random() * (think.max - think.min) : think.min;
 }
 
+/** Longest a user's back-to-back iterations run without giving timers and I/O a turn (ms). */
+const YIELD_EVERY_MS = 5;
+
 export type SessionFactory = () => Session;
 
 /** A user object with a session and abort controllers; loops are attached by the models. */
@@ -70,15 +73,24 @@ export function startClosedVu(id: number, o: ClosedVuOptions): RunningVu {
         intended += wait;
         await pause(wait, v.stopCtl.signal);
       }
+      let yielded = performance.now();
       while (!v.stopCtl.signal.aborted) {
         const lag = Math.max(0, performance.now() - intended);
         const res = await o.iteration(vu, v.killCtl.signal, intended);
         o.hooks.onIteration(res, lag);
         if (v.stopCtl.signal.aborted) break;
         const think = thinkMs(o.think);
-        intended = performance.now() + think;
-        if (think > 0) await pause(think, v.stopCtl.signal);
-        else await new Promise<void>((r) => setImmediate(r)); // let timers and I/O run between back-to-back iterations
+        const now = performance.now();
+        intended = now + think;
+        if (think > 0) {
+          await pause(think, v.stopCtl.signal);
+          yielded = performance.now();
+        } else if (now - yielded > YIELD_EVERY_MS) {
+          // Back-to-back iterations that never wait on I/O (a step refused before it is sent) would
+          // otherwise keep timers and I/O from running; one that waited on a response already let them.
+          await new Promise<void>((r) => setImmediate(r));
+          yielded = performance.now();
+        }
       }
     })(),
   );
