@@ -105,6 +105,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       incidents: store.alerts,
       events,
       publicUrl: config.server.publicUrl,
+      trustProxy: config.server.trustProxy,
       // Load runs under /admin/load-runs, behind the same login as the rest of /admin.
       loadRuns: store.loadRuns,
       extraRoutes: (app) => {

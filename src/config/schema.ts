@@ -66,8 +66,15 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(3000),
         title: z.string().max(200).default('Status'),
         publicUrl: httpUrl.optional(),
+        trustProxy: z
+          .number()
+          .int()
+          .min(0)
+          .max(10)
+          .default(0)
+          .describe('Reverse proxies in front of halftime (nginx, Caddy, a load balancer): their X-Forwarded-For entries give the client address for login throttling. 0: use the connection\'s own address'),
       })
-      .default({ host: '127.0.0.1', port: 3000, title: 'Status' }),
+      .default({ host: '127.0.0.1', port: 3000, title: 'Status', trustProxy: 0 }),
     storage: z.strictObject({ path: z.string().min(1).default('./data/halftime.db') }).default({ path: './data/halftime.db' }),
     scheduler: z
       .strictObject({

@@ -28,6 +28,8 @@ export type OperatorDeps = {
   runNow?: RunNow;
   /** `server.publicUrl`, for Origin checks and Secure cookies behind HTTPS. */
   publicUrl?: string;
+  /** `server.trustProxy`: how many reverse proxies' X-Forwarded-For entries to trust for client addresses. */
+  trustProxy?: number;
   limiter?: LoginLimiter;
   monitorSections?: AdminDeps['monitorSections'];
   dashboardSections?: AdminDeps['dashboardSections'];
@@ -148,7 +150,7 @@ export function createApp(deps: WebDeps) {
 
   const op = deps.operator;
   if (op) {
-    const auth = createAuth({ auth: op.users, publicUrl: op.publicUrl, limiter: op.limiter, now });
+    const auth = createAuth({ auth: op.users, publicUrl: op.publicUrl, trustProxy: op.trustProxy, limiter: op.limiter, now });
     authRoutes(app, { auth, users: op.users, title: deps.title });
     const history = deps.history && deps.runs ? { history: deps.history, runs: deps.runs } : undefined;
     const maintenance = op.maintenance ?? deps.alerts?.maintenance;

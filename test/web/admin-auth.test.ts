@@ -276,6 +276,52 @@ describe('first-run setup', () => {
     expect((await f.request('/setup', {}, '127.0.0.1')).status).toBe(404);
     expect((await submit('another password!')).status).toBe(404);
   });
+
+  it('stays closed to requests a reverse proxy on this machine forwards from elsewhere', async () => {
+    f.store.db.prepare('DELETE FROM users').run();
+    for (const header of ['x-forwarded-for', 'forwarded', 'x-real-ip']) {
+      const value = header === 'forwarded' ? 'for=203.0.113.9' : '203.0.113.9';
+      expect((await f.request('/setup', { headers: { [header]: value } }, '127.0.0.1')).status, header).toBe(404);
+    }
+    expect((await f.request('/setup', {}, '127.0.0.1')).status).toBe(200);
+  });
+});
+
+describe('behind a reverse proxy (server.trustProxy)', () => {
+  /** A failed login as the proxy sends it: from the proxy's address, with the chain it built. */
+  async function failVia(g: Awaited<ReturnType<typeof adminFixture>>, xff: string) {
+    const form = await g.request('/login', { headers: { 'x-forwarded-for': xff } }, '127.0.0.1');
+    const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1];
+    const body = new URLSearchParams({ _csrf: token, username: 'admin', password: 'wrong guess', next: '/admin' });
+    const headers = { origin: ORIGIN, cookie: g.cookiesOf(form).join('; '), 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': xff };
+    return (await g.request('/login', { method: 'POST', headers, body }, '127.0.0.1')).status;
+  }
+
+  it('throttles each client apart by the address the proxy saw, and ignores what a client wrote itself', async () => {
+    const g = await adminFixture({ limiter: createLoginLimiter({ max: 2, windowMs: 60_000 }), operator: { trustProxy: 1 } });
+    try {
+      expect(await failVia(g, '198.51.100.1')).toBe(401);
+      expect(await failVia(g, '198.51.100.1')).toBe(401);
+      expect(await failVia(g, '198.51.100.1')).toBe(429);
+      // A forged entry on the left does not reset the count: the proxy appended the real address.
+      expect(await failVia(g, '10.9.9.9, 198.51.100.1')).toBe(429);
+      // Another client behind the same proxy is not blocked.
+      expect(await failVia(g, '198.51.100.2')).toBe(401);
+    } finally {
+      g.close();
+    }
+  });
+
+  it('without trustProxy, X-Forwarded-For is ignored: every client is the proxy', async () => {
+    const g = await adminFixture({ limiter: createLoginLimiter({ max: 2, windowMs: 60_000 }) });
+    try {
+      expect(await failVia(g, '198.51.100.1')).toBe(401);
+      expect(await failVia(g, '198.51.100.2')).toBe(401);
+      expect(await failVia(g, '198.51.100.3')).toBe(429);
+    } finally {
+      g.close();
+    }
+  });
 });
 
 describe('extension points', () => {

@@ -15,6 +15,8 @@ export type AuthOptions = {
   /** `server.publicUrl`: its origin is accepted in Origin checks, and https there makes cookies Secure. */
   publicUrl?: string;
   limiter?: LoginLimiter;
+  /** `server.trustProxy`: reverse proxies in front, whose X-Forwarded-For entries name the client. */
+  trustProxy?: number;
   sessionTtlMs?: number;
   now?: () => number;
 };
@@ -27,8 +29,8 @@ export const CSRF_HEADER = 'x-csrf-token';
 const UNSAFE = /^(POST|PUT|PATCH|DELETE)$/;
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
-/** The peer address of the connection (no proxy headers are trusted); 'unknown' outside a real server. */
-export function clientIp(c: Context): string {
+/** The peer address of the connection itself; 'unknown' outside a real server. */
+function peerIp(c: Context): string {
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
@@ -36,7 +38,30 @@ export function clientIp(c: Context): string {
   }
 }
 
-export const isLoopback = (c: Context) => LOOPBACK.has(clientIp(c));
+/** Headers a reverse proxy adds: a request carrying one came from elsewhere, whatever its peer. */
+const FORWARDED = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
+
+/**
+ * The client's address. With `trustProxy` = n (the reverse proxies in front of halftime), the
+ * address is taken n entries from the right of X-Forwarded-For plus the peer, as each proxy appends
+ * the address it saw; entries a client wrote itself further left are never used. 0: the peer.
+ */
+export function clientIp(c: Context, trustProxy = 0): string {
+  const peer = peerIp(c);
+  if (trustProxy <= 0) return peer;
+  const chain = (c.req.header('x-forwarded-for') ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  chain.push(peer);
+  return chain[Math.max(0, chain.length - 1 - trustProxy)];
+}
+
+/**
+ * A request from this machine itself: loopback peer and no proxy headers. A reverse proxy on the
+ * same machine connects from loopback too, but adds X-Forwarded-For (or Forwarded / X-Real-IP).
+ */
+export const isLoopback = (c: Context) => LOOPBACK.has(peerIp(c)) && !FORWARDED.some((h) => c.req.header(h) !== undefined);
 
 /** A same-site path to go back to after login; anything else becomes /admin. */
 export function safeNext(next: string | undefined): string {
@@ -127,7 +152,7 @@ export function createAuth(opts: AuthOptions) {
 
   /** Checks the credentials, throttled per client address. */
   async function login(c: Context, username: string, password: string): Promise<{ ok: true } | { ok: false; retryAfterMs?: number }> {
-    const ip = clientIp(c);
+    const ip = clientIp(c, opts.trustProxy);
     const wait = limiter.retryAfter(ip, now());
     if (wait > 0) return { ok: false, retryAfterMs: wait };
     // Count the attempt before the (slow, async) check, so parallel guesses cannot all slip past the limit.
