@@ -27,6 +27,9 @@ export function classifyError(err: unknown, ctx: { timedOut: boolean; timeoutMs:
   const has = (...cs: string[]) => codes.find((c) => cs.includes(c));
   const first = all[0] ?? {};
   const detail = (code?: string) => (code ? ` (${code})` : '');
+  // A burst's session refused to connect outside load.allowHosts: its message says so.
+  const blocked = all.find((e) => e.name === 'HostNotAllowedError');
+  if (blocked) return { code: 'config', message: blocked.message ?? 'host not in load.allowHosts' };
 
   // An outside signal stopped us (the step's own timeout was handled above). A signal made by
   // AbortSignal.timeout() (such as a whole-run timeout) aborts with a 'TimeoutError' DOMException.

@@ -13,9 +13,9 @@ import { createHelpers, loadFaker, usesFaker } from './helpers.js';
 import { loadHtmlParser, looksLikeHtml, parseHtml } from './html.js';
 import { runHttpStep } from './http-step.js';
 import { planJourney } from './persona.js';
-import { createRng, randomSeed, type Rng } from './random.js';
+import { createRng, randomSeed } from './random.js';
 import { journeyStepLabel, renderRequest } from './step-request.js';
-import { createSession } from './session.js';
+import { createSession, type Session } from './session.js';
 import { stringify, type TemplateContext } from './template.js';
 import { zeroTimings, type RunResult, type StepResult } from './types.js';
 
@@ -27,6 +27,11 @@ export type JourneyRunOptions = {
   noThink?: boolean;
   /** Makes this run's random choices repeatable. */
   seed?: number;
+  /**
+   * performance.now() time the run was meant to start (a burst's timetable): the first request's
+   * latency, and the run's duration, count from it.
+   */
+  intendedStart?: number;
 };
 
 export type JourneyRunnerOptions = {
@@ -37,7 +42,19 @@ export type JourneyRunnerOptions = {
   seed?: number;
 };
 
-export type JourneyRunner = { run(opts?: JourneyRunOptions): Promise<RunResult> };
+/** Who runs a pass: the connections and cookies it uses (and leaves open for the next pass). */
+export type Visitor = { session: Session; cookies: Cookies };
+
+export type JourneyRunner = {
+  /** One run as a new visitor: fresh connections (closed afterwards), fresh cookies unless `session: keep`. */
+  run(opts?: JourneyRunOptions): Promise<RunResult>;
+  /** One pass as this visitor, on its connections and cookies, which stay open for its next pass. */
+  runAs(visitor: Visitor, opts?: JourneyRunOptions): Promise<RunResult>;
+  /** Connections per origin a visitor's session needs: 6 when pages load their assets (as a browser), else 1. */
+  connectionsPerOrigin: number;
+  /** Loads what the journey needs on first use (faker, the HTML parser); runs call it themselves. */
+  ready(): Promise<void>;
+};
 
 /** Every template string in a monitor (to see whether it needs faker). */
 function allTemplates(m: MonitorConfig): string[] {
@@ -80,7 +97,8 @@ const redactedValue = (v: unknown) => {
 
 /**
  * A monitor's journey runner. It keeps what lasts between runs (data pool positions, the seed
- * sequence, cookies when `session: keep`); each run is a new visitor on fresh connections.
+ * sequence, cookies when `session: keep`); each `run` is a new visitor on fresh connections, each
+ * `runAs` a pass by a visitor the caller keeps (a burst's simulated user, returning again and again).
  */
 export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerOptions = {}): JourneyRunner {
   const root = createRng(opts.seed ?? randomSeed());
@@ -94,127 +112,137 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
   const baseRedact = opts.redact ?? ((s: string) => s);
   let faker: Faker | undefined;
 
-  return {
-    async run(runOpts = {}) {
-      const startedAt = Date.now();
-      const t0 = performance.now();
-      const seed = runOpts.seed ?? root.int(0, 2 ** 31 - 1);
-      const rng = createRng(seed);
-      if (wantsFaker) faker ??= await loadFaker(monitor.locale ?? 'en');
-      if (wantsHtml) await loadHtmlParser();
-      const call = createHelpers(rng, { faker, seeded: true });
-      const poolView = pools.forRun(rng);
-      const vars: Record<string, unknown> = { ...monitor.vars, ...(monitor.baseUrl ? { baseUrl: monitor.baseUrl } : {}) };
-      const ctx: TemplateContext = { lookup: (name) => (name in vars ? vars[name] : poolView(name)), call };
-      const secrets = new Map<string, string>();
-      const redact = (s: string) => {
-        let out = s;
-        for (const [name, value] of secrets) {
-          if (!value) continue;
-          // As is, URL-encoded, and escaped inside quoted evidence.
-          for (const form of new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]))
-            if (out.includes(form)) out = out.split(form).join(`[redacted:${name}]`);
-        }
-        return baseRedact(out);
-      };
+  const ready = async () => {
+    if (wantsFaker) faker ??= await loadFaker(monitor.locale ?? 'en');
+    if (wantsHtml) await loadHtmlParser();
+  };
 
-      const plan = planJourney(monitor, rng);
-      const cookies: Cookies = keptCookies ?? createCookies();
+  return {
+    connectionsPerOrigin,
+    ready,
+    async run(runOpts = {}) {
       const session = createSession({ connectionsPerOrigin });
-      const runTimeout = monitor.timeout !== undefined ? AbortSignal.timeout(monitor.timeout) : undefined;
-      const outer = runOpts.signal;
-      const journeySignal = runTimeout ? (outer ? AbortSignal.any([outer, runTimeout]) : runTimeout) : outer;
-      const steps: StepResult[] = [];
-      let failure: RunResult['failure'];
-      let lastPage: CsrfPage | undefined;
-      let thinkMs = 0;
-      const assetCache = new Set<string>();
       try {
-        for (const [i, planned] of plan.steps.entries()) {
-          const { step, task } = planned;
-          if (failure && !step.alwaysRun) continue;
-          if (outer?.aborted) break;
-          const prev = i > 0 ? plan.steps[i - 1] : undefined;
-          const think = prev ? (prev.step.think ?? prev.think) : undefined;
-          if (think && !failure && !runOpts.noThink && think.max > 0) {
-            const ms = think.min + rng.next() * (think.max - think.min);
-            const tThink = performance.now();
-            await sleep(ms, undefined, { signal: journeySignal }).catch(() => undefined);
-            thinkMs += performance.now() - tThink;
-          }
-          const result = await runStep(step, i, { task, afterFailure: !!failure });
-          steps.push(result);
-          if (!result.ok && !failure) failure = { ...result.failure!, step: result.index };
-        }
+        return await pass({ session, cookies: keptCookies ?? createCookies() }, runOpts);
       } finally {
         await session.close();
       }
-      return {
-        monitorId: monitorId(monitor),
-        plannedAt: runOpts.plannedAt ?? startedAt,
-        startedAt,
-        durationMs: performance.now() - t0 - thinkMs,
-        ok: !failure,
-        failure: failure ? { ...failure, message: redact(failure.message) } : undefined,
-        steps,
-        persona: plan.persona,
-        tasks: plan.persona ? plan.tasks : undefined,
-        seed,
-      };
-
-      async function runStep(step: StepConfig, index: number, meta: { task?: string; afterFailure: boolean }): Promise<StepResult> {
-        const name = journeyStepLabel(step, index);
-        const timeoutMs = step.timeout ?? opts.defaultTimeoutMs ?? 10_000;
-        const rendered = renderRequest({ step, ctx, baseUrl: monitor.baseUrl, csrfDefault: monitor.csrf, lastPage, cookies });
-        if ('failure' in rendered) {
-          return {
-            index, name, method: step.method, url: redact(step.url), startedAt: Date.now(), ok: false,
-            failure: { ...rendered.failure, message: redact(rendered.failure.message) },
-            timings: zeroTimings(), bytes: 0, redirects: 0, headers: {}, evidence: [], task: meta.task, afterFailure: meta.afterFailure || undefined,
-          };
-        }
-        const req = rendered.request;
-        // Clean-up steps still run after the journey's own timeout; only a shutdown stops them.
-        const signal = meta.afterFailure && step.alwaysRun ? outer : journeySignal;
-        const { result, body, headers, finalUrl } = await runHttpStep(
-          { index, name, method: req.method, url: req.url, headers: req.headers, body: req.body, timeoutMs, followRedirects: step.followRedirects, maxRedirects: step.maxRedirects, maxBodyBytes: step.maxBodyBytes, expect: req.expect },
-          session,
-          { signal, redact, cookies },
-        );
-        // Shown decoded, so a secret inside the URL is recognised however the URL encoder wrote it.
-        result.url = redact(safeDecode(req.url));
-        result.task = meta.task;
-        if (meta.afterFailure) result.afterFailure = true;
-        result.evidence.unshift(...req.evidence);
-        if (result.failure && result.failure.code !== 'timeout' && runTimeout?.aborted && !outer?.aborted && signal === journeySignal) {
-          result.failure = { code: 'timeout', message: `the whole run exceeded its ${monitor.timeout} ms timeout` };
-        }
-        let $: CheerioAPI | undefined;
-        const html = () => ($ ??= parseHtml(body));
-        const isHtml = result.status !== undefined && looksLikeHtml(headers['content-type'], body);
-        if (isHtml) lastPage = { url: finalUrl, html };
-        const fail = (code: 'extract' | 'assets', message: string) => {
-          result.ok = false;
-          result.failure ??= { code, message: redact(message) };
-        };
-        if (result.ok && step.extract) {
-          const ex = extractAll(step.extract, { status: result.status!, body, headers, url: finalUrl, cookies, html }, rng);
-          for (const n of ex.secret) if (ex.values[n] !== undefined) secrets.set(n, stringify(ex.values[n]));
-          Object.assign(vars, ex.values);
-          result.extracted = Object.fromEntries(Object.entries(ex.values).map(([k, v]) => [k, ex.secret.includes(k) ? '[redacted]' : redact(redactedValue(v))]));
-          if (ex.failures.length) fail('extract', ex.failures.join('; '));
-        }
-        const assets = assetSettings(step.assets);
-        if (result.ok && assets && isHtml) {
-          result.assets = await fetchAssets(html(), finalUrl, assets, { session, cookies, signal, timeoutMs, cache: assetCache });
-          result.assets.items = result.assets.items.map((a) => ({ ...a, url: redact(a.url) }));
-          if (result.assets.slowest) result.assets.slowest.url = redact(result.assets.slowest.url);
-          const bad = result.assets.items.filter((a) => a.error);
-          result.evidence.push({ what: 'assets', expected: 'all load', actual: bad.length ? `${bad.length} of ${result.assets.count} failed (${bad.slice(0, 3).map((a) => `${a.url}: ${a.error}`).join(', ')})` : `${result.assets.count} loaded`, pass: bad.length === 0 });
-          if (bad.length) fail('assets', `${bad.length} of ${result.assets.count} assets failed: ${bad.slice(0, 3).map((a) => `${a.url} (${a.error})`).join(', ')}`);
-        }
-        return result;
-      }
     },
+    runAs: (visitor, runOpts = {}) => pass(visitor, runOpts),
   };
+
+  async function pass({ session, cookies }: Visitor, runOpts: JourneyRunOptions): Promise<RunResult> {
+    const startedAt = Date.now();
+    const t0 = runOpts.intendedStart ?? performance.now();
+    const seed = runOpts.seed ?? root.int(0, 2 ** 31 - 1);
+    const rng = createRng(seed);
+    await ready();
+    const call = createHelpers(rng, { faker, seeded: true });
+    const poolView = pools.forRun(rng);
+    const vars: Record<string, unknown> = { ...monitor.vars, ...(monitor.baseUrl ? { baseUrl: monitor.baseUrl } : {}) };
+    const ctx: TemplateContext = { lookup: (name) => (name in vars ? vars[name] : poolView(name)), call };
+    const secrets = new Map<string, string>();
+    const redact = (s: string) => {
+      let out = s;
+      for (const [name, value] of secrets) {
+        if (!value) continue;
+        // As is, URL-encoded, and escaped inside quoted evidence.
+        for (const form of new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]))
+          if (out.includes(form)) out = out.split(form).join(`[redacted:${name}]`);
+      }
+      return baseRedact(out);
+    };
+
+    const plan = planJourney(monitor, rng);
+    const runTimeout = monitor.timeout !== undefined ? AbortSignal.timeout(monitor.timeout) : undefined;
+    const outer = runOpts.signal;
+    const journeySignal = runTimeout ? (outer ? AbortSignal.any([outer, runTimeout]) : runTimeout) : outer;
+    const steps: StepResult[] = [];
+    let failure: RunResult['failure'];
+    let lastPage: CsrfPage | undefined;
+    let thinkMs = 0;
+    const assetCache = new Set<string>();
+    for (const [i, planned] of plan.steps.entries()) {
+      const { step, task } = planned;
+      if (failure && !step.alwaysRun) continue;
+      if (outer?.aborted) break;
+      const prev = i > 0 ? plan.steps[i - 1] : undefined;
+      const think = prev ? (prev.step.think ?? prev.think) : undefined;
+      if (think && !failure && !runOpts.noThink && think.max > 0) {
+        const ms = think.min + rng.next() * (think.max - think.min);
+        const tThink = performance.now();
+        await sleep(ms, undefined, { signal: journeySignal }).catch(() => undefined);
+        thinkMs += performance.now() - tThink;
+      }
+      const result = await runStep(step, i, { task, afterFailure: !!failure });
+      steps.push(result);
+      if (!result.ok && !failure) failure = { ...result.failure!, step: result.index };
+    }
+    return {
+      monitorId: monitorId(monitor),
+      plannedAt: runOpts.plannedAt ?? startedAt,
+      startedAt,
+      durationMs: performance.now() - t0 - thinkMs,
+      ok: !failure,
+      failure: failure ? { ...failure, message: redact(failure.message) } : undefined,
+      steps,
+      persona: plan.persona,
+      tasks: plan.persona ? plan.tasks : undefined,
+      seed,
+    };
+
+    async function runStep(step: StepConfig, index: number, meta: { task?: string; afterFailure: boolean }): Promise<StepResult> {
+      const name = journeyStepLabel(step, index);
+      const timeoutMs = step.timeout ?? opts.defaultTimeoutMs ?? 10_000;
+      const rendered = renderRequest({ step, ctx, baseUrl: monitor.baseUrl, csrfDefault: monitor.csrf, lastPage, cookies });
+      if ('failure' in rendered) {
+        return {
+          index, name, method: step.method, url: redact(step.url), startedAt: Date.now(), ok: false,
+          failure: { ...rendered.failure, message: redact(rendered.failure.message) },
+          timings: zeroTimings(), bytes: 0, redirects: 0, headers: {}, evidence: [], task: meta.task, afterFailure: meta.afterFailure || undefined,
+        };
+      }
+      const req = rendered.request;
+      // Clean-up steps still run after the journey's own timeout; only a shutdown stops them.
+      const signal = meta.afterFailure && step.alwaysRun ? outer : journeySignal;
+      const { result, body, headers, finalUrl } = await runHttpStep(
+        { index, name, method: req.method, url: req.url, headers: req.headers, body: req.body, timeoutMs, followRedirects: step.followRedirects, maxRedirects: step.maxRedirects, maxBodyBytes: step.maxBodyBytes, expect: req.expect },
+        session,
+        { signal, redact, cookies, intendedStart: index === 0 ? runOpts.intendedStart : undefined },
+      );
+      // Shown decoded, so a secret inside the URL is recognised however the URL encoder wrote it.
+      result.url = redact(safeDecode(req.url));
+      result.task = meta.task;
+      if (meta.afterFailure) result.afterFailure = true;
+      result.evidence.unshift(...req.evidence);
+      if (result.failure && result.failure.code !== 'timeout' && runTimeout?.aborted && !outer?.aborted && signal === journeySignal) {
+        result.failure = { code: 'timeout', message: `the whole run exceeded its ${monitor.timeout} ms timeout` };
+      }
+      let $: CheerioAPI | undefined;
+      const html = () => ($ ??= parseHtml(body));
+      const isHtml = result.status !== undefined && looksLikeHtml(headers['content-type'], body);
+      if (isHtml) lastPage = { url: finalUrl, html };
+      const fail = (code: 'extract' | 'assets', message: string) => {
+        result.ok = false;
+        result.failure ??= { code, message: redact(message) };
+      };
+      if (result.ok && step.extract) {
+        const ex = extractAll(step.extract, { status: result.status!, body, headers, url: finalUrl, cookies, html }, rng);
+        for (const n of ex.secret) if (ex.values[n] !== undefined) secrets.set(n, stringify(ex.values[n]));
+        Object.assign(vars, ex.values);
+        result.extracted = Object.fromEntries(Object.entries(ex.values).map(([k, v]) => [k, ex.secret.includes(k) ? '[redacted]' : redact(redactedValue(v))]));
+        if (ex.failures.length) fail('extract', ex.failures.join('; '));
+      }
+      const assets = assetSettings(step.assets);
+      if (result.ok && assets && isHtml) {
+        result.assets = await fetchAssets(html(), finalUrl, assets, { session, cookies, signal, timeoutMs, cache: assetCache });
+        result.assets.items = result.assets.items.map((a) => ({ ...a, url: redact(a.url) }));
+        if (result.assets.slowest) result.assets.slowest.url = redact(result.assets.slowest.url);
+        const bad = result.assets.items.filter((a) => a.error);
+        result.evidence.push({ what: 'assets', expected: 'all load', actual: bad.length ? `${bad.length} of ${result.assets.count} failed (${bad.slice(0, 3).map((a) => `${a.url}: ${a.error}`).join(', ')})` : `${result.assets.count} loaded`, pass: bad.length === 0 });
+        if (bad.length) fail('assets', `${bad.length} of ${result.assets.count} assets failed: ${bad.slice(0, 3).map((a) => `${a.url} (${a.error})`).join(', ')}`);
+      }
+      return result;
+    }
+  }
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
+import { hostAllowed } from './burst/safety.js';
 
 /** Phase times of one new connection, from the socket's own events (performance.now() clock). */
 export type ConnectionTiming = { start: number; lookup?: number; connected?: number; secured?: number; ready?: number; error?: boolean };
@@ -24,13 +25,33 @@ export type SessionOptions = {
   connectionsPerOrigin?: number;
   /** Accept self-signed certificates (default false). */
   insecureTls?: boolean;
+  /**
+   * Only open connections to these hosts (`load.allowHosts` entries: host, or host:port). Checked
+   * once per new connection, so every request — redirect hops and page assets included — is covered.
+   */
+  allowHosts?: readonly string[];
 };
+
+/** A connection refused because its host is not on the session's allowlist. */
+export class HostNotAllowedError extends Error {
+  constructor(hostPort: string) {
+    super(`host not in load.allowHosts: ${hostPort}`);
+    this.name = 'HostNotAllowedError';
+  }
+}
+
+const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' };
 
 export function createSession(opts: SessionOptions = {}): Session {
   const connections: ConnectionTiming[] = [];
   const connectionsPerOrigin = opts.connectionsPerOrigin ?? 6;
   const base = buildConnector({ rejectUnauthorized: !opts.insecureTls, maxCachedSessions: 0 });
+  const allow = opts.allowHosts;
   const connect: buildConnector.connector = (params, callback) => {
+    if (allow && !hostAllowed(`${params.protocol}//${params.host ?? params.hostname}`, allow)) {
+      callback(new HostNotAllowedError(`${params.hostname}:${params.port || DEFAULT_PORT[params.protocol] || ''}`), null);
+      return;
+    }
     const timing: ConnectionTiming = { start: performance.now() };
     connections.push(timing);
     const socket = base(params, (...args) => {

@@ -5,6 +5,7 @@
 import { burstSchema, type BurstConfig } from '../../config/load-schema.js';
 import { formatPath, monitorId } from '../../config/load.js';
 import { forEachStep, type Config, type MonitorConfig } from '../../config/schema.js';
+import { needsJourney } from './journey-iteration.js';
 import type { BurstJob } from './runner.js';
 import { BurstRefused, checkAllowedHosts, checkCaps } from './safety.js';
 import type { LoadPlan } from './shapes.js';
@@ -50,6 +51,23 @@ function findTarget(config: Config, target: string): { name: string; monitor: Mo
   return { name: monitorId(m), monitor: m, monitorIndex: mi, base: m.load ?? FALLBACK, where: formatPath(['monitors', mi, 'load']) };
 }
 
+/**
+ * The hosts a monitor's requests go to that are known before the run: step URLs written in full,
+ * and the baseUrl that paths (and URLs built by templates, such as an extracted link) resolve
+ * against. A host that only a template fills in is checked per connection while the burst runs.
+ */
+function knownTargets(m: MonitorConfig, index: number): { url: string; where: string }[] {
+  const out: { url: string; where: string }[] = [];
+  let relative = false;
+  forEachStep(m, (s, path) => {
+    const origin = /^https?:\/\/[^/?#]*/i.exec(s.url)?.[0];
+    if (!origin) relative = true;
+    else if (!origin.includes('{{')) out.push({ url: `${origin}/`, where: formatPath(['monitors', index, ...path, 'url']) });
+  });
+  if (relative && m.baseUrl) out.unshift({ url: m.baseUrl, where: formatPath(['monitors', index, 'baseUrl']) });
+  return out;
+}
+
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Validation problems in overrides or the merged definition, as one readable error. */
@@ -75,17 +93,11 @@ export function resolveBurst(config: Config, target: string, overrides: BurstOve
   checkCaps(plan, config.load);
   // Paths starting with / are relative to the monitor's baseUrl.
   const steps = t.monitor.steps.map((s) => (s.url.startsWith('/') && t.monitor.baseUrl ? { ...s, url: new URL(s.url, t.monitor.baseUrl).toString() } : s));
-  const targets: { url: string; where: string }[] = [];
-  forEachStep({ ...t.monitor, steps }, (s, path) => targets.push({ url: s.url.startsWith('/') && t.monitor.baseUrl ? new URL(s.url, t.monitor.baseUrl).toString() : s.url, where: formatPath(['monitors', t.monitorIndex, ...path, 'url']) }));
-  if (burst.poll) targets.push({ url: burst.poll.url, where: 'poll' in given ? '--poll-url' : `${t.where}.poll.url` });
-  checkAllowedHosts(targets, config.load.allowHosts, configName);
-  if (t.monitor.personas?.length) {
-    throw new BurstRefused(`monitor "${monitorId(t.monitor)}" is a persona journey: bursts run a monitor's plain steps for now (personas, tasks and templates are not wired into bursts yet)`);
-  }
-  if (steps.length === 0) throw new BurstRefused(`monitor "${monitorId(t.monitor)}" has no steps to run in a burst`);
+  checkAllowedHosts([...knownTargets(t.monitor, t.monitorIndex), ...(burst.poll ? [{ url: burst.poll.url, where: 'poll' in given ? '--poll-url' : `${t.where}.poll.url` }] : [])], config.load.allowHosts, configName);
+  if (steps.length === 0 && !t.monitor.personas?.length) throw new BurstRefused(`monitor "${monitorId(t.monitor)}" has no steps to run in a burst`);
   const job: BurstJob = {
     plan,
-    monitor: { steps },
+    monitor: needsJourney(t.monitor) ? { journey: t.monitor } : { steps },
     think: burst.thinkTime,
     poll: burst.poll,
     thresholds: burst.thresholds,

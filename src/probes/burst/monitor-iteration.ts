@@ -16,10 +16,10 @@ export type MonitorIterationOptions = {
   allowHosts?: readonly string[];
 };
 
-/** Cookies of each simulated user, kept as long as its session lives (per hop, redirects included). */
+/** Cookies of each simulated user, kept as long as its session lives (per hop, redirects included; journeys share it). */
 const jars = new WeakMap<Session, Cookies>();
 
-function jarOf(session: Session): Cookies {
+export function jarOf(session: Session): Cookies {
   let jar = jars.get(session);
   if (!jar) jars.set(session, (jar = lazyCookies()));
   return jar;

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { MonitorConfig } from '../../config/schema.js';
 import type { PlainStep } from './monitor-iteration.js';
 import type { LoadPlan } from './shapes.js';
 import type { SeriesPoint } from './sketch-series.js';
@@ -15,7 +16,11 @@ import type { BurstSummary, ThinkTime } from './types.js';
 /** Everything a worker needs, as plain data (functions cannot cross threads). */
 export type BurstJob = {
   plan: LoadPlan;
-  monitor: { steps: PlainStep[] };
+  /**
+   * Plain steps (the light path), or the whole monitor for a journey (personas, templates,
+   * extraction…). A monitor config is plain data, data pools' CSV rows included, so it crosses.
+   */
+  monitor: { steps: PlainStep[] } | { journey: MonitorConfig };
   think?: ThinkTime;
   poll?: { url: string; every: number };
   /** Threshold sources (`p95<500ms`), already validated. */

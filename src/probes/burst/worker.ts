@@ -4,7 +4,9 @@
  * a "stop" message ends the burst early.
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { createSession } from '../session.js';
 import { runBurst } from './engine.js';
+import { journeyIteration } from './journey-iteration.js';
 import { monitorIteration, pollRequest } from './monitor-iteration.js';
 import { parseThreshold } from './thresholds.js';
 import type { BurstJob, WorkerMessage } from './runner.js';
@@ -19,9 +21,16 @@ port.on('message', (m: { type: string }) => {
 
 try {
   const opts = { allowHosts: job.allowHosts, defaultTimeoutMs: job.defaultTimeoutMs };
+  const m = job.monitor;
+  const journey = 'journey' in m ? journeyIteration(m.journey, opts) : undefined;
+  await journey?.ready();
+  // One connection per origin (two when the user also polls; six when pages load their assets), and
+  // only to allowlisted hosts: checked per connection, so redirects, assets and templated URLs too.
+  const connectionsPerOrigin = Math.max(journey?.connectionsPerOrigin ?? 1, job.poll ? 2 : 1);
   const summary = await runBurst({
     plan: job.plan,
-    iteration: monitorIteration(job.monitor, opts),
+    iteration: 'journey' in m ? journey! : monitorIteration(m, opts),
+    newSession: () => createSession({ connectionsPerOrigin, allowHosts: job.allowHosts }),
     think: job.think,
     poll: job.poll ? { every: job.poll.every, run: pollRequest(job.poll.url, opts) } : undefined,
     thresholds: job.thresholds.map(parseThreshold),
