@@ -13,16 +13,23 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Agent, Pool, request } from 'undici';
-import { runHttpStep } from '../src/probes/http-step.js';
+import { Pool } from 'undici';
+import { exchange, splitUrl } from '../src/probes/exchange.js';
+import { DEFAULT_HEADERS, runHttpStep } from '../src/probes/http-step.js';
 import { createSession } from '../src/probes/session.js';
 import { runBurst } from '../src/probes/burst/engine.js';
+import { journeyIteration } from '../src/probes/burst/journey-iteration.js';
 import { monitorIteration } from '../src/probes/burst/monitor-iteration.js';
+import { parseConfigText } from '../src/config/load.js';
 import type { LoadPlan } from '../src/probes/burst/shapes.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const CONNECTIONS = 50;
-const SECONDS = 3;
+/**
+ * Seconds per throughput run. 10 s by default: every generator starts cold (JIT, the HTTP parser's
+ * WebAssembly, 50 connections), and a 3 s run measures mostly that. `BENCH_SECONDS=3` for short runs.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const pin = (core: number, cmd: string[]) => (hasTaskset ? ['taskset', '-c', String(core), ...cmd] : cmd);
@@ -117,13 +124,15 @@ async function halftimeBurst(url: string, plan: LoadPlan, think?: { min: number;
  * bare Pool up to the full burst engine. CPU µs per request, medians of several rounds.
  */
 async function breakdown(url: string) {
-  const rounds = 5;
+  const rounds = 7;
   const ms = 1_500;
   const res: Record<string, number[]> = {};
   const pool = new Pool(url, { connections: CONNECTIONS });
-  const agents = Array.from({ length: CONNECTIONS }, () => new Agent({ connections: 1 }));
-  const sessions = Array.from({ length: CONNECTIONS }, () => createSession());
+  // One connection per simulated user, as the burst engine makes them.
+  const sessions = Array.from({ length: CONNECTIONS }, () => createSession({ connectionsPerOrigin: 1 }));
+  const { origin, path } = splitUrl(`${url}/`);
   const step = { index: 0, name: 'get', method: 'GET', url: `${url}/`, headers: {}, timeoutMs: 10_000, followRedirects: false, maxRedirects: 0, maxBodyBytes: 1e6, expect: {} };
+  const journey = parseConfigText(`monitors:\n  - name: get\n    steps: [{ name: get, url: "${url}/", followRedirects: false }]\n`, 'bench').config.monitors[0];
   const loop = async (name: string, one: (i: number) => Promise<unknown>) => {
     let n = 0;
     const end = performance.now() + ms;
@@ -139,15 +148,20 @@ async function breakdown(url: string) {
     (res[name] ??= []).push((cpuSeconds(c0) * 1e6) / n);
   };
   for (let r = 0; r < rounds; r++) {
-    await loop('undici Pool.request', async () => (await pool.request({ path: '/', method: 'GET' })).body.dump());
-    await loop('undici request() on an Agent per user', async (i) => (await request(`${url}/`, { dispatcher: agents[i] })).body.dump());
-    await loop('… + AbortSignal.timeout per request', async (i) => (await request(`${url}/`, { dispatcher: agents[i], signal: AbortSignal.timeout(10_000) })).body.dump());
-    await loop('runHttpStep on a session per user', (i) => runHttpStep(step, sessions[i]));
+    await loop('undici Pool.request (the bare loop)', async () => (await pool.request({ path: '/', method: 'GET' })).body.dump());
+    await loop('exchange() on a session per user, no headers', (i) => exchange(sessions[i].dispatcher, { origin, path, method: 'GET', headers: {}, maxBodyBytes: 1e6 }));
+    await loop('… with the default request headers', (i) => exchange(sessions[i].dispatcher, { origin, path, method: 'GET', headers: DEFAULT_HEADERS, maxBodyBytes: 1e6 }));
+    await loop('runHttpStep (full result: headers, body text)', (i) => runHttpStep(step, sessions[i]));
+    await loop('runHttpStep lean (as bursts run plain steps)', (i) => runHttpStep(step, sessions[i], { lean: true }));
     const c0 = process.cpuUsage();
     const s = await runBurst({ plan: { model: 'closed', users: CONNECTIONS, spawnRate: 1e6, duration: ms, shape: { type: 'ramp' } }, iteration: monitorIteration(steps(url), { allowHosts: ['127.0.0.1'] }) });
     (res['runBurst (closed model, monitor adapter)'] ??= []).push((cpuSeconds(c0) * 1e6) / s.requests);
+    const c1 = process.cpuUsage();
+    const j = await runBurst({ plan: { model: 'closed', users: CONNECTIONS, spawnRate: 1e6, duration: ms, shape: { type: 'ramp' } }, iteration: journeyIteration(journey) });
+    (res['runBurst (closed model, journey adapter, same plain step)'] ??= []).push((cpuSeconds(c1) * 1e6) / j.requests);
   }
   await pool.close();
+  await Promise.all(sessions.map((x) => x.close()));
   console.log(JSON.stringify(Object.fromEntries(Object.entries(res).map(([k, v]) => [k, median(v)]))));
 }
 
@@ -223,9 +237,9 @@ async function cpuBreakdown() {
   const { url, proc } = await startTarget(false);
   try {
     const r = child('child-breakdown', url);
-    const base = r['undici Pool.request'];
+    const base = r['undici Pool.request (the bare loop)'];
     console.log(`\nWhere the generator CPU goes (${CONNECTIONS} loops, one core, interleaved rounds, medians):`);
-    console.log('| loop | CPU µs/request | × Pool.request efficiency |');
+    console.log('| loop | CPU µs/request | × Pool.request (CPU) |');
     console.log('|---|---:|---:|');
     for (const [k, v] of Object.entries(r)) console.log(`| ${k} | ${(v as number).toFixed(1)} | ${(base / (v as number)).toFixed(2)} |`);
   } finally {
