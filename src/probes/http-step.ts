@@ -138,7 +138,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       timings,
       bytes,
       redirects,
-      headers: redact ? Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, redact(v)])) : { ...headers },
+      headers: redactValues(headers, redact),
       evidence: redact ? evidence.map((e) => ({ ...e, expected: redact(e.expected), actual: redact(e.actual) })) : evidence,
     };
     return { result, body: text, headers, finalUrl: url };
@@ -213,6 +213,13 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
 }
 
 const needsBody = (e: ExpectConfig) => !!(e.bodyContains || e.bodyNotContains || e.bodyMatches || e.json);
+
+/** A copy of the headers, each value passed through `redact` when given. */
+function redactValues(headers: Record<string, string>, redact: ((s: string) => string) | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in headers) out[k] = redact ? redact(headers[k]) : headers[k];
+  return out;
+}
 
 function hasKeys(o: object): boolean {
   for (const _ in o) return true;

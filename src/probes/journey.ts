@@ -83,6 +83,7 @@ function needsHtml(m: MonitorConfig): boolean {
 }
 
 const safeDecode = (s: string) => {
+  if (!s.includes('%')) return s;
   try {
     return decodeURI(s);
   } catch {
@@ -110,6 +111,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
   // page assets load in parallel (six per origin, as a browser does) and need a pool.
   const connectionsPerOrigin = fetchesAssets(monitor) ? 6 : 1;
   const baseRedact = opts.redact ?? ((s: string) => s);
+  const id = monitorId(monitor);
   let faker: Faker | undefined;
 
   const ready = async () => {
@@ -179,7 +181,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
       if (!result.ok && !failure) failure = { ...result.failure!, step: result.index };
     }
     return {
-      monitorId: monitorId(monitor),
+      monitorId: id,
       plannedAt: runOpts.plannedAt ?? startedAt,
       startedAt,
       durationMs: performance.now() - t0 - thinkMs,
