@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 import { planTiles, type Piece, type Retained } from './latency-plan.js';
-import { LEVELS, RUN_STEP, type Level } from './rollups.js';
+import { bucketStart, LEVELS, RUN_STEP, type Level } from './rollups.js';
 import { addBins, createSketch, decodeBins, nearestRank } from './sketch.js';
 
 export type LatencyQuery = {
@@ -119,14 +119,18 @@ export function createLatencySource(db: Db, opts: LatencySourceOptions = {}): La
     const id = monitorId.get(q.monitorKey);
     if (id === undefined || q.from >= q.to) return { value: null, samples: 0 };
     const step = q.step ?? null;
-    const rawFrom = found(oldestRun.get(id));
+    const rollupFrom = perLevel((l) => found(oldest[l].get(id)));
+    // The raw runs hold everything from their oldest one on. Before it they hold nothing, and that is
+    // a loss only if a rollup level kept something from before that run's bucket (else there never was anything).
+    const oldestRaw = found(oldestRun.get(id));
+    const cut = ROLLUP_LEVELS.some((l) => rollupFrom[l] < bucketStart(oldestRaw, LEVELS[l].ms));
+    const rawFrom = cut ? oldestRaw : -Infinity;
     if (q.to - q.from <= EXACT_SPAN_MS && rawFrom <= q.from) return raw(q);
 
     // Which rollup rows stand for this series: the run (step -1), or the step's index(es).
     const indexes = step === null ? [RUN_STEP] : stepIndexes.all(id, step);
     const rollupSteps = indexes.length > 0 && singleStep.has(id) ? [RUN_STEP] : indexes;
-    const retained: Retained = { raw: rawFrom, day: Infinity, hour: Infinity, minute: Infinity };
-    if (rollupSteps.length > 0) for (const l of ROLLUP_LEVELS) retained[l] = found(oldest[l].get(id));
+    const retained: Retained = rollupSteps.length > 0 ? { raw: rawFrom, ...rollupFrom } : { raw: rawFrom, day: Infinity, hour: Infinity, minute: Infinity };
     const pieces = planTiles(q.from, q.to, retained);
     const rawPieces = pieces.filter((p): p is Piece & { tier: 'raw' } => p.tier === 'raw');
     // Nothing from rollups: the raw runs are all there is, so answer exactly from them.

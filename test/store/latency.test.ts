@@ -152,6 +152,11 @@ describe('latency source over rollups and raw runs', () => {
     const from = NOW - EXACT_SPAN_MS;
     const want = inRange(from, NOW).map((s) => s.pay);
     for (const p of PS) expect(store.latency({ monitorKey: 'shop', step: 'pay', percentile: p, from, to: NOW })).toEqual({ value: nearestRank(want, p), samples: want.length });
+    // Starting before the first run ever: nothing was cut, so still exact (a new monitor's first window).
+    const early = inRange(NOW - 4 * HOUR, NOW - 2 * HOUR - 30 * SEC).map((s) => s.pay);
+    for (const p of PS) {
+      expect(store.latency({ monitorKey: 'shop', step: 'pay', percentile: p, from: NOW - 4 * HOUR, to: NOW - 2 * HOUR - 30 * SEC })).toEqual({ value: nearestRank(early, p), samples: early.length });
+    }
   });
 
   it('a 7-day baseline whose oldest runs retention deleted still counts every sample, from the rollups', async () => {
@@ -172,6 +177,9 @@ describe('latency source over rollups and raw runs', () => {
         expectClose(a.value, nearestRank(values, p));
       }
     }
+    // A short range across the raw cut-off: the hour before it from the hourly rollup, the rest as kept.
+    const across = inRange(NOW - DAY - HOUR, NOW - DAY + 30 * MIN);
+    expect(store.latency({ monitorKey: 'shop', percentile: 0.5, from: NOW - DAY - HOUR, to: NOW - DAY + 30 * MIN }).samples).toBe(across.length);
     // The raw tables alone now hold only the last day.
     const raw = createRawLatencySource(store.db)({ monitorKey: 'shop', percentile: 0.95, from, to });
     expect(raw.samples).toBe(inRange(NOW - DAY, to).length);
