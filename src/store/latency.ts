@@ -146,7 +146,17 @@ export function createLatencySource(db: Db, opts: LatencySourceOptions = {}): La
         for (const v of values) merged.accept(Math.max(0, v));
         continue;
       }
-      for (const s of rollupSteps) for (const blob of sketches[p.tier].all(id, p.from, p.to, s)) addBins(merged, decodeBins(blob));
+      for (const s of rollupSteps) {
+        for (const blob of sketches[p.tier].all(id, p.from, p.to, s)) {
+          let bins;
+          try {
+            bins = decodeBins(blob);
+          } catch {
+            continue; // an unreadable bucket counts as not kept (the rollup writer replaces it on its next write)
+          }
+          addBins(merged, bins);
+        }
+      }
     }
     return { value: nearestRank(merged, q.percentile), samples: Math.round(merged.count) };
   };

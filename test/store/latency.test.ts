@@ -147,6 +147,15 @@ describe('latency source over rollups and raw runs', () => {
     expect(store.latency({ monitorKey: 'nope', percentile: 0.95, from, to })).toEqual({ value: null, samples: 0 });
   });
 
+  it('an unreadable stored sketch is skipped, not counted and not thrown', () => {
+    seed(NOW - 3 * DAY, NOW, 5 * MIN, 6);
+    const day = NOW - 2 * DAY - 12 * HOUR; // 00:00 two days ago: a whole day inside the range
+    expect(store.db.prepare('UPDATE rollup_day SET total_sketch = ? WHERE ts = ?').run(Buffer.from('not a sketch'), day).changes).toBeGreaterThan(0);
+    const from = NOW - 3 * DAY;
+    const a = store.latency({ monitorKey: 'shop', percentile: 0.95, from, to: NOW });
+    expect(a.samples).toBe(inRange(from, NOW).length - inRange(day, day + DAY).length);
+  });
+
   it('short ranges within the kept raw runs stay exact', () => {
     seed(NOW - 3 * HOUR, NOW, MIN);
     const from = NOW - EXACT_SPAN_MS;
