@@ -1,6 +1,9 @@
 /**
- * Cost of judging a run: the latency window and baseline queries over raw runs, and a whole
- * onRun() (flush, evaluate, commit). History: 7 days of a monitor checked every 15 s, two steps.
+ * Cost of judging a run: the latency window and baseline queries, answered both ways side by side —
+ * exactly from the raw tables (createRawLatencySource) and by the latency source the engine uses
+ * (rollup sketches for long ranges, raw runs for short ones) — and a whole onRun() (flush, evaluate,
+ * commit). History: 7 days of a monitor checked every 15 s, two steps. Bounded: fixed history,
+ * fixed repetition counts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +12,7 @@ import { createAlerting } from '../src/alerting/service.js';
 import { parseConfigText } from '../src/config/load.js';
 import type { RunResult } from '../src/probes/types.js';
 import { openStore } from '../src/store/index.js';
+import { createRawLatencySource, type LatencySource } from '../src/store/latency.js';
 
 const DAY = 86_400_000;
 const EVERY = 15_000;
@@ -34,7 +38,7 @@ function time(label: string, n: number, fn: () => void) {
     fn();
     out.push(performance.now() - t);
   }
-  console.log(`${label.padEnd(58)} median ${median(out).toFixed(2)} ms  (n=${n}, min ${Math.min(...out).toFixed(2)}, max ${Math.max(...out).toFixed(2)})`);
+  console.log(`${label.padEnd(72)} median ${median(out).toFixed(2)} ms  (n=${n}, min ${Math.min(...out).toFixed(2)}, max ${Math.max(...out).toFixed(2)})`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'halftime-bench-'));
@@ -60,11 +64,25 @@ try {
   store.writer.flush();
   console.log(`history: ${count} runs (${count * 2} step rows) written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const q = (from: number, step: string | null) => () => store.latency({ monitorKey: 'shop', step, percentile: 0.95, from, to: T0 });
-  time('p95 of run duration over 10 min (40 samples)', 200, q(T0 - 600_000, null));
-  time('p95 of step "pay" over 10 min', 200, q(T0 - 600_000, 'pay'));
-  time(`p95 of run duration over 7 d (${count} samples)`, 15, q(T0 - 7 * DAY, null));
-  time(`p95 of step "pay" over 7 d (${count} samples)`, 15, q(T0 - 7 * DAY, 'pay'));
+  const raw = createRawLatencySource(store.db);
+  const HOUR = 3_600_000;
+  const ranges: [string, number, number, string | null, number][] = [
+    ['p95 of run duration over 10 min (40 samples)', T0 - 600_000, T0, null, 200],
+    ['p95 of step "pay" over 10 min', T0 - 600_000, T0, 'pay', 200],
+    ['p95 of run duration, same hour last week (1 h)', T0 - 7 * DAY, T0 - 7 * DAY + HOUR, null, 50],
+    ['p95 of run duration over 7 d', T0 - 7 * DAY, T0 - 600_000, null, 15],
+    ['p95 of step "pay" over 7 d', T0 - 7 * DAY, T0 - 600_000, 'pay', 15],
+    ['p95 of step "pay" over 7 d, ragged ends (minutes + raw)', T0 - 7 * DAY + 1_234_567, T0 - 600_000 - 31_000, 'pay', 15],
+  ];
+  for (const [label, from, to, step, n] of ranges) {
+    const ask = (src: LatencySource) => src({ monitorKey: 'shop', step, percentile: 0.95, from, to });
+    const a = ask(raw);
+    const b = ask(store.latency);
+    const err = a.value ? (100 * Math.abs(b.value! - a.value)) / a.value : 0;
+    console.log(`${label}: exact ${a.value?.toFixed(2)} ms (${a.samples}), source ${b.value?.toFixed(2)} ms (${b.samples}), ${err.toFixed(2)} % apart`);
+    time(`  raw exact   ${label}`, n, () => void ask(raw));
+    time(`  latency src ${label}`, Math.max(n, 100), () => void ask(store.latency));
+  }
 
   let now = T0;
   const alerting = createAlerting({ config: loaded.config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), now: () => now });
@@ -80,6 +98,19 @@ try {
     alerting.onRun(r);
   });
   await alerting.stop();
+
+  // Raw runs kept 1 day (retention.runs: 1d, minute rollups 1d): what each way still finds.
+  const { createRetention } = await import('../src/store/retention.js');
+  const t1 = performance.now();
+  const removed = await createRetention(store.db, { runs: DAY, minute: DAY, hourly: 90 * DAY, daily: 730 * DAY }, { batchSize: 5000 }).run(T0);
+  console.log(`retention (runs 1d): ${removed.runs} runs, ${removed.minute} minute rollups removed in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  for (const [label, from, to, step, n] of ranges.slice(2, 4)) {
+    const ask = (src: LatencySource) => src({ monitorKey: 'shop', step, percentile: 0.95, from, to });
+    const a = ask(raw);
+    const b = ask(store.latency);
+    console.log(`${label}, runs kept 1d: exact ${a.value?.toFixed(2) ?? '-'} ms (${a.samples}), source ${b.value?.toFixed(2)} ms (${b.samples})`);
+    time(`  latency src ${label}, runs kept 1d`, 100, () => void ask(store.latency));
+  }
   store.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

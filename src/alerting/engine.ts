@@ -57,18 +57,27 @@ export type EvaluateInput = {
 
 export type Evaluation = { state: MonitorAlertState; events: AlertEvent[]; incidents: IncidentOp[] };
 
-const SAME_HOUR_HALF = 30 * 60_000;
+const HOUR = 3_600_000;
 const WEEK = 7 * 86_400_000;
 const BASELINE_STEP = 5 * 60_000;
 
-/** The baseline range for a relative rule; rounded to 5 minutes so it can be cached between runs. */
+/**
+ * The baseline range for a relative rule; rounded to 5 minutes so it can be cached between runs.
+ * Its old end is a whole hour, so hourly rollups answer it completely long after raw runs and minute
+ * rollups are gone: `same-hour-of-week` is the clock hour (UTC) that held this moment one week ago,
+ * whose middle is at most 30 min from it; a period starts at the beginning of the hour it reaches
+ * back to and ends where the window starts.
+ */
 export function baselineRange(rule: DegradedRule, now: number): { from: number; to: number; label: string } | null {
   if (rule.baseline === undefined) return null;
   const t = Math.floor(now / BASELINE_STEP) * BASELINE_STEP;
-  if (rule.baseline === 'same-hour-of-week') return { from: t - WEEK - SAME_HOUR_HALF, to: t - WEEK + SAME_HOUR_HALF, label: 'same hour last week' };
+  if (rule.baseline === 'same-hour-of-week') {
+    const from = Math.floor((t - WEEK) / HOUR) * HOUR;
+    return { from, to: from + HOUR, label: 'same hour last week' };
+  }
   const days = rule.baseline / 86_400_000;
-  const label = Number.isInteger(days) ? `previous ${days}d` : `previous ${rule.baseline / 3_600_000}h`;
-  return { from: t - rule.baseline, to: t - rule.windowMs, label };
+  const label = Number.isInteger(days) ? `previous ${days}d` : `previous ${rule.baseline / HOUR}h`;
+  return { from: Math.floor((t - rule.baseline) / HOUR) * HOUR, to: t - rule.windowMs, label };
 }
 
 /** One judgement of one rule: bad/good with evidence, or null when there are too few samples. */
@@ -78,11 +87,13 @@ export function judgeRule(rule: DegradedRule, monitorKey: string, now: number, l
   if (cur.value === null || cur.samples < rule.minSamples) return null;
   let thresholdMs: number;
   let baselineMs: number | undefined;
+  let baselineSamples = 0;
   const range = baselineRange(rule, now);
   if (range) {
     const base = latency({ monitorKey, step, percentile: rule.percentile, from: range.from, to: range.to });
     if (base.value === null || base.samples < rule.minSamples) return null;
     baselineMs = base.value;
+    baselineSamples = base.samples;
     thresholdMs = base.value * rule.factor!;
   } else {
     thresholdMs = rule.thresholdMs!;
@@ -95,7 +106,7 @@ export function judgeRule(rule: DegradedRule, monitorKey: string, now: number, l
     actualMs: cur.value,
     samples: cur.samples,
     thresholdMs,
-    ...(baselineMs !== undefined ? { baselineMs, factor: rule.factor, baselineLabel: range!.label } : {}),
+    ...(baselineMs !== undefined ? { baselineMs, factor: rule.factor, baselineLabel: range!.label, baselineSamples } : {}),
   };
   return { bad: cur.value > thresholdMs, evidence };
 }

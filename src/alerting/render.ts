@@ -47,7 +47,10 @@ export function evidenceRows(e: AlertEvent): [string, string][] {
     rows.push(['Step', l.step ?? 'whole run']);
     rows.push(['Percentile', `${fmtPercentile(l.percentile)} over ${fmtSpan(l.windowMs)} (${l.samples} samples)`]);
     rows.push(['Actual', fmtLatency(l.actualMs)]);
-    if (l.baselineMs !== undefined) rows.push(['Baseline', `${fmtLatency(l.baselineMs)} (${l.baselineLabel ?? 'baseline'}); alert above ${l.factor}× = ${fmtLatency(l.thresholdMs)}`]);
+    if (l.baselineMs !== undefined) {
+      const n = l.baselineSamples !== undefined ? `, ${l.baselineSamples} samples` : '';
+      rows.push(['Baseline', `${fmtLatency(l.baselineMs)} (${l.baselineLabel ?? 'baseline'}${n}); alert above ${l.factor}× = ${fmtLatency(l.thresholdMs)}`]);
+    }
     else rows.push(['Threshold', fmtLatency(l.thresholdMs)]);
     rows.push(['Rule', l.rule]);
   }

@@ -20,6 +20,8 @@ export type LatencyEvidence = {
   factor?: number;
   /** `7d` or `same hour of week`. */
   baselineLabel?: string;
+  /** Samples the baseline was computed from (those still kept: see docs/alerts.md). */
+  baselineSamples?: number;
 };
 
 export type AlertEvidence = {

@@ -56,6 +56,6 @@ export function parseBaseline(s: string): { baseline: number | 'same-hour-of-wee
   if (t === 'same-hour-of-week' || t === 'same-hour-of-the-week') return { baseline: 'same-hour-of-week' };
   const d = parseDuration(s.trim());
   if (d === undefined || d < 3_600_000) return `baseline must be a period of at least 1h (e.g. 7d) or "same hour of week" (got "${s}")`;
-  if (d > 7 * 86_400_000) return `baseline can reach back at most 7d (raw runs are kept 7 days; got "${s}")`;
+  if (d > 7 * 86_400_000) return `baseline can reach back at most 7d (got "${s}")`;
   return { baseline: d };
 }

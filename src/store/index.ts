@@ -41,7 +41,7 @@ export function openStore(path: string, monitors: MonitorDef[], writerOpts: Writ
     runs,
     writer,
     alerts: createAlertStore(db),
-    latency: createLatencySource(db),
+    latency: createLatencySource(db, { singleStep }),
     auth: createAuthStore(db),
     admin: createAdminQueries(db),
     loadRuns: createLoadRuns(db),

@@ -156,3 +156,20 @@ export function summarize(s: Sketch): SketchSummary {
   if (s.count === 0) return { count: 0, min: null, max: null, mean: null, p50: null, p95: null, p99: null };
   return { count: s.count, min: s.min, max: s.max, mean: s.sum / s.count, p50: quantile(s, 0.5), p95: quantile(s, 0.95), p99: quantile(s, 0.99) };
 }
+
+/**
+ * The nearest-rank percentile (the ⌈p·n⌉-th smallest sample, as the raw-table query answers it) from
+ * a sketch: the representative value of the bin holding that sample, clamped to the exact min and
+ * max. That sample sits in that bin, so the answer is within RELATIVE_ACCURACY of the exact
+ * nearest-rank value; p = 1 gives the exact max and rank 1 the exact min. Null when empty.
+ */
+export function nearestRank(s: Sketch, p: number): number | null {
+  if (s.count === 0) return null;
+  const n = Math.round(s.count);
+  const rank = Math.min(n, Math.max(1, Math.ceil(p * n)));
+  if (rank === n) return s.max;
+  if (rank === 1) return s.min;
+  if (rank <= s.zeroCount) return Math.max(s.min, 0);
+  const v = s.mapping.value(s.store.keyAtRank(rank - 1 - s.zeroCount));
+  return Math.min(s.max, Math.max(s.min, v));
+}

@@ -127,7 +127,7 @@ describe('email alerts through a real SMTP server', () => {
     const base = h.store.latency({ monitorKey: 'checkout', step: 'home', percentile: 0.95, from: T0 - 7 * 86_400_000, to: T0 - 10 * MIN });
     expect(base.samples).toBe(history.length);
     expect(mail.subject).toBe(`[halftime] DEGRADED Checkout: p95 1.9 s over 10 min on step "home" (baseline ${Math.round(base.value!)} ms)`);
-    expect(mail.text).toMatch(/Baseline:\s+4\d\d ms \(previous 7d\); alert above 2× = 8\d\d ms/);
+    expect(mail.text).toMatch(new RegExp(`Baseline:\\s+4\\d\\d ms \\(previous 7d, ${history.length} samples\\); alert above 2× = 8\\d\\d ms`));
     expect(mail.text).toMatch(/Step:\s+home/);
   });
 

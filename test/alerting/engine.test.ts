@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { evaluate, initialAlertState, judgeRule } from '../../src/alerting/engine.js';
+import { baselineRange, evaluate, initialAlertState, judgeRule } from '../../src/alerting/engine.js';
 import { resolveMonitorAlerts } from '../../src/alerting/resolve.js';
+import { createRetention } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
 import { fakeClock, loadYaml, makeRun, openHarness, writeHistory, type Harness } from './fixtures.js';
 
@@ -125,6 +126,85 @@ describe('rule engine on stored history', () => {
   });
 });
 
+describe('relative rules after retention removed the raw runs of the baseline', () => {
+  const HOUR = 60 * MIN;
+  const DAY = 24 * HOUR;
+  const WEEK = 7 * DAY;
+  let tmp: ReturnType<typeof tempDir>;
+  let h: Harness;
+  const clock = fakeClock(T0);
+  beforeEach(() => {
+    tmp = tempDir();
+    clock.set(T0);
+  });
+  afterEach(async () => {
+    await h.close();
+    tmp.cleanup();
+  });
+  /** Opens the harness with `retention.runs: 1d`, writes the history, then runs retention as serve would. */
+  async function openWithHistory(rule: string, history: ReturnType<typeof makeRun>[], retention = '{ runs: 1d, minute: 1d }') {
+    const loaded = loadYaml(`
+retention: ${retention}
+monitors:
+  - id: api
+    name: API
+    steps: [{ name: home, url: "http://127.0.0.1:1/" }]
+    alerts:
+      degraded: [{ rule: "${rule}", minSamples: 3, enterAfter: 1 }]
+`);
+    h = openHarness(loaded, `${tmp.dir}/db.sqlite`, clock.now);
+    writeHistory(h.store, history);
+    const { every: _every, batchSize, ...policy } = loaded.config.retention;
+    const removed = await createRetention(h.store.db, policy, { batchSize, pause: async () => {} }).run(T0);
+    return removed;
+  }
+  const slowRuns = async (n: number, ms: number) => {
+    const events = [];
+    for (let i = 0; i < n; i++) {
+      clock.advance(MIN);
+      events.push(...(await h.feed(makeRun('api', clock.now(), { durationMs: ms }))));
+    }
+    return events;
+  };
+
+  it('7d baseline: fires against every sample of the week, read from the rollups', async () => {
+    const history = [];
+    for (let t = T0 - 8 * DAY, i = 0; t < T0 - 10 * MIN; t += 10 * MIN, i++) history.push(makeRun('api', t, { durationMs: 250 + ((i * 37) % 101) }));
+    const removed = await openWithHistory('p95 over 10m > 2x baseline 7d', history);
+    expect(removed.runs).toBeGreaterThan(history.length / 2);
+    const events = await slowRuns(3, 2000);
+    expect(events.map((e) => e.kind)).toEqual(['degraded']);
+    const inBaseline = history.filter((r) => r.startedAt >= T0 - WEEK && r.startedAt < T0 - 10 * MIN).map((r) => r.durationMs).sort((a, b) => a - b);
+    const exact = inBaseline[Math.ceil(0.95 * inBaseline.length) - 1];
+    const l = events[0].evidence.latency!;
+    expect(l).toMatchObject({ baselineLabel: 'previous 7d', baselineSamples: inBaseline.length, samples: 3, actualMs: 2000 });
+    expect(Math.abs(l.baselineMs! - exact)).toBeLessThanOrEqual(0.01 * exact);
+    expect(l.thresholdMs).toBe(2 * l.baselineMs!);
+    // Nothing older than a day is left in the raw tables.
+    expect(h.store.db.prepare('SELECT count(*) FROM runs WHERE started_at < ?').pluck().get(T0 - DAY)).toBe(0);
+  });
+
+  it('same hour of week: answered from last week\'s hourly rollup with raw runs kept 1 day', async () => {
+    const history = [];
+    // Last week in this hour: 300 ms. Every other hour of the week: 2 s (would hide the problem).
+    for (let t = T0 - WEEK; t < T0 - WEEK + HOUR; t += 5 * MIN) history.push(makeRun('api', t, { durationMs: 300 }));
+    for (let t = T0 - WEEK + 2 * HOUR; t < T0 - 20 * MIN; t += HOUR) history.push(makeRun('api', t, { durationMs: 2000 }));
+    await openWithHistory('p95 over 10m > 2x baseline same hour of week', history);
+    const events = await slowRuns(3, 700);
+    expect(events.map((e) => e.kind)).toEqual(['degraded']);
+    expect(events[0].evidence.latency).toMatchObject({ baselineMs: 300, thresholdMs: 600, baselineLabel: 'same hour last week', baselineSamples: 12 });
+  });
+
+  it('a baseline whose samples nothing keeps any more gives no judgement', async () => {
+    const history = [];
+    for (let t = T0 - 6 * DAY; t < T0 - 2 * DAY; t += 10 * MIN) history.push(makeRun('api', t, { durationMs: 100 }));
+    await openWithHistory('p95 over 10m > 2x baseline 7d', history, '{ runs: 1d, minute: 1d, hourly: 1d, daily: 1d }');
+    expect(h.store.latency({ monitorKey: 'api', percentile: 0.95, from: T0 - WEEK, to: T0 - 10 * MIN })).toEqual({ value: null, samples: 0 });
+    expect(await slowRuns(5, 5000)).toEqual([]);
+    expect(h.alerting.status('api')).toBe('up');
+  });
+});
+
 describe('evaluate() as a plain function', () => {
   const loaded = config(`      degraded: ["p95 > 800ms over 10m"]`);
   const rules = resolveMonitorAlerts(loaded.config, loaded.config.monitors[0]);
@@ -140,6 +220,18 @@ describe('evaluate() as a plain function', () => {
     const r2 = evaluate({ now: T0, monitor, rules, prev, run: { ok: false, startedAt: T0, failure: { message: 'x' } }, inMaintenance: false, latency: noLatency, newId });
     expect(r2.state.failures).toBe(1);
     expect(prev.failures).toBe(0);
+  });
+
+  it('baseline ranges start at a whole hour (hourly rollups answer them) and move in 5-minute steps', () => {
+    const rule = (text: string) => resolveMonitorAlerts(config(`      degraded: ["${text}"]`).config, config(`      degraded: ["${text}"]`).config.monitors[0]).degraded[0];
+    const week = rule('p95 over 10m > 2x baseline 7d');
+    const same = rule('p95 over 15m > 3x baseline same hour of week');
+    const at = Date.parse('2026-11-23T10:47:31Z');
+    expect(baselineRange(week, at)).toEqual({ from: Date.parse('2026-11-16T10:00:00Z'), to: Date.parse('2026-11-23T10:35:00Z'), label: 'previous 7d' });
+    expect(baselineRange(same, at)).toEqual({ from: Date.parse('2026-11-16T10:00:00Z'), to: Date.parse('2026-11-16T11:00:00Z'), label: 'same hour last week' });
+    expect(baselineRange(same, Date.parse('2026-11-23T10:59:59Z'))!.from).toBe(Date.parse('2026-11-16T10:00:00Z'));
+    expect(baselineRange(same, Date.parse('2026-11-23T11:00:00Z'))!.from).toBe(Date.parse('2026-11-16T11:00:00Z'));
+    expect(baselineRange(rule('p95 > 800ms over 10m'), at)).toBeNull();
   });
 
   it('judgeRule reads the window [now - window, now] from the latency source', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binsQuantiles, createSketch, decodeBins, decodeSketch, encodeSketch, quantile, RELATIVE_ACCURACY, summarize } from '../../src/store/sketch.js';
+import { binsQuantiles, createSketch, decodeBins, decodeSketch, encodeSketch, nearestRank, quantile, RELATIVE_ACCURACY, summarize } from '../../src/store/sketch.js';
 import { logNormal, rng } from './history-fixtures.js';
 
 /** The value at rank floor(q·(n−1)) of the sorted samples: the rank a DDSketch answers for. */
@@ -37,6 +37,29 @@ describe('sketch codec', () => {
       expect(binsQuantiles(decodeBins(encodeSketch(s)), qs)).toEqual(qs.map((q) => quantile(s, q)));
     }
     expect(binsQuantiles(decodeBins(encodeSketch(createSketch())), [0.5])).toEqual([null]);
+  });
+
+  it('nearestRank: within 1 % of the ⌈p·n⌉-th smallest sample, exact min and max, zeros included', () => {
+    const rand = rng(13);
+    for (const n of [1, 2, 3, 7, 20, 100, 1000, 20_000]) {
+      const s = createSketch();
+      const xs: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const x = rand() < 0.05 ? 0 : logNormal(rand, 5, 1);
+        xs.push(x);
+        s.accept(x);
+      }
+      xs.sort((a, b) => a - b);
+      const merged = decodeSketch(encodeSketch(s));
+      for (const p of [0.001, 0.01, 0.5, 0.9, 0.95, 0.99, 0.999, 1]) {
+        const want = xs[Math.max(1, Math.ceil(p * n)) - 1];
+        const got = nearestRank(merged, p)!;
+        expect(Math.abs(got - want)).toBeLessThanOrEqual(RELATIVE_ACCURACY * want + 1e-9);
+      }
+      expect(nearestRank(merged, 1)).toBe(xs[n - 1]);
+      expect(nearestRank(merged, 1 / (2 * n))).toBe(xs[0]);
+    }
+    expect(nearestRank(createSketch(), 0.5)).toBeNull();
   });
 
   it('rejects bytes that are not a sketch', () => {

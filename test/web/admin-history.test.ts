@@ -121,6 +121,14 @@ describe('incidents and maintenance for the operator', () => {
       evidence: { latency: { rule: 'p95 > 800ms over 10m', step: null, percentile: 0.95, windowMs: 600_000, actualMs: 912, samples: 40, thresholdMs: 800 }, worst: 912 },
     });
     incident('shop', 'down', now - 5 * 3_600_000, { endedAt: now - 4 * 3_600_000 });
+    incident('shop', 'degraded', now - 7 * 3_600_000, {
+      endedAt: now - 6 * 3_600_000,
+      worst: 900,
+      evidence: {
+        latency: { rule: 'p95 over 10m > 2x baseline 7d', step: null, percentile: 0.95, windowMs: 600_000, actualMs: 900, samples: 40, thresholdMs: 840, baselineMs: 420, factor: 2, baselineLabel: 'previous 7d', baselineSamples: 9800 },
+        worst: 900,
+      },
+    });
     const { cookie, csrf } = await f.login();
 
     const dash = await (await f.request('/admin', { headers: { cookie } })).text();
@@ -153,6 +161,7 @@ describe('incidents and maintenance for the operator', () => {
     const shopPage = await (await f.request('/admin/monitors/shop', { headers: { cookie } })).text();
     expect(shopPage).not.toContain('DB &lt;upgrade&gt;');
     expect(shopPage).toContain('shop down');
+    expect(shopPage).toContain('(previous 7d, 9800 samples) × 2');
   });
 
   it('acknowledges an open incident with the session’s CSRF token only, once', async () => {

@@ -34,7 +34,10 @@ export function EvidenceFacts(props: { evidence: unknown }) {
     facts.push(['Rule', l.rule + (l.step ? ` (step ${l.step})` : '')]);
     facts.push([`p${Math.round(l.percentile * 100)} measured`, `${fmtMs(l.actualMs)} over ${l.samples} samples`]);
     facts.push(['Threshold', fmtMs(l.thresholdMs)]);
-    if (l.baselineMs !== undefined) facts.push(['Baseline', `${fmtMs(l.baselineMs)} (${l.baselineLabel ?? 'baseline'}) × ${l.factor}`]);
+    if (l.baselineMs !== undefined) {
+      const n = l.baselineSamples !== undefined ? `, ${l.baselineSamples} samples` : '';
+      facts.push(['Baseline', `${fmtMs(l.baselineMs)} (${l.baselineLabel ?? 'baseline'}${n}) × ${l.factor}`]);
+    }
   }
   if (facts.length === 0) return null;
   return <FactList facts={facts} class="evidence-facts" />;
