@@ -12,7 +12,7 @@ import type { LoadRuns } from './store/load-runs.js';
 export type BurstRunOptions = {
   /** Where to store the run; omitted: not stored. */
   loadRuns?: LoadRuns;
-  trigger: 'cli' | 'schedule' | 'admin';
+  trigger: 'cli' | 'schedule' | 'admin' | 'api';
   /** Called with the stored run's id as soon as it is created (before the burst starts). */
   onBegin?: (runId: number) => void;
   onPoint?: (p: SeriesPoint) => void;

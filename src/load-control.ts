@@ -72,7 +72,7 @@ export function createLoadControl(opts: { loaded: LoadedConfig; loadRuns: LoadRu
    * Starts a burst now. Throws BurstBusy while another runs, BurstRefused (caps, allowlist) or
    * BurstConfigError (a bad value) before anything is sent. Returns the stored run's id at once.
    */
-  function start(name: string, overrides: BurstOverrides = {}, o: { trigger?: 'admin' | 'schedule'; fieldName?: (key: string) => string } = {}): { runId: number; done: Promise<BurstSummary | undefined> } {
+  function start(name: string, overrides: BurstOverrides = {}, o: { trigger?: 'admin' | 'schedule' | 'api'; fieldName?: (key: string) => string } = {}): { runId: number; done: Promise<BurstSummary | undefined> } {
     if (current) throw new BurstBusy(active()!);
     const resolved = resolveBurst(config, name, overrides, source, o.fieldName);
     const abort = new AbortController();

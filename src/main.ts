@@ -9,6 +9,7 @@ import { createJourneyRunner } from './probes/journey.js';
 import { createScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
 import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
 import { createApp } from './web/app.js';
+import { loadControlApiRoutes } from './web/api/load-control-api.js';
 import { loadCheckSection, loadControlRoutes } from './web/load-control-routes.js';
 import { loadRunRoutes } from './web/load-runs.js';
 import { ensureAdmin } from './web/auth/bootstrap.js';
@@ -111,6 +112,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       extraRoutes: (app) => {
         loadRunRoutes(app, { loadRuns: store.loadRuns, title: config.server.title, isRunning: (id) => loadControl.active()?.runId === id });
         loadControlRoutes(app, { control: loadControl, loadRuns: store.loadRuns, title: config.server.title });
+        loadControlApiRoutes(app, { control: loadControl, loadRuns: store.loadRuns });
       },
       // The "Start load check" form on the page of a monitor with a load: block (or a loads[] entry).
       monitorSections: (key, c) => [loadCheckSection(loadControl, key, c.get('admin').csrfToken)],

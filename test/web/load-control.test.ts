@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { createLoadControl, type LoadControl } from '../../src/load-control.js';
+import { loadControlApiRoutes } from '../../src/web/api/load-control-api.js';
 import { loadControlRoutes, loadCheckSection } from '../../src/web/load-control-routes.js';
 import { loadRunRoutes } from '../../src/web/load-runs.js';
 import { startServer, type TestServer } from '../helpers.js';
@@ -66,6 +67,7 @@ loads:
         extraRoutes: (app) => {
           loadRunRoutes(app, { loadRuns: store.loadRuns, title: 'Acme', isRunning: (id) => control.active()?.runId === id });
           loadControlRoutes(app, { control, loadRuns: store.loadRuns, title: 'Acme' });
+          loadControlApiRoutes(app, { control, loadRuns: store.loadRuns });
         },
         monitorSections: (key, c) => [loadCheckSection(control, key, c.get('admin').csrfToken)],
       };
@@ -239,5 +241,73 @@ describe('the load-runs API', () => {
     expect((await fx.request('/api/v1/load-runs/999', { headers: auth })).status).toBe(404);
     expect((await fx.request('/api/v1/load-runs?limit=0', { headers: auth })).status).toBe(400);
     expect(((await (await fx.request('/api/v1/load-runs?name=other', { headers: auth })).json()) as { loadRuns: unknown[] }).loadRuns).toEqual([]);
+  });
+});
+
+describe('starting and stopping bursts through the API', () => {
+  const api = (path: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
+    fx.request(path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const errorOf = async (res: Response) => ((await res.json()) as { error: string }).error;
+
+  it('needs a token; bad requests are refused naming the field, the cap or the host, and nothing starts', async () => {
+    const before = hits;
+    expect((await api('/api/v1/load-runs', { burst: 'shop' }, {})).status).toBe(401);
+    expect((await api('/api/v1/load-runs', { burst: 'shop' }, { cookie })).status).toBe(401);
+    let res = await api('/api/v1/load-runs', 'not json');
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toContain('not JSON');
+    res = await api('/api/v1/load-runs', { users: 2 });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toContain('"burst" is missing');
+    res = await api('/api/v1/load-runs', { burst: 'shop', poll: { url: 'http://example.com/' } });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toContain('unknown field "poll"');
+    res = await api('/api/v1/load-runs', { burst: 'shop', users: 'many' });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toContain('field "users"');
+    res = await api('/api/v1/load-runs', { burst: 'shop', users: 500 });
+    expect(res.status).toBe(422);
+    expect(await errorOf(res)).toContain('load.maxUsers');
+    res = await api('/api/v1/load-runs', { burst: 'elsewhere-burst' });
+    expect(res.status).toBe(422);
+    expect(await errorOf(res)).toContain('load.allowHosts');
+    res = await api('/api/v1/load-runs', { burst: 'nothing-like-it' });
+    expect(res.status).toBe(422);
+    expect(await errorOf(res)).toContain('no monitor or loads[] entry named "nothing-like-it"');
+    expect(control.active()).toBeUndefined();
+    expect(hits).toBe(before);
+  });
+
+  it('?wait=true runs a burst to its end and answers with the stored run, thresholds judged', async () => {
+    const before = hits;
+    const res = await api('/api/v1/load-runs?wait=true', { burst: 'shop', users: 2, duration: '1s', thresholds: ['errors<1%', 'p95<5s'] });
+    expect(res.status).toBe(200);
+    const run = (await res.json()) as { id: number; status: string; trigger: string; requests: number; summary: { thresholds: { source: string; pass: boolean }[] } };
+    expect(run.status).toBe('passed');
+    expect(run.trigger).toBe('api');
+    expect(run.requests).toBeGreaterThan(0);
+    expect(hits - before).toBe(run.requests);
+    expect(run.summary.thresholds.map((t) => t.pass)).toEqual([true, true]);
+    expect(res.headers.get('location')).toBe(`/api/v1/load-runs/${run.id}`);
+    expect(control.active()).toBeUndefined();
+  });
+
+  it('starts at once (202), refuses a second start while it runs (409), and stops it (202), stored as stopped', async () => {
+    const res = await api('/api/v1/load-runs', { burst: 'shop', users: 2, duration: '30s' });
+    expect(res.status).toBe(202);
+    const { id, url } = (await res.json()) as { id: number; url: string };
+    expect(url).toBe(`/api/v1/load-runs/${id}`);
+    expect(control.active()?.runId).toBe(id);
+    const busy = await api('/api/v1/load-runs', { burst: 'shop' });
+    expect(busy.status).toBe(409);
+    expect(((await busy.json()) as { running: number }).running).toBe(id);
+    const t0 = Date.now();
+    expect((await api(`/api/v1/load-runs/${id}/stop`, undefined, {})).status).toBe(401);
+    expect((await api(`/api/v1/load-runs/${id}/stop`)).status).toBe(202);
+    await control.settled();
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(fx.store.loadRuns.get(id)!.status).toBe('stopped');
+    expect((await api(`/api/v1/load-runs/${id}/stop`)).status).toBe(409);
+    expect((await api('/api/v1/load-runs/99999/stop')).status).toBe(404);
   });
 });
