@@ -1,9 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { baselineRange, evaluate, initialAlertState, judgeRule } from '../../src/alerting/engine.js';
 import { resolveMonitorAlerts } from '../../src/alerting/resolve.js';
 import { createRetention } from '../../src/store/index.js';
-import { tempDir } from '../helpers.js';
-import { fakeClock, loadYaml, makeRun, openHarness, writeHistory, type Harness } from './fixtures.js';
+import { harnessPerTest, loadYaml, makeRun, writeHistory, type Harness } from './fixtures.js';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 const MIN = 60_000;
@@ -19,18 +18,10 @@ ${alerts}
 `);
 
 describe('rule engine on stored history', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  const per = harnessPerTest(T0);
+  const { clock } = per;
   let h: Harness;
-  const clock = fakeClock(T0);
-  beforeEach(() => {
-    tmp = tempDir();
-    clock.set(T0);
-  });
-  afterEach(async () => {
-    await h.close();
-    tmp.cleanup();
-  });
-  const open = (alerts: string) => (h = openHarness(config(alerts), `${tmp.dir}/db.sqlite`, clock.now));
+  const open = (alerts: string) => (h = per.open(config(alerts)));
   /** One run every 61 s against a 1-minute window: each evaluation sees exactly the newest run. */
   const step = async (ms: number) => {
     clock.advance(61_000);
@@ -130,17 +121,9 @@ describe('relative rules after retention removed the raw runs of the baseline', 
   const HOUR = 60 * MIN;
   const DAY = 24 * HOUR;
   const WEEK = 7 * DAY;
-  let tmp: ReturnType<typeof tempDir>;
+  const per = harnessPerTest(T0);
+  const { clock } = per;
   let h: Harness;
-  const clock = fakeClock(T0);
-  beforeEach(() => {
-    tmp = tempDir();
-    clock.set(T0);
-  });
-  afterEach(async () => {
-    await h.close();
-    tmp.cleanup();
-  });
   /** Opens the harness with `retention.runs: 1d`, writes the history, then runs retention as serve would. */
   async function openWithHistory(rule: string, history: ReturnType<typeof makeRun>[], retention = '{ runs: 1d, minute: 1d }') {
     const loaded = loadYaml(`
@@ -152,7 +135,7 @@ monitors:
     alerts:
       degraded: [{ rule: "${rule}", minSamples: 3, enterAfter: 1 }]
 `);
-    h = openHarness(loaded, `${tmp.dir}/db.sqlite`, clock.now);
+    h = per.open(loaded);
     writeHistory(h.store, history);
     const { every: _every, batchSize, ...policy } = loaded.config.retention;
     const removed = await createRetention(h.store.db, policy, { batchSize, pause: async () => {} }).run(T0);

@@ -7,7 +7,8 @@ import { createAlerting, type Alerting } from '../../src/alerting/service.js';
 import { monitorId, parseConfigText, type LoadedConfig } from '../../src/config/load.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { RunResult, StepResult } from '../../src/probes/types.js';
-import { startServer, sleep, type TestServer } from '../helpers.js';
+import { afterEach, beforeEach } from 'vitest';
+import { startServer, sleep, tempDir, type TestServer } from '../helpers.js';
 
 /** A RunResult as the probes would return it, with chosen timing. */
 export function makeRun(
@@ -46,6 +47,26 @@ export function makeRun(
 export function fakeClock(start: number) {
   let t = start;
   return { now: () => t, set: (v: number) => (t = v), advance: (ms: number) => (t += ms) };
+}
+
+/**
+ * For a describe block: each test gets a fresh temp folder and the clock back at `start`; `open`
+ * makes the test's harness on a SQLite file there, closed (and the folder removed) after the test.
+ */
+export function harnessPerTest(start: number) {
+  const clock = fakeClock(start);
+  let tmp: ReturnType<typeof tempDir>;
+  let h: Harness | undefined;
+  beforeEach(() => {
+    tmp = tempDir();
+    clock.set(start);
+  });
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+    tmp.cleanup();
+  });
+  return { clock, open: (loaded: LoadedConfig): Harness => (h = openHarness(loaded, `${tmp.dir}/db.sqlite`, clock.now)) };
 }
 
 export type SmtpSink = { port: number; mails: ParsedMail[]; logins: string[]; close(): Promise<void>; waitFor(count: number, timeoutMs?: number): Promise<ParsedMail[]> };

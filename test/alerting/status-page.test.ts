@@ -1,19 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/web/app.js';
-import { tempDir } from '../helpers.js';
-import { fakeClock, loadYaml, makeRun, openHarness, type Harness } from './fixtures.js';
+import { harnessPerTest, loadYaml, makeRun, type Harness } from './fixtures.js';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 const MIN = 60_000;
 
 describe('status page with alerting', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  const per = harnessPerTest(T0);
+  const { clock } = per;
   let h: Harness;
-  const clock = fakeClock(T0);
   beforeEach(() => {
-    tmp = tempDir();
-    clock.set(T0);
-    h = openHarness(
+    h = per.open(
       loadYaml(`
 alerts:
   maintenance:
@@ -24,13 +21,7 @@ monitors:
   - { id: api, name: API, public: true, steps: [{ url: "http://127.0.0.1:1/" }], alerts: { degraded: [{ rule: "p95 > 500ms over 10m", minSamples: 1, enterAfter: 1 }] } }
   - { id: internal, name: Internal, public: false, steps: [{ url: "http://127.0.0.1:1/" }] }
 `),
-      `${tmp.dir}/db.sqlite`,
-      clock.now,
     );
-  });
-  afterEach(async () => {
-    await h.close();
-    tmp.cleanup();
   });
   const app = () => createApp({ queries: h.store.queries, title: 'Status', schedulerAlive: () => true, now: clock.now, alerts: h.alerting });
 
