@@ -104,6 +104,8 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   /** The exchange whose response the step ends with (its headers and body are read in `finish`). */
   let last: Exchange | undefined;
   const lean = opts.lean === true;
+  // A lean step that checks nothing in the body only counts its bytes.
+  const keepBodyBytes = lean && !needsBody(step.expect) ? 0 : step.maxBodyBytes;
 
   const finish = (): HttpStepOutcome => {
     clearTimeout(timer);
@@ -171,7 +173,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
     const hopStart = performance.now();
     const x = await exchange(
       session.dispatcher,
-      { origin: target.origin, path: target.path, method, headers: hopHeaders, body: method === 'GET' || method === 'HEAD' ? undefined : body, maxBodyBytes: step.maxBodyBytes },
+      { origin: target.origin, path: target.path, method, headers: hopHeaders, body: method === 'GET' || method === 'HEAD' ? undefined : body, maxBodyBytes: step.maxBodyBytes, keepBodyBytes },
       track,
     );
     current = undefined;
