@@ -18,15 +18,25 @@ export type AssetOptions = {
   cookies?: Cookies;
   signal?: AbortSignal;
   timeoutMs: number;
-  /** The visitor's cache: URLs fetched earlier in the run with a cacheable response are not fetched again. */
-  cache?: Set<string>;
+  /** The visitor's browser cache: assets fetched earlier with a fresh, cacheable response are not fetched again. */
+  cache?: AssetCache;
+  /** Clock for freshness (epoch ms; default Date.now). */
+  now?: () => number;
 };
 
-/** Would a browser reuse this response without asking again (fresh by max-age, not no-store/no-cache)? */
-const cacheable = (cc: string | string[] | undefined) => {
+/** Asset URL → epoch ms until which the visitor reuses it without asking again. */
+export type AssetCache = Map<string, number>;
+
+const YEAR = 365 * 86_400_000;
+
+/** How long a browser would reuse this response without asking again (0: not at all). */
+function freshFor(cc: string | undefined): number {
   const v = String(cc ?? '').toLowerCase();
-  return !/no-store|no-cache/.test(v) && (/immutable/.test(v) || Number(/max-age=(\d+)/.exec(v)?.[1] ?? 0) > 0);
-};
+  if (/no-store|no-cache/.test(v)) return 0;
+  const maxAge = /max-age=(\d+)/.exec(v);
+  if (maxAge) return Number(maxAge[1]) * 1000;
+  return /immutable/.test(v) ? YEAR : 0;
+}
 
 type Settings = { origins: string[]; max: number; perOrigin: number };
 
@@ -87,6 +97,7 @@ export function findCssRefs(css: string, cssUrl: string): string[] {
 const CSS_LIMIT = 2_000_000;
 
 export async function fetchAssets($: CheerioAPI, pageUrl: string, cfg: Settings, opts: AssetOptions): Promise<AssetSummary> {
+  const now = opts.now ?? Date.now;
   const t0 = performance.now();
   const pageOrigin = new URL(pageUrl).origin;
   const allowed = (u: string) => {
@@ -105,7 +116,7 @@ export async function fetchAssets($: CheerioAPI, pageUrl: string, cfg: Settings,
   const enqueue = (u: string) => {
     if (seen.has(u) || seen.size >= cfg.max || !allowed(u)) return;
     seen.add(u);
-    if (opts.cache?.has(u)) {
+    if ((opts.cache?.get(u) ?? 0) > now()) {
       cached++;
       return;
     }
@@ -152,7 +163,8 @@ export async function fetchAssets($: CheerioAPI, pageUrl: string, cfg: Settings,
       const isCss = /text\/css/i.test(h['content-type'] ?? '') && !h['content-encoding'];
       if (x.status >= 400) item.error = `status ${x.status}`;
       else {
-        if (opts.cache && cacheable(h['cache-control'])) opts.cache.add(u);
+        const fresh = opts.cache ? freshFor(h['cache-control']) : 0;
+        if (fresh > 0) opts.cache!.set(u, now() + fresh);
         if (isCss && x.bytes <= CSS_LIMIT) for (const ref of findCssRefs(x.body().toString('utf8'), u)) enqueue(ref);
       }
     } catch (err) {

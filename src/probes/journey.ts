@@ -4,7 +4,7 @@ import type { Faker } from '@faker-js/faker';
 import type { CheerioAPI } from 'cheerio';
 import { monitorId } from '../config/load.js';
 import { forEachStep, type MonitorConfig, type StepConfig } from '../config/schema.js';
-import { assetSettings, fetchAssets } from './assets.js';
+import { assetSettings, fetchAssets, type AssetCache } from './assets.js';
 import { createCookies, type Cookies } from './cookies.js';
 import type { CsrfPage } from './csrf.js';
 import { createDataPools } from './data-pools.js';
@@ -42,8 +42,11 @@ export type JourneyRunnerOptions = {
   seed?: number;
 };
 
-/** Who runs a pass: the connections and cookies it uses (and leaves open for the next pass). */
-export type Visitor = { session: Session; cookies: Cookies };
+/**
+ * Who runs a pass: the connections and cookies it uses (and leaves open for the next pass), and
+ * the page assets its browser has cached (fresh ones are not fetched again; default: none).
+ */
+export type Visitor = { session: Session; cookies: Cookies; assets?: AssetCache };
 
 export type JourneyRunner = {
   /** One run as a new visitor: fresh connections (closed afterwards), fresh cookies unless `session: keep`. */
@@ -133,7 +136,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
     runAs: (visitor, runOpts = {}) => pass(visitor, runOpts),
   };
 
-  async function pass({ session, cookies }: Visitor, runOpts: JourneyRunOptions): Promise<RunResult> {
+  async function pass({ session, cookies, assets: visitorAssets }: Visitor, runOpts: JourneyRunOptions): Promise<RunResult> {
     const startedAt = Date.now();
     const t0 = runOpts.intendedStart ?? performance.now();
     const seed = runOpts.seed ?? root.int(0, 2 ** 31 - 1);
@@ -163,7 +166,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
     let failure: RunResult['failure'];
     let lastPage: CsrfPage | undefined;
     let thinkMs = 0;
-    const assetCache = new Set<string>();
+    const assetCache: AssetCache = visitorAssets ?? new Map();
     for (const [i, planned] of plan.steps.entries()) {
       const { step, task } = planned;
       if (failure && !step.alwaysRun) continue;

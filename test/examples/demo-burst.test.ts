@@ -33,8 +33,10 @@ describe('a burst of the example shopper journey against the demo shop', () => {
     expect(s.errors).toBe(0);
     const step = (name: string) => s.steps.find((x) => x.name === name);
     for (const name of ['home', 'search', 'login page', 'log in', 'product page', 'add to cart', 'account shows the cart', 'log out']) expect(step(name), name).toBeDefined();
-    // The home page's six assets are requests of their own; the product page finds them cached.
-    expect(step('home assets')!.count).toBe(6 * step('home')!.count);
+    // The home page's six assets are requests of their own, fetched once per simulated user: its
+    // browser cache keeps them (the shop sends max-age) for its later passes and the product page.
+    expect(step('home')!.count).toBeGreaterThan(4);
+    expect(step('home assets')!.count).toBe(6 * 4);
     expect(step('product page assets')).toBeUndefined();
   });
 });

@@ -82,3 +82,43 @@ describe('session allowlist', () => {
     }
   });
 });
+
+describe('a returning visitor\'s page assets', () => {
+  it('fresh cacheable assets are not fetched again on later passes; expired and no-cache ones are', async () => {
+    const fetched: string[] = [];
+    const site = await startServer((req, res) => {
+      const path = req.url ?? '/';
+      if (path === '/') {
+        res.setHeader('content-type', 'text/html');
+        return res.end('<html><head><link rel="stylesheet" href="/long.css"><script src="/short.js"></script><script src="/never.js"></script></head><body>hi</body></html>');
+      }
+      fetched.push(path);
+      const cc = path === '/long.css' ? 'public, max-age=3600' : path === '/short.js' ? 'max-age=1' : 'no-cache';
+      res.setHeader('cache-control', cc);
+      res.setHeader('content-type', path.endsWith('.css') ? 'text/css' : 'text/javascript');
+      res.end('/* asset */');
+    });
+    const runner = createJourneyRunner(monitorFrom(`- name: page\n  baseUrl: ${site.url}\n  steps:\n    - { name: home, url: /, assets: true }\n`));
+    const visitor = { session: createSession({ connectionsPerOrigin: runner.connectionsPerOrigin }), cookies: createCookies(), assets: new Map<string, number>() };
+    try {
+      const first = await runner.runAs(visitor);
+      expect(first.steps[0].assets?.count).toBe(3);
+      expect(fetched.sort()).toEqual(['/long.css', '/never.js', '/short.js']);
+      fetched.length = 0;
+      const second = await runner.runAs(visitor);
+      expect(second.steps[0].assets).toMatchObject({ count: 1, cached: 2 });
+      expect(fetched).toEqual(['/never.js']);
+      fetched.length = 0;
+      await new Promise((r) => setTimeout(r, 1_100)); // short.js (max-age=1) is stale now
+      await runner.runAs(visitor);
+      expect(fetched.sort()).toEqual(['/never.js', '/short.js']);
+      // A visitor without a cache (a scheduled run: a new visitor) fetches everything every time.
+      fetched.length = 0;
+      await runner.run();
+      expect(fetched.sort()).toEqual(['/long.css', '/never.js', '/short.js']);
+    } finally {
+      await visitor.session.close();
+      await site.close();
+    }
+  });
+});

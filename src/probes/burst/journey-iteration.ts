@@ -4,7 +4,9 @@
  * own long-lived connections and cookie jar, like a real visitor returning again and again.
  */
 import { forEachStep, type MonitorConfig } from '../../config/schema.js';
+import type { AssetCache } from '../assets.js';
 import { createJourneyRunner } from '../journey.js';
+import type { Session } from '../session.js';
 import type { StepResult } from '../types.js';
 import { jarOf } from './monitor-iteration.js';
 import type { Iteration, StepTiming } from './types.js';
@@ -57,6 +59,14 @@ export function stepTimings(steps: StepResult[]): StepTiming[] {
   return out;
 }
 
+/** Each simulated user's browser cache of page assets, kept as long as its session lives. */
+const caches = new WeakMap<Session, AssetCache>();
+function assetsOf(session: Session): AssetCache {
+  let c = caches.get(session);
+  if (!c) caches.set(session, (c = new Map()));
+  return c;
+}
+
 export function journeyIteration(monitor: MonitorConfig, opts: JourneyIterationOptions = {}): JourneyIteration {
   const runner = createJourneyRunner(monitor, { defaultTimeoutMs: opts.defaultTimeoutMs, seed: opts.seed });
   const iteration: Iteration = async (vu, signal, intendedStart) => {
@@ -65,7 +75,7 @@ export function journeyIteration(monitor: MonitorConfig, opts: JourneyIterationO
     if (signal.aborted) onStop();
     else signal.addEventListener('abort', onStop, { once: true });
     try {
-      const run = await runner.runAs({ session: vu.session, cookies: jarOf(vu.session) }, { signal, intendedStart });
+      const run = await runner.runAs({ session: vu.session, cookies: jarOf(vu.session), assets: assetsOf(vu.session) }, { signal, intendedStart });
       // A step begun after the hard stop (say, at the end of a think time) was never sent: not counted.
       const steps = stoppedAt === Infinity ? run.steps : run.steps.filter((s) => s.startedAt < stoppedAt);
       return { ok: run.ok, steps: stepTimings(steps) };
