@@ -120,3 +120,57 @@ monitors:
     expect(counts.find((c) => c.key === 'target-down')!.ok).toBe(0);
   });
 });
+
+describe('bin/halftime.js started from another directory', () => {
+  const BIN = new URL('../../bin/halftime.js', import.meta.url).pathname;
+  const config = () => {
+    const file = join(tmp.dir, 'elsewhere.yaml');
+    writeFileSync(
+      file,
+      `load: { allowHosts: [127.0.0.1] }
+monitors:
+  - name: Target up
+    public: true
+    every: 1s
+    steps: [{ name: home, url: "${target.url}/" }]
+    load: { users: 2, duration: 1s }
+`,
+    );
+    return file;
+  };
+
+  it('serves its pages (hono JSX from the sources) wherever it is started', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--config', config(), '--db', join(tmp.dir, 'elsewhere.db')], { cwd: tmp.dir, env: { ...process.env, HALFTIME_ADMIN_PASSWORD: 'a long enough password' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no start line; stderr: ${stderr}`)), 20_000);
+        child.stdout.on('data', () => {
+          const m = /status page at (http:\/\/\S+?)\/\n/.exec(stdout);
+          if (m) clearTimeout(t), resolve(m[1]);
+        });
+      });
+      const status = await fetch(`${url}/`);
+      expect(status.status).toBe(200);
+      expect(await status.text()).toContain('<h2>Target up</h2>');
+      const login = await fetch(`${url}/login`);
+      expect(login.status).toBe(200);
+      expect(await login.text()).toContain('name="_csrf"');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).not.toContain('React is not defined');
+  });
+
+  it('runs a burst in its worker thread wherever it is started', () => {
+    const r = spawnSync(process.execPath, [BIN, 'load', 'target-up', '--no-store', '--config', config()], { cwd: tmp.dir, encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).not.toContain('Error');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\d+ requests/);
+  });
+});

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { MonitorConfig } from '../../config/schema.js';
 import type { PlainStep } from './monitor-iteration.js';
@@ -62,7 +62,9 @@ function newWorker(job: BurstJob): Worker {
   if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData: job });
   const tsxApi = tsxEsmApi(here);
   const entry = new URL('./worker.ts', here).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  // The project's tsconfig, wherever the process was started from (tsx looks in the working directory).
+  const tsconfig = fileURLToPath(new URL('../../../tsconfig.json', here));
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(entry)}); })`;
   return new Worker(bootstrap, { eval: true, workerData: job });
 }
 
