@@ -3,6 +3,7 @@
  * `resolveBurst` path as the command line (caps and `load.allowHosts`), stored as they run, with
  * their per-second points fanned out to whoever watches (the run page's live chart) and a Stop.
  */
+import { acquireBurstLock, BurstLocked, type BurstLock } from './burst-lock.js';
 import { runBurstAndStore } from './burst-run.js';
 import { burstSchema } from './config/load-schema.js';
 import { monitorId, type LoadedConfig } from './config/load.js';
@@ -29,17 +30,24 @@ export type ActiveBurst = { runId: number; name: string; monitorKey: string; sta
 
 export type BurstWatchEvent = { type: 'point'; point: SeriesPoint } | { type: 'done' };
 
-/** A start refused because another burst is still running on this server. */
+/** A start refused because another burst is still running: on this server (`active`) or in another process on its database. */
 export class BurstBusy extends Error {
-  constructor(readonly active: ActiveBurst) {
-    super(`another load check is running (run #${active.runId}, ${active.name}); only one burst runs at a time on this server. Stop it or wait until it ends.`);
+  constructor(readonly active: ActiveBurst | undefined, message?: string) {
+    super(message ?? `another load check is running (run #${active!.runId}, ${active!.name}); only one burst runs at a time on this server. Stop it or wait until it ends.`);
     this.name = 'BurstBusy';
   }
 }
 
 export type LoadControl = ReturnType<typeof createLoadControl>;
 
-export function createLoadControl(opts: { loaded: LoadedConfig; loadRuns: LoadRuns; log?: Logger; now?: () => number }) {
+export function createLoadControl(opts: {
+  loaded: LoadedConfig;
+  loadRuns: LoadRuns;
+  log?: Logger;
+  now?: () => number;
+  /** The SQLite file: its burst lock keeps `halftime load` in another process from running at the same time. */
+  dbPath?: string;
+}) {
   const { config, redact, source } = opts.loaded;
   const now = opts.now ?? Date.now;
   let current: (ActiveBurst & { abort: AbortController; done: Promise<void> }) | undefined;
@@ -75,6 +83,13 @@ export function createLoadControl(opts: { loaded: LoadedConfig; loadRuns: LoadRu
   function start(name: string, overrides: BurstOverrides = {}, o: { trigger?: 'admin' | 'schedule' | 'api'; fieldName?: (key: string) => string } = {}): { runId: number; done: Promise<BurstSummary | undefined> } {
     if (current) throw new BurstBusy(active()!);
     const resolved = resolveBurst(config, name, overrides, source, o.fieldName);
+    let lock: BurstLock | undefined;
+    try {
+      lock = opts.dbPath ? acquireBurstLock(opts.dbPath, `"${resolved.name}" (${o.trigger ?? 'admin'}, halftime serve)`) : undefined;
+    } catch (err) {
+      if (err instanceof BurstLocked) throw new BurstBusy(undefined, err.message);
+      throw err;
+    }
     const abort = new AbortController();
     let runId: number | undefined;
     let storeError: unknown;
@@ -93,7 +108,7 @@ export function createLoadControl(opts: { loaded: LoadedConfig; loadRuns: LoadRu
     if (runId === undefined) {
       // Without a stored run there is nothing to show or stop: end the burst at once.
       abort.abort();
-      running.catch(() => {});
+      void running.catch(() => {}).finally(() => lock?.release());
       throw new Error(`could not store the load run: ${(storeError as Error | undefined)?.message ?? 'unknown error'}`);
     }
     const done = running.then(
@@ -110,6 +125,7 @@ export function createLoadControl(opts: { loaded: LoadedConfig; loadRuns: LoadRu
       },
     );
     const settled = done.then(() => {
+      lock?.release();
       current = undefined;
       emit({ type: 'done' });
     });

@@ -26,7 +26,7 @@ export function loadJobs(loaded: LoadedConfig, control: LoadControl, log: Logger
           started = control.start(b.name, {}, { trigger: 'schedule' });
         } catch (err) {
           if (!(err instanceof BurstBusy)) throw err;
-          log.warn('scheduled burst skipped: another burst is running', { burst: b.name, running: err.active.runId });
+          log.warn('scheduled burst skipped: another burst is running', { burst: b.name, running: err.active?.runId ?? err.message });
           return;
         }
         const { runId, done } = started;

@@ -74,7 +74,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     };
   });
   // One burst at a time per server, whether started from /admin or by a cron schedule.
-  const loadControl = createLoadControl({ loaded: opts.loaded, loadRuns: store.loadRuns, log });
+  const loadControl = createLoadControl({ loaded: opts.loaded, loadRuns: store.loadRuns, log, dbPath });
   jobs.push(...loadJobs(opts.loaded, loadControl, log));
   const scheduler = createScheduler(jobs, {
     concurrency: config.scheduler.concurrency,

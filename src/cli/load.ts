@@ -1,6 +1,7 @@
 /** `halftime load <monitor>`: a burst load check on demand, with a live progress line and CI exit codes. */
 import { Command, Option } from 'commander';
 import { ConfigError, EXAMPLE_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import { acquireBurstLock, BurstLocked, type BurstLock } from '../burst-lock.js';
 import { runBurstAndStore } from '../burst-run.js';
 import { BurstConfigError, resolveBurst, type BurstOverrides } from '../probes/burst/from-config.js';
 import { BurstRefused } from '../probes/burst/safety.js';
@@ -100,6 +101,15 @@ export async function loadCommand(target: string, o: LoadCliOptions) {
     }
     throw err;
   }
+  // One burst at a time per database: a server (or another `halftime load`) on it may be running one.
+  let lock: BurstLock;
+  try {
+    lock = acquireBurstLock(o.db ?? loaded.config.storage.path, `halftime load ${resolved.name}`);
+  } catch (err) {
+    if (!(err instanceof BurstLocked)) throw err;
+    process.stderr.write(`halftime load: ${err.message}\n`);
+    process.exit(2);
+  }
   let demo: DemoApp | undefined;
   if (o.demo ?? !o.config) {
     // The embedded example points at the demo shop; start it unless it is already running.
@@ -136,6 +146,7 @@ export async function loadCommand(target: string, o: LoadCliOptions) {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    lock.release();
     db?.close();
     await demo?.close();
   }

@@ -41,7 +41,7 @@ export function loadControlApiRoutes(app: Hono<AdminEnv>, deps: { control: LoadC
       started = control.start(burst, rest, { trigger: 'api', fieldName: (k) => `field "${k}"` });
     } catch (err) {
       const message = (err as Error).message;
-      if (err instanceof BurstBusy) return c.json({ error: message, running: err.active.runId }, 409);
+      if (err instanceof BurstBusy) return c.json({ error: message, running: err.active?.runId ?? null }, 409);
       if (err instanceof BurstConfigError) return error(c, 400, message);
       if (err instanceof BurstRefused) return error(c, 422, message);
       throw err;
