@@ -106,6 +106,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   const lean = opts.lean === true;
   // A lean step that checks nothing in the body only counts its bytes.
   const keepBodyBytes = lean && !needsBody(step.expect) ? 0 : step.maxBodyBytes;
+  const tooLarge = (): Failure => ({ code: 'body_too_large', message: `response body larger than the ${step.maxBodyBytes} byte limit` });
 
   const finish = (): HttpStepOutcome => {
     clearTimeout(timer);
@@ -116,7 +117,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       try {
         text = decode(last.body(), last.header('content-encoding')[0], step.maxBodyBytes).toString('utf8');
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') failure = { code: 'body_too_large', message: `response body larger than the ${step.maxBodyBytes} byte limit` };
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') failure = tooLarge();
         else failure = { code: 'network', message: `could not decode ${last.header('content-encoding')[0]} body: ${(err as Error).message}` };
       }
     }
@@ -189,7 +190,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       }
     }
     if (x.error !== undefined) {
-      if (x.error instanceof BodyTooLarge) failure = { code: 'body_too_large', message: `response body larger than the ${step.maxBodyBytes} byte limit` };
+      if (x.error instanceof BodyTooLarge) failure = tooLarge();
       else failure = classifyError(x.error, { timedOut, timeoutMs: step.timeoutMs, host: target.host });
       return finish();
     }
