@@ -1,7 +1,7 @@
 import type { Db } from './db.js';
 import { bucketStart, LEVELS, PHASES, RUN_STEP, type Level, type Phase } from './rollups.js';
 import { addBins, binsQuantiles, createSketch, decodeBins, summarize, type SketchSummary } from './sketch.js';
-import { createStepKeys } from './step-keys.js';
+import { createStepKeys, type StepChoice } from './step-keys.js';
 
 /** The chart ranges and the rollup level each one reads. */
 export const RANGES = {
@@ -169,8 +169,16 @@ export function createHistory(db: Db, opts: HistoryOptions = {}) {
 
   return {
     monitor,
-    /** The monitor's steps for the step selector (keys and names), current ones first. */
-    steps: (monitorId: number) => stepKeys.choices(monitorId),
+    /**
+     * The monitor's steps for the step selector (keys and names), current ones first. A one-step monitor
+     * lists its current step only: its run rollups are that step's, and earlier names kept none of their own.
+     */
+    steps(monitorId: number): StepChoice[] {
+      const all = stepKeys.choices(monitorId);
+      if (!singleStep.has(monitorId)) return all;
+      const newest = stepKeys.newest(monitorId);
+      return all.filter((s) => s.step === newest);
+    },
     /** Latency percentiles, uptime and phase means for a monitor (step -1) or one step (by key) over a range; undefined for an unknown monitor. */
     series(key: string, range: Range, opts: { step?: number; now?: number } = {}): Series | undefined {
       const m = monitor(key);
