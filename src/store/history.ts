@@ -1,6 +1,7 @@
 import type { Db } from './db.js';
 import { bucketStart, LEVELS, PHASES, RUN_STEP, type Level, type Phase } from './rollups.js';
 import { addBins, binsQuantiles, createSketch, decodeBins, summarize, type SketchSummary } from './sketch.js';
+import { createStepKeys, type StepChoice } from './step-keys.js';
 
 /** The chart ranges and the rollup level each one reads. */
 export const RANGES = {
@@ -26,8 +27,10 @@ export type Series = {
   range: Range;
   level: Level;
   bucketMs: number;
-  /** -1 for the whole run, else the step index. */
+  /** -1 for the whole run, else the step's key (see step-keys.ts). */
   step: number;
+  /** The step's name; null for the whole run or a key the monitor does not have. */
+  stepName: string | null;
   from: number;
   to: number;
   t: number[];
@@ -55,8 +58,15 @@ const QS = [0.5, 0.95, 0.99] as const;
 const TTFB_QS = [0.5, 0.95] as const;
 const seriesKeys = ['runs', 'failures', 'uptime', 'p50', 'p95', 'p99', 'max', 'min', 'mean', 'ttfbP50', 'ttfbP95'] as const;
 
+export type HistoryOptions = {
+  /** Monitor ids with a single step: they keep run rollups only, which stand for their current step. */
+  singleStep?: ReadonlySet<number>;
+};
+
 /** The latency read model over the rollup tables. */
-export function createHistory(db: Db) {
+export function createHistory(db: Db, opts: HistoryOptions = {}) {
+  const singleStep = opts.singleStep ?? new Set<number>();
+  const stepKeys = createStepKeys(db);
   const monitorStmt = db.prepare<[string], { id: number; key: string; name: string; description: string | null; public: number; active: number }>(
     'SELECT id, key, name, description, public, active FROM monitors WHERE key = ?',
   );
@@ -75,8 +85,8 @@ export function createHistory(db: Db) {
 
   function rows(level: Level, monitorId: number, from: number, to: number, step: number): RawRow[] {
     const r = rangeStmts[level].all(monitorId, from, to, step);
-    // One-step monitors keep only run buckets: step 0 is the run.
-    if (r.length === 0 && step === 0) return rangeStmts[level].all(monitorId, from, to, RUN_STEP);
+    // One-step monitors keep only run buckets: they are the current step's.
+    if (r.length === 0 && step >= 0 && singleStep.has(monitorId) && stepKeys.newest(monitorId) === step) return rangeStmts[level].all(monitorId, from, to, RUN_STEP);
     return r;
   }
 
@@ -91,6 +101,7 @@ export function createHistory(db: Db) {
       level,
       bucketMs,
       step,
+      stepName: step === RUN_STEP ? null : (stepKeys.byKey(m.id, step)?.name ?? null),
       from,
       to,
       t: [],
@@ -158,7 +169,17 @@ export function createHistory(db: Db) {
 
   return {
     monitor,
-    /** Latency percentiles, uptime and phase means for a monitor (step -1) or one step over a range; undefined for an unknown monitor. */
+    /**
+     * The monitor's steps for the step selector (keys and names), current ones first. A one-step monitor
+     * lists its current step only: its run rollups are that step's, and earlier names kept none of their own.
+     */
+    steps(monitorId: number): StepChoice[] {
+      const all = stepKeys.choices(monitorId);
+      if (!singleStep.has(monitorId)) return all;
+      const newest = stepKeys.newest(monitorId);
+      return all.filter((s) => s.step === newest);
+    },
+    /** Latency percentiles, uptime and phase means for a monitor (step -1) or one step (by key) over a range; undefined for an unknown monitor. */
     series(key: string, range: Range, opts: { step?: number; now?: number } = {}): Series | undefined {
       const m = monitor(key);
       if (!m) return undefined;

@@ -31,7 +31,7 @@ export function openStore(path: string, monitors: MonitorDef[], writerOpts: Writ
   const singleStep = new Set(monitors.filter((m) => m.steps === 1).map((m) => ids.get(m.key)!));
   const writer = createWriter(db, ids, { singleStep, ...writerOpts });
   const queries = createQueries(db);
-  const history = createHistory(db);
+  const history = createHistory(db, { singleStep });
   const runs = createRunQueries(db);
   let closed = false;
   return {

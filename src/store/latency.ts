@@ -2,6 +2,7 @@ import type { Db } from './db.js';
 import { planTiles, type Piece, type Retained } from './latency-plan.js';
 import { bucketStart, LEVELS, RUN_STEP, type Level } from './rollups.js';
 import { addBins, createSketch, decodeBins, nearestRank } from './sketch.js';
+import { createStepKeys } from './step-keys.js';
 
 export type LatencyQuery = {
   monitorKey: string;
@@ -80,14 +81,14 @@ const perLevel = <T>(make: (l: Level) => T): Record<Level, T> => ({ minute: make
  * - Anything else (baselines): the range is tiled with the coarsest rollup buckets kept for it
  *   (whole days, whole hours, then minutes at the ragged ends, see planTiles), their DDSketches are
  *   merged, and raw runs fill what is left of a minute at either end. The rollups count the same
- *   samples as the raw tables (successful runs; successful steps, by index), so the count is exact
+ *   samples as the raw tables (successful runs; successful steps of that name), so the count is exact
  *   and the percentile is the nearest-rank one within 1 % relative (DDSketch accuracy; max is exact).
  * - Parts of the range that neither a kept rollup level nor the raw runs still hold are left out:
  *   `samples` says how many were actually found.
  *
- * Steps are named in rules and indexed in rollups: the index is the one the step has in the
- * monitor's latest runs. Persona journeys keep no per-step rollups, so their step ranges are read
- * from the raw runs only (exact, but only as far back as raw runs are kept).
+ * Steps are named in rules and in rollups (step-keys.ts), persona journeys' included. A step's
+ * rollups begin when its name was first run: before that only raw runs hold it (steps of persona
+ * journeys stored before per-step keys existed, for one).
  */
 export function createLatencySource(db: Db, opts: LatencySourceOptions = {}): LatencySource {
   const raw = createRawLatencySource(db);
@@ -98,13 +99,13 @@ export function createLatencySource(db: Db, opts: LatencySourceOptions = {}): La
   const sketches = perLevel((l) =>
     db.prepare<[number, number, number, number], Buffer>(`SELECT total_sketch FROM ${LEVELS[l].table} WHERE monitor_id = ? AND ts >= ? AND ts < ? AND step = ?`).pluck(),
   );
-  // The index a named step has in the latest few non-persona runs (a rename or reorder shows up here).
-  const stepIndexes = db
-    .prepare<[number, string], number>(
-      `SELECT DISTINCT s.idx FROM (SELECT id, persona FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT 20) r
-       JOIN step_results s ON s.run_id = r.id WHERE r.persona IS NULL AND s.name = ? ORDER BY s.idx`,
-    )
-    .pluck();
+  const stepKeys = createStepKeys(db);
+  /** The rollup key of a step name and when it was first run; a one-step monitor's current step reads the run rows. */
+  const stepRows = (id: number, name: string) => {
+    const key = stepKeys.byName(id, name);
+    if (!key) return undefined;
+    return { step: singleStep.has(id) && stepKeys.newest(id) === key.step ? RUN_STEP : key.step, since: key.firstSeen };
+  };
   const rawRuns = db.prepare<[number, number, number], number>('SELECT duration_ms FROM runs WHERE monitor_id = ? AND ok = 1 AND started_at >= ? AND started_at < ?').pluck();
   const rawSteps = db
     .prepare<[number, string, number, number], number>(
@@ -127,10 +128,14 @@ export function createLatencySource(db: Db, opts: LatencySourceOptions = {}): La
     const rawFrom = cut ? oldestRaw : -Infinity;
     if (q.to - q.from <= EXACT_SPAN_MS && rawFrom <= q.from) return raw(q);
 
-    // Which rollup rows stand for this series: the run (step -1), or the step's index(es).
-    const indexes = step === null ? [RUN_STEP] : stepIndexes.all(id, step);
-    const rollupSteps = indexes.length > 0 && singleStep.has(id) ? [RUN_STEP] : indexes;
-    const retained: Retained = rollupSteps.length > 0 ? { raw: rawFrom, ...rollupFrom } : { raw: rawFrom, day: Infinity, hour: Infinity, minute: Infinity };
+    // Which rollup rows stand for this series (none for a step name never run).
+    const rows = step === null ? { step: RUN_STEP, since: -Infinity } : stepRows(id, step);
+    // A step's rows hold it from when it was first run. Where raw runs still hold that moment, the bucket
+    // it falls in is left to them (exact, and they also hold any older steps of that name the rollups
+    // never saw); else that bucket is all there is.
+    const since = rows?.since ?? -Infinity;
+    const from = (l: Level) => Math.max(rollupFrom[l], rawFrom <= since ? since : bucketStart(since, LEVELS[l].ms));
+    const retained: Retained = rows ? { raw: rawFrom, day: from('day'), hour: from('hour'), minute: from('minute') } : { raw: rawFrom, day: Infinity, hour: Infinity, minute: Infinity };
     const pieces = planTiles(q.from, q.to, retained);
     const rawPieces = pieces.filter((p): p is Piece & { tier: 'raw' } => p.tier === 'raw');
     // Nothing from rollups: the raw runs are all there is, so answer exactly from them.
@@ -146,16 +151,14 @@ export function createLatencySource(db: Db, opts: LatencySourceOptions = {}): La
         for (const v of values) merged.accept(Math.max(0, v));
         continue;
       }
-      for (const s of rollupSteps) {
-        for (const blob of sketches[p.tier].all(id, p.from, p.to, s)) {
-          let bins;
-          try {
-            bins = decodeBins(blob);
-          } catch {
-            continue; // an unreadable bucket counts as not kept (the rollup writer replaces it on its next write)
-          }
-          addBins(merged, bins);
+      for (const blob of sketches[p.tier].all(id, p.from, p.to, rows!.step)) {
+        let bins;
+        try {
+          bins = decodeBins(blob);
+        } catch {
+          continue; // an unreadable bucket counts as not kept (the rollup writer replaces it on its next write)
         }
+        addBins(merged, bins);
       }
     }
     return { value: nearestRank(merged, q.percentile), samples: Math.round(merged.count) };

@@ -220,5 +220,62 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       CREATE INDEX runs_by_time ON runs(started_at);
     `,
   },
+  {
+    version: 9,
+    name: 'per-step history keyed by step name (step_keys), existing step indexes kept as keys',
+    // Rollups used to key a step by its index. Each index found in a monitor's step rollups keeps its
+    // number as the key of the name it has in the monitor's newest stored run without a persona (or
+    // "step N" when no stored run has it any more); a one-step monitor's step (run rollups only) is
+    // registered the same way. A name two indexes share goes to the one run last; the other becomes
+    // "name (step N)". Persona journeys had no step rollups: their names get keys as runs come in.
+    sql: `
+      CREATE TABLE step_keys (
+        monitor_id INTEGER NOT NULL REFERENCES monitors(id),
+        step       INTEGER NOT NULL, -- the rollup tables' step column (from 0; -1 there is the whole run)
+        name       TEXT NOT NULL,    -- the step's label (its name, else METHOD /path as written)
+        first_seen INTEGER NOT NULL, -- epoch ms of the earliest run (or rollup bucket) holding it
+        last_seen  INTEGER NOT NULL, -- epoch ms of the latest
+        last_idx   INTEGER NOT NULL, -- its position (from 0) in the latest run that had it
+        PRIMARY KEY (monitor_id, step)
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX step_keys_by_name ON step_keys(monitor_id, name);
+
+      WITH held AS (
+        SELECT monitor_id, step, min(ts) AS first_ts, max(ts) AS last_ts FROM (
+          SELECT monitor_id, step, ts FROM rollup_minute WHERE step >= 0
+          UNION ALL SELECT monitor_id, step, ts FROM rollup_hour WHERE step >= 0
+          UNION ALL SELECT monitor_id, step, ts FROM rollup_day WHERE step >= 0
+        ) GROUP BY monitor_id, step
+      ),
+      latest AS (
+        SELECT m.id AS monitor_id,
+          (SELECT r.id FROM runs r WHERE r.monitor_id = m.id AND r.persona IS NULL ORDER BY r.started_at DESC LIMIT 1) AS run_id,
+          min(coalesce((SELECT min(ts) FROM rollup_minute WHERE monitor_id = m.id AND step = -1), 9e15),
+              coalesce((SELECT min(ts) FROM rollup_hour WHERE monitor_id = m.id AND step = -1), 9e15),
+              coalesce((SELECT min(ts) FROM rollup_day WHERE monitor_id = m.id AND step = -1), 9e15)) AS runs_from
+        FROM monitors m
+      ),
+      named AS (
+        SELECT h.monitor_id, h.step,
+          coalesce((SELECT s.name FROM runs r JOIN step_results s ON s.run_id = r.id AND s.idx = h.step
+                    WHERE r.monitor_id = h.monitor_id AND r.persona IS NULL ORDER BY r.started_at DESC LIMIT 1),
+                   'step ' || (h.step + 1)) AS name,
+          h.first_ts AS first_seen,
+          max(h.last_ts, coalesce((SELECT r.started_at FROM runs r JOIN step_results s ON s.run_id = r.id AND s.idx = h.step
+                    WHERE r.monitor_id = h.monitor_id AND r.persona IS NULL ORDER BY r.started_at DESC LIMIT 1), 0)) AS last_seen
+        FROM held h
+        UNION ALL
+        SELECT l.monitor_id, s.idx, s.name, min(l.runs_from, r.started_at), r.started_at
+        FROM latest l JOIN runs r ON r.id = l.run_id JOIN step_results s ON s.run_id = r.id
+        WHERE NOT EXISTS (SELECT 1 FROM held h WHERE h.monitor_id = l.monitor_id AND h.step = s.idx)
+      )
+      INSERT OR IGNORE INTO step_keys (monitor_id, step, name, first_seen, last_seen, last_idx)
+      SELECT monitor_id, step,
+        CASE WHEN row_number() OVER (PARTITION BY monitor_id, name ORDER BY last_seen DESC, step) = 1 THEN name
+             ELSE name || ' (step ' || (step + 1) || ')' END,
+        first_seen, last_seen, step
+      FROM named;
+    `,
+  },
 ];
 

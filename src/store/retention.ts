@@ -7,7 +7,7 @@ export type RetentionPolicy = { runs: number; minute: number; hourly: number; da
 
 export const DEFAULT_RETENTION: RetentionPolicy = { runs: 7 * 86_400_000, minute: 2 * 86_400_000, hourly: 90 * 86_400_000, daily: 730 * 86_400_000 };
 
-export type RetentionCounts = { runs: number; minute: number; hourly: number; daily: number; dailyUptime: number };
+export type RetentionCounts = { runs: number; minute: number; hourly: number; daily: number; dailyUptime: number; stepNames: number };
 
 export type RetentionOptions = {
   /** Most rows one transaction deletes (step results of deleted runs come on top). Default 1000. */
@@ -50,6 +50,9 @@ export function createRetention(db: Db, policy: RetentionPolicy, opts: Retention
   ];
   // The status page's daily bars: kept as long as the daily rollups.
   const delDays = db.prepare('DELETE FROM daily_uptime WHERE monitor_id = ? AND day < ?');
+  // A step name's key goes once no rollup level can still hold a bucket of it (a step not run for longer
+  // than every level is kept, and a day more); should the name come back it starts a new history.
+  const delStepKeys = db.prepare('DELETE FROM step_keys WHERE monitor_id = ? AND last_seen < ?');
 
   /** Deletes one batch; returns the rows deleted (0 when nothing older than `cutoff` is left). */
   const deleteBatch = db.transaction((t: Target, monitorId: number, cutoff: number): number => {
@@ -60,7 +63,7 @@ export function createRetention(db: Db, policy: RetentionPolicy, opts: Retention
   return {
     /** One full pass over every monitor and table. Resolves with the rows deleted per kind. */
     async run(now = Date.now(), signal?: AbortSignal): Promise<RetentionCounts> {
-      const counts: RetentionCounts = { runs: 0, minute: 0, hourly: 0, daily: 0, dailyUptime: 0 };
+      const counts: RetentionCounts = { runs: 0, minute: 0, hourly: 0, daily: 0, dailyUptime: 0, stepNames: 0 };
       const ids = monitorIds.all() as number[];
       // Pause after every batch that deleted rows, and after every CHECKS_PER_PAUSE empty checks.
       let checks = 0;
@@ -82,6 +85,9 @@ export function createRetention(db: Db, policy: RetentionPolicy, opts: Retention
       }
       const firstDay = dayOf(now - policy.daily);
       for (const id of ids) counts.dailyUptime += delDays.run(id, firstDay).changes;
+      // After the rollups' pass (an aborted pass returned above), so no row of a deleted key is left.
+      const stepCutoff = now - Math.max(policy.minute, policy.hourly, policy.daily) - 86_400_000;
+      for (const id of ids) counts.stepNames += delStepKeys.run(id, stepCutoff).changes;
       return counts;
     },
   };

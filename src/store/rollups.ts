@@ -10,7 +10,7 @@ export const LEVELS = {
 } as const;
 export type Level = keyof typeof LEVELS;
 
-/** Step index used for the whole run. */
+/** Step key used for the whole run (steps' own keys, from 0, stand for their names: see step-keys.ts). */
 export const RUN_STEP = -1;
 
 export const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'download'] as const;
@@ -58,17 +58,21 @@ export function mergeBucket(dst: Bucket, src: Bucket) {
   for (const p of PHASES) dst.phases[p] += src.phases[p];
 }
 
-const keyOf = (monitorId: number, step: number, ts: number) => `${monitorId}:${step}:${ts}`;
+const bucketKey = (monitorId: number, step: number, ts: number) => `${monitorId}:${step}:${ts}`;
+
+/** The rollup key of a monitor's step name (see step-keys.ts). */
+export type StepKeyOf = (monitorId: number, name: string) => number;
 
 /**
  * Aggregates a batch of runs into minute buckets: one per (monitor, minute) for the whole run and one
- * per (monitor, step, minute). For monitors in `singleStep` the step bucket would repeat the run
- * bucket, so it is not kept; readers use the run bucket for step 0 of such monitors.
+ * per (monitor, step key, minute), the key standing for the step's name (`keyOf`), whatever its
+ * position and whichever persona walked it. For monitors in `singleStep` the step bucket would repeat
+ * the run bucket, so it is not kept; readers use the run bucket for such a monitor's step.
  */
-export function aggregateMinutes(runs: { monitorId: number; run: RunResult }[], singleStep: ReadonlySet<number> = new Set()): Bucket[] {
+export function aggregateMinutes(runs: { monitorId: number; run: RunResult }[], keyOf: StepKeyOf, singleStep: ReadonlySet<number> = new Set()): Bucket[] {
   const buckets = new Map<string, Bucket>();
   const get = (monitorId: number, step: number, ts: number) => {
-    const k = keyOf(monitorId, step, ts);
+    const k = bucketKey(monitorId, step, ts);
     let b = buckets.get(k);
     if (!b) buckets.set(k, (b = emptyBucket(monitorId, step, ts)));
     return b;
@@ -78,9 +82,8 @@ export function aggregateMinutes(runs: { monitorId: number; run: RunResult }[], 
     const sums = zeroPhases();
     for (const s of run.steps) for (const p of PHASES) sums[p] += s.timings[p];
     addSample(get(monitorId, RUN_STEP, ts), run.ok, run.durationMs, sums);
-    // Personas walk different steps, so a step index means different requests: whole-run rollups only.
-    if (singleStep.has(monitorId) || run.persona) continue;
-    for (const s of run.steps) addSample(get(monitorId, s.index, ts), s.ok, s.timings.total, s.timings);
+    if (singleStep.has(monitorId)) continue;
+    for (const s of run.steps) addSample(get(monitorId, keyOf(monitorId, s.name), ts), s.ok, s.timings.total, s.timings);
   }
   return [...buckets.values()];
 }
@@ -90,7 +93,7 @@ export function coarsen(buckets: Bucket[], ms: number): Bucket[] {
   const out = new Map<string, Bucket>();
   for (const b of buckets) {
     const ts = bucketStart(b.ts, ms);
-    const k = keyOf(b.monitorId, b.step, ts);
+    const k = bucketKey(b.monitorId, b.step, ts);
     let d = out.get(k);
     if (!d) out.set(k, (d = emptyBucket(b.monitorId, b.step, ts)));
     mergeBucket(d, b);
@@ -144,8 +147,8 @@ export function bucketToRow(b: Bucket): BucketRow {
 }
 
 export type RollupWriter = {
-  /** Folds a batch of runs into the minute, hour and day tables. Call inside the writer's transaction. */
-  apply(runs: { monitorId: number; run: RunResult }[]): void;
+  /** Folds a batch of runs into the minute, hour and day tables, steps under `keyOf` their names. Call inside the writer's transaction. */
+  apply(runs: { monitorId: number; run: RunResult }[], keyOf: StepKeyOf): void;
   /** Read-merge-writes buckets of one level (each bucket once). */
   upsert(level: Level, buckets: Bucket[]): void;
 };
@@ -184,9 +187,9 @@ export function createRollupWriter(db: Db, singleStep?: ReadonlySet<number>): Ro
 
   return {
     upsert,
-    apply(runs) {
+    apply(runs, keyOf) {
       if (runs.length === 0) return;
-      const minutes = aggregateMinutes(runs, singleStep);
+      const minutes = aggregateMinutes(runs, keyOf, singleStep);
       upsert('minute', minutes);
       const hours = coarsen(minutes, LEVELS.hour.ms);
       upsert('hour', hours);

@@ -66,7 +66,7 @@ function parseEvidence(json: string): Evidence[] {
   }
 }
 
-/** Raw runs of one monitor for the monitor page: a list, one run's steps, and the step names. */
+/** Raw runs of one monitor for the monitor page: a list and one run's steps (the step selector's list is History.steps). */
 export function createRunQueries(db: Db) {
   const list = db.prepare<[number, number], RawRun>(
     `SELECT id, started_at, duration_ms, ok, failure_code, failure_message, failure_step FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT ?`,
@@ -75,11 +75,6 @@ export function createRunQueries(db: Db) {
     `SELECT id, started_at, duration_ms, ok, failure_code, failure_message, failure_step FROM runs WHERE id = ? AND monitor_id = ?`,
   );
   const steps = db.prepare<[number], RawStep>(`SELECT * FROM step_results WHERE run_id = ? ORDER BY idx`);
-  // Journeys with personas have no per-step history (each persona walks its own steps).
-  const lastSteps = db.prepare<[number], { idx: number; name: string }>(
-    `SELECT idx, name FROM step_results WHERE run_id = (SELECT id FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT 1)
-       AND (SELECT persona FROM runs WHERE id = run_id) IS NULL ORDER BY idx`,
-  );
   return {
     recent(monitorId: number, limit = 20): RunRow[] {
       return list.all(monitorId, Math.max(1, Math.min(500, limit))).map(toRun);
@@ -105,10 +100,6 @@ export function createRunQueries(db: Db) {
           evidence: parseEvidence(s.evidence),
         })),
       };
-    },
-    /** Index and name of each step of the monitor's latest run (for the step selector); none for persona journeys. */
-    stepNames(monitorId: number): { index: number; name: string }[] {
-      return lastSteps.all(monitorId).map((s) => ({ index: s.idx, name: s.name }));
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { RunResult } from '../probes/types.js';
 import type { Db } from './db.js';
 import { createRollupWriter } from './rollups.js';
+import { createStepKeys } from './step-keys.js';
 
 export type WriterOptions = {
   /** Flush when this many runs are queued (default 200). */
@@ -50,6 +51,7 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
      ON CONFLICT(monitor_id, day) DO UPDATE SET runs = runs + 1, failures = failures + excluded.failures`,
   );
   const rollups = createRollupWriter(db, opts.singleStep);
+  const stepKeys = createStepKeys(db);
   const writeBatch = db.transaction((runs: RunResult[]) => {
     const known: { monitorId: number; run: RunResult }[] = [];
     for (const r of runs) {
@@ -65,8 +67,8 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
       }
       bumpDay.run(monitorId, dayOf(r.startedAt), r.ok ? 0 : 1);
     }
-    // Same transaction: the rollups never disagree with the raw runs.
-    rollups.apply(known);
+    // Same transaction: the rollups never disagree with the raw runs, and step keys commit with the rollups using them.
+    rollups.apply(known, stepKeys.assign(known));
   });
 
   const flush = () => {

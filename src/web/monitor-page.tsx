@@ -2,13 +2,14 @@ import type { MonitorInfo, Range, Series } from '../store/history.js';
 import { FactList } from './fact-list.js';
 import { RANGES } from '../store/history.js';
 import type { RunRow, StepRow } from '../store/run-queries.js';
+import type { StepChoice } from '../store/step-keys.js';
 import { fmtMs, fmtPct } from './format.js';
 import { Layout } from './layout.js';
 
 export const RANGE_LABELS: Record<Range, string> = { '24h': '24 hours', '7d': '7 days', '30d': '30 days', '1y': '1 year' };
 const RESOLUTION: Record<string, string> = { minute: 'per minute', hour: 'per hour', day: 'per day' };
 
-export type StepChoice = { index: number; name: string };
+export type { StepChoice };
 
 const enc = encodeURIComponent;
 
@@ -73,9 +74,27 @@ function RangeSwitch(props: { m: MonitorInfo; range: Range; step: number; urls: 
   );
 }
 
+const stepLabel = (s: StepChoice) => (s.position === null ? s.name : `${s.position + 1}. ${s.name}`);
+
+function StepOptions(props: { steps: StepChoice[]; step: number }) {
+  return (
+    <>
+      {props.steps.map((s) => (
+        <option value={String(s.step)} selected={props.step === s.step}>
+          {stepLabel(s)}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/** Whole journey, then the current steps, then (grouped) earlier steps whose history is still kept. */
 function StepSelect(props: { m: MonitorInfo; range: Range; step: number; steps: StepChoice[]; urls: MonitorUrls }) {
   const { m, range, step, steps, urls } = props;
+  // A single step's history is the whole journey's.
   if (steps.length < 2) return null;
+  const current = steps.filter((s) => s.current);
+  const earlier = steps.filter((s) => !s.current);
   return (
     <form class="step-select" method="get" action={urls.pagePath(m.key)} hx-get={urls.chart(m.key)} hx-trigger="change" hx-target="#history" hx-swap="outerHTML">
       <input type="hidden" name="range" value={range} />
@@ -85,11 +104,12 @@ function StepSelect(props: { m: MonitorInfo; range: Range; step: number; steps: 
           <option value="-1" selected={step === -1}>
             Whole journey
           </option>
-          {steps.map((s) => (
-            <option value={String(s.index)} selected={step === s.index}>
-              {`${s.index + 1}. ${s.name}`}
-            </option>
-          ))}
+          <StepOptions steps={current} step={step} />
+          {earlier.length > 0 ? (
+            <optgroup label="Earlier steps">
+              <StepOptions steps={earlier} step={step} />
+            </optgroup>
+          ) : null}
         </select>
       </label>
       <noscript>
@@ -120,7 +140,7 @@ export function HistorySection(props: { m: MonitorInfo; s: Series; steps: StepCh
   const urls = props.urls ?? PUBLIC_URLS;
   const url = urls.series(m.key, s.range, s.step);
   const chartUrl = `${url}&fields=${CHART_FIELDS}`;
-  const stepName = s.step < 0 ? 'whole journey' : (steps.find((x) => x.index === s.step)?.name ?? `step ${s.step + 1}`);
+  const stepName = s.step < 0 ? 'whole journey' : (s.stepName ?? `no step with key ${s.step}`);
   return (
     <section id="history" class="history" data-range={s.range} data-step={String(s.step)}>
       <div class="history-head">

@@ -13,10 +13,11 @@ export function parseRange(v: string | undefined): Parsed<Range> {
   return isRange(v) ? { ok: true, value: v } : { ok: false, error: `range must be one of ${Object.keys(RANGES).join(', ')} (got ${JSON.stringify(v)})` };
 }
 
+/** `step`: -1 (or absent) for the whole run, else a step key from the monitor's step list (`steps` in the series JSON). */
 export function parseStep(v: string | undefined): Parsed<number> {
   if (v === undefined || v === '') return { ok: true, value: -1 };
   const n = Number(v);
-  return Number.isInteger(n) && n >= -1 && n <= 1000 ? { ok: true, value: n } : { ok: false, error: `step must be -1 (whole run) or a step index from 0 (got ${JSON.stringify(v)})` };
+  return Number.isInteger(n) && n >= -1 && n <= 2 ** 31 ? { ok: true, value: n } : { ok: false, error: `step must be -1 (whole run) or a step key from 0, as listed in the series' steps (got ${JSON.stringify(v)})` };
 }
 
 /** Series fields a client can ask for with `fields=` (default: all). `t` and the metadata always come. */
@@ -34,7 +35,7 @@ const round1 = (v: number | null) => (v === null ? null : Math.round(v * 10) / 1
 const round4 = (v: number | null) => (v === null ? null : Math.round(v * 10_000) / 10_000);
 
 /** The JSON form of a series: milliseconds rounded to 0.1 (well inside the sketch's 1 %), uptime to 4 places. */
-export function seriesJson(s: Series, fields?: SeriesField[]) {
+export function seriesJson(s: Series, fields?: SeriesField[], steps: StepChoice[] = []) {
   const ms = (a: (number | null)[]) => a.map(round1);
   const all = {
     monitor: s.monitor,
@@ -42,6 +43,8 @@ export function seriesJson(s: Series, fields?: SeriesField[]) {
     resolution: s.level,
     bucketMs: s.bucketMs,
     step: s.step,
+    stepName: s.stepName,
+    steps: steps.map((x) => ({ step: x.step, name: x.name, current: x.current })),
     from: s.from,
     to: s.to,
     relativeAccuracy: 0.01,
@@ -82,7 +85,7 @@ export function historyFor(deps: Pick<MonitorRouteDeps, 'history' | 'runs' | 'no
   if (!range.ok) return range;
   const step = parseStep(query('step'));
   if (!step.ok) return step;
-  return { ok: true, s: deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!, steps: deps.runs.stepNames(m.id) };
+  return { ok: true, s: deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!, steps: deps.history.steps(m.id) };
 }
 
 /** `GET <path>` (path ending in `/:key/series`): the JSON series of monitors that pass `visible`. */
@@ -96,7 +99,7 @@ export function registerSeriesRoute<E extends Env>(app: Hono<E>, deps: MonitorRo
     const fields = parseFields(c.req.query('fields'));
     if (!fields.ok) return c.json({ error: fields.error }, 400);
     const s = deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!;
-    return c.json(seriesJson(s, fields.value), 200, { 'cache-control': 'no-store' });
+    return c.json(seriesJson(s, fields.value, deps.history.steps(m.id)), 200, { 'cache-control': 'no-store' });
   });
 }
 

@@ -45,3 +45,25 @@ export function runOf(monitorId: string, startedAt: number, steps: StepResult[])
     steps,
   };
 }
+
+/**
+ * A persona journey's run: "browser" (home, then one to three searches; about 5 % of searches fail and
+ * end the run) or, one run in three, "buyer" (home, log in, pay). Step names repeat within and across personas.
+ */
+export function personaRun(monitorId: string, startedAt: number, rand: () => number): RunResult {
+  const steps: StepResult[] = [];
+  const add = (name: string, ms: number, ok = true) => {
+    steps.push({ ...step(steps.length, startedAt, ms, ok), name });
+    return ok;
+  };
+  if (rand() < 2 / 3) {
+    add('home', logNormal(rand, 3, 0.5));
+    const searches = 1 + Math.floor(rand() * 3);
+    for (let i = 0; i < searches; i++) if (!add('search', logNormal(rand, 4.5, 0.7), rand() >= 0.05)) break;
+    return { ...runOf(monitorId, startedAt, steps), persona: 'browser', tasks: Array(searches).fill('search') };
+  }
+  add('home', logNormal(rand, 3, 0.5));
+  add('log in', logNormal(rand, 5, 0.4));
+  add('pay', logNormal(rand, 6, 0.6));
+  return { ...runOf(monitorId, startedAt, steps), persona: 'buyer' };
+}

@@ -95,6 +95,19 @@ describe('history series', () => {
     expect(store.history.series('two', '24h', { now: NOW, step: 5 })!.t).toEqual([]);
     const one0 = store.history.series('one', '24h', { now: NOW, step: 0 })!;
     expect([one0.runs[0], one0.max[0]]).toEqual([1, 33]);
+    expect(store.history.steps(store.history.monitor('one')!.id)).toEqual([{ step: 0, name: 'step <0>', position: 0, current: true }]);
+  });
+
+  it('a one-step monitor whose step was renamed reads the run rollups for its current name, and lists only that', () => {
+    store.writer.write(runOf('one', NOW - 3 * MIN, [{ ...step(0, 0, 30), name: 'GET /' }]));
+    store.writer.write(runOf('one', NOW - 2 * MIN, [{ ...step(0, 0, 40), name: 'home' }]));
+    store.writer.flush();
+    const id = store.history.monitor('one')!.id;
+    expect(store.history.steps(id).map((s) => [s.step, s.name])).toEqual([[1, 'home']]);
+    // The run rows stand for the current step (the one-step optimisation keeps no step rows).
+    expect(store.history.series('one', '24h', { now: NOW, step: 1 })!.summary).toMatchObject({ runs: 2, min: 30, max: 40 });
+    expect(store.history.series('one', '24h', { now: NOW, step: 0 })!.summary.runs).toBe(0);
+    expect(store.db.prepare('SELECT count(*) FROM rollup_minute WHERE step >= 0').pluck().get()).toBe(0);
   });
 
   it('gives the status page an hourly p95 line for the last 24 hours', () => {

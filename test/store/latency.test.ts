@@ -5,7 +5,8 @@ import { createRawLatencySource, EXACT_SPAN_MS } from '../../src/store/latency.j
 import { createRetention, openStore, type RetentionPolicy, type Store } from '../../src/store/index.js';
 import { RELATIVE_ACCURACY } from '../../src/store/sketch.js';
 import { tempDir } from '../helpers.js';
-import { logNormal, rng, runOf, step } from './history-fixtures.js';
+import { logNormal, personaRun, rng, runOf, step } from './history-fixtures.js';
+import type { RunResult } from '../../src/probes/types.js';
 
 const SEC = 1000;
 const MIN = 60 * SEC;
@@ -89,6 +90,7 @@ describe('latency source over rollups and raw runs', () => {
     store = openStore(join(tmp.dir, 'l.db'), [
       { key: 'shop', name: 'Shop', public: true, schedule: 'every 5m', steps: 2 },
       { key: 'one', name: 'One', public: true, schedule: 'every 5m', steps: 1 },
+      { key: 'journey', name: 'Shopper journey', public: true, schedule: 'every 5m' },
     ], { flushMs: 60_000, batchSize: 1000 });
     samples = [];
   });
@@ -204,6 +206,30 @@ describe('latency source over rollups and raw runs', () => {
     const a = store.latency({ monitorKey: 'shop', step: 'pay', percentile: 0.95, from, to: from + HOUR });
     expect(a.samples).toBe(want.length);
     expectClose(a.value, nearestRank(want, 0.95));
+  });
+
+  it('per-step baselines of a persona journey answer from the rollups, by step name', async () => {
+    const rand = rng(8);
+    const runs: RunResult[] = [];
+    for (let t = NOW - 8 * DAY; t < NOW; t += 5 * MIN) runs.push(personaRun('journey', t, rand));
+    runs.forEach((r) => store.writer.write(r));
+    store.writer.flush();
+    // Raw runs kept one day: a 7-day baseline can only come from the rollups.
+    await createRetention(store.db, { runs: DAY, minute: DAY, hourly: 90 * DAY, daily: 730 * DAY }, { pause: async () => {} }).run(NOW);
+    // From a whole hour (the minutes and raw runs of that time are gone), to a ragged end the minutes hold.
+    const from = NOW - 7 * DAY + HOUR;
+    const to = NOW - 10 * MIN - 20 * SEC;
+    for (const name of ['home', 'search', 'pay']) {
+      // Every successful execution of that name, whichever persona ran it and at whatever position.
+      const values = runs.filter((r) => r.startedAt >= from && r.startedAt < to).flatMap((r) => r.steps.filter((x) => x.name === name && x.ok).map((x) => x.timings.total));
+      expect(values.length).toBeGreaterThan(300);
+      for (const p of [0.5, 0.95, 0.99, 1]) {
+        const a = store.latency({ monitorKey: 'journey', step: name, percentile: p, from, to });
+        expect(a.samples).toBe(values.length);
+        expectClose(a.value, nearestRank(values, p));
+      }
+      expect(createRawLatencySource(store.db)({ monitorKey: 'journey', step: name, percentile: 0.95, from, to }).samples).toBeLessThan(values.length / 5);
+    }
   });
 
   it('reports only the samples still kept when a range reaches beyond every level', async () => {

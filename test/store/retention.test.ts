@@ -82,7 +82,7 @@ describe('retention', () => {
     expect(pauses).toBeGreaterThanOrEqual(Math.ceil((counts.runs + counts.minute + counts.hourly + counts.daily) / 3) - 8);
 
     // A second pass finds nothing more.
-    expect(await createRetention(store.db, POLICY, { batchSize: 3 }).run(NOW)).toEqual({ runs: 0, minute: 0, hourly: 0, daily: 0, dailyUptime: 0 });
+    expect(await createRetention(store.db, POLICY, { batchSize: 3 }).run(NOW)).toEqual({ runs: 0, minute: 0, hourly: 0, daily: 0, dailyUptime: 0, stepNames: 0 });
     // What is left still serves the pages.
     expect(store.queries.statusOverview({ publicOnly: false, now: NOW })[0].runs24h).toBe(2);
     // The 24h chart holds the 1440 minutes ending with the current one, so the run exactly a day old is not in it.
@@ -112,7 +112,7 @@ describe('retention', () => {
     try {
       let pauses = 0;
       const c = await createRetention(many.db, POLICY, { pause: async () => void pauses++ }).run(NOW);
-      expect(c).toEqual({ runs: 0, minute: 0, hourly: 0, daily: 0, dailyUptime: 0 });
+      expect(c).toEqual({ runs: 0, minute: 0, hourly: 0, daily: 0, dailyUptime: 0, stepNames: 0 });
       expect(pauses).toBe(Math.floor((160 * 4) / 64));
     } finally {
       many.close();

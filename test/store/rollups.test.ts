@@ -123,15 +123,47 @@ describe('rollups written with the runs', () => {
     expect(summarize(rowToBucket(rows('hour', 'one')[0]).total)).toMatchObject({ count: 2, min: 10, max: 20 });
   });
 
-  it('keeps only whole-run rollups for journeys with personas (each persona walks its own steps)', () => {
-    store.writer.write({ ...runOf('two', T0, [step(0, T0, 10), step(1, T0, 90)]), persona: 'buyer' });
-    store.writer.write({ ...runOf('two', T0 + 1, [step(0, T0, 15), step(1, T0, 25), step(2, T0, 35)]), persona: 'browser' });
+  it('keys step buckets by step name, so persona journeys (each persona walks its own steps) keep per-step rollups', () => {
+    const named = (name: string, i: number, ms: number, ok = true) => ({ ...step(i, T0, ms, ok), name });
+    store.writer.write({ ...runOf('two', T0, [named('home', 0, 10), named('pay', 1, 90)]), persona: 'buyer' });
+    store.writer.write({ ...runOf('two', T0 + 1, [named('home', 0, 15), named('search', 1, 25), named('search', 2, 35, false)]), persona: 'browser' });
     store.writer.flush();
-    expect(rows('minute', 'two').map((r) => [r.step, r.runs])).toEqual([[-1, 2]]);
-    expect(store.runs.stepNames(idOf('two'))).toEqual([]);
-    store.writer.write(runOf('two', T0 + 2, [step(0, T0, 10), step(1, T0, 90)]));
+    const keys = store.db.prepare('SELECT name, step FROM step_keys WHERE monitor_id = ? ORDER BY step').all(idOf('two'));
+    expect(keys).toEqual([
+      { name: 'home', step: 0 },
+      { name: 'pay', step: 1 },
+      { name: 'search', step: 2 },
+    ]);
+    // "search" ran twice in one run (a task picked twice): both count, under one key.
+    expect(rows('minute', 'two').map((r) => [r.step, r.runs, r.failures])).toEqual([
+      [-1, 2, 1],
+      [0, 2, 0],
+      [1, 1, 0],
+      [2, 2, 1],
+    ]);
+    expect(summarize(rowToBucket(rows('minute', 'two', 0)[0]).total)).toMatchObject({ count: 2, min: 10, max: 15 });
+    expect(store.history.steps(idOf('two')).map((s) => [s.step, s.name, s.position, s.current])).toEqual([
+      [0, 'home', null, true],
+      [1, 'pay', null, true],
+      [2, 'search', null, true],
+    ]);
+  });
+
+  it('a key assigned in a batch that failed is not kept (keys commit with their rollups)', () => {
+    store.writer.write(runOf('two', T0, [{ ...step(0, T0, 10), name: 'a' }]));
     store.writer.flush();
-    expect(store.runs.stepNames(idOf('two')).map((s) => s.index)).toEqual([0, 1]);
+    store.db.exec('CREATE TRIGGER fail_runs BEFORE INSERT ON rollup_day BEGIN SELECT RAISE(ABORT, \'disk full\'); END');
+    store.writer.write(runOf('two', T0 + 1, [{ ...step(0, T0, 10), name: 'b' }]));
+    expect(store.writer.flush()).toBe(0);
+    expect(store.db.prepare('SELECT name FROM step_keys').pluck().all()).toEqual(['a']);
+    store.db.exec('DROP TRIGGER fail_runs');
+    store.writer.write(runOf('two', T0 + 2, [{ ...step(0, T0, 10), name: 'c' }]));
+    expect(store.writer.flush()).toBe(2);
+    expect(store.db.prepare('SELECT name, step FROM step_keys ORDER BY step').all()).toEqual([
+      { name: 'a', step: 0 },
+      { name: 'b', step: 1 },
+      { name: 'c', step: 2 },
+    ]);
   });
 
   it('drops runs of unknown monitors from the rollups as from the runs', () => {

@@ -106,6 +106,13 @@ describe('history on the admin monitor page', () => {
     expect(json.summary.runs).toBe(30);
     expect(json.p95.some((v) => v !== null)).toBe(true);
     expect(json).not.toHaveProperty('p50');
+    // The steps and their keys come along; `step` takes a key.
+    expect(json.steps).toEqual([
+      { step: 0, name: 'step <0>', current: true },
+      { step: 1, name: 'step <1>', current: true },
+    ]);
+    const step1 = (await (await f.request('/api/v1/monitors/private-db/series?range=24h&step=1&fields=summary', { headers: auth })).json()) as { stepName: string; summary: { runs: number; failures: number } };
+    expect([step1.stepName, step1.summary.runs, step1.summary.failures]).toEqual(['step <1>', 30, 3]);
     expect(await (await f.request('/api/v1/monitors/private-db/series?range=2h', { headers: auth })).json()).toEqual({ error: expect.stringMatching(/^range must be one of 24h, 7d, 30d, 1y/) });
     expect((await f.request('/api/v1/monitors/nope/series', { headers: auth })).status).toBe(404);
     expect((await f.request('/api/v1/monitors/private-db/series', { headers: { cookie } })).status).toBe(401);

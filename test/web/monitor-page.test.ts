@@ -138,8 +138,15 @@ describe('series endpoint', () => {
     expect(s.phases.ttfb[0]).toBe(60);
     expect(s.summary).toMatchObject({ runs: 30, failures: 3, uptime: 0.9, min: 120 });
 
+    // The steps and their keys come with every series; `step` takes a key.
+    expect(s.steps).toEqual([
+      { step: 0, name: 'step <0>', current: true },
+      { step: 1, name: 'pay <now>', current: true },
+    ]);
+    expect(s.stepName).toBeNull();
     const step1 = await (await get('/api/monitors/shop/series?range=24h&step=1')).json();
     expect(step1.step).toBe(1);
+    expect(step1.stepName).toBe('pay <now>');
     expect(step1.max[0]).toBe(100);
     expect(step1.summary).toMatchObject({ runs: 30, failures: 3 });
 
@@ -152,7 +159,7 @@ describe('series endpoint', () => {
   it('sends only the fields asked for, and gzip when the client accepts it', async () => {
     const res = await get('/api/monitors/shop/series?range=24h&fields=p95,failures');
     const s = await res.json();
-    expect(Object.keys(s).sort()).toEqual(['bucketMs', 'failures', 'from', 'monitor', 'p95', 'range', 'relativeAccuracy', 'resolution', 'step', 't', 'to']);
+    expect(Object.keys(s).sort()).toEqual(['bucketMs', 'failures', 'from', 'monitor', 'p95', 'range', 'relativeAccuracy', 'resolution', 'step', 'stepName', 'steps', 't', 'to']);
     expect(s.p95).toHaveLength(30);
     const bad = await get('/api/monitors/shop/series?fields=p95,secret');
     expect(bad.status).toBe(400);

@@ -1,0 +1,136 @@
+import type { RunResult } from '../probes/types.js';
+import type { Db } from './db.js';
+
+/**
+ * Per-step history is keyed by the step's name, not its position: each monitor maps every step name
+ * it has run to a small integer (the `step` column of the rollup tables, from 0; -1 is the whole run).
+ * Keys are handed out in order of first appearance and never change, so renaming, inserting or
+ * reordering steps never mixes two requests' history, and persona journeys (each run walks different
+ * steps) keep per-step history too. Steps sharing a name in one journey share one history, as the
+ * raw per-step queries (alert rules) count them.
+ */
+export type StepKeyRow = {
+  step: number;
+  name: string;
+  /** Epoch ms of the earliest and the latest run that ran a step of this name. */
+  firstSeen: number;
+  lastSeen: number;
+  /** The step's position (from 0) in the latest run that had it. */
+  lastIndex: number;
+};
+
+/** One entry of a monitor's step selector. */
+export type StepChoice = {
+  /** The rollup key: what `?step=` takes. */
+  step: number;
+  name: string;
+  /** Position from 0 in the monitor's current journey; null for persona journeys (steps vary by run) and earlier steps. */
+  position: number | null;
+  /** Run recently (false: a step renamed or removed whose history is still kept). */
+  current: boolean;
+};
+
+/** A persona journey's step counts as current when some run walked it within this long of the newest run. */
+export const RECENT_STEP_MS = 7 * 86_400_000;
+/** At most this many steps are listed (a bounded page, whatever the config did over the years). */
+const MAX_CHOICES = 200;
+
+type Row = { step: number; name: string; first_seen: number; last_seen: number; last_idx: number };
+const toRow = (r: Row): StepKeyRow => ({ step: r.step, name: r.name, firstSeen: r.first_seen, lastSeen: r.last_seen, lastIndex: r.last_idx });
+
+export function createStepKeys(db: Db) {
+  // A new name takes the monitor's next key; a known one keeps its key and widens its first/last seen.
+  const upsert = db
+    .prepare<[{ monitor: number; name: string; first: number; last: number; index: number }], number>(
+      `INSERT INTO step_keys (monitor_id, step, name, first_seen, last_seen, last_idx)
+       VALUES (@monitor, (SELECT coalesce(max(step), -1) + 1 FROM step_keys WHERE monitor_id = @monitor), @name, @first, @last, @index)
+       ON CONFLICT (monitor_id, name) DO UPDATE SET
+         first_seen = min(first_seen, excluded.first_seen),
+         last_idx = CASE WHEN excluded.last_seen >= last_seen THEN excluded.last_idx ELSE last_idx END,
+         last_seen = max(last_seen, excluded.last_seen)
+       RETURNING step`,
+    )
+    .pluck();
+  const byName = db.prepare<[number, string], Row>('SELECT step, name, first_seen, last_seen, last_idx FROM step_keys WHERE monitor_id = ? AND name = ?');
+  const byKey = db.prepare<[number, number], Row>('SELECT step, name, first_seen, last_seen, last_idx FROM step_keys WHERE monitor_id = ? AND step = ?');
+  const newest = db.prepare<[number], number>('SELECT step FROM step_keys WHERE monitor_id = ? ORDER BY last_seen DESC, step DESC LIMIT 1').pluck();
+  const list = db.prepare<[number, number], Row>(`SELECT step, name, first_seen, last_seen, last_idx FROM step_keys WHERE monitor_id = ? ORDER BY last_seen DESC, step LIMIT ?`);
+  const latestRun = db.prepare<[number], { started_at: number; persona: string | null }>('SELECT started_at, persona FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT 1');
+  // Newest first through the (monitor_id, started_at, ok) index, stopping at the first success.
+  const latestOk = db.prepare<[number], number>('SELECT started_at FROM runs WHERE monitor_id = ? AND ok = 1 ORDER BY started_at DESC LIMIT 1').pluck();
+
+  return {
+    /**
+     * Registers the step names of a batch of runs and returns a lookup of their keys. Call inside the
+     * writer's transaction (the keys must commit with the rollups that use them).
+     */
+    assign(runs: { monitorId: number; run: RunResult }[]): (monitorId: number, name: string) => number {
+      type Seen = { first: number; last: number; index: number };
+      const seen = new Map<number, Map<string, Seen>>();
+      for (const { monitorId, run } of runs) {
+        let names = seen.get(monitorId);
+        if (!names) seen.set(monitorId, (names = new Map()));
+        for (const s of run.steps) {
+          const t = run.startedAt;
+          const x = names.get(s.name);
+          if (!x) names.set(s.name, { first: t, last: t, index: s.index });
+          else {
+            if (t < x.first) x.first = t;
+            // A later run moves the position; within one run the first occurrence of a name stands.
+            if (t > x.last) {
+              x.last = t;
+              x.index = s.index;
+            }
+          }
+        }
+      }
+      const keys = new Map<number, Map<string, number>>();
+      for (const [monitorId, names] of seen) {
+        const m = new Map<string, number>();
+        keys.set(monitorId, m);
+        for (const [name, x] of names) m.set(name, upsert.get({ monitor: monitorId, name, first: x.first, last: x.last, index: x.index })!);
+      }
+      return (monitorId, name) => {
+        const k = keys.get(monitorId)?.get(name);
+        if (k === undefined) throw new Error(`no step key for step "${name}" of monitor ${monitorId}`);
+        return k;
+      };
+    },
+    /** The key of a step name, with when it was first and last run. */
+    byName(monitorId: number, name: string): StepKeyRow | undefined {
+      const r = byName.get(monitorId, name);
+      return r && toRow(r);
+    },
+    byKey(monitorId: number, step: number): StepKeyRow | undefined {
+      const r = byKey.get(monitorId, step);
+      return r && toRow(r);
+    },
+    /** The key of the step the monitor ran last (for a one-step monitor, the step its run rollups stand for). */
+    newest(monitorId: number): number | undefined {
+      return newest.get(monitorId);
+    },
+    /**
+     * The monitor's steps for the step selector, current ones first. A plain journey's current steps are
+     * those its latest successful run walked, in its order; a persona journey's are those run within
+     * RECENT_STEP_MS of its newest run, in order of first appearance. Earlier steps follow, last run first.
+     */
+    choices(monitorId: number): StepChoice[] {
+      const rows = list.all(monitorId, MAX_CHOICES);
+      if (rows.length === 0) return [];
+      const latest = latestRun.get(monitorId);
+      const persona = latest?.persona != null;
+      const newestSeen = Math.max(...rows.map((r) => r.last_seen));
+      const okAt = persona ? null : latestOk.get(monitorId);
+      const since = okAt ?? newestSeen - RECENT_STEP_MS;
+      const current = rows.filter((r) => r.last_seen >= since);
+      const earlier = rows.filter((r) => r.last_seen < since);
+      current.sort(persona ? (a, b) => a.step - b.step : (a, b) => a.last_idx - b.last_idx || a.step - b.step);
+      return [
+        ...current.map((r) => ({ step: r.step, name: r.name, position: persona ? null : r.last_idx, current: true })),
+        ...earlier.map((r) => ({ step: r.step, name: r.name, position: null, current: false })),
+      ];
+    },
+  };
+}
+
+export type StepKeys = ReturnType<typeof createStepKeys>;
