@@ -12,6 +12,34 @@ function halftime(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(process.execPath, [...CLI, ...args], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 });
 }
 
+/** Starts `serve` as a child process; resolves with its status page URL once it prints its start line. */
+async function startServe(cmd: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  const child = spawn(process.execPath, cmd, { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no start line; stderr: ${stderr}`)), 20_000);
+    child.stdout.on('data', () => {
+      const m = /status page at (http:\/\/\S+?)\/\n/.exec(stdout);
+      if (m) clearTimeout(t), resolve(m[1]);
+    });
+  }).catch((err) => {
+    child.kill('SIGTERM');
+    throw err;
+  });
+  return {
+    url,
+    /** SIGTERM, then the exit code and everything written to stderr. */
+    async stop() {
+      child.kill('SIGTERM');
+      return { code: await exited, stderr };
+    },
+  };
+}
+
 let tmp: ReturnType<typeof tempDir>;
 let target: TestServer;
 beforeAll(async () => {
@@ -81,23 +109,12 @@ monitors:
     steps: [{ url: "${target.url}/" }]
 `,
     );
-    const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0'], { cwd, env: { ...process.env, HALFTIME_CONFIG: file, HALFTIME_DB: db } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const serve = await startServe([...CLI, 'serve', '--port', '0'], { cwd, env: { HALFTIME_CONFIG: file, HALFTIME_DB: db } });
+    let stopped: { code: number | null; stderr: string } | undefined;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no start line; stderr: ${stderr}`)), 15_000);
-        child.stdout.on('data', () => {
-          const m = /status page at (http:\/\/\S+?)\/\n/.exec(stdout);
-          if (m) clearTimeout(t), resolve(m[1]);
-        });
-      });
       let html = '';
       for (let i = 0; i < 40; i++) {
-        html = await (await fetch(`${url}/`)).text();
+        html = await (await fetch(`${serve.url}/`)).text();
         if (html.includes('badge-up') && html.includes('badge-down')) break;
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -105,13 +122,13 @@ monitors:
       expect(html).toContain('badge-up');
       expect(html).toContain('badge-down');
       expect(html).not.toContain('Hidden');
-      const health = await fetch(`${url}/healthz`);
+      const health = await fetch(`${serve.url}/healthz`);
       expect(health.status).toBe(200);
     } finally {
-      child.kill('SIGTERM');
+      stopped = await serve.stop();
     }
-    expect(await exited).toBe(0);
-    expect(stderr).toContain('stopped cleanly');
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).toContain('stopped cleanly');
     const reader = new Database(db, { readonly: true });
     const counts = reader.prepare('SELECT m.key, count(r.id) AS n, sum(r.ok) AS ok FROM monitors m LEFT JOIN runs r ON r.monitor_id = m.id GROUP BY m.key ORDER BY m.key').all() as { key: string; n: number; ok: number }[];
     reader.close();
@@ -140,31 +157,20 @@ monitors:
   };
 
   it('serves its pages (hono JSX from the sources) wherever it is started', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--config', config(), '--db', join(tmp.dir, 'elsewhere.db')], { cwd: tmp.dir, env: { ...process.env, HALFTIME_ADMIN_PASSWORD: 'a long enough password' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const serve = await startServe([BIN, 'serve', '--port', '0', '--config', config(), '--db', join(tmp.dir, 'elsewhere.db')], { cwd: tmp.dir, env: { HALFTIME_ADMIN_PASSWORD: 'a long enough password' } });
+    let stopped: { code: number | null; stderr: string } | undefined;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no start line; stderr: ${stderr}`)), 20_000);
-        child.stdout.on('data', () => {
-          const m = /status page at (http:\/\/\S+?)\/\n/.exec(stdout);
-          if (m) clearTimeout(t), resolve(m[1]);
-        });
-      });
-      const status = await fetch(`${url}/`);
+      const status = await fetch(`${serve.url}/`);
       expect(status.status).toBe(200);
       expect(await status.text()).toContain('<h2>Target up</h2>');
-      const login = await fetch(`${url}/login`);
+      const login = await fetch(`${serve.url}/login`);
       expect(login.status).toBe(200);
       expect(await login.text()).toContain('name="_csrf"');
     } finally {
-      child.kill('SIGTERM');
+      stopped = await serve.stop();
     }
-    expect(await exited).toBe(0);
-    expect(stderr).not.toContain('React is not defined');
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).not.toContain('React is not defined');
   });
 
   it('runs a burst in its worker thread wherever it is started', () => {

@@ -1,6 +1,10 @@
 import { createRng } from '../../src/probes/random.js';
 import type { RunResult, StepResult } from '../../src/probes/types.js';
 
+export const MIN = 60_000;
+export const HOUR = 60 * MIN;
+export const DAY = 24 * HOUR;
+
 /** Deterministic pseudo-random numbers (the journeys' seeded generator), so failures reproduce. */
 export function rng(seed: number): () => number {
   const r = createRng(seed);

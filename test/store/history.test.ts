@@ -3,11 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/db.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
-import { runOf, step } from './history-fixtures.js';
+import { DAY, HOUR, MIN, runOf, step } from './history-fixtures.js';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 10, 26, 12, 30, 15);
 
 let tmp: ReturnType<typeof tempDir>;

@@ -3,11 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { createRetention, openStore, startRetentionJob, type RetentionPolicy, type Store } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
-import { runOf, step } from './history-fixtures.js';
+import { DAY, HOUR, MIN, runOf, step } from './history-fixtures.js';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const POLICY: RetentionPolicy = { runs: 7 * DAY, minute: 2 * DAY, hourly: 90 * DAY, daily: 730 * DAY };
 

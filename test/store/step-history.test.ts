@@ -4,11 +4,8 @@ import type { RunResult } from '../../src/probes/types.js';
 import type { Range, Series } from '../../src/store/history.js';
 import { createRetention, openStore, type Store } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
-import { personaRun, rng, runOf, step } from './history-fixtures.js';
+import { DAY, HOUR, MIN, personaRun, rng, runOf, step } from './history-fixtures.js';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 10, 26, 12, 30, 15);
 
 let tmp: ReturnType<typeof tempDir>;

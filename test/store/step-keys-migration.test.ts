@@ -7,11 +7,8 @@ import { syncMonitors } from '../../src/store/monitors.js';
 import { createRollupWriter, type BucketRow } from '../../src/store/rollups.js';
 import { RELATIVE_ACCURACY } from '../../src/store/sketch.js';
 import { tempDir } from '../helpers.js';
-import { personaRun, rng, runOf, step } from './history-fixtures.js';
+import { DAY, HOUR, MIN, personaRun, rng, runOf, step } from './history-fixtures.js';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 /** The migration that keyed per-step rollups by step name. */
 const BY_NAME = 9;
