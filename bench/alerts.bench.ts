@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAlerting } from '../src/alerting/service.js';
-import { parseConfigText } from '../src/config/load.js';
+import { parseConfigText } from '../src/configure.js';
 import type { RunResult } from '../src/probes/types.js';
 import { openStore } from '../src/store/index.js';
 import { createRawLatencySource, type LatencySource } from '../src/store/latency.js';

@@ -17,11 +17,11 @@ import { Pool } from 'undici';
 import { exchange, splitUrl } from '../src/probes/exchange.js';
 import { DEFAULT_HEADERS, runHttpStep } from '../src/probes/http-step.js';
 import { createSession } from '../src/probes/session.js';
-import { runBurst } from '../src/probes/burst/engine.js';
-import { journeyIteration } from '../src/probes/burst/journey-iteration.js';
-import { monitorIteration } from '../src/probes/burst/monitor-iteration.js';
-import { parseConfigText } from '../src/config/load.js';
-import type { LoadPlan } from '../src/probes/burst/shapes.js';
+import { runBurst } from '../src/load/engine.js';
+import { journeyIteration } from '../src/load/journey-iteration.js';
+import { monitorIteration } from '../src/load/monitor-iteration.js';
+import { parseConfigText } from '../src/configure.js';
+import type { LoadPlan } from '../src/load/shapes.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const CONNECTIONS = 50;

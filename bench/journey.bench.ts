@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { parseConfigText } from '../src/config/load.js';
+import { parseConfigText } from '../src/configure.js';
 import { createJourneyRunner } from '../src/probes/journey.js';
 
 const ROUNDS = 3;

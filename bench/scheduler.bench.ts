@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
-import { makeRedactor, monitorId } from '../src/config/load.js';
+import { makeRedactor, monitorId } from '../src/config/read.js';
 import { monitorSchema, type MonitorConfig } from '../src/config/schema.js';
 import { runMonitor } from '../src/probes/run-monitor.js';
 import { createScheduler, spreadFraction, type Job } from '../src/scheduler/scheduler.js';

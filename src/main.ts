@@ -1,17 +1,17 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createAlerting, type Alerting } from './alerting/service.js';
-import { monitorId, type LoadedConfig } from './config/load.js';
-import { createLoadControl } from './load-control.js';
-import { loadJobs } from './load-jobs.js';
+import { monitorId, type LoadedConfig } from './config/read.js';
+import { createLoadControl } from './load/control.js';
+import { loadJobs } from './load/jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { createJourneyRunner } from './probes/journey.js';
 import { createScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
 import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
 import { createApp } from './web/app.js';
-import { loadControlApiRoutes } from './web/api/load-control-api.js';
-import { loadCheckSection, loadControlRoutes } from './web/load-control-routes.js';
-import { loadRunRoutes } from './web/load-runs.js';
+import { loadControlApiRoutes } from './web/load/control-api.js';
+import { loadCheckSection, loadControlRoutes } from './web/load/control-routes.js';
+import { loadRunRoutes } from './web/load/run-pages.js';
 import { ensureAdmin } from './web/auth/bootstrap.js';
 import { createEventHub, type EventHub } from './web/events.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { monitorId, type LoadedConfig } from '../config/load.js';
+import { monitorId, type LoadedConfig } from '../config/read.js';
 import { builtinChannels } from './channels/index.js';
 import { monitorLink } from './format.js';
 import type { AlertEvent } from './types.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { monitorId } from '../config/load.js';
+import { monitorId } from '../config/read.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { RunResult } from '../probes/types.js';

@@ -1,5 +1,6 @@
 import { sendTestMessage } from '../alerting/alert-test.js';
-import { ConfigError, EXAMPLE_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import { ConfigError, EXAMPLE_CONFIG_PATH } from '../config/read.js';
+import { loadConfigFile } from '../configure.js';
 
 export async function alertTestCommand(channel: string, opts: { config?: string }) {
   let loaded;

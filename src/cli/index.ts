@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { EXAMPLE_CONFIG_PATH } from '../config/load.js';
+import { EXAMPLE_CONFIG_PATH } from '../config/read.js';
 import { registerLoadCommand } from './load.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';

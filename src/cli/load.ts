@@ -1,13 +1,14 @@
 /** `halftime load <monitor>`: a burst load check on demand, with a live progress line and CI exit codes. */
 import { Command, Option } from 'commander';
-import { ConfigError, EXAMPLE_CONFIG_PATH, loadConfigFile } from '../config/load.js';
-import { acquireBurstLock, BurstLocked, type BurstLock } from '../burst-lock.js';
-import { runBurstAndStore } from '../burst-run.js';
-import { BurstConfigError, resolveBurst, type BurstOverrides } from '../probes/burst/from-config.js';
-import { BurstRefused } from '../probes/burst/safety.js';
-import { describePlan } from '../probes/burst/shapes.js';
-import type { SeriesPoint } from '../probes/burst/sketch-series.js';
-import type { BurstSummary } from '../probes/burst/types.js';
+import { ConfigError, EXAMPLE_CONFIG_PATH } from '../config/read.js';
+import { loadConfigFile } from '../configure.js';
+import { acquireBurstLock, BurstLocked, type BurstLock } from '../load/lock.js';
+import { runBurstAndStore } from '../load/run.js';
+import { BurstConfigError, resolveBurst, type BurstOverrides } from '../load/from-config.js';
+import { BurstRefused } from '../load/safety.js';
+import { describePlan } from '../load/shapes.js';
+import type { SeriesPoint } from '../load/sketch-series.js';
+import type { BurstSummary } from '../load/types.js';
 import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
 import { openDb } from '../store/db.js';
 import { createLoadRuns } from '../store/load-runs.js';

@@ -1,4 +1,5 @@
-import { ConfigError, EXAMPLE_CONFIG_PATH, loadConfigFile, monitorId } from '../config/load.js';
+import { ConfigError, EXAMPLE_CONFIG_PATH, monitorId } from '../config/read.js';
+import { loadConfigFile } from '../configure.js';
 import { createJourneyRunner } from '../probes/journey.js';
 import { formatRun } from './step-table.js';
 import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';

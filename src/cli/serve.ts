@@ -1,4 +1,5 @@
-import { ConfigError, EXAMPLE_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import { ConfigError, EXAMPLE_CONFIG_PATH } from '../config/read.js';
+import { loadConfigFile } from '../configure.js';
 import { createLogger } from '../log.js';
 import { startHalftime } from '../main.js';
 import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';

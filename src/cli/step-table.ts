@@ -1,4 +1,4 @@
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../lang/duration.js';
 import type { RunResult, StepResult } from '../probes/types.js';
 
 /** A one-off run as a readable table: status, timings, checks, extracted variables (already redacted), assets. */

@@ -1,4 +1,5 @@
-import { ConfigError, EXAMPLE_CONFIG_PATH, loadConfigFile, monitorId } from '../config/load.js';
+import { ConfigError, EXAMPLE_CONFIG_PATH, monitorId } from '../config/read.js';
+import { loadConfigFile } from '../configure.js';
 import { forEachStep } from '../config/schema.js';
 
 export function validateCommand(opts: { config?: string }) {

@@ -3,7 +3,7 @@
  * (`monitors[].load`) and stand-alone scheduled bursts (`loads:`).
  */
 import { z } from 'zod';
-import { parseThreshold } from '../probes/burst/thresholds.js';
+import { parseThreshold } from '../lang/threshold.js';
 import { cronExpression as cron, duration as ms, httpUrl as url } from './schema-parts.js';
 
 /** `50%` or `0.5` → 0.5. */

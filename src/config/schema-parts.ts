@@ -1,7 +1,7 @@
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
-import { parseTemplate, TemplateError } from '../probes/template.js';
+import { parseDuration } from '../lang/duration.js';
+import { parseTemplate, TemplateError } from '../lang/template.js';
 
 /** A duration such as `500ms`, `30s`, `5m`; parsed to milliseconds. */
 export const duration = (opts: { min?: number; max?: number } = {}) =>

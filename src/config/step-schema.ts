@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkTemplate, duration, isHttpUrl, oneOrMany, regexString, scalar, statusCode, templated, thinkSchema } from './schema-parts.js';
-import { parseJsonPath, JsonPathError } from '../probes/json-path.js';
+import { parseJsonPath, JsonPathError } from '../lang/json-path.js';
 
 const jsonPath = z.string().min(1).superRefine((s, ctx) => {
   try {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ExpectConfig } from '../config/schema.js';
-import { queryJson } from './json-path.js';
+import { queryJson } from '../lang/json-path.js';
 import type { Evidence } from './types.js';
 
 export type Observed = { status: number; body: string; latencyMs: number; headers?: Record<string, string>; bytes?: number };

@@ -1,7 +1,7 @@
 import type { CheerioAPI } from 'cheerio';
 import type { ExtractConfig } from '../config/step-schema.js';
 import type { Cookies } from './cookies.js';
-import { queryJson } from './json-path.js';
+import { queryJson } from '../lang/json-path.js';
 import type { Rng } from './random.js';
 
 /** What a response offers to extract from. `html` parses the body once, on demand. */

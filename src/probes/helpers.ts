@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Faker } from '@faker-js/faker';
 import type { Rng } from './random.js';
-import { calledHelpers, stringify, TemplateError } from './template.js';
+import { calledHelpers, stringify, TemplateError } from '../lang/template.js';
 
 /**
  * Template helpers: `pick`, `randomInt`, `uuid`, `now`, `urlencode`, `lower`, `upper`, and

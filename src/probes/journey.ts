@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Faker } from '@faker-js/faker';
 import type { CheerioAPI } from 'cheerio';
-import { monitorId } from '../config/load.js';
+import { monitorId } from '../config/read.js';
 import { forEachStep, type MonitorConfig, type StepConfig } from '../config/schema.js';
 import { assetSettings, fetchAssets, type AssetCache } from './assets.js';
 import { createCookies, type Cookies } from './cookies.js';
@@ -16,7 +16,7 @@ import { planJourney } from './persona.js';
 import { createRng, randomSeed } from './random.js';
 import { journeyStepLabel, renderRequest } from './step-request.js';
 import { createSession, type Session } from './session.js';
-import { stringify, type TemplateContext } from './template.js';
+import { stringify, type TemplateContext } from '../lang/template.js';
 import { zeroTimings, type RunResult, type StepResult } from './types.js';
 
 export type JourneyRunOptions = {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
-import { hostAllowed } from './burst/safety.js';
+import { hostAllowed } from '../lang/allow-hosts.js';
 
 /** Phase times of one new connection, from the socket's own events (performance.now() clock). */
 export type ConnectionTiming = { start: number; lookup?: number; connected?: number; secured?: number; ready?: number; error?: boolean };

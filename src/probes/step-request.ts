@@ -2,7 +2,7 @@ import type { ExpectConfig, StepConfig } from '../config/schema.js';
 import type { Cookies } from './cookies.js';
 import { planCsrf, csrfLookedFor, type CsrfPage } from './csrf.js';
 import type { CsrfConfig } from '../config/step-schema.js';
-import { render, renderDeep, stringify, TemplateError, type TemplateContext } from './template.js';
+import { render, renderDeep, stringify, TemplateError, type TemplateContext } from '../lang/template.js';
 import type { Evidence, Failure } from './types.js';
 
 /** A step with every template filled in, ready for runHttpStep. */

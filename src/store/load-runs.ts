@@ -2,9 +2,9 @@
  * Burst load runs: one row per run, one row per second (overall and per step) in load_series.
  * Points are written as they arrive (one small transaction a second), never held in memory.
  */
-import type { SeriesPoint } from '../probes/burst/sketch-series.js';
-import type { LoadPlan } from '../probes/burst/shapes.js';
-import type { BurstSummary } from '../probes/burst/types.js';
+import type { SeriesPoint } from '../load/sketch-series.js';
+import type { LoadPlan } from '../load/shapes.js';
+import type { BurstSummary } from '../load/types.js';
 import type { Db } from './db.js';
 
 export type LoadRunStatus = 'running' | 'passed' | 'failed' | 'aborted' | 'stopped' | 'error';

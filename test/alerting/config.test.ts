@@ -4,8 +4,8 @@ import { createChannelRegistry } from '../../src/alerting/channels/registry.js';
 import { webhookChannel } from '../../src/alerting/channels/webhook.js';
 import { createMaintenanceCalendar } from '../../src/alerting/maintenance.js';
 import { resolveMonitorAlerts } from '../../src/alerting/resolve.js';
-import { ConfigError } from '../../src/config/load.js';
-import { parseRuleShorthand } from '../../src/config/degraded-rule.js';
+import { ConfigError } from '../../src/config/read.js';
+import { parseRuleShorthand } from '../../src/lang/degraded-rule.js';
 import { loadYaml } from './fixtures.js';
 
 const problems = (yaml: string, env: NodeJS.ProcessEnv = {}) => {
@@ -61,7 +61,7 @@ monitors:
     expect(resolveMonitorAlerts(config, config.monitors[2])).toMatchObject({ enabled: true, channels: ['ops'], degraded: [] });
   });
 
-  it('names the path of every problem', () => {
+  it('names the path of every problem, channel options included, in config order', () => {
     expect(
       problems(`
 alerts:
@@ -82,19 +82,19 @@ monitors:
       reminderEvery: 10s
 `),
     ).toEqual([
-      'monitors[0].alerts.degraded[0]: not a duration: "soon"',
-      'monitors[0].alerts.degraded[1]: cannot read rule "p95 over 10m > 2x": expected e.g. "p95 > 800ms over 10m" or "p95 over 10m > 2x baseline 7d"',
-      'monitors[0].alerts.degraded[2]: give either rule (shorthand) or percentile/over/above/baseline, not both',
-      'monitors[0].alerts.degraded[3].percentile: not a percentile: "p101" (use p50, p95, p99 or max)',
-      'monitors[0].alerts.reminderEvery: must be at least 60000 ms (got 10000 ms)',
-      'alerts.channels.mail.port: Too big: expected number to be <=65535',
       'alerts.channels.mail.to: required',
+      'alerts.channels.mail.port: Too big: expected number to be <=65535',
       'alerts.channels.sms.type: unknown channel type "sms" (known: email, webhook)',
       'alerts.channels.hook.url: not a valid URL (expected http:// or https://)',
       'alerts.channels.hook.format: Invalid option: expected one of "json"|"slack"|"discord"',
       'alerts.maintenance[0].cron: not a valid cron expression: minute: 61 is a invalid expression for minute',
       'alerts.maintenance[1].end: end must be after start',
       'alerts.maintenance[2].timezone: not a known IANA time zone (e.g. Europe/Berlin, UTC)',
+      'monitors[0].alerts.degraded[0]: not a duration: "soon"',
+      'monitors[0].alerts.degraded[1]: cannot read rule "p95 over 10m > 2x": expected e.g. "p95 > 800ms over 10m" or "p95 over 10m > 2x baseline 7d"',
+      'monitors[0].alerts.degraded[2]: give either rule (shorthand) or percentile/over/above/baseline, not both',
+      'monitors[0].alerts.degraded[3].percentile: not a percentile: "p101" (use p50, p95, p99 or max)',
+      'monitors[0].alerts.reminderEvery: must be at least 60000 ms (got 10000 ms)',
     ]);
   });
 
@@ -108,8 +108,8 @@ alerts:
 ${monitor.replace('}\n', ', alerts: { channels: [chat] } }\n')}`),
     ).toEqual([
       'alerts.defaults.channels[1]: unknown channel "pager" (known: mail)',
-      'monitors[0].alerts.channels[0]: unknown channel "chat" (known: mail)',
       'alerts.maintenance[0].monitors[1]: unknown monitor id "gone"',
+      'monitors[0].alerts.channels[0]: unknown channel "chat" (known: mail)',
     ]);
   });
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_CONFIG_PATH } from '../../src/config/load.js';
+import { EXAMPLE_CONFIG_PATH } from '../../src/config/read.js';
 import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
 import { tempDir } from '../helpers.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfigText } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/read.js';
+import { parseConfigText } from '../../src/configure.js';
 
 function problems(yaml: string): string[] {
   try {

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, parseConfigText } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/read.js';
+import { parseConfigText } from '../../src/configure.js';
 import { createLogger } from '../../src/log.js';
 import { startHalftime } from '../../src/main.js';
-import { resolveBurst, scheduledBursts } from '../../src/probes/burst/from-config.js';
+import { resolveBurst, scheduledBursts } from '../../src/load/from-config.js';
 import { sleep, startServer, tempDir, type TestServer } from '../helpers.js';
 
 const base = `load:\n  allowHosts: [127.0.0.1]\nmonitors:\n  - id: shop\n    name: Shop\n    steps:\n      - url: http://127.0.0.1:1/\n`;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, EXAMPLE_CONFIG_PATH, loadConfigFile, parseConfigText } from '../../src/config/load.js';
-import { parseDuration } from '../../src/config/duration.js';
+import { ConfigError, EXAMPLE_CONFIG_PATH } from '../../src/config/read.js';
+import { loadConfigFile, parseConfigText } from '../../src/configure.js';
+import { parseDuration } from '../../src/lang/duration.js';
 
 function problems(yaml: string, env: NodeJS.ProcessEnv = {}) {
   try {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/configure.js';
 import { createLogger } from '../../src/log.js';
 import { startHalftime } from '../../src/main.js';
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_CONFIG_PATH, loadConfigFile } from '../../src/config/load.js';
-import { runBurst } from '../../src/probes/burst/engine.js';
-import { resolveBurst } from '../../src/probes/burst/from-config.js';
-import { journeyIteration } from '../../src/probes/burst/journey-iteration.js';
+import { EXAMPLE_CONFIG_PATH } from '../../src/config/read.js';
+import { loadConfigFile } from '../../src/configure.js';
+import { runBurst } from '../../src/load/engine.js';
+import { resolveBurst } from '../../src/load/from-config.js';
+import { journeyIteration } from '../../src/load/journey-iteration.js';
 import { createSession } from '../../src/probes/session.js';
 import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_CONFIG_PATH, loadConfigFile } from '../../src/config/load.js';
+import { EXAMPLE_CONFIG_PATH } from '../../src/config/read.js';
+import { loadConfigFile } from '../../src/configure.js';
 import { createJourneyRunner } from '../../src/probes/journey.js';
 import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
 import { monitorFrom } from '../probes/journey-helpers.js';

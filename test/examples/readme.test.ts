@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/configure.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeRedactor } from '../../src/config/load.js';
+import { makeRedactor } from '../../src/config/read.js';
 import { runHttpStep } from '../../src/probes/http-step.js';
 import { sleep, startServer, type TestServer } from '../helpers.js';
 import { sessionPool, stepInput } from './step-input.js';

@@ -1,4 +1,4 @@
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/configure.js';
 import type { MonitorConfig } from '../../src/config/schema.js';
 
 /** Parses one monitor from YAML through the real config schema (so tests use what users write). */

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../src/config/load.js';
+import { loadConfigFile } from '../../src/configure.js';
 import { createJourneyRunner } from '../../src/probes/journey.js';
 import { planJourney } from '../../src/probes/persona.js';
 import { createRng } from '../../src/probes/random.js';

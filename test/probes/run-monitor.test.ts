@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRedactor } from '../../src/config/load.js';
+import { makeRedactor } from '../../src/config/read.js';
 import { monitorSchema, type MonitorConfig } from '../../src/config/schema.js';
 import { runMonitor } from '../../src/probes/run-monitor.js';
 import { journeyStepLabel } from '../../src/probes/step-request.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createDataPools } from '../../src/probes/data-pools.js';
 import { createHelpers, loadFaker } from '../../src/probes/helpers.js';
 import { createRng } from '../../src/probes/random.js';
-import { parseTemplate, render, renderDeep, TemplateError, type TemplateContext } from '../../src/probes/template.js';
+import { parseTemplate, render, renderDeep, TemplateError, type TemplateContext } from '../../src/lang/template.js';
 
 const ctxWith = (vars: Record<string, unknown>, seed = 1): TemplateContext => ({ lookup: (n) => vars[n], call: createHelpers(createRng(seed), { seeded: true }) });
 

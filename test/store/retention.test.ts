@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/configure.js';
 import { createRetention, openStore, startRetentionJob, type RetentionPolicy, type Store } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
 import { DAY, HOUR, MIN, runOf, step } from './history-fixtures.js';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
-import { createLoadControl, type LoadControl } from '../../src/load-control.js';
-import { loadControlApiRoutes } from '../../src/web/api/load-control-api.js';
-import { loadControlRoutes, loadCheckSection } from '../../src/web/load-control-routes.js';
-import { loadRunRoutes } from '../../src/web/load-runs.js';
+import { parseConfigText } from '../../src/configure.js';
+import { createLoadControl, type LoadControl } from '../../src/load/control.js';
+import { loadControlApiRoutes } from '../../src/web/load/control-api.js';
+import { loadControlRoutes, loadCheckSection } from '../../src/web/load/control-routes.js';
+import { loadRunRoutes } from '../../src/web/load/run-pages.js';
 import { startServer, type TestServer } from '../helpers.js';
 import { adminFixture, type AdminFixture } from './admin-helpers.js';
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
-import { runBurst } from '../../src/probes/burst/engine.js';
-import { monitorIteration } from '../../src/probes/burst/monitor-iteration.js';
-import { describePlan, type ClosedPlan } from '../../src/probes/burst/shapes.js';
-import { parseThreshold } from '../../src/probes/burst/thresholds.js';
-import type { BurstSummary } from '../../src/probes/burst/types.js';
+import { parseConfigText } from '../../src/configure.js';
+import { runBurst } from '../../src/load/engine.js';
+import { monitorIteration } from '../../src/load/monitor-iteration.js';
+import { describePlan, type ClosedPlan } from '../../src/load/shapes.js';
+import { parseThreshold } from '../../src/lang/threshold.js';
+import type { BurstSummary } from '../../src/load/types.js';
 import type { Store } from '../../src/store/index.js';
 import { statusOf } from '../../src/store/load-runs.js';
-import { loadRunRoutes, seriesJson } from '../../src/web/load-runs.js';
+import { loadRunRoutes, seriesJson } from '../../src/web/load/run-pages.js';
 import { startServer, type TestServer } from '../helpers.js';
 import { adminFixture, type AdminFixture } from './admin-helpers.js';
 

@@ -2,9 +2,9 @@
  * Turns the config (a monitor's `load:` block or a `loads:` entry, plus command-line overrides) into
  * a checked burst job: validated, within the caps, and only against allowlisted hosts.
  */
-import { burstSchema, type BurstConfig } from '../../config/load-schema.js';
-import { formatPath, monitorId } from '../../config/load.js';
-import { forEachStep, type Config, type MonitorConfig } from '../../config/schema.js';
+import { burstSchema, type BurstConfig } from '../config/load-schema.js';
+import { formatPath, monitorId } from '../config/read.js';
+import { forEachStep, type Config, type MonitorConfig } from '../config/schema.js';
 import { needsJourney } from './journey-iteration.js';
 import type { BurstJob } from './runner.js';
 import { BurstRefused, checkAllowedHosts, checkCaps } from './safety.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalTime, arrivalsBy, describePlan, peakUsers, rate, totalArrivals, users, type ClosedPlan, type OpenPlan } from '../../../src/probes/burst/shapes.js';
+import { arrivalTime, arrivalsBy, describePlan, peakUsers, rate, totalArrivals, users, type ClosedPlan, type OpenPlan } from '../../src/load/shapes.js';
 
 const closed = (shape: ClosedPlan['shape'], over: Partial<ClosedPlan> = {}): ClosedPlan => ({ model: 'closed', users: 100, spawnRate: 10, duration: 60_000, shape, ...over });
 

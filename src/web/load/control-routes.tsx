@@ -6,13 +6,13 @@
  */
 import type { Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { formatDuration } from '../config/duration.js';
-import { BurstBusy, type ActiveBurst, type BurstTarget, type BurstWatchEvent, type LoadControl } from '../load-control.js';
-import { BurstConfigError } from '../probes/burst/from-config.js';
-import { BurstRefused } from '../probes/burst/safety.js';
-import type { LoadRuns, SeriesRow } from '../store/load-runs.js';
-import { AdminLayout, CsrfField } from './admin/admin-layout.js';
-import type { AdminEnv } from './auth/auth.js';
+import { formatDuration } from '../../lang/duration.js';
+import { BurstBusy, type ActiveBurst, type BurstTarget, type BurstWatchEvent, type LoadControl } from '../../load/control.js';
+import { BurstConfigError } from '../../load/from-config.js';
+import { BurstRefused } from '../../load/safety.js';
+import type { LoadRuns, SeriesRow } from '../../store/load-runs.js';
+import { AdminLayout, CsrfField } from '../admin/admin-layout.js';
+import type { AdminEnv } from '../auth/auth.js';
 
 export type LoadControlDeps = { control: LoadControl; loadRuns: LoadRuns; title: string; /** Seconds between SSE keep-alive comments (default 15). */ keepAliveSec?: number };
 

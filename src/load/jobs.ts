@@ -1,9 +1,9 @@
 /** Scheduler jobs for bursts with a cron schedule (monitors[].load.cron and loads[].cron). */
-import type { LoadedConfig } from './config/load.js';
-import { BurstBusy, type LoadControl } from './load-control.js';
-import type { Logger } from './log.js';
-import { resolveBurst, scheduledBursts } from './probes/burst/from-config.js';
-import type { Job } from './scheduler/scheduler.js';
+import type { LoadedConfig } from '../config/read.js';
+import { BurstBusy, type LoadControl } from './control.js';
+import type { Logger } from '../log.js';
+import { resolveBurst, scheduledBursts } from './from-config.js';
+import type { Job } from '../scheduler/scheduler.js';
 
 /** Scheduled bursts start through `control`, so they share its one-burst-at-a-time rule with the admin pages. */
 export function loadJobs(loaded: LoadedConfig, control: LoadControl, log: Logger): Job[] {

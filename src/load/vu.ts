@@ -1,6 +1,6 @@
 /** Simulated users: each with its own session, an iteration loop with think times, and optional polling. */
 import { performance } from 'node:perf_hooks';
-import { createSession, type Session } from '../session.js';
+import { createSession, type Session } from '../probes/session.js';
 import type { Iteration, IterationResult, Poll, StepTiming, ThinkTime, Vu } from './types.js';
 
 export type VuHooks = {

@@ -2,12 +2,12 @@
  * Wiring for one burst: starts it in a worker thread and writes its per-second points and summary
  * through the store as they arrive. Used by `halftime load` and by the scheduler (cron bursts).
  */
-import type { ResolvedBurst } from './probes/burst/from-config.js';
-import { startBurstWorker } from './probes/burst/runner.js';
-import { describePlan } from './probes/burst/shapes.js';
-import type { SeriesPoint } from './probes/burst/sketch-series.js';
-import type { BurstSummary } from './probes/burst/types.js';
-import type { LoadRuns } from './store/load-runs.js';
+import type { ResolvedBurst } from './from-config.js';
+import { startBurstWorker } from './runner.js';
+import { describePlan } from './shapes.js';
+import type { SeriesPoint } from './sketch-series.js';
+import type { BurstSummary } from './types.js';
+import type { LoadRuns } from '../store/load-runs.js';
 
 export type BurstRunOptions = {
   /** Where to store the run; omitted: not stored. */

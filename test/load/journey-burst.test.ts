@@ -2,14 +2,14 @@ import { writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../../src/config/load.js';
-import { runBurst } from '../../../src/probes/burst/engine.js';
-import { resolveBurst } from '../../../src/probes/burst/from-config.js';
-import { journeyIteration, needsJourney } from '../../../src/probes/burst/journey-iteration.js';
-import { startBurstWorker } from '../../../src/probes/burst/runner.js';
-import { BurstRefused } from '../../../src/probes/burst/safety.js';
-import { createSession } from '../../../src/probes/session.js';
-import { startServer, tempDir, type TestServer } from '../../helpers.js';
+import { parseConfigText } from '../../src/configure.js';
+import { runBurst } from '../../src/load/engine.js';
+import { resolveBurst } from '../../src/load/from-config.js';
+import { journeyIteration, needsJourney } from '../../src/load/journey-iteration.js';
+import { startBurstWorker } from '../../src/load/runner.js';
+import { BurstRefused } from '../../src/load/safety.js';
+import { createSession } from '../../src/probes/session.js';
+import { startServer, tempDir, type TestServer } from '../helpers.js';
 
 /** A small shop: per-visitor session cookie, a CSRF-protected login, an account page per user. */
 type Visit = { csrf?: string; user?: string; passes: number };

@@ -3,10 +3,10 @@
  * simulated user's own long-lived session, carrying that user's cookies from step to step and from
  * iteration to iteration. The first request is timed from the iteration's intended start.
  */
-import type { MonitorConfig } from '../../config/schema.js';
-import { createCookies, type Cookies } from '../cookies.js';
-import { runHttpStep, type HttpStepInput } from '../http-step.js';
-import type { Session } from '../session.js';
+import type { MonitorConfig } from '../config/schema.js';
+import { createCookies, type Cookies } from '../probes/cookies.js';
+import { runHttpStep, type HttpStepInput } from '../probes/http-step.js';
+import type { Session } from '../probes/session.js';
 import { hostAllowed } from './safety.js';
 import type { Iteration, Poll, Vu } from './types.js';
 

@@ -1,5 +1,5 @@
 /** The burst engine's small injected interface and its plain, serializable results. */
-import type { Session } from '../session.js';
+import type { Session } from '../probes/session.js';
 import type { Knee } from './knee.js';
 import type { LoadPlan } from './shapes.js';
 import type { StepStats } from './sketch-series.js';

@@ -5,10 +5,10 @@
  */
 import type { Context, Env, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import type { LoadRunDetail, LoadRunRow, LoadRuns } from '../store/load-runs.js';
-import { fmtMs } from './format.js';
-import { AdminLayout } from './admin/admin-layout.js';
-import { StopForm } from './load-control-routes.js';
+import type { LoadRunDetail, LoadRunRow, LoadRuns } from '../../store/load-runs.js';
+import { fmtMs } from '../format.js';
+import { AdminLayout } from '../admin/admin-layout.js';
+import { StopForm } from './control-routes.js';
 
 export type LoadRunDeps = {
   loadRuns: LoadRuns;

@@ -3,15 +3,15 @@
  * `resolveBurst` path as the command line (caps and `load.allowHosts`), stored as they run, with
  * their per-second points fanned out to whoever watches (the run page's live chart) and a Stop.
  */
-import { acquireBurstLock, BurstLocked, type BurstLock } from './burst-lock.js';
-import { runBurstAndStore } from './burst-run.js';
-import { burstSchema } from './config/load-schema.js';
-import { monitorId, type LoadedConfig } from './config/load.js';
-import type { Logger } from './log.js';
-import { resolveBurst, type BurstOverrides } from './probes/burst/from-config.js';
-import type { SeriesPoint } from './probes/burst/sketch-series.js';
-import type { BurstSummary } from './probes/burst/types.js';
-import type { LoadRuns } from './store/load-runs.js';
+import { acquireBurstLock, BurstLocked, type BurstLock } from './lock.js';
+import { runBurstAndStore } from './run.js';
+import { burstSchema } from '../config/load-schema.js';
+import { monitorId, type LoadedConfig } from '../config/read.js';
+import type { Logger } from '../log.js';
+import { resolveBurst, type BurstOverrides } from './from-config.js';
+import type { SeriesPoint } from './sketch-series.js';
+import type { BurstSummary } from './types.js';
+import type { LoadRuns } from '../store/load-runs.js';
 
 /** A burst the config defines for a monitor, with the figures a start form is prefilled with. */
 export type BurstTarget = {

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBurstWorker, type BurstJob } from '../../../src/probes/burst/runner.js';
-import type { SeriesPoint } from '../../../src/probes/burst/sketch-series.js';
+import { startBurstWorker, type BurstJob } from '../../src/load/runner.js';
+import type { SeriesPoint } from '../../src/load/sketch-series.js';
 
 // The target runs in its own process, so this thread does nothing but wait for the burst.
 let child: ChildProcess;

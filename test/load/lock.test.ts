@@ -2,9 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { acquireBurstLock, BurstLocked } from '../../src/burst-lock.js';
-import { parseConfigText } from '../../src/config/load.js';
-import { BurstBusy, createLoadControl } from '../../src/load-control.js';
+import { acquireBurstLock, BurstLocked } from '../../src/load/lock.js';
+import { parseConfigText } from '../../src/configure.js';
+import { BurstBusy, createLoadControl } from '../../src/load/control.js';
 import { openStore } from '../../src/store/index.js';
 import { startServer, tempDir, type TestServer } from '../helpers.js';
 

@@ -7,9 +7,9 @@
  *   POST /api/v1/load-runs/:id/stop                                                         → 202
  */
 import type { Context, Hono } from 'hono';
-import { BurstBusy, type LoadControl } from '../../load-control.js';
-import { BurstConfigError } from '../../probes/burst/from-config.js';
-import { BurstRefused } from '../../probes/burst/safety.js';
+import { BurstBusy, type LoadControl } from '../../load/control.js';
+import { BurstConfigError } from '../../load/from-config.js';
+import { BurstRefused } from '../../load/safety.js';
 import type { LoadRuns } from '../../store/load-runs.js';
 import type { AdminEnv } from '../auth/auth.js';
 

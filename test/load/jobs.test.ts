@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
-import { createLoadControl, type LoadControl } from '../../src/load-control.js';
-import { loadJobs } from '../../src/load-jobs.js';
+import { parseConfigText } from '../../src/configure.js';
+import { createLoadControl, type LoadControl } from '../../src/load/control.js';
+import { loadJobs } from '../../src/load/jobs.js';
 import { createLogger } from '../../src/log.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { startServer, tempDir, type TestServer } from '../helpers.js';

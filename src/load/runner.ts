@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { MonitorConfig } from '../../config/schema.js';
+import type { MonitorConfig } from '../config/schema.js';
 import type { PlainStep } from './monitor-iteration.js';
 import type { LoadPlan } from './shapes.js';
 import type { SeriesPoint } from './sketch-series.js';
@@ -63,7 +63,7 @@ function newWorker(job: BurstJob): Worker {
   const tsxApi = tsxEsmApi(here);
   const entry = new URL('./worker.ts', here).href;
   // The project's tsconfig, wherever the process was started from (tsx looks in the working directory).
-  const tsconfig = fileURLToPath(new URL('../../../tsconfig.json', here));
+  const tsconfig = fileURLToPath(new URL('../../tsconfig.json', here));
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(entry)}); })`;
   return new Worker(bootstrap, { eval: true, workerData: job });
 }

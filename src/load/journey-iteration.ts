@@ -3,11 +3,11 @@
  * extraction, CSRF, page assets, the journey's own think times) by a simulated user, on that user's
  * own long-lived connections and cookie jar, like a real visitor returning again and again.
  */
-import { forEachStep, type MonitorConfig } from '../../config/schema.js';
-import type { AssetCache } from '../assets.js';
-import { createJourneyRunner } from '../journey.js';
-import type { Session } from '../session.js';
-import type { StepResult } from '../types.js';
+import { forEachStep, type MonitorConfig } from '../config/schema.js';
+import type { AssetCache } from '../probes/assets.js';
+import { createJourneyRunner } from '../probes/journey.js';
+import type { Session } from '../probes/session.js';
+import type { StepResult } from '../probes/types.js';
 import { jarOf } from './monitor-iteration.js';
 import type { Iteration, StepTiming } from './types.js';
 

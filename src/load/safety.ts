@@ -1,6 +1,9 @@
 /** Safety rails for bursts: only allowlisted hosts, and caps on users, rate and duration. */
 import type { LoadPlan } from './shapes.js';
 import { peakRate, peakUsers } from './shapes.js';
+import { hostAllowed, hostForms } from '../lang/allow-hosts.js';
+
+export { hostAllowed };
 
 export class BurstRefused extends Error {
   constructor(message: string) {
@@ -10,29 +13,6 @@ export class BurstRefused extends Error {
 }
 
 export type Caps = { maxUsers: number; maxRate: number; maxDuration: number };
-
-const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' };
-
-/** `host` and `host:port` forms of a URL, lowercase (IPv6 in brackets). */
-function hostForms(url: string): { host: string; hostPort: string } {
-  const u = new URL(url);
-  const host = u.hostname.toLowerCase();
-  return { host, hostPort: `${host}:${u.port || DEFAULT_PORT[u.protocol] || ''}` };
-}
-
-/** True when the URL's host is on the list: an entry `host` allows any port, `host:port` only that port. */
-export function hostAllowed(url: string, allowHosts: readonly string[]): boolean {
-  let forms;
-  try {
-    forms = hostForms(url);
-  } catch {
-    return false;
-  }
-  return allowHosts.some((entry) => {
-    const e = entry.trim().toLowerCase();
-    return e === forms.host || e === forms.hostPort;
-  });
-}
 
 /**
  * Refuses a burst when any target URL's host is not on `load.allowHosts`. `targets` pairs each URL

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { DDSketch } from '@datadog/sketches-js';
 import { findKnee, type KneePoint } from './knee.js';
-import { createSession } from '../session.js';
+import { createSession } from '../probes/session.js';
 import { startOpenModel } from './open-model.js';
 import { rate, users, type LoadPlan } from './shapes.js';
 import { createRecorder, type SeriesPoint } from './sketch-series.js';

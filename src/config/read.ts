@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { loadDataFiles } from './data-files.js';
 import { configSchema, slugify, type Config, type MonitorConfig } from './schema.js';
 
-export type ConfigProblem = { path: string; message: string };
+export type ConfigProblem = {
+  path: string;
+  message: string;
+  /** The path as keys, to place the problem in the document (problems are listed in config order). */
+  at?: readonly PropertyKey[];
+};
 
 export class ConfigError extends Error {
   constructor(
@@ -48,7 +53,7 @@ function substituteEnv(value: unknown, path: PropertyKey[], env: NodeJS.ProcessE
     return value.replace(ENV_REF, (whole, name: string) => {
       const v = env[name];
       if (v === undefined) {
-        problems.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
+        problems.push({ path: formatPath(path), message: `environment variable ${name} is not set`, at: path });
         return whole;
       }
       if (v.length > 0) secrets.set(name, v);
@@ -74,12 +79,36 @@ function issuesToProblems(issues: z.core.$ZodIssue[]): ConfigProblem[] {
       const inner = (i as { errors?: z.core.$ZodIssue[][] }).errors?.flat().find((e) => e.code === 'custom');
       if (inner) message = inner.message;
     }
-    return { path: formatPath(i.path), message };
+    return { path: formatPath(i.path), message, at: i.path };
   });
 }
 
-/** `baseDir`: where relative data files (CSV pools) are read from (default: the working directory). */
-export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env, opts: { baseDir?: string } = {}): LoadedConfig {
+/**
+ * A check beyond the schema, run in the same pass: on the raw document (after `${env:…}`), and on the
+ * parsed config when the schema passed (which it may normalise). Returns the problems it found.
+ */
+export type ConfigCheck = (raw: unknown, config: Config | undefined) => ConfigProblem[];
+
+/** Problems in the order their places appear in the document (a problem with no place first). */
+function inDocumentOrder(problems: ConfigProblem[], doc: Document): ConfigProblem[] {
+  const offset = (at: readonly PropertyKey[] | undefined) => {
+    for (let n = at?.length ?? 0; n > 0; n--) {
+      const node = doc.getIn(at!.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) return node.range[0];
+    }
+    return -1;
+  };
+  return problems.map((p, i) => ({ p, i, o: offset(p.at) })).sort((a, b) => a.o - b.o || a.i - b.i).map((x) => x.p);
+}
+
+export type ReadOptions = {
+  /** Where relative data files (CSV pools) are read from (default: the working directory). */
+  baseDir?: string;
+  /** Checks that need more than the schema (channel options by their plugins); see src/configure.ts. */
+  checks?: ConfigCheck[];
+};
+
+export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env, opts: ReadOptions = {}): LoadedConfig {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -94,18 +123,19 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   const parsed = configSchema.safeParse(substituted);
   if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues));
   else if (problems.length === 0) problems.push(...loadDataFiles(parsed.data, opts.baseDir ?? process.cwd()));
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(source, problems);
+  for (const check of opts.checks ?? []) problems.push(...check(substituted, parsed.success ? parsed.data : undefined));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(source, inDocumentOrder(problems, doc));
   return { config: parsed.data, source, redact: makeRedactor(secrets), secretNames: [...secrets.keys()] };
 }
 
-export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env, opts: Omit<ReadOptions, 'baseDir'> = {}): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError(path, [{ path: '', message: `cannot read config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
   }
-  return parseConfigText(text, path, env, { baseDir: dirname(path) });
+  return parseConfigText(text, path, env, { ...opts, baseDir: dirname(path) });
 }
 
 export function makeRedactor(secrets: Map<string, string>): (text: string) => string {

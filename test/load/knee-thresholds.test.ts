@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { findKnee, type KneePoint } from '../../../src/probes/burst/knee.js';
-import { evaluateThresholds, parseThreshold, ThresholdError, type ThresholdInput } from '../../../src/probes/burst/thresholds.js';
+import { findKnee, type KneePoint } from '../../src/load/knee.js';
+import { parseThreshold, ThresholdError } from '../../src/lang/threshold.js';
+import { evaluateThresholds, type ThresholdInput } from '../../src/load/thresholds.js';
 
 /** A ramp of 2 users per second to `maxUsers`, with p95 and throughput given as functions of users. */
 function curve(maxUsers: number, p95: (u: number) => number, rps: (u: number) => number, noise = 0): KneePoint[] {

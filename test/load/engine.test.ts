@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../../src/config/load.js';
-import { runBurst } from '../../../src/probes/burst/engine.js';
-import { monitorIteration, pollRequest } from '../../../src/probes/burst/monitor-iteration.js';
-import { BurstRefused, checkAllowedHosts, checkCaps, hostAllowed } from '../../../src/probes/burst/safety.js';
-import type { SeriesPoint } from '../../../src/probes/burst/sketch-series.js';
-import { startServer, type TestServer } from '../../helpers.js';
+import { parseConfigText } from '../../src/configure.js';
+import { runBurst } from '../../src/load/engine.js';
+import { monitorIteration, pollRequest } from '../../src/load/monitor-iteration.js';
+import { BurstRefused, checkAllowedHosts, checkCaps, hostAllowed } from '../../src/load/safety.js';
+import type { SeriesPoint } from '../../src/load/sketch-series.js';
+import { startServer, type TestServer } from '../helpers.js';
 
 let target: TestServer;
 let nextSid = 0;

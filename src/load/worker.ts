@@ -4,11 +4,11 @@
  * a "stop" message ends the burst early.
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
-import { createSession } from '../session.js';
+import { createSession } from '../probes/session.js';
 import { runBurst } from './engine.js';
 import { journeyIteration } from './journey-iteration.js';
 import { monitorIteration, pollRequest } from './monitor-iteration.js';
-import { parseThreshold } from './thresholds.js';
+import { parseThreshold } from '../lang/threshold.js';
 import type { BurstJob, WorkerMessage } from './runner.js';
 
 const job = workerData as BurstJob;
