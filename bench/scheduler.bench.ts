@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
-import { makeRedactor, monitorId } from '../src/config/read.js';
+import { monitorId } from '../src/config/read.js';
+import { createRedactor } from '../src/lang/redact.js';
 import { monitorSchema, type MonitorConfig } from '../src/config/schema.js';
 import { runMonitor } from '../src/probes/run-monitor.js';
 import { createScheduler, spreadFraction, type Job } from '../src/scheduler/scheduler.js';
@@ -32,7 +33,7 @@ process.setSourceMapsEnabled(false);
 const server = await startTargetServer();
 const canary = await startCanary();
 const dir = mkdtempSync(join(tmpdir(), 'halftime-bench-'));
-const redact = makeRedactor(new Map());
+const redact = createRedactor(new Map());
 const monitors: MonitorConfig[] = Array.from({ length: MONITORS }, (_, i) =>
   monitorSchema.parse({
     id: `bench-${i}`,

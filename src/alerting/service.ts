@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { monitorId } from '../config/read.js';
 import type { Config } from '../config/schema.js';
+import { NO_REDACTION, type Redactor } from '../lang/redact.js';
 import type { Logger } from '../log.js';
 import type { RunResult } from '../probes/types.js';
 import type { AlertStore, Incident } from '../store/alerts.js';
@@ -22,7 +23,8 @@ export type AlertingDeps = {
   flush?: () => void;
   now?: () => number;
   log?: Logger;
-  redact?: (s: string) => string;
+  /** Hides secrets in events, incident evidence and messages, as values, before they are serialized. */
+  redact?: Redactor;
   pollMs?: number;
   sendTimeoutMs?: number;
 };
@@ -69,7 +71,7 @@ export function summarise(run: RunResult): RunSummary {
 /** Wires the rule engine to the stored history, the incident records, the outbox and the sender. */
 export function createAlerting(deps: AlertingDeps): Alerting {
   const now = deps.now ?? Date.now;
-  const redact = deps.redact ?? ((s: string) => s);
+  const redact = deps.redact ?? NO_REDACTION;
   const { config, alertStore } = deps;
   const latency = memoLongRanges(deps.latency);
   const monitors = new Map(config.monitors.map((m) => [monitorId(m), { m, rules: resolveMonitorAlerts(config, m) }]));
@@ -109,7 +111,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     });
     const events = result.events.map((e) => (entry.rules.recipients ? { ...e, recipients: entry.rules.recipients } : e));
     if (events.length === 0 && result.incidents.length === 0 && JSON.stringify(result.state) === JSON.stringify(prev)) return [];
-    const serialised = events.map((e) => redact(JSON.stringify(e)));
+    const serialised = events.map((e) => JSON.stringify(redact.value(e)));
     alertStore.commit({
       monitorKey: key,
       status: result.state.status,
@@ -117,8 +119,8 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       now: t,
       incidents: result.incidents.map((op) =>
         op.op === 'open'
-          ? { op: 'open', kind: op.kind, startedAt: op.startedAt, worst: op.worst, summary: redact(summaryLine(op.event)), evidence: JSON.parse(redact(JSON.stringify(op.event.evidence))) }
-          : { ...op, evidence: JSON.parse(redact(JSON.stringify(op.evidence))) },
+          ? { op: 'open', kind: op.kind, startedAt: op.startedAt, worst: op.worst, summary: redact(summaryLine(op.event)), evidence: redact.value(op.event.evidence) }
+          : { ...op, evidence: redact.value(op.evidence) },
       ),
       outbox: serialised.flatMap((event) => entry.rules.channels.map((channel) => ({ channel, event }))),
     });

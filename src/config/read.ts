@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { loadDataFiles } from './data-files.js';
+import { createRedactor, MIN_SECRET_LENGTH, type Redactor } from '../lang/redact.js';
 import { configSchema, slugify, type Config, type MonitorConfig } from './schema.js';
 
 export type ConfigProblem = {
@@ -27,8 +28,8 @@ export class ConfigError extends Error {
 export type LoadedConfig = {
   config: Config;
   source: string;
-  /** Replaces every secret value taken from the environment with `[secret:NAME]`. */
-  redact: (text: string) => string;
+  /** Replaces every secret value (see `isSecretRef`) with `[secret:NAME]`, in text or in a plain value's string leaves. */
+  redact: Redactor;
   secretNames: string[];
 };
 
@@ -45,18 +46,36 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const ENV_REF = /\$\{(env|secret):([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-/** Replaces `${env:NAME}` in every string leaf; records the secrets it used. */
+/** Environment variable names that say their value is a secret (`CHECKOUT_TOKEN`, `SMTP_PASSWORD`, `API_KEY`…). */
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|KEY|AUTH|CREDENTIAL|PRIVATE|SIGNATURE|COOKIE|SESSION|WEBHOOK|DSN/i;
+
+/**
+ * Which substituted values are hidden from pages, logs, stored results and alerts: every
+ * `${secret:NAME}`, and `${env:NAME}` when the name marks it as a secret (TOKEN, PASSWORD, KEY, …).
+ * Other `${env:…}` values (a port, a base URL, a region) are plain text and never rewritten.
+ */
+export const isSecretRef = (form: string, name: string) => form === 'secret' || SECRET_NAME.test(name);
+
+/** Replaces `${env:NAME}` and `${secret:NAME}` in every string leaf; records the secrets it used. */
 function substituteEnv(value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv, problems: ConfigProblem[], secrets: Map<string, string>): unknown {
   if (typeof value === 'string') {
-    return value.replace(ENV_REF, (whole, name: string) => {
+    return value.replace(ENV_REF, (whole, form: string, name: string) => {
       const v = env[name];
       if (v === undefined) {
         problems.push({ path: formatPath(path), message: `environment variable ${name} is not set`, at: path });
         return whole;
       }
-      if (v.length > 0) secrets.set(name, v);
+      if (isSecretRef(form, name)) {
+        if (v.length < MIN_SECRET_LENGTH)
+          problems.push({
+            path: formatPath(path),
+            message: `${name} is a secret of ${v.length} character${v.length === 1 ? '' : 's'}: halftime hides secrets by their value, and one shorter than ${MIN_SECRET_LENGTH} characters would hide ordinary text too; use a longer value${form === 'secret' ? ', or ${env:' + name + '} if it is not secret' : ''}`,
+            at: path,
+          });
+        else secrets.set(name, v);
+      }
       return v;
     });
   }
@@ -125,7 +144,7 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   else if (problems.length === 0) problems.push(...loadDataFiles(parsed.data, opts.baseDir ?? process.cwd()));
   for (const check of opts.checks ?? []) problems.push(...check(substituted, parsed.success ? parsed.data : undefined));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source, inDocumentOrder(problems, doc));
-  return { config: parsed.data, source, redact: makeRedactor(secrets), secretNames: [...secrets.keys()] };
+  return { config: parsed.data, source, redact: createRedactor(secrets), secretNames: [...secrets.keys()] };
 }
 
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env, opts: Omit<ReadOptions, 'baseDir'> = {}): LoadedConfig {
@@ -136,20 +155,6 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError(path, [{ path: '', message: `cannot read config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
   }
   return parseConfigText(text, path, env, { ...opts, baseDir: dirname(path) });
-}
-
-export function makeRedactor(secrets: Map<string, string>): (text: string) => string {
-  const pairs = [...secrets.entries()].sort((a, b) => b[1].length - a[1].length);
-  if (pairs.length === 0) return (t) => t;
-  return (text) => {
-    let out = text;
-    for (const [name, value] of pairs) {
-      if (out.includes(value)) out = out.split(value).join(`[secret:${name}]`);
-      const enc = encodeURIComponent(value);
-      if (enc !== value && out.includes(enc)) out = out.split(enc).join(`[secret:${name}]`);
-    }
-    return out;
-  };
 }
 
 export function monitorId(m: Pick<MonitorConfig, 'id' | 'name'>): string {

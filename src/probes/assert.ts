@@ -5,11 +5,24 @@ import type { Evidence } from './types.js';
 
 export type Observed = { status: number; body: string; latencyMs: number; headers?: Record<string, string>; bytes?: number };
 
-const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
-const show = (v: unknown) => (v === undefined ? 'missing' : quote(typeof v === 'string' ? v : JSON.stringify(v)));
+type Quote = { quote(s: string): string; show(v: unknown): string };
 
-/** Checks a response against the step's expectations; every check is kept as evidence. */
-export function evaluateExpect(expect: ExpectConfig, seen: Observed): Evidence[] {
+/** Evidence quotes are cut to 80 characters — after secrets are hidden, so a cut never splits one. */
+function quoting(redact: (s: string) => string): Quote {
+  const quote = (raw: string) => {
+    const s = redact(raw);
+    return JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
+  };
+  return { quote, show: (v) => (v === undefined ? 'missing' : quote(typeof v === 'string' ? v : JSON.stringify(v))) };
+}
+
+/**
+ * Checks a response against the step's expectations; every check is kept as evidence. `redact`
+ * hides secrets in what the evidence quotes (a token echoed in a header or body) before it is cut.
+ */
+export function evaluateExpect(expect: ExpectConfig, seen: Observed, redact: (s: string) => string = (s) => s): Evidence[] {
+  const q = quoting(redact);
+  const { quote } = q;
   const out: Evidence[] = [];
   if (expect.status) {
     out.push({ what: 'status', expected: expect.status.join(' or '), actual: String(seen.status), pass: expect.status.includes(seen.status) });
@@ -28,8 +41,8 @@ export function evaluateExpect(expect: ExpectConfig, seen: Observed): Evidence[]
     const m = new RegExp(pattern).exec(seen.body);
     out.push({ what: 'body matches', expected: `/${pattern}/`, actual: m ? `matched ${quote(m[0])}` : 'no match', pass: !!m });
   }
-  if (expect.json) out.push(...jsonChecks(expect.json, seen.body));
-  for (const [name, check] of Object.entries(expect.headers ?? {})) out.push(headerCheck(name, check, seen.headers ?? {}));
+  if (expect.json) out.push(...jsonChecks(expect.json, seen.body, q));
+  for (const [name, check] of Object.entries(expect.headers ?? {})) out.push(headerCheck(name, check, seen.headers ?? {}, q));
   if (expect.maxBytes !== undefined && seen.bytes !== undefined) {
     out.push({ what: 'response size', expected: `<= ${expect.maxBytes} bytes`, actual: `${seen.bytes} bytes`, pass: seen.bytes <= expect.maxBytes });
   }
@@ -42,7 +55,7 @@ export function evaluateExpect(expect: ExpectConfig, seen: Observed): Evidence[]
   return out;
 }
 
-function jsonChecks(checks: NonNullable<ExpectConfig['json']>, body: string): Evidence[] {
+function jsonChecks(checks: NonNullable<ExpectConfig['json']>, body: string, { quote, show }: Quote): Evidence[] {
   let doc: unknown;
   try {
     doc = JSON.parse(body);
@@ -81,7 +94,7 @@ function jsonChecks(checks: NonNullable<ExpectConfig['json']>, body: string): Ev
 
 type HeaderCheck = NonNullable<ExpectConfig['headers']>[string];
 
-function headerCheck(name: string, check: HeaderCheck, headers: Record<string, string>): Evidence {
+function headerCheck(name: string, check: HeaderCheck, headers: Record<string, string>, { quote }: Quote): Evidence {
   const actual = headers[name.toLowerCase()];
   const what = `header ${name.toLowerCase()}`;
   const shown = actual === undefined ? 'missing' : quote(actual);

@@ -121,7 +121,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
         else failure = { code: 'network', message: `could not decode ${last.header('content-encoding')[0]} body: ${(err as Error).message}` };
       }
     }
-    const evidence = status !== undefined && !failure ? evaluateExpect(step.expect, { status, body: text, headers, bytes, latencyMs: timings.total }) : [];
+    const evidence = status !== undefined && !failure ? evaluateExpect(step.expect, { status, body: text, headers, bytes, latencyMs: timings.total }, redact) : [];
     if (!failure) {
       const bad = evidence.find((e) => !e.pass);
       if (bad) failure = bad.what === 'status'
@@ -142,7 +142,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       bytes,
       redirects,
       headers: redactValues(headers, redact),
-      evidence: redact ? evidence.map((e) => ({ ...e, expected: redact(e.expected), actual: redact(e.actual) })) : evidence,
+      evidence,
     };
     return { result, body: text, headers, finalUrl: url };
   };

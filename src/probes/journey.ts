@@ -17,6 +17,7 @@ import { createRng, randomSeed } from './random.js';
 import { journeyStepLabel, renderRequest } from './step-request.js';
 import { createSession, type Session } from './session.js';
 import { stringify, type TemplateContext } from '../lang/template.js';
+import { createRedactor, NO_REDACTION, redactorFrom, type Redactor } from '../lang/redact.js';
 import { zeroTimings, type RunResult, type StepResult } from './types.js';
 
 export type JourneyRunOptions = {
@@ -37,6 +38,7 @@ export type JourneyRunOptions = {
 export type JourneyRunnerOptions = {
   /** Step timeout when a step gives none. */
   defaultTimeoutMs?: number;
+  /** Hides config secrets (`LoadedConfig.redact`); applied to the whole finished result. */
   redact?: (text: string) => string;
   /** Seed for the sequence of runs (each run gets its own seed from it). */
   seed?: number;
@@ -94,8 +96,9 @@ const safeDecode = (s: string) => {
   }
 };
 
-const redactedValue = (v: unknown) => {
-  const s = stringify(v);
+/** An extracted value as shown: secrets hidden first, then cut to 200 characters. */
+const shownValue = (v: unknown, redact: (s: string) => string) => {
+  const s = redact(stringify(v));
   return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 };
 
@@ -113,7 +116,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
   // Steps go one at a time, so one connection per origin serves them exactly as six would; only
   // page assets load in parallel (six per origin, as a browser does) and need a pool.
   const connectionsPerOrigin = fetchesAssets(monitor) ? 6 : 1;
-  const baseRedact = opts.redact ?? ((s: string) => s);
+  const baseRedact = opts.redact ?? NO_REDACTION;
   const id = monitorId(monitor);
   let faker: Faker | undefined;
 
@@ -146,17 +149,10 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
     const poolView = pools.forRun(rng);
     const vars: Record<string, unknown> = { ...monitor.vars, ...(monitor.baseUrl ? { baseUrl: monitor.baseUrl } : {}) };
     const ctx: TemplateContext = { lookup: (name) => (name in vars ? vars[name] : poolView(name)), call };
+    // Values extracted as secret are hidden from this run's result like config secrets are.
     const secrets = new Map<string, string>();
-    const redact = (s: string) => {
-      let out = s;
-      for (const [name, value] of secrets) {
-        if (!value) continue;
-        // As is, URL-encoded, and escaped inside quoted evidence.
-        for (const form of new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]))
-          if (out.includes(form)) out = out.split(form).join(`[redacted:${name}]`);
-      }
-      return baseRedact(out);
-    };
+    let extractedSecrets: Redactor = NO_REDACTION;
+    const redact = redactorFrom((s) => baseRedact(extractedSecrets(s)));
 
     const plan = planJourney(monitor, rng);
     const runTimeout = monitor.timeout !== undefined ? AbortSignal.timeout(monitor.timeout) : undefined;
@@ -183,18 +179,21 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
       steps.push(result);
       if (!result.ok && !failure) failure = { ...result.failure!, step: result.index };
     }
-    return {
+    const durationMs = performance.now() - t0 - thinkMs;
+    // One pass over the finished result hides every secret in every string it holds (URLs,
+    // headers, messages, evidence, asset URLs), before anything stores, cuts or shows it.
+    return redact.value({
       monitorId: id,
       plannedAt: runOpts.plannedAt ?? startedAt,
       startedAt,
-      durationMs: performance.now() - t0 - thinkMs,
+      durationMs,
       ok: !failure,
-      failure: failure ? { ...failure, message: redact(failure.message) } : undefined,
+      failure,
       steps,
       persona: plan.persona,
       tasks: plan.persona ? plan.tasks : undefined,
       seed,
-    };
+    } satisfies RunResult);
 
     async function runStep(step: StepConfig, index: number, meta: { task?: string; afterFailure: boolean }): Promise<StepResult> {
       const name = journeyStepLabel(step, index);
@@ -202,8 +201,8 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
       const rendered = renderRequest({ step, ctx, baseUrl: monitor.baseUrl, csrfDefault: monitor.csrf, lastPage, cookies });
       if ('failure' in rendered) {
         return {
-          index, name, method: step.method, url: redact(step.url), startedAt: Date.now(), ok: false,
-          failure: { ...rendered.failure, message: redact(rendered.failure.message) },
+          index, name, method: step.method, url: step.url, startedAt: Date.now(), ok: false,
+          failure: rendered.failure,
           timings: zeroTimings(), bytes: 0, redirects: 0, headers: {}, evidence: [], task: meta.task, afterFailure: meta.afterFailure || undefined,
         };
       }
@@ -216,7 +215,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
         { signal, redact, cookies, intendedStart: index === 0 ? runOpts.intendedStart : undefined },
       );
       // Shown decoded, so a secret inside the URL is recognised however the URL encoder wrote it.
-      result.url = redact(safeDecode(req.url));
+      result.url = safeDecode(req.url);
       result.task = meta.task;
       if (meta.afterFailure) result.afterFailure = true;
       result.evidence.unshift(...req.evidence);
@@ -229,20 +228,19 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
       if (isHtml) lastPage = { url: finalUrl, html };
       const fail = (code: 'extract' | 'assets', message: string) => {
         result.ok = false;
-        result.failure ??= { code, message: redact(message) };
+        result.failure ??= { code, message };
       };
       if (result.ok && step.extract) {
         const ex = extractAll(step.extract, { status: result.status!, body, headers, url: finalUrl, cookies, html }, rng);
         for (const n of ex.secret) if (ex.values[n] !== undefined) secrets.set(n, stringify(ex.values[n]));
+        if (ex.secret.length) extractedSecrets = createRedactor(secrets, { label: (n) => `[redacted:${n}]`, minLength: 1 });
         Object.assign(vars, ex.values);
-        result.extracted = Object.fromEntries(Object.entries(ex.values).map(([k, v]) => [k, ex.secret.includes(k) ? '[redacted]' : redact(redactedValue(v))]));
+        result.extracted = Object.fromEntries(Object.entries(ex.values).map(([k, v]) => [k, ex.secret.includes(k) ? '[redacted]' : shownValue(v, redact)]));
         if (ex.failures.length) fail('extract', ex.failures.join('; '));
       }
       const assets = assetSettings(step.assets);
       if (result.ok && assets && isHtml) {
         result.assets = await fetchAssets(html(), finalUrl, assets, { session, cookies, signal, timeoutMs, cache: assetCache });
-        result.assets.items = result.assets.items.map((a) => ({ ...a, url: redact(a.url) }));
-        if (result.assets.slowest) result.assets.slowest.url = redact(result.assets.slowest.url);
         const bad = result.assets.items.filter((a) => a.error);
         result.evidence.push({ what: 'assets', expected: 'all load', actual: bad.length ? `${bad.length} of ${result.assets.count} failed (${bad.slice(0, 3).map((a) => `${a.url}: ${a.error}`).join(', ')})` : `${result.assets.count} loaded`, pass: bad.length === 0 });
         if (bad.length) fail('assets', `${bad.length} of ${result.assets.count} assets failed: ${bad.slice(0, 3).map((a) => `${a.url} (${a.error})`).join(', ')}`);

@@ -8,7 +8,7 @@ describe('docs/alerts.md', () => {
     const md = readFileSync(new URL('../../docs/alerts.md', import.meta.url), 'utf8');
     const blocks = [...md.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
     const full = blocks.find((b) => b.includes('monitors:'))!;
-    const { config } = loadYaml(full, { SMTP_USER: 'u', SMTP_PASSWORD: 'p', WEBHOOK_SECRET: 's', SLACK_WEBHOOK_URL: 'https://hooks.example.com/T0/B0/x' });
+    const { config } = loadYaml(full, { SMTP_USER: 'u', SMTP_PASSWORD: 'mail-password', WEBHOOK_SECRET: 'hook-secret', SLACK_WEBHOOK_URL: 'https://hooks.example.com/T0/B0/x' });
     expect(Object.keys(config.alerts!.channels)).toEqual(['ops-mail', 'team-chat']);
     expect(resolveMonitorAlerts(config, config.monitors[0]).degraded.map((r) => r.text)).toEqual([
       'p95 > 800ms over 10m',

@@ -59,7 +59,7 @@ describe('halftime run', async () => {
   });
 
   it('names the monitors when the one asked for is unknown', async () => {
-    const r = await halftime(['run', 'nope', '--config', config], { SHOP_PASSWORD: 'x' });
+    const r = await halftime(['run', 'nope', '--config', config], { SHOP_PASSWORD: 'kickoff' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('no monitor "nope"');
     expect(r.stderr).toContain('shopper');

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeRedactor } from '../../src/config/read.js';
+import { createRedactor } from '../../src/lang/redact.js';
 import { runHttpStep } from '../../src/probes/http-step.js';
 import { sleep, startServer, type TestServer } from '../helpers.js';
 import { sessionPool, stepInput } from './step-input.js';
@@ -356,7 +356,7 @@ describe('runHttpStep: bodies', () => {
 
 describe('runHttpStep: secrets', () => {
   const SECRET = 'tok-9f8e7d6c5b4a';
-  const redact = makeRedactor(new Map([['API_TOKEN', SECRET]]));
+  const redact = createRedactor(new Map([['API_TOKEN', SECRET]]));
 
   it('hides a secret in the stored URL, response headers and evidence', async () => {
     const { result, body } = await runHttpStep(

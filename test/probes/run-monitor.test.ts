@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRedactor } from '../../src/config/read.js';
+import { createRedactor } from '../../src/lang/redact.js';
 import { monitorSchema, type MonitorConfig } from '../../src/config/schema.js';
 import { runMonitor } from '../../src/probes/run-monitor.js';
 import { journeyStepLabel } from '../../src/probes/step-request.js';
@@ -96,7 +96,7 @@ describe('runMonitor', () => {
   it('passes the redactor down to every step', async () => {
     const secret = 'hunter2-abc';
     const m = monitor({ steps: [{ url: `${server.url}/broken?key=${secret}` }] });
-    const result = await runMonitor(m, { redact: makeRedactor(new Map([['SHOP_KEY', secret]])) });
+    const result = await runMonitor(m, { redact: createRedactor(new Map([['SHOP_KEY', secret]])) });
     expect(result.steps[0].url).toBe(`${server.url}/broken?key=[secret:SHOP_KEY]`);
     expect(JSON.stringify(result)).not.toContain(secret);
   });
