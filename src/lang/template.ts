@@ -66,6 +66,7 @@ function parseExpr(src: string): Expr {
   const ident = () => {
     const m = /^[A-Za-z_$][A-Za-z0-9_$-]*/.exec(src.slice(pos));
     if (!m) fail(`expected a name at position ${pos}`);
+    if (FORBIDDEN_NAMES.has(m![0])) fail(`"${m![0]}" is not allowed in a template (templates read data and call helpers, nothing else)`);
     pos += m![0].length;
     return m![0];
   };
@@ -101,7 +102,9 @@ function parseExpr(src: string): Expr {
         if (src[pos] !== ']') fail('expected ]');
         pos++;
         if (inner.kind !== 'lit') fail('only literal indexes are allowed in [ ]');
-        path.push((inner as { value: string | number }).value);
+        const key = (inner as { value: string | number }).value;
+        if (FORBIDDEN_NAMES.has(String(key))) fail(`"${key}" is not allowed in a template (templates read data and call helpers, nothing else)`);
+        path.push(key);
       } else break;
     }
     ws();
@@ -124,8 +127,10 @@ function parseExpr(src: string): Expr {
           }
           fail(`expected , or ) at position ${pos}`);
         }
+      if (path[0] === 'faker') checkFakerPath(path, fail);
       return { kind: 'call', name: path.join('.'), args };
     }
+    if (path[0] === 'faker') checkFakerPath(path, fail);
     if (path[0] === 'faker' || HELPERS_WITHOUT_ARGS.has(String(path[0]))) return { kind: 'call', name: path.join('.'), args: [] };
     return { kind: 'var', path };
   };
@@ -137,6 +142,18 @@ function parseExpr(src: string): Expr {
 
 const HELPERS_WITHOUT_ARGS = new Set(['uuid', 'now']);
 
+/**
+ * Names that reach past data into the language itself (`faker.constructor.constructor('…')` would
+ * build a function from text and run it). Templates are a sandbox: these are config errors.
+ */
+export const FORBIDDEN_NAMES = new Set(['constructor', 'prototype', '__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
+
+/** Faker is reached only as `faker.<module>.<generator>` (faker.person.fullName), never deeper or its internals. */
+function checkFakerPath(path: (string | number)[], fail: (msg: string) => never) {
+  if (path.length !== 3 || path.some((p) => typeof p !== 'string' || p.startsWith('_')) || path[1] === 'fakerCore')
+    fail(`faker is used as faker.<module>.<generator>, e.g. faker.person.fullName or faker.string.alpha(8); "${path.join('.')}" is not one`);
+}
+
 function evaluate(e: Expr, ctx: TemplateContext): unknown {
   if (e.kind === 'lit') return e.value;
   if (e.kind === 'call') return ctx.call(e.name, e.args.map((a) => evaluate(a, ctx)));
@@ -144,9 +161,12 @@ function evaluate(e: Expr, ctx: TemplateContext): unknown {
   if (value === undefined) throw new TemplateError(`unknown variable "${e.path[0]}"`);
   for (const key of e.path.slice(1)) {
     if (value === null || typeof value !== 'object') throw new TemplateError(`"${e.path.join('.')}": ${String(key)} is not there`);
-    value = Array.isArray(value) && typeof key === 'number' && key < 0 ? value[value.length + key] : (value as Record<string, unknown>)[key as string];
+    // Own data only: nothing inherited from Object or Array's prototypes.
+    const own = Array.isArray(value) && typeof key === 'number' && key < 0 ? value.length + key : key;
+    value = Object.hasOwn(value, own) ? (value as Record<string | number, unknown>)[own] : undefined;
     if (value === undefined) throw new TemplateError(`"${e.path.join('.')}": ${String(key)} is not there`);
   }
+  if (typeof value === 'function') throw new TemplateError(`"${e.path.join('.')}" is not a value`);
   return value;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Faker } from '@faker-js/faker';
 import type { Rng } from './random.js';
-import { calledHelpers, stringify, TemplateError } from '../lang/template.js';
+import { calledHelpers, FORBIDDEN_NAMES, stringify, TemplateError } from '../lang/template.js';
 
 /**
  * Template helpers: `pick`, `randomInt`, `uuid`, `now`, `urlencode`, `lower`, `upper`, and
@@ -67,17 +67,28 @@ export function createHelpers(rng: Rng, opts: { faker?: Faker; seeded: boolean }
     }
     if (name.startsWith('faker.')) {
       if (!opts.faker) throw new TemplateError('faker is not loaded');
-      let target: unknown = opts.faker;
-      const parts = name.split('.').slice(1);
-      for (const p of parts.slice(0, -1)) target = (target as Record<string, unknown>)?.[p];
-      const fn = (target as Record<string, unknown>)?.[parts.at(-1)!];
-      if (typeof fn !== 'function' || parts.length < 2) throw new TemplateError(`unknown faker helper "${name}" (e.g. faker.person.fullName, faker.internet.email)`);
-      try {
-        return (fn as (...a: unknown[]) => unknown).apply(target, args);
-      } catch (err) {
-        throw new TemplateError(`${name}: ${(err as Error).message}`);
-      }
+      return callFaker(opts.faker, name, args);
     }
     throw new TemplateError(`unknown helper "${name}" (pick, randomInt, uuid, now, urlencode, lower, upper, faker.…)`);
   };
+}
+
+/**
+ * `faker.<module>.<generator>(args)`: only a data generator the faker instance owns, called with
+ * plain values (never a function: `helpers.multiple(fn)` would run whatever it is given).
+ */
+function callFaker(faker: Faker, name: string, args: unknown[]): unknown {
+  const [, mod, method] = name.split('.');
+  const unknown = () => new TemplateError(`unknown faker helper "${name}" (e.g. faker.person.fullName, faker.internet.email)`);
+  if (name.split('.').length !== 3 || FORBIDDEN_NAMES.has(mod) || FORBIDDEN_NAMES.has(method) || mod === 'fakerCore' || mod.startsWith('_') || method.startsWith('_')) throw unknown();
+  const module = Object.hasOwn(faker, mod) ? (faker as unknown as Record<string, unknown>)[mod] : undefined;
+  if (!module || typeof module !== 'object') throw unknown();
+  const fn = Object.hasOwn(module, method) ? (module as Record<string, unknown>)[method] : undefined;
+  if (typeof fn !== 'function') throw unknown();
+  if (args.some((a) => typeof a === 'function')) throw new TemplateError(`${name}: functions cannot be passed to faker helpers`);
+  try {
+    return (fn as (...a: unknown[]) => unknown).apply(module, args);
+  } catch (err) {
+    throw new TemplateError(`${name}: ${(err as Error).message}`);
+  }
 }

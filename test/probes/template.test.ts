@@ -94,7 +94,41 @@ describe('helper errors', () => {
     const en = await loadFaker('en');
     const ctx: TemplateContext = { lookup: () => undefined, call: createHelpers(createRng(1), { seeded: true, faker: en }) };
     expect(() => render('{{ faker.number.int("x") }}', ctx)).not.toThrow();
-    expect(() => render('{{ faker.person }}', ctx)).toThrow('unknown faker helper "faker.person"');
+    expect(() => render('{{ faker.person }}', ctx)).toThrow('faker is used as faker.<module>.<generator>');
+    expect(() => ctx.call('faker.person.nope', [])).toThrow('unknown faker helper "faker.person.nope"');
     expect(() => render('{{ faker.date.between() }}', ctx)).toThrow(/^faker\.date\.between: /);
+  });
+});
+
+describe('templates are a sandbox', () => {
+  const exploit = "{{ faker.helpers.multiple(faker.constructor.constructor('return process.pid')) }}";
+
+  it('refuses paths into the language itself, at parse time', () => {
+    expect(() => parseTemplate(exploit)).toThrow(/"constructor" is not allowed in a template/);
+    for (const t of ['{{ vars.constructor }}', '{{ a.__proto__ }}', "{{ a['prototype'] }}", '{{ faker.fakerCore.randomizer.next }}', '{{ faker.person }}', '{{ faker.person.fullName.call }}'])
+      expect(() => parseTemplate(t), t).toThrow(TemplateError);
+  });
+
+  it('reads own data only, never a function or an inherited property', () => {
+    const ctx = ctxWith({ list: [1, 2], obj: { x: 1 } });
+    expect(() => render('{{ list.length }}', ctx)).not.toThrow();
+    expect(() => render('{{ obj.toString }}', ctx)).toThrow('"obj.toString": toString is not there');
+    expect(() => render('{{ obj.hasOwnProperty }}', ctx)).toThrow(TemplateError);
+  });
+
+  it('calls only faker generators with plain values', async () => {
+    const faker = await loadFaker('en');
+    const call = createHelpers(createRng(1), { faker, seeded: true });
+    expect(typeof call('faker.person.fullName', [])).toBe('string');
+    expect(() => call('faker.helpers.multiple', [() => process.pid])).toThrow('functions cannot be passed to faker helpers');
+    expect(() => call('faker.constructor.constructor', ['return process.pid'])).toThrow(/unknown faker helper/);
+    expect(() => call('faker.fakerCore.randomizer', [])).toThrow(/unknown faker helper/);
+  });
+
+  it('a config holding the exploit is refused by validation, naming the path', async () => {
+    const { parseConfigText } = await import('../../src/configure.js');
+    expect(() => parseConfigText(`monitors:\n  - name: api\n    steps:\n      - url: "http://127.0.0.1/?x=${exploit}"\n`, 'x.yaml')).toThrow(
+      /monitors\[0\]\.steps\[0\]\.url: template: .*"constructor" is not allowed/,
+    );
   });
 });
