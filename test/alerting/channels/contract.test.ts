@@ -10,7 +10,7 @@ import { ChannelError } from '../../../src/alerting/channels/http.js';
 import type { ChannelPlugin } from '../../../src/alerting/types.js';
 import { loadYaml } from '../fixtures.js';
 import { cases } from './cases.js';
-import { allEvents, downEvent } from './events.js';
+import { allEvents, downEvent, hugeEvent } from './events.js';
 import type { FakeProvider } from './fake-provider.js';
 
 function validated(plugin: ChannelPlugin, raw: Record<string, unknown>) {
@@ -43,6 +43,15 @@ describe.each(cases)('$type channel', (c) => {
     expect(fake.rejected).toEqual([]);
     expect(fake.received.length).toBeGreaterThanOrEqual(allEvents.length);
     expect(fake.received.every((r) => r.method === 'POST')).toBe(true);
+  });
+
+  it('stays within the provider’s length limits, keeping the step and the status', async () => {
+    const o = validated(plugin, c.options(fake.url, c.secret));
+    await plugin.send(hugeEvent, o);
+    expect(fake.rejected).toEqual([]);
+    const all = fake.received.map((r) => r.body + JSON.stringify(r.headers)).join('\n');
+    expect(all).toContain('pay');
+    expect(all).toContain('503');
   });
 
   it('a refused credential throws with the status and the provider’s words, without the credential', async () => {

@@ -34,3 +34,11 @@ export const testEvent: AlertEvent = { id: 'evt-test-1', kind: 'test', condition
 
 /** Every kind of message, in the order a real incident sends them. */
 export const allEvents = [downEvent, reminderEvent, recoveredEvent, degradedEvent, degradedRecovered, testEvent];
+
+/** Longer than any provider allows: a long monitor name and a failure message of 20 000 characters. */
+export const hugeEvent: AlertEvent = {
+  ...downEvent,
+  id: 'evt-huge-1',
+  monitor: { ...monitor, name: 'Checkout <&> '.repeat(30) },
+  evidence: { failures: 2, lastFailure: { ...lastFailure, message: 'body did not match: <div class="x">&nbsp;</div> '.repeat(400) }, worst: 2 },
+};

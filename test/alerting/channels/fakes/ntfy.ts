@@ -1,12 +1,14 @@
 /**
  * An ntfy server: POST the message body to /<topic>; title, priority, tags and click link as
  * headers (RFC 2047 encoded-words decoded, as ntfy does); a protected topic wants
- * `Authorization: Bearer <token>`; 200 with the message as JSON.
+ * `Authorization: Bearer <token>` or a Basic login; 200 with the message as JSON.
  */
 import { mediaType, startFakeProvider } from '../fake-provider.js';
 
 export const NTFY_TOPIC = 'halftime-alerts';
 export const NTFY_TOKEN = 'tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2';
+export const NTFY_USER = 'halftime';
+export const NTFY_PASSWORD = 'ntfy-pass-4821';
 
 /** `=?UTF-8?B?…?=` / `=?UTF-8?Q?…?=` → text; anything else as it came. */
 function decodeWords(v: string): string {
@@ -27,7 +29,8 @@ export async function startFakeNtfy() {
     const topic = r.path.slice(1);
     if (!/^[-_A-Za-z0-9]{1,64}$/.test(topic)) return err(404, 40401, 'page not found');
     const auth = header(r.headers.authorization);
-    if (auth !== undefined && auth !== `Bearer ${NTFY_TOKEN}`) return err(401, 40101, 'unauthorized', 'https://ntfy.sh/docs/publish/#authentication');
+    const basic = `Basic ${Buffer.from(`${NTFY_USER}:${NTFY_PASSWORD}`).toString('base64')}`;
+    if (auth !== undefined && auth !== `Bearer ${NTFY_TOKEN}` && auth !== basic) return err(401, 40101, 'unauthorized', 'https://ntfy.sh/docs/publish/#authentication');
     if (topic === NTFY_TOPIC && auth === undefined) return err(403, 40301, 'forbidden', 'https://ntfy.sh/docs/publish/#authentication');
     const problems: string[] = [];
     const title = header(r.headers.title ?? r.headers['x-title']);
