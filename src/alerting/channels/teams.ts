@@ -27,7 +27,7 @@ export function teamsMessage(e: AlertEvent) {
     version: '1.4',
     msteams: { width: 'Full' },
     body: [
-      { type: 'TextBlock', text: fit(summaryLine(e), 500, escapeCardMarkdown), weight: 'Bolder', size: 'Medium', color: COLOUR[tone(e)], wrap: true, style: 'heading' },
+      { type: 'TextBlock', text: fit(summaryLine(e), 500, escapeCardMarkdown), weight: 'Bolder', size: 'Medium', color: COLOUR[tone(e)], wrap: true },
       { type: 'FactSet', facts: evidenceRows(e).map(([title, value]) => ({ title: escapeCardMarkdown(title), value: fit(value, 1000, escapeCardMarkdown) || '–' })) },
       { type: 'TextBlock', text: `halftime · event ${e.id}`, isSubtle: true, size: 'Small', wrap: true },
     ],
