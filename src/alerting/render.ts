@@ -81,8 +81,19 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&
 
 const COLOURS = { down: '#b3261e', degraded: '#b26a00', recovered: '#1b7f3b', reminder: '#555', test: '#1f5fae' } as const;
 
+/** What a message looks like: a reminder wears the colour of the condition it reminds of. */
+export function tone(e: AlertEvent): keyof typeof COLOURS {
+  return e.kind === 'reminder' && e.condition ? e.condition : e.kind;
+}
+
+/** The message's colour as `#rrggbb`, shared by email and the chat formats. */
+export function toneColour(e: AlertEvent): string {
+  const c = COLOURS[tone(e)];
+  return c.length === 4 ? '#' + [...c.slice(1)].map((d) => d + d).join('') : c;
+}
+
 export function htmlBody(e: AlertEvent): string {
-  const colour = COLOURS[e.kind === 'reminder' && e.condition ? e.condition : e.kind];
+  const colour = COLOURS[tone(e)];
   const rows = evidenceRows(e)
     .map(([k, v]) => `<tr><th align="left" style="padding:4px 12px 4px 0;color:#555;font-weight:normal">${esc(k)}</th><td style="padding:4px 0">${esc(v)}</td></tr>`)
     .join('');

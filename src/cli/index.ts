@@ -61,7 +61,7 @@ function parseSeed(v: string): number {
 
 program
   .command('alert-test')
-  .description('send a test message through one alert channel (checks SMTP or webhook settings)')
+  .description('send a test message through one alert channel (checks its address and credentials)')
   .argument('<channel>', 'a channel name under alerts.channels')
   .addOption(configOption())
   .action(alertTestCommand);

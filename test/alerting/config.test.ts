@@ -84,7 +84,7 @@ monitors:
     ).toEqual([
       'alerts.channels.mail.to: required',
       'alerts.channels.mail.port: Too big: expected number to be <=65535',
-      'alerts.channels.sms.type: unknown channel type "sms" (known: email, webhook)',
+      'alerts.channels.sms.type: unknown channel type "sms" (known: email, webhook, slack, teams, discord, google-chat, mattermost, pagerduty, opsgenie, ntfy, telegram, pushover)',
       'alerts.channels.hook.url: not a valid URL (expected http:// or https://)',
       'alerts.channels.hook.format: Invalid option: expected one of "json"|"slack"|"discord"',
       'alerts.maintenance[0].cron: not a valid cron expression: minute: 61 is a invalid expression for minute',

@@ -3,6 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { resolveMonitorAlerts } from '../../src/alerting/resolve.js';
 import { loadYaml } from './fixtures.js';
 
+/** The secrets the channel snippets read, with values of the right shape. */
+const SNIPPET_ENV = {
+  SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/x',
+  TEAMS_WORKFLOW_URL: 'https://example.powerplatform.com/workflows/x/triggers/manual/paths/invoke?sig=x',
+  DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/1/x',
+  GOOGLE_CHAT_WEBHOOK_URL: 'https://chat.googleapis.com/v1/spaces/x/messages?key=k&token=t',
+  MATTERMOST_WEBHOOK_URL: 'https://chat.example.com/hooks/x',
+  PAGERDUTY_ROUTING_KEY: 'a'.repeat(32),
+  OPSGENIE_API_KEY: 'k',
+  NTFY_TOKEN: 'tk_x',
+  TELEGRAM_BOT_TOKEN: '123:abc',
+  PUSHOVER_APP_TOKEN: 'a'.repeat(30),
+  PUSHOVER_USER_KEY: 'u'.repeat(30),
+};
+
 describe('docs/alerts.md', () => {
   it('its full example config is valid', () => {
     const md = readFileSync(new URL('../../docs/alerts.md', import.meta.url), 'utf8');
@@ -19,7 +34,7 @@ describe('docs/alerts.md', () => {
     // The smaller snippets are valid alerts sections too.
     for (const b of blocks.filter((b) => b.startsWith('alerts:'))) {
       const withMonitor = `${b}\nmonitors:\n  - { id: checkout, name: Checkout, steps: [{ url: "http://127.0.0.1:1/" }] }\n`;
-      expect(() => loadYaml(withMonitor)).not.toThrow();
+      expect(() => loadYaml(withMonitor, SNIPPET_ENV)).not.toThrow();
     }
   });
 });

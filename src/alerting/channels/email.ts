@@ -2,7 +2,7 @@ import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { htmlBody, subject, textBody } from '../render.js';
 import type { ChannelPlugin } from '../types.js';
-import { zodValidate } from './zod-validate.js';
+import { zodValidate, type ZodChannel } from './zod-validate.js';
 
 const address = z.string().min(3).regex(/@/, 'not an email address');
 
@@ -24,9 +24,10 @@ export const emailOptionsSchema = z.strictObject({
 export type EmailOptions = z.output<typeof emailOptionsSchema>;
 
 /** Email over SMTP with nodemailer: a plain-text and an HTML body carrying the evidence. */
-export const emailChannel: ChannelPlugin<EmailOptions> = {
+export const emailChannel: ChannelPlugin<EmailOptions> & ZodChannel<typeof emailOptionsSchema> = {
   type: 'email',
   validate: zodValidate(emailOptionsSchema),
+  optionsSchema: emailOptionsSchema,
   async send(event, o) {
     const transport = nodemailer.createTransport({
       host: o.host,

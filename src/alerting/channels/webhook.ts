@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { evidenceRows, subject, textBody } from '../render.js';
 import type { AlertEvent, ChannelPlugin } from '../types.js';
-import { zodValidate } from './zod-validate.js';
+import { ChannelError, parseRetryAfter } from './http.js';
+import { zodValidate, type ZodChannel } from './zod-validate.js';
 
 export const webhookOptionsSchema = z.strictObject({
   type: z.literal('webhook'),
@@ -60,9 +61,10 @@ export function webhookBody(event: AlertEvent, format: WebhookOptions['format'])
 }
 
 /** A generic HTTP POST with a JSON body, optionally in Slack's or Discord's message format, signed when a secret is set. */
-export const webhookChannel: ChannelPlugin<WebhookOptions> = {
+export const webhookChannel: ChannelPlugin<WebhookOptions> & ZodChannel<typeof webhookOptionsSchema> = {
   type: 'webhook',
   validate: zodValidate(webhookOptionsSchema),
+  optionsSchema: webhookOptionsSchema,
   async send(event, o) {
     const body = JSON.stringify(webhookBody(event, o.format));
     const headers: Record<string, string> = { ...o.headers, 'content-type': 'application/json', 'user-agent': 'halftime', 'x-halftime-event': event.id };
@@ -70,6 +72,7 @@ export const webhookChannel: ChannelPlugin<WebhookOptions> = {
     const res = await fetch(o.url, { method: 'POST', body, headers, signal: AbortSignal.timeout(o.timeout), redirect: 'error' });
     // Drain the body so the connection is released.
     await res.arrayBuffer().catch(() => undefined);
-    if (!res.ok) throw new Error(`webhook answered HTTP ${res.status}`);
+    // The status travels with the error, so the outbox can tell a refusal from a hiccup.
+    if (!res.ok) throw new ChannelError(`webhook answered HTTP ${res.status}`, { status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) });
   },
 };

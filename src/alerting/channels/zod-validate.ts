@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ValidationResult } from '../types.js';
+import type { ChannelPlugin, ValidationResult } from '../types.js';
 
 /** Turns a zod schema into a channel's `validate`. */
 export function zodValidate<S extends z.ZodTypeAny>(schema: S) {
@@ -14,4 +14,11 @@ export function zodValidate<S extends z.ZodTypeAny>(schema: S) {
       })),
     };
   };
+}
+
+/** A channel whose options are one zod schema: `validate` comes from it, and `halftime schema` describes it. */
+export type ZodChannel<S extends z.ZodTypeAny = z.ZodTypeAny> = ChannelPlugin<z.output<S>> & { optionsSchema: S };
+
+export function zodChannel<S extends z.ZodTypeAny>(type: string, optionsSchema: S, send: ChannelPlugin<z.output<S>>['send']): ZodChannel<S> {
+  return { type, validate: zodValidate(optionsSchema), send, optionsSchema };
 }
