@@ -11,7 +11,7 @@ const SNIPPET_ENV = {
   GOOGLE_CHAT_WEBHOOK_URL: 'https://chat.googleapis.com/v1/spaces/x/messages?key=k&token=t',
   MATTERMOST_WEBHOOK_URL: 'https://chat.example.com/hooks/x',
   PAGERDUTY_ROUTING_KEY: 'a'.repeat(32),
-  OPSGENIE_API_KEY: 'k',
+  OPSGENIE_API_KEY: 'opsgenie-key-0000',
   NTFY_TOKEN: 'tk_x',
   TELEGRAM_BOT_TOKEN: '123:abc',
   PUSHOVER_APP_TOKEN: 'a'.repeat(30),

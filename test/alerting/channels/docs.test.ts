@@ -13,14 +13,14 @@ const monitor = 'monitors:\n  - { id: checkout, name: Checkout, steps: [{ url: "
 /** Secrets of the right shape for every `${env:…}` the examples use. */
 const ENV: Record<string, string> = {
   WEBHOOK_URL: 'https://hooks.example.com/in',
-  WEBHOOK_SECRET: 's',
+  WEBHOOK_SECRET: 'hook-secret',
   SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/x',
   TEAMS_WORKFLOW_URL: 'https://example.powerplatform.com/workflows/x/triggers/manual/paths/invoke?sig=x',
   DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/1/x',
   GOOGLE_CHAT_WEBHOOK_URL: 'https://chat.googleapis.com/v1/spaces/x/messages?key=k&token=t',
   MATTERMOST_WEBHOOK_URL: 'https://chat.example.com/hooks/x',
   PAGERDUTY_ROUTING_KEY: 'a'.repeat(32),
-  OPSGENIE_API_KEY: 'k',
+  OPSGENIE_API_KEY: 'opsgenie-key-0000',
   NTFY_TOKEN: 'tk_x',
   TELEGRAM_BOT_TOKEN: '123:abc',
   PUSHOVER_APP_TOKEN: 'a'.repeat(30),
