@@ -5,8 +5,8 @@ import { monitorId, type LoadedConfig } from './config/read.js';
 import { createLoadControl } from './load/control.js';
 import { loadJobs } from './load/jobs.js';
 import { createLogger, type Logger } from './log.js';
-import { createJourneyRunner } from './probes/journey.js';
-import { createScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
+import { startMeasuring, type MeasureHost } from './measure/host.js';
+import { createScheduler } from './scheduler/scheduler.js';
 import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
 import { createApp } from './web/app.js';
 import { loadControlApiRoutes } from './web/load/control-api.js';
@@ -28,7 +28,7 @@ export type HalftimeOptions = {
   statusCacheMs?: number;
 };
 
-export type Halftime = { url: string; store: Store; scheduler: Scheduler; alerting: Alerting; events: EventHub; stop(graceMs?: number): Promise<void> };
+export type Halftime = { url: string; store: Store; scheduler: MeasureHost; alerting: Alerting; events: EventHub; stop(graceMs?: number): Promise<void> };
 
 function scheduleLabel(m: { every?: number; cron?: string }, fallback: number): string {
   return m.cron ? `cron ${m.cron}` : `every ${(m.every ?? fallback) / 1000}s`;
@@ -60,27 +60,25 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
 
   const alerting = createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), log, redact });
 
-  const jobs: Job[] = config.monitors.map((m) => {
-    const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout });
-    return {
-      id: monitorId(m),
-      schedule: m.cron ? { cron: m.cron } : { every: m.every ?? config.scheduler.defaultEvery },
-      run: async (plannedAt, signal) => {
-        const result = await runner.run({ plannedAt, signal });
-        store.writer.write(result);
-        alerting.onRun(result);
-        if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
-      },
-    };
+  // Scheduler and probes run in their own thread; every finished run comes back here to be written
+  // and judged, so nothing on this thread (pages, API, writer, alerting) can delay a measurement.
+  const measure = startMeasuring({
+    loaded: opts.loaded,
+    log,
+    onRun(result) {
+      store.writer.write(result);
+      alerting.onRun(result);
+      if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
+    },
   });
-  // One burst at a time per server, whether started from /admin or by a cron schedule.
+  // One burst at a time per server, whether started from /admin or by a cron schedule; scheduled
+  // bursts are few and start a worker of their own, so their schedule stays on this thread.
   const loadControl = createLoadControl({ loaded: opts.loaded, loadRuns: store.loadRuns, log, dbPath });
-  jobs.push(...loadJobs(opts.loaded, loadControl, log));
-  const scheduler = createScheduler(jobs, {
-    concurrency: config.scheduler.concurrency,
+  const loadScheduler = createScheduler(loadJobs(opts.loaded, loadControl, log), {
     onError: (id, err) => log.error('run crashed', { monitor: id, error: err }),
     onSkip: (id) => log.warn('previous run still going; skipped this slot', { monitor: id }),
   });
+  await measure.ready;
 
   const { every: retentionEvery, batchSize: retentionBatch, ...policy } = config.retention;
   const retention = startRetentionJob(createRetention(store.db, policy, { batchSize: retentionBatch }), {
@@ -91,13 +89,13 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     onError: (err) => log.error('retention failed; will retry', { error: err }),
   });
 
-  const jobIds = new Set(jobs.map((j) => j.id));
+  const jobIds = new Set(config.monitors.map((m) => monitorId(m)));
   const app = createApp({
     queries: store.queries,
     history: store.history,
     runs: store.runs,
     title: config.server.title,
-    schedulerAlive: () => scheduler.isAlive(),
+    schedulerAlive: () => measure.isAlive() && loadScheduler.isAlive(),
     alerts: alerting,
     statusCacheMs: opts.statusCacheMs ?? 5000,
     operator: {
@@ -118,7 +116,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       monitorSections: (key, c) => [loadCheckSection(loadControl, key, c.get('admin').csrfToken)],
       runNow: async (key) => {
         if (!jobIds.has(key)) return undefined;
-        const started = await scheduler.runNow(key);
+        const started = await measure.runNow(key);
         store.writer.flush();
         return { started };
       },
@@ -131,20 +129,21 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
-  scheduler.start();
+  measure.start();
+  loadScheduler.start();
   alerting.start();
-  log.info('halftime is running', { url, monitors: jobs.length, db: dbPath });
+  log.info('halftime is running', { url, monitors: config.monitors.length, db: dbPath });
 
   let stopping: Promise<void> | undefined;
   return {
     url,
     store,
-    scheduler,
+    scheduler: measure,
     alerting,
     events,
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
-        await scheduler.stop(graceMs);
+        await Promise.all([measure.stop(graceMs), loadScheduler.stop(graceMs)]);
         await loadControl.close();
         await retention.stop();
         await alerting.stop();

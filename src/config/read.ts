@@ -31,6 +31,11 @@ export type LoadedConfig = {
   /** Replaces every secret value (see `isSecretRef`) with `[secret:NAME]`, in text or in a plain value's string leaves. */
   redact: Redactor;
   secretNames: string[];
+  /**
+   * The secret values by name, for a redactor in another thread (the probe worker). Not enumerable,
+   * so it is never serialized or logged with the config by accident.
+   */
+  readonly secrets: ReadonlyArray<readonly [string, string]>;
 };
 
 export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../examples/halftime.yaml', import.meta.url));
@@ -144,7 +149,8 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   else if (problems.length === 0) problems.push(...loadDataFiles(parsed.data, opts.baseDir ?? process.cwd()));
   for (const check of opts.checks ?? []) problems.push(...check(substituted, parsed.success ? parsed.data : undefined));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source, inDocumentOrder(problems, doc));
-  return { config: parsed.data, source, redact: createRedactor(secrets), secretNames: [...secrets.keys()] };
+  const loaded = { config: parsed.data, source, redact: createRedactor(secrets), secretNames: [...secrets.keys()] };
+  return Object.defineProperty(loaded, 'secrets', { value: [...secrets.entries()], enumerable: false }) as LoadedConfig;
 }
 
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env, opts: Omit<ReadOptions, 'baseDir'> = {}): LoadedConfig {

@@ -93,6 +93,11 @@ export type RunResult = {
   tasks?: string[];
   /** The seed of this run's random choices (repeat it with --seed). */
   seed?: number;
+  /**
+   * The largest delay (ms) the measuring thread's event loop had while this run was in flight: a
+   * probe callback may have waited that long, so up to that much of the latency can be our own.
+   */
+  loopDelayMs?: number;
 };
 
 export const zeroTimings = (): Timings => ({ dns: 0, connect: 0, tls: 0, ttfb: 0, download: 0, total: 0 });

@@ -277,5 +277,10 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       FROM named;
     `,
   },
+  {
+    version: 10,
+    name: 'runs: the event-loop delay the probes saw',
+    sql: `ALTER TABLE runs ADD COLUMN loop_delay_ms REAL;`,
+  },
 ];
 

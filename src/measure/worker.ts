@@ -1,0 +1,73 @@
+/**
+ * The measuring thread: the scheduler and the probes, with nothing else on this event loop. Page
+ * renders, SSE, API queries, the writer, rollups, retention and exporters run on the main thread and
+ * cannot delay a timer or a socket callback here. Each finished run goes to the main thread as a
+ * message, with the largest event-loop lag its probes could have waited (`loopDelayMs`).
+ */
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { monitorId } from '../config/read.js';
+import { createRedactor } from '../lang/redact.js';
+import { createJourneyRunner } from '../probes/journey.js';
+import { createScheduler, type Job } from '../scheduler/scheduler.js';
+import { createLoopLag } from './loop-lag.js';
+import type { FromWorker, MeasureInit, MeasureStats, ToWorker } from './protocol.js';
+
+const init = workerData as MeasureInit;
+const port = parentPort!;
+const post = (m: FromWorker) => port.postMessage(m);
+const { config } = init;
+const redact = createRedactor(init.secrets);
+const lag = createLoopLag();
+let stalledRuns = 0;
+const lateness: number[] = [];
+
+const jobs: Job[] = config.monitors.map((m) => {
+  const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout });
+  return {
+    id: monitorId(m),
+    schedule: m.cron ? { cron: m.cron } : { every: m.every ?? config.scheduler.defaultEvery },
+    run: async (plannedAt, signal) => {
+      const t0 = performance.now();
+      const result = await runner.run({ plannedAt, signal });
+      const t1 = performance.now();
+      // A stall shows in the lag sample that fires after it: look one interval past the run's end.
+      await new Promise((r) => setTimeout(r, lag.intervalMs + 1));
+      result.loopDelayMs = Math.round(lag.maxBetween(t0, t1) * 100) / 100;
+      if (result.loopDelayMs > init.stallMs) stalledRuns++;
+      post({ type: 'run', result });
+    },
+  };
+});
+
+const scheduler = createScheduler(jobs, {
+  concurrency: config.scheduler.concurrency,
+  onStart: (_id, ms) => void (lateness.length < 100_000 && lateness.push(ms)),
+  onError: (id, err) => post({ type: 'crash', id, message: err instanceof Error ? redact(err.stack ?? err.message) : redact(String(err)) }),
+  onSkip: (id, plannedAt) => post({ type: 'skip', id, plannedAt }),
+});
+
+function spread(values: number[]): MeasureStats['lateness'] {
+  if (values.length === 0) return { p50: 0, p99: 0, max: 0, count: 0 };
+  const sorted = values.sort((a, b) => a - b);
+  const rank = (q: number) => sorted[Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length))) - 1];
+  return { p50: rank(0.5), p99: rank(0.99), max: sorted[sorted.length - 1], count: sorted.length };
+}
+
+const statsTimer = setInterval(() => {
+  post({ type: 'stats', stats: { ...scheduler.stats(), lateness: spread(lateness.splice(0)), loop: lag.take(), stalledRuns, at: Date.now() } });
+}, 1_000);
+
+port.on('message', async (m: ToWorker) => {
+  if (m.type === 'start') scheduler.start();
+  else if (m.type === 'runNow') post({ type: 'ranNow', req: m.req, started: await scheduler.runNow(m.id) });
+  else if (m.type === 'stop') {
+    await scheduler.stop(m.graceMs);
+    clearInterval(statsTimer);
+    lag.stop();
+    post({ type: 'stopped' });
+    port.close();
+  }
+});
+
+post({ type: 'ready' });
