@@ -70,6 +70,7 @@ export const webhookChannel: ChannelPlugin<WebhookOptions> = {
     const res = await fetch(o.url, { method: 'POST', body, headers, signal: AbortSignal.timeout(o.timeout), redirect: 'error' });
     // Drain the body so the connection is released.
     await res.arrayBuffer().catch(() => undefined);
-    if (!res.ok) throw new Error(`webhook answered HTTP ${res.status}`);
+    // The status goes with the error: the sender gives up at once on a permanent refusal (most 4xx).
+    if (!res.ok) throw Object.assign(new Error(`webhook answered HTTP ${res.status}`), { status: res.status });
   },
 };
