@@ -48,8 +48,6 @@ export async function serveCommand(opts: { config?: string; db?: string; port?: 
     log.error('could not start', { error: err });
     process.exit(1);
   }
-  process.stdout.write(`halftime: status page at ${ht.url}/\n`);
-
   const grace = loaded.config.server.shutdownGrace;
   let signals = 0;
   const shutdown = async (signal: string) => {
@@ -65,4 +63,6 @@ export async function serveCommand(opts: { config?: string; db?: string; port?: 
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Only now say it is up: whoever reacts to this line with a SIGTERM gets a clean stop, not the default kill.
+  process.stdout.write(`halftime: status page at ${ht.url}/\n`);
 }
