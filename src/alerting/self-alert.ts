@@ -48,6 +48,8 @@ export function startSelfAlert(opts: SelfAlertOptions): SelfAlert {
   let unhealthySince: number | null = null;
   let open: { since: number } | null = null;
   let stopped = false;
+  // Each message supersedes the one before: a DOWN still being retried is dropped once the RECOVERED is out.
+  let generation = 0;
   const inFlight = new Set<Promise<void>>();
   const pendingTimers = new Set<NodeJS.Timeout>();
 
@@ -64,8 +66,8 @@ export function startSelfAlert(opts: SelfAlertOptions): SelfAlert {
   }
 
   /** One channel, up to `attempts` tries; the same event (same id) each time, so receivers can drop duplicates. */
-  async function sendTo(ch: ConfiguredChannel, e: AlertEvent): Promise<void> {
-    for (let attempt = 0; attempt < attempts && !stopped; attempt++) {
+  async function sendTo(ch: ConfiguredChannel, e: AlertEvent, gen: number): Promise<void> {
+    for (let attempt = 0; attempt < attempts && !stopped && gen === generation; attempt++) {
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
@@ -90,7 +92,8 @@ export function startSelfAlert(opts: SelfAlertOptions): SelfAlert {
   }
 
   function broadcast(e: AlertEvent): Promise<void> {
-    const p = Promise.all(opts.channels.map((ch) => sendTo(ch, e))).then(() => undefined);
+    const gen = ++generation;
+    const p = Promise.all(opts.channels.map((ch) => sendTo(ch, e, gen))).then(() => undefined);
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
     return p;
