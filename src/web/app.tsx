@@ -151,7 +151,7 @@ export function createApp(deps: WebDeps) {
       dbError = err instanceof Error ? err.message : String(err);
     }
     const scheduler = deps.schedulerAlive();
-    const snap = deps.health?.snapshot();
+    const snap = (deps.health ?? deps.operator?.operations?.health)?.snapshot();
     const problems = (snap?.problems ?? []).map((p) => ({ check: p.check, reason: p.reason, since: new Date(p.since).toISOString() }));
     const t = new Date(now()).toISOString();
     if (!db) problems.unshift({ check: 'database-connection', reason: `the database does not answer${dbError ? `: ${dbError}` : ''}`, since: t });
