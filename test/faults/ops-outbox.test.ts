@@ -106,6 +106,24 @@ describe('outbox faults', () => {
     expect(h.store.alerts.outbox.all()[0]).toMatchObject({ attempts: 3, deadAt: null, deliveredAt: T0 + 3000 });
   });
 
+  it('a webhook answering 400, then 500, then 200: the refused message is dead, the next one is retried and delivered once', async () => {
+    const clock = fakeClock(T0);
+    hook = await scriptedHook([400, 500, 200]);
+    h = openHarness(hookYaml(`${hook.url}/hook`), `${tmp.dir}/db.sqlite`, clock.now);
+    await h.feed(makeRun('checkout', T0, { ok: false })); // DOWN → 400: dead
+    clock.advance(60_000);
+    await h.feed(makeRun('checkout', clock.now(), { ok: true })); // RECOVERED → 500: retried
+    clock.advance(1_000);
+    await h.alerting.sender.tick(); // → 200
+    clock.advance(60_000);
+    await h.alerting.sender.tick();
+    expect(hook.hits.map((x) => `${x.kind} ${x.status}`)).toEqual(['down 400', 'recovered 500', 'recovered 200']);
+    expect(hook.hits[1].eventId).toBe(hook.hits[2].eventId);
+    const [down, recovered] = h.store.alerts.outbox.all();
+    expect(down).toMatchObject({ deadReason: 'permanent failure: webhook answered HTTP 400', deliveredAt: null });
+    expect(recovered).toMatchObject({ deadAt: null, attempts: 2, deliveredAt: T0 + 61_000 });
+  });
+
   it('408 and 429 are retried; other 4xx are permanent; SMTP 5xx replies are permanent, 4xx are not', () => {
     const http = (status: number) => Object.assign(new Error(`HTTP ${status}`), { status });
     expect([400, 401, 403, 404, 410, 422].map((s) => isPermanentFailure(http(s)))).toEqual([true, true, true, true, true, true]);
