@@ -15,7 +15,7 @@ import type { RunResult } from './probes/types.js';
 import { createScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
 import { describeHolder } from './store/file-lock.js';
 import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
-import { DatabaseCorrupt, isCorruptionError, quickCheck, type IntegrityResult } from './store/integrity.js';
+import { DatabaseCorrupt, describeIntegrity, isCorruptionError, quickCheck, type IntegrityResult } from './store/integrity.js';
 import { acquireServeLock } from './store/serve-lock.js';
 import { createApp } from './web/app.js';
 import { loadControlApiRoutes } from './web/load/control-api.js';
@@ -84,13 +84,6 @@ async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
   let t: NodeJS.Timeout | undefined;
   await Promise.race([p, new Promise<void>((r) => (t = setTimeout(r, ms)))]);
   clearTimeout(t);
-}
-
-function describeIntegrity(r: IntegrityResult): string {
-  if (r.status === 'corrupt') return `PRAGMA quick_check found damage: ${r.problems.slice(0, 3).join('; ')}${r.problems.length > 3 ? ` (and ${r.problems.length - 3} more)` : ''}`;
-  if (r.status === 'timeout') return `the integrity check (PRAGMA quick_check) did not finish within ${r.ms} ms`;
-  if (r.status === 'error') return `the integrity check could not run: ${r.error}`;
-  return 'ok';
 }
 
 /** The composition root: config → store → scheduler (probes → writer) → web. */

@@ -85,3 +85,11 @@ export function quickCheck(path: string, opts: { maxErrors?: number; timeoutMs?:
     worker.once('exit', (code) => done({ status: 'error', ms: ms(), error: `the check stopped (worker exit code ${code})` }));
   });
 }
+
+/** One line for the log, /healthz and the admin page. */
+export function describeIntegrity(r: IntegrityResult): string {
+  if (r.status === 'corrupt') return `PRAGMA quick_check found damage: ${r.problems.slice(0, 3).join('; ')}${r.problems.length > 3 ? ` (and ${r.problems.length - 3} more)` : ''}`;
+  if (r.status === 'timeout') return `the integrity check (PRAGMA quick_check) did not finish within ${r.ms} ms`;
+  if (r.status === 'error') return `the integrity check could not run: ${r.error}`;
+  return 'ok';
+}
