@@ -8,7 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSender, jitteredBackoffMs, isPermanentFailure } from '../../src/alerting/sender.js';
 import { webhookChannel } from '../../src/alerting/channels/webhook.js';
+import { createHealth } from '../../src/health/registry.js';
 import { createLogger } from '../../src/log.js';
+import { openStore } from '../../src/store/index.js';
 import { startServer, tempDir, type TestServer } from '../helpers.js';
 import { fakeClock, freePort, loadYaml, makeRun, openHarness, startSmtp, type Harness, type SmtpSink } from '../alerting/fixtures.js';
 
@@ -220,35 +222,35 @@ monitors:
     expect(h.store.alerts.outbox.deadSince(0)).toBe(0);
   });
 
-  it('a delivery the database cannot record is not sent again on every tick', async () => {
+  it('a delivery the database cannot record is not sent again on every tick, and is recorded once it can', async () => {
     const clock = fakeClock(T0);
     hook = await scriptedHook([]);
-    const store = (await import('../../src/store/index.js')).openStore(`${tmp.dir}/s.db`, [{ key: 'checkout', name: 'Checkout', public: false, schedule: 'x' }]);
+    const store = openStore(`${tmp.dir}/s.db`, [{ key: 'checkout', name: 'Checkout', public: false, schedule: 'x' }]);
     try {
       store.alerts.enqueue('hook', JSON.stringify({ id: 'evt-9', kind: 'down', condition: 'down', at: T0, since: T0, monitor: { key: 'checkout', name: 'Checkout', url: null }, evidence: {} }), T0);
       const opts = webhookChannel.validate({ type: 'webhook', url: `${hook.url}/hook` });
       if (!opts.ok) throw new Error('bad options');
-      const failures: string[] = [];
-      // The outbox as the database sees it while it refuses writes (a full disk): reads work, marks fail.
-      const outbox = {
-        ...store.alerts.outbox,
-        delivered() {
-          throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-        },
-      };
+      const health = createHealth({ now: clock.now });
       const sender = createSender({
-        store: { ...store.alerts, outbox } as typeof store.alerts,
+        store: store.alerts,
         channels: [{ name: 'hook', plugin: webhookChannel, options: opts.value }],
         now: clock.now,
-        health: { fail: (check, reason) => failures.push(`${check}: ${reason}`), ok: () => {} },
+        health,
         log: createLogger({ write: () => {} }),
       });
+      // The database reads but refuses every write (as on a full disk).
+      store.db.pragma('query_only = ON');
       await sender.tick();
       await sender.tick();
       clock.advance(60_000);
       await sender.tick();
+      expect(hook.hits.map((x) => x.eventId)).toEqual(['evt-9']);
+      expect(health.snapshot().problems).toMatchObject([{ check: 'outbox-records', reason: 'recording a delivered alert failed: attempt to write a readonly database' }]);
+      store.db.pragma('query_only = OFF');
+      await sender.tick();
       expect(hook.hits).toHaveLength(1);
-      expect(failures[0]).toBe('outbox-records: recording a delivered alert failed: database or disk is full');
+      expect(store.alerts.outbox.all()[0]).toMatchObject({ deliveredAt: T0, attempts: 1 });
+      expect(health.snapshot().ok).toBe(true);
       await sender.stop();
     } finally {
       store.close();
