@@ -1,13 +1,21 @@
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createAlerting, type Alerting } from './alerting/service.js';
+import { startSelfAlert, type SelfAlert } from './alerting/self-alert.js';
 import { monitorId, type LoadedConfig } from './config/read.js';
+import { watchOutbox, watchScheduler, writesFailingReason } from './health/checks.js';
+import { startHeartbeat, type Heartbeat } from './health/heartbeat.js';
+import { createHealth, type Health } from './health/registry.js';
 import { createLoadControl } from './load/control.js';
 import { loadJobs } from './load/jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { startMeasuring, type MeasureHost } from './measure/host.js';
 import { createScheduler } from './scheduler/scheduler.js';
+import { describeHolder } from './store/file-lock.js';
 import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
+import { DatabaseCorrupt, describeIntegrity, isCorruptionError, quickCheck, type IntegrityResult } from './store/integrity.js';
+import { acquireServeLock } from './store/serve-lock.js';
 import { createApp } from './web/app.js';
 import { loadControlApiRoutes } from './web/load/control-api.js';
 import { loadCheckSection, loadControlRoutes } from './web/load/control-routes.js';
@@ -26,12 +34,50 @@ export type HalftimeOptions = {
   adminPassword?: string;
   /** How long the public status page render is kept (default 5000 ms; re-rendered at most once a second after runs are written). */
   statusCacheMs?: number;
+  /** The health registry (default: a new one). */
+  health?: Health;
+  /** Integrity check: time cap (default 60 s) and how often it runs after the one at start (default daily). */
+  integrity?: { timeoutMs?: number; everyMs?: number };
+  /** How often health is looked at for the log, the self-alert and the heartbeat (default 5 s). */
+  healthEveryMs?: number;
+  /** A check waiting or starting later than this counts as the scheduler falling behind (default 60 s). */
+  schedulerBehindMs?: number;
 };
 
-export type Halftime = { url: string; store: Store; scheduler: MeasureHost; alerting: Alerting; events: EventHub; stop(graceMs?: number): Promise<void> };
+export type Halftime = {
+  url: string;
+  store: Store;
+  /** The measuring thread (scheduler and probes): run now, stats, lag. */
+  scheduler: MeasureHost;
+  alerting: Alerting;
+  events: EventHub;
+  health: Health;
+  /** Runs the integrity check now (it also runs at start and daily); problems go to health and the log. */
+  checkIntegrity(): Promise<IntegrityResult>;
+  /** A clean stop within `graceMs` (default server.shutdownGrace): checks still running at the end are stored as aborted. */
+  stop(graceMs?: number): Promise<void>;
+};
+
+/** A start that failed for a reason the operator must act on; `exitCode` for the command line. */
+export class StartError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'StartError';
+  }
+}
 
 function scheduleLabel(m: { every?: number; cron?: string }, fallback: number): string {
   return m.cron ? `cron ${m.cron}` : `every ${(m.every ?? fallback) / 1000}s`;
+}
+
+/** Waits for `p`, but no longer than `ms`. */
+async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => (t = setTimeout(r, ms)))]);
+  clearTimeout(t);
 }
 
 /** The composition root: config → store → scheduler (probes → writer) → web. */
@@ -39,122 +85,225 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const { config, redact } = opts.loaded;
   const log = opts.logger ?? createLogger({ redact });
   const dbPath = opts.dbPath ?? config.storage.path;
+  const health = opts.health ?? createHealth({ log });
   const events = createEventHub();
-  const store = openStore(
-    dbPath,
-    config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
-    {
-      onError: (err) => log.error('writing results failed; will retry', { error: err }),
-      // Live pages (SSE) and the status page cache learn about new runs once they are committed.
-      onWritten: (runs) => events.publish({ type: 'runs', monitors: [...new Set(runs.map((r) => r.monitorId))] }),
-    },
-  );
+  // What has been started so far, undone in reverse when a later step fails.
+  const undo: (() => unknown)[] = [];
+  const unwind = async () => {
+    for (const f of undo.reverse()) {
+      try {
+        await f();
+      } catch (err) {
+        log.error('cleaning up after a failed start failed', { error: err });
+      }
+    }
+  };
+  let lastIntegrity: { at: number; result: IntegrityResult } | null = null;
+  const integrityFound = (result: IntegrityResult) => {
+    lastIntegrity = { at: Date.now(), result };
+    if (result.status === 'corrupt') health.fail('database', `database damaged: ${describeIntegrity(result)}`);
+    else if (result.status === 'ok') health.ok('database');
+    health.warn('integrity-check', result.status === 'timeout' || result.status === 'error' ? describeIntegrity(result) : null);
+    if (result.status === 'ok') log.info('integrity check passed', { ms: result.ms });
+  };
+
   try {
+    // One server per database file, taken before the file is opened.
+    const lock = acquireServeLock(dbPath, {
+      onLost: (h) => health.fail('database', `lost the lock on ${resolve(dbPath)}: ${h ? `now held by ${describeHolder(h)}` : 'the lock file was removed'}; another server may write this database`),
+    });
+    if (lock) undo.push(() => lock.release());
+
+    // Damaged pages are refused before anything reads or writes them (see DatabaseCorrupt).
+    const first = await quickCheck(dbPath, { timeoutMs: opts.integrity?.timeoutMs });
+    if (first.status === 'corrupt') throw new DatabaseCorrupt(resolve(dbPath), first.problems);
+    integrityFound(first);
+
+    let store: Store;
+    try {
+      store = openStore(
+        dbPath,
+        config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
+        {
+          onError: (err, state) => {
+            // Without a state it was a listener of written runs that failed, not the write.
+            if (!state) return log.error('after writing results: a listener failed', { error: err });
+            health.fail('writes', writesFailingReason(state), state.failingSince ?? undefined);
+            if (isCorruptionError(err)) health.fail('database', `the database reports damage: ${(err as Error).message}`);
+          },
+          onRecovered: (s) => {
+            health.ok('writes');
+            log.info('writes work again; results kept in memory meanwhile are written', { failedSince: new Date(s.failedSince).toISOString(), failures: s.failures });
+          },
+          // Live pages (SSE) and the status page cache learn about new runs once they are committed.
+          onWritten: (runs) => events.publish({ type: 'runs', monitors: [...new Set(runs.map((r) => r.monitorId))] }),
+        },
+      );
+    } catch (err) {
+      if (isCorruptionError(err)) throw new DatabaseCorrupt(resolve(dbPath), [(err as Error).message]);
+      throw err;
+    }
+    undo.push(() => store.close());
+
     const admin = await ensureAdmin(store.auth, opts.adminPassword ?? process.env.HALFTIME_ADMIN_PASSWORD);
     if (admin === 'setup-needed') log.warn('no admin account yet: open /setup from this machine, or set HALFTIME_ADMIN_PASSWORD');
     else if (admin === 'created' || admin === 'updated') log.info(`admin account ${admin} from HALFTIME_ADMIN_PASSWORD`, { user: 'admin' });
+
+    const alerting = createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), log, redact, health });
+    undo.push(() => alerting.stop(1_000));
+
+    // Scheduler and probes run in their own thread; every finished run comes back here to be written
+    // and judged, so nothing on this thread (pages, API, writer, alerting) can delay a measurement.
+    const measure = startMeasuring({
+      loaded: opts.loaded,
+      log,
+      onRun(result, { aborted }) {
+        store.writer.write(result);
+        // A run cut off by shutdown says nothing about the target: stored as aborted, not judged.
+        if (aborted) return log.info('check cut off by shutdown; stored as aborted', { monitor: result.monitorId });
+        alerting.onRun(result);
+        if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
+      },
+    });
+    undo.push(() => measure.stop(0));
+    // One burst at a time per server, whether started from /admin or by a cron schedule; scheduled
+    // bursts are few and start a worker of their own, so their schedule stays on this thread.
+    const loadControl = createLoadControl({ loaded: opts.loaded, loadRuns: store.loadRuns, log, dbPath });
+    undo.push(() => loadControl.close());
+    const loadScheduler = createScheduler(loadJobs(opts.loaded, loadControl, log), {
+      onError: (id, err) => log.error('run crashed', { monitor: id, error: err }),
+      onSkip: (id) => log.warn('previous run still going; skipped this slot', { monitor: id }),
+    });
+    undo.push(() => loadScheduler.stop(0));
+    await measure.ready;
+
+    const { every: retentionEvery, batchSize: retentionBatch, ...policy } = config.retention;
+    const retention = startRetentionJob(createRetention(store.db, policy, { batchSize: retentionBatch }), {
+      everyMs: retentionEvery,
+      onDone: (c) => {
+        if (c.runs + c.minute + c.hourly + c.daily + c.dailyUptime > 0) log.info('retention removed old history', c);
+      },
+      onError: (err) => log.error('retention failed; will retry', { error: err }),
+    });
+    undo.push(() => retention.stop());
+
+    const jobIds = new Set(config.monitors.map((m) => monitorId(m)));
+    const app = createApp({
+      queries: store.queries,
+      history: store.history,
+      runs: store.runs,
+      title: config.server.title,
+      schedulerAlive: () => measure.isAlive() && loadScheduler.isAlive(),
+      health,
+      alerts: alerting,
+      statusCacheMs: opts.statusCacheMs ?? 5000,
+      log,
+      operator: {
+        users: store.auth,
+        admin: store.admin,
+        incidents: store.alerts,
+        events,
+        publicUrl: config.server.publicUrl,
+        trustProxy: config.server.trustProxy,
+        // Load runs under /admin/load-runs, behind the same login as the rest of /admin.
+        loadRuns: store.loadRuns,
+        operations: {
+          health,
+          outbox: store.alerts.outbox,
+          writer: () => store.writer.health(),
+          integrity: () => lastIntegrity,
+          scheduler: () => measure.stats(),
+        },
+        extraRoutes: (app) => {
+          loadRunRoutes(app, { loadRuns: store.loadRuns, title: config.server.title, isRunning: (id) => loadControl.active()?.runId === id });
+          loadControlRoutes(app, { control: loadControl, loadRuns: store.loadRuns, title: config.server.title });
+          loadControlApiRoutes(app, { control: loadControl, loadRuns: store.loadRuns });
+        },
+        // The "Start load check" form on the page of a monitor with a load: block (or a loads[] entry).
+        monitorSections: (key, c) => [loadCheckSection(loadControl, key, c.get('admin').csrfToken)],
+        runNow: async (key) => {
+          if (!jobIds.has(key)) return undefined;
+          const started = await measure.runNow(key);
+          store.writer.flush();
+          return { started };
+        },
+      },
+    });
+    const host = opts.host ?? config.server.host;
+    const port = opts.port ?? config.server.port;
+    const server: ServerType = await new Promise<ServerType>((resolveListen, reject) => {
+      const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolveListen(s));
+      s.once('error', (err: NodeJS.ErrnoException) => {
+        s.close();
+        const why = err.code === 'EADDRINUSE' ? 'the port is taken (another halftime, or another program, listens there)' : err.code === 'EACCES' ? 'not allowed (ports below 1024 need privileges)' : err.message;
+        reject(new StartError(`could not listen on ${host}:${port}: ${why}. Choose another with server.port, --port or HALFTIME_PORT.`));
+      });
+    });
+    const addr = server.address() as AddressInfo;
+    const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+
+    // Started: from here on, nothing fails the start.
+    measure.start();
+    loadScheduler.start();
+    alerting.start();
+    watchScheduler(health, measure, { behindMs: opts.schedulerBehindMs ?? 60_000 });
+    watchOutbox(health, store.alerts.outbox, { unhealthyAfterMs: config.alerts?.retry.unhealthyAfter ?? 900_000 });
+    health.start(opts.healthEveryMs ?? 5_000);
+    const runIntegrity = async () => {
+      const r = await quickCheck(dbPath, { timeoutMs: opts.integrity?.timeoutMs });
+      integrityFound(r);
+      if (r.status === 'corrupt') log.error('the database is damaged', { db: resolve(dbPath), problems: r.problems.slice(0, 5).join('; ') });
+      return r;
+    };
+    const integrityTimer = setInterval(() => void runIntegrity(), opts.integrity?.everyMs ?? 86_400_000);
+    integrityTimer.unref();
+    const self = config.selfCheck;
+    const heartbeat: Heartbeat | undefined = self.url ? startHeartbeat({ url: self.url, everyMs: self.every, health, log }) : undefined;
+    const channels = alerting.channels;
+    const selfAlert: SelfAlert | undefined =
+      self.alertAfter !== null && channels.length > 0
+        ? startSelfAlert({ health, channels, afterMs: self.alertAfter, everyMs: opts.healthEveryMs, link: config.server.publicUrl ? `${config.server.publicUrl.replace(/\/$/, '')}/admin/health` : null, log })
+        : undefined;
+    log.info('halftime is running', { url, monitors: config.monitors.length, db: dbPath });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      store,
+      scheduler: measure,
+      alerting,
+      events,
+      health,
+      checkIntegrity: runIntegrity,
+      stop(graceMs = config.server.shutdownGrace) {
+        stopping ??= (async () => {
+          const deadline = Date.now() + graceMs;
+          const left = () => Math.max(0, deadline - Date.now());
+          // Checks get the grace less a reserve for cutting off the rest, writing and closing.
+          const checksGrace = Math.max(0, graceMs - Math.min(1_500, graceMs / 4));
+          await Promise.all([measure.stop(checksGrace), loadScheduler.stop(checksGrace)]);
+          clearInterval(integrityTimer);
+          heartbeat?.stop();
+          selfAlert?.stop();
+          health.stop();
+          await atMost(loadControl.close(), left());
+          await retention.stop();
+          // Deliveries still in progress when time is up stay in the outbox and go out after the restart.
+          await alerting.stop(left());
+          events.close();
+          const closed = new Promise<void>((r) => server.close(() => r()));
+          (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          await atMost(closed, left());
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          store.close();
+          lock?.release();
+        })();
+        return stopping;
+      },
+    };
   } catch (err) {
-    store.close();
+    events.close();
+    await unwind();
     throw err;
   }
-
-  const alerting = createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), log, redact });
-
-  // Scheduler and probes run in their own thread; every finished run comes back here to be written
-  // and judged, so nothing on this thread (pages, API, writer, alerting) can delay a measurement.
-  const measure = startMeasuring({
-    loaded: opts.loaded,
-    log,
-    onRun(result) {
-      store.writer.write(result);
-      alerting.onRun(result);
-      if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
-    },
-  });
-  // One burst at a time per server, whether started from /admin or by a cron schedule; scheduled
-  // bursts are few and start a worker of their own, so their schedule stays on this thread.
-  const loadControl = createLoadControl({ loaded: opts.loaded, loadRuns: store.loadRuns, log, dbPath });
-  const loadScheduler = createScheduler(loadJobs(opts.loaded, loadControl, log), {
-    onError: (id, err) => log.error('run crashed', { monitor: id, error: err }),
-    onSkip: (id) => log.warn('previous run still going; skipped this slot', { monitor: id }),
-  });
-  await measure.ready;
-
-  const { every: retentionEvery, batchSize: retentionBatch, ...policy } = config.retention;
-  const retention = startRetentionJob(createRetention(store.db, policy, { batchSize: retentionBatch }), {
-    everyMs: retentionEvery,
-    onDone: (c) => {
-      if (c.runs + c.minute + c.hourly + c.daily + c.dailyUptime > 0) log.info('retention removed old history', c);
-    },
-    onError: (err) => log.error('retention failed; will retry', { error: err }),
-  });
-
-  const jobIds = new Set(config.monitors.map((m) => monitorId(m)));
-  const app = createApp({
-    queries: store.queries,
-    history: store.history,
-    runs: store.runs,
-    title: config.server.title,
-    schedulerAlive: () => measure.isAlive() && loadScheduler.isAlive(),
-    alerts: alerting,
-    statusCacheMs: opts.statusCacheMs ?? 5000,
-    operator: {
-      users: store.auth,
-      admin: store.admin,
-      incidents: store.alerts,
-      events,
-      publicUrl: config.server.publicUrl,
-      trustProxy: config.server.trustProxy,
-      // Load runs under /admin/load-runs, behind the same login as the rest of /admin.
-      loadRuns: store.loadRuns,
-      extraRoutes: (app) => {
-        loadRunRoutes(app, { loadRuns: store.loadRuns, title: config.server.title, isRunning: (id) => loadControl.active()?.runId === id });
-        loadControlRoutes(app, { control: loadControl, loadRuns: store.loadRuns, title: config.server.title });
-        loadControlApiRoutes(app, { control: loadControl, loadRuns: store.loadRuns });
-      },
-      // The "Start load check" form on the page of a monitor with a load: block (or a loads[] entry).
-      monitorSections: (key, c) => [loadCheckSection(loadControl, key, c.get('admin').csrfToken)],
-      runNow: async (key) => {
-        if (!jobIds.has(key)) return undefined;
-        const started = await measure.runNow(key);
-        store.writer.flush();
-        return { started };
-      },
-    },
-  });
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: opts.port ?? config.server.port, hostname: opts.host ?? config.server.host }, () => resolve(s));
-    s.once('error', reject);
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const url = `http://${host}:${addr.port}`;
-  measure.start();
-  loadScheduler.start();
-  alerting.start();
-  log.info('halftime is running', { url, monitors: config.monitors.length, db: dbPath });
-
-  let stopping: Promise<void> | undefined;
-  return {
-    url,
-    store,
-    scheduler: measure,
-    alerting,
-    events,
-    stop(graceMs = 10_000) {
-      stopping ??= (async () => {
-        await Promise.all([measure.stop(graceMs), loadScheduler.stop(graceMs)]);
-        await loadControl.close();
-        await retention.stop();
-        await alerting.stop();
-        events.close();
-        await new Promise<void>((r) => {
-          server.close(() => r());
-          (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-        });
-        store.close();
-      })();
-      return stopping;
-    },
-  };
 }

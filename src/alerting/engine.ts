@@ -35,10 +35,15 @@ export const initialAlertState = (): MonitorAlertState => ({
 
 export type RunSummary = { ok: boolean; startedAt: number; failure?: FailureEvidence };
 
+/**
+ * Incident record changes. An incident keeps three things apart: the evidence that opened it (the
+ * event's), its worst value with that moment's evidence (`update`), and the value and evidence it
+ * closed on (`close`: the recovering measurement for degraded; null for down).
+ */
 export type IncidentOp =
   | { op: 'open'; kind: Condition; startedAt: number; worst: number; event: AlertEvent }
   | { op: 'update'; kind: Condition; worst: number; evidence: AlertEvent['evidence'] }
-  | { op: 'close'; kind: Condition; endedAt: number; worst: number; evidence: AlertEvent['evidence'] };
+  | { op: 'close'; kind: Condition; endedAt: number; worst: number; value: number | null; evidence: AlertEvent['evidence'] };
 
 export type EvaluateInput = {
   now: number;
@@ -145,7 +150,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
       if (s.down && s.successes >= rules.down.recoverAfter) {
         const evidence = { failures: s.down.worst, lastFailure: s.lastFailure ?? undefined, worst: s.down.worst };
         event('recovered', 'down', s.down.since, evidence);
-        incidents.push({ op: 'close', kind: 'down', endedAt: now, worst: s.down.worst, evidence });
+        incidents.push({ op: 'close', kind: 'down', endedAt: now, worst: s.down.worst, value: null, evidence });
         s.down = null;
       }
     } else {
@@ -203,10 +208,13 @@ export function evaluate(input: EvaluateInput): Evaluation {
         incidents.push({ op: 'open', kind: 'degraded', startedAt: now, worst: ev.actualMs, event: e });
         s.lastAlertAt = now;
       } else if (s.degraded && !anyActive) {
-        const last = Object.values(keep).find((r) => r.last)?.last ?? s.degraded.evidence;
+        // The closing value: the rule that opened the episode, as measured now it has recovered.
+        const opened = s.degraded.evidence.rule;
+        const rules = Object.values(keep).filter((r) => r.last);
+        const last = (rules.find((r) => r.last!.rule === opened) ?? rules[0])?.last ?? s.degraded.evidence;
         const evidence = { latency: last, worst: s.degraded.worst };
         event('recovered', 'degraded', s.degraded.since, evidence);
-        incidents.push({ op: 'close', kind: 'degraded', endedAt: now, worst: s.degraded.worst, evidence });
+        incidents.push({ op: 'close', kind: 'degraded', endedAt: now, worst: s.degraded.worst, value: last.actualMs, evidence });
         s.degraded = null;
       } else if (s.degraded && worstNow) {
         s.degraded.evidence = worstNow;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { monitorId } from '../config/read.js';
 import type { Config } from '../config/schema.js';
+import type { HealthReporter } from '../health/registry.js';
 import { NO_REDACTION, type Redactor } from '../lang/redact.js';
 import type { Logger } from '../log.js';
 import type { RunResult } from '../probes/types.js';
@@ -27,6 +28,10 @@ export type AlertingDeps = {
   redact?: Redactor;
   pollMs?: number;
   sendTimeoutMs?: number;
+  /** Told when alert evaluation fails and when it works again; handed on to the sender. */
+  health?: HealthReporter;
+  /** For the retry jitter (default Math.random). */
+  random?: () => number;
 };
 
 export type Alerting = {
@@ -38,8 +43,11 @@ export type Alerting = {
   incidents(monitorKey: string, since: number, limit?: number): Incident[];
   maintenance: MaintenanceCalendar;
   sender: Sender;
+  /** The configured channels (for messages that must not wait in the outbox, such as "halftime is unhealthy"). */
+  channels: ConfiguredChannel[];
   start(): void;
-  stop(): Promise<void>;
+  /** Stops reminders and the sender; waits for deliveries in progress at most `waitMs` (they stay in the outbox). */
+  stop(waitMs?: number): Promise<void>;
 };
 
 /** Caches the (expensive, slowly moving) baseline queries: anything spanning more than two hours. */
@@ -85,11 +93,13 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     store: alertStore,
     channels,
     now,
-    retry: retry ? { initialMs: retry.initial, maxMs: retry.max } : undefined,
+    retry: retry ? { initialMs: retry.initial, maxMs: retry.max, maxAttempts: retry.maxAttempts, maxAgeMs: retry.maxAge } : undefined,
+    random: deps.random,
     pollMs: deps.pollMs,
     sendTimeoutMs: deps.sendTimeoutMs,
     log: deps.log,
     redact,
+    health: deps.health,
   });
 
   function judge(key: string, run: RunSummary | null): AlertEvent[] {
@@ -125,17 +135,28 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       outbox: serialised.flatMap((event) => entry.rules.channels.map((channel) => ({ channel, event }))),
     });
     states.set(key, result.state);
+    committedAt = now();
     for (const e of events) deps.log?.warn(`alert: ${e.kind}`, { monitor: key, condition: e.condition });
     if (events.length > 0) void sender.tick();
     return events;
   }
 
   let reminderTimer: NodeJS.Timeout | undefined;
+  let committedAt = -Infinity;
+  let failedAt = -Infinity;
+  // Failures go to the health registry, which logs once per change (not once per run) and puts
+  // them on /healthz; without one, each is logged.
   const safely = (fn: () => AlertEvent[]): AlertEvent[] => {
     try {
-      return fn();
+      const events = fn();
+      // Evaluations that change nothing do not write: only a write that worked (or a quiet minute)
+      // shows the failure is over, so a full disk does not flap between failing and fine.
+      if (committedAt >= failedAt || now() - failedAt >= 60_000) deps.health?.ok('alerting');
+      return events;
     } catch (err) {
-      deps.log?.error('alert evaluation failed', { error: err });
+      failedAt = now();
+      if (deps.health) deps.health.fail('alerting', `alert evaluation fails: ${redact(err instanceof Error ? err.message : String(err))}`);
+      else deps.log?.error('alert evaluation failed', { error: err });
       return [];
     }
   };
@@ -159,6 +180,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     incidents: (key, since, limit) => alertStore.recentIncidents(key, since, limit),
     maintenance,
     sender,
+    channels,
     start() {
       sender.start();
       reminderTimer = setInterval(() => {
@@ -168,9 +190,9 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       }, 60_000);
       reminderTimer.unref();
     },
-    async stop() {
+    async stop(waitMs?: number) {
       if (reminderTimer) clearInterval(reminderTimer);
-      await sender.stop();
+      await sender.stop(waitMs);
     },
   };
 }

@@ -153,10 +153,20 @@ export const alertsSchema = z.strictObject({
     })
     .default({ down: { after: 2, recoverAfter: 1 }, reminderEvery: null }),
   maintenance: z.array(maintenanceSchema).default([]),
-  /** How often the sender retries a failed delivery: first wait, doubled each time up to max. */
+  /**
+   * How the sender retries a failed delivery: first wait, doubled each time up to max (each wait
+   * jittered down to half); a message is given up (dead) after maxAttempts attempts or once maxAge
+   * old. Undelivered messages older than unhealthyAfter make /healthz answer 503.
+   */
   retry: z
-    .strictObject({ initial: durationMs(100).default(5_000), max: durationMs(1_000).default(600_000) })
-    .default({ initial: 5_000, max: 600_000 }),
+    .strictObject({
+      initial: durationMs(100).default(5_000),
+      max: durationMs(1_000).default(600_000),
+      maxAttempts: z.number().int().min(1).max(100_000).default(200).describe('attempts before a message is given up (dead)'),
+      maxAge: durationMs(1_000).default(86_400_000).describe('a failing message older than this is given up (dead)'),
+      unhealthyAfter: durationMs(1_000).default(900_000).describe('undelivered messages older than this make /healthz answer 503'),
+    })
+    .default({ initial: 5_000, max: 600_000, maxAttempts: 200, maxAge: 86_400_000, unhealthyAfter: 900_000 }),
 });
 
 export type AlertsConfig = z.output<typeof alertsSchema>;

@@ -58,6 +58,17 @@ export const retentionSchema = z.strictObject({
   batchSize: z.number().int().min(10).max(100_000).default(RETENTION_DEFAULTS.batchSize).describe('Most rows deleted per transaction'),
 });
 
+/** Someone watches the watchman: a heartbeat to an outside URL while healthy, and an alert when halftime itself is unhealthy. */
+export const selfCheckSchema = z.strictObject({
+  url: httpUrl.optional().describe("a dead-man's-switch URL (healthchecks.io, Uptime Kuma push…) pinged while halftime is healthy"),
+  every: duration({ min: 1_000, max: 86_400_000 }).default(60_000).describe('how often the heartbeat URL is pinged'),
+  alertAfter: z
+    .union([z.literal('off'), z.literal(false), duration({ min: 0, max: 86_400_000 })])
+    .transform((v) => (v === 'off' || v === false ? null : v))
+    .default(60_000)
+    .describe('unhealthy this long: "halftime is unhealthy" goes to every alert channel (off: never)'),
+});
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -73,8 +84,11 @@ export const configSchema = z
           .max(10)
           .default(0)
           .describe('Reverse proxies in front of halftime (nginx, Caddy, a load balancer): their X-Forwarded-For entries give the client address for login throttling. 0: use the connection\'s own address'),
+        shutdownGrace: duration({ min: 1_000, max: 600_000 })
+          .default(8_000)
+          .describe('On SIGTERM, how long a clean stop may take: checks in flight get this less about a second, then are cut off and stored as aborted. Keep it below docker stop -t (default 10 s)'),
       })
-      .default({ host: '127.0.0.1', port: 3000, title: 'Status', trustProxy: 0 }),
+      .default({ host: '127.0.0.1', port: 3000, title: 'Status', trustProxy: 0, shutdownGrace: 8_000 }),
     storage: z.strictObject({ path: z.string().min(1).default('./data/halftime.db') }).default({ path: './data/halftime.db' }),
     scheduler: z
       .strictObject({
@@ -88,6 +102,7 @@ export const configSchema = z
     alerts: alertsSchema.optional(),
     load: loadSafetySchema,
     loads: z.array(loadEntrySchema).default([]),
+    selfCheck: selfCheckSchema.default({ every: 60_000, alertAfter: 60_000 }),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();

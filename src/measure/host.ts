@@ -7,13 +7,14 @@ import type { Worker } from 'node:worker_threads';
 import type { LoadedConfig } from '../config/read.js';
 import type { Logger } from '../log.js';
 import type { RunResult } from '../probes/types.js';
-import type { Scheduler, SchedulerStats } from '../scheduler/scheduler.js';
+import type { Scheduler, SchedulerLag, SchedulerStats } from '../scheduler/scheduler.js';
 import { startWorkerThread } from '../worker-thread.js';
 import type { FromWorker, MeasureInit, MeasureStats, ToWorker } from './protocol.js';
 
 export type MeasureOptions = {
   loaded: LoadedConfig;
-  onRun(result: RunResult): void;
+  /** `aborted`: cut off by shutdown (stored as such, not judged). */
+  onRun(result: RunResult, meta: { aborted: boolean }): void;
   log: Logger;
   /** A run whose probes may have waited longer than this on a busy loop is flagged (ms, default 50). */
   stallMs?: number;
@@ -22,6 +23,8 @@ export type MeasureOptions = {
 };
 
 export type MeasureHost = Scheduler & {
+  /** How far behind its schedule the measuring thread runs (from its latest figures). */
+  lag(): SchedulerLag;
   /** Resolves once the thread has built its jobs. */
   ready: Promise<void>;
   /** The thread's latest figures (undefined before the first second). */
@@ -54,7 +57,7 @@ export function startMeasuring(opts: MeasureOptions): MeasureHost {
           if (started) send({ type: 'start' });
           break;
         case 'run':
-          opts.onRun(m.result);
+          opts.onRun(m.result, { aborted: m.aborted });
           break;
         case 'ranNow':
           pending.get(m.req)?.(m.started);
@@ -117,6 +120,9 @@ export function startMeasuring(opts: MeasureOptions): MeasureHost {
       // Fresh figures from the thread (it reports every second); a thread just started has had no chance yet.
       const last = figures?.at ?? startedAt;
       return started && !stopping && Date.now() - last < 5_000;
+    },
+    lag() {
+      return figures?.lag ?? { oldestWaitingPlannedAt: null, lastStart: null };
     },
     stats() {
       return figures ? { started: figures.started, finished: figures.finished, skipped: figures.skipped, inFlight: figures.inFlight, queued: figures.queued } : { ...EMPTY };

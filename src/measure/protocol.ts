@@ -1,7 +1,7 @@
 /** Messages between the main thread (store, alerting, web) and the measuring thread (scheduler, probes). */
 import type { Config } from '../config/schema.js';
 import type { RunResult } from '../probes/types.js';
-import type { SchedulerStats } from '../scheduler/scheduler.js';
+import type { SchedulerLag, SchedulerStats } from '../scheduler/scheduler.js';
 
 export type MeasureInit = {
   /** The parsed config (plain data). */
@@ -22,6 +22,8 @@ export type MeasureStats = SchedulerStats & {
   loop: Spread;
   /** Runs whose probes saw the loop stalled longer than `stallMs`, since start. */
   stalledRuns: number;
+  /** How far behind its schedule the thread's scheduler runs (for /healthz). */
+  lag: SchedulerLag;
   at: number;
 };
 
@@ -29,7 +31,8 @@ export type ToWorker = { type: 'start' } | { type: 'runNow'; id: string; req: nu
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'run'; result: RunResult }
+  /** `aborted`: the run was cut off by shutdown (stored with code `aborted`, left out of uptime and alerts). */
+  | { type: 'run'; result: RunResult; aborted: boolean }
   | { type: 'ranNow'; req: number; started: boolean }
   | { type: 'stats'; stats: MeasureStats }
   | { type: 'skip'; id: string; plannedAt: number }

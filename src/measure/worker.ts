@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { monitorId } from '../config/read.js';
 import { createRedactor } from '../lang/redact.js';
 import { createJourneyRunner } from '../probes/journey.js';
+import type { RunResult } from '../probes/types.js';
 import { createScheduler, type Job } from '../scheduler/scheduler.js';
 import { createLoopLag } from './loop-lag.js';
 import type { FromWorker, MeasureInit, MeasureStats, ToWorker } from './protocol.js';
@@ -35,10 +36,18 @@ const jobs: Job[] = config.monitors.map((m) => {
       await new Promise((r) => setTimeout(r, lag.intervalMs + 1));
       result.loopDelayMs = Math.round(lag.maxBetween(t0, t1) * 100) / 100;
       if (result.loopDelayMs > init.stallMs) stalledRuns++;
-      post({ type: 'run', result });
+      // The scheduler aborts only at shutdown: a run it cut off says nothing about the target.
+      const aborted = signal.aborted && !result.ok;
+      post({ type: 'run', result: aborted ? asAborted(result) : result, aborted });
     },
   };
 });
+
+/** A run cut off by shutdown: kept with code `aborted`, which uptime, latency and alert rules leave out. */
+function asAborted(r: RunResult): RunResult {
+  const failure = { code: 'aborted' as const, message: 'cut off by shutdown before it finished', step: r.failure?.step };
+  return { ...r, failure, steps: r.steps.map((s, i) => (i === failure.step && !s.ok ? { ...s, failure: { code: 'aborted', message: failure.message } } : s)) };
+}
 
 const scheduler = createScheduler(jobs, {
   concurrency: config.scheduler.concurrency,
@@ -55,7 +64,7 @@ function spread(values: number[]): MeasureStats['lateness'] {
 }
 
 const statsTimer = setInterval(() => {
-  post({ type: 'stats', stats: { ...scheduler.stats(), lateness: spread(lateness.splice(0)), loop: lag.take(), stalledRuns, at: Date.now() } });
+  post({ type: 'stats', stats: { ...scheduler.stats(), lateness: spread(lateness.splice(0)), loop: lag.take(), stalledRuns, lag: scheduler.lag(), at: Date.now() } });
 }, 1_000);
 
 port.on('message', async (m: ToWorker) => {

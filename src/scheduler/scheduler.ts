@@ -24,6 +24,14 @@ export type SchedulerOptions = {
 
 export type SchedulerStats = { started: number; finished: number; skipped: number; inFlight: number; queued: number };
 
+/** How far behind its schedule the scheduler runs (for /healthz). */
+export type SchedulerLag = {
+  /** Planned start of the oldest run still waiting for a free slot (concurrency limit), or null. */
+  oldestWaitingPlannedAt: number | null;
+  /** The most recent run to start: its job and how late it started (actual − planned, ms). */
+  lastStart: { jobId: string; latenessMs: number; at: number } | null;
+};
+
 export type Scheduler = {
   start(): void;
   /** Stops scheduling; lets in-flight runs finish for up to `graceMs`, then aborts them and waits. */
@@ -31,6 +39,7 @@ export type Scheduler = {
   /** True while started and its heartbeat is fresh (the event loop is not stuck). */
   isAlive(): boolean;
   stats(): SchedulerStats;
+  lag(): SchedulerLag;
   /** Runs a job now, outside its schedule (still single-flight and within the limit). */
   runNow(jobId: string): Promise<boolean>;
 };
@@ -55,14 +64,19 @@ export function createScheduler(jobs: Job[], opts: SchedulerOptions = {}): Sched
   let stopped = false;
   let lastBeat = 0;
   let heartbeat: NodeJS.Timeout | undefined;
+  let lastStart: SchedulerLag['lastStart'] = null;
+  // Planned start of each run waiting for a slot, in arrival order.
+  const waitingPlanned: number[] = [];
 
-  const acquire = () =>
+  const acquire = (plannedAt: number) =>
     active < limit
       ? (active++, Promise.resolve())
       : new Promise<void>((resolve) => {
           stats.queued++;
+          waitingPlanned.push(plannedAt);
           waiting.push(() => {
             stats.queued--;
+            waitingPlanned.splice(waitingPlanned.indexOf(plannedAt), 1);
             active++;
             resolve();
           });
@@ -80,12 +94,14 @@ export function createScheduler(jobs: Job[], opts: SchedulerOptions = {}): Sched
       return false;
     }
     const p = (async () => {
-      await acquire();
+      await acquire(plannedAt);
       try {
         if (stopped && abort.signal.aborted) return;
         stats.started++;
         stats.inFlight++;
-        opts.onStart?.(job.id, now() - plannedAt);
+        const t = now();
+        lastStart = { jobId: job.id, latenessMs: t - plannedAt, at: t };
+        opts.onStart?.(job.id, t - plannedAt);
         await job.run(plannedAt, abort.signal);
       } catch (err) {
         opts.onError?.(job.id, err);
@@ -163,6 +179,9 @@ export function createScheduler(jobs: Job[], opts: SchedulerOptions = {}): Sched
     },
     stats() {
       return { ...stats };
+    },
+    lag() {
+      return { oldestWaitingPlannedAt: waitingPlanned.length > 0 ? Math.min(...waitingPlanned) : null, lastStart };
     },
     async runNow(jobId) {
       const job = byId.get(jobId);

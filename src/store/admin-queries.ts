@@ -7,6 +7,16 @@ import { addBins, binsQuantiles, createSketch, decodeBins, quantile } from './sk
 const MINUTE = LEVELS.minute.ms;
 const HOUR = LEVELS.hour.ms;
 
+/**
+ * The state an operator sees: the alert engine's judgement (degraded, maintenance, and down only after
+ * the configured number of failures), the same one the status page, the API and the alerts use. The
+ * last run's result is the fallback for monitors the engine has not judged yet.
+ */
+export type OperatorState = MonitorState | 'degraded' | 'maintenance';
+
+/** Given a monitor and its last run's state, the judged state (see OperatorState). */
+export type StateJudge = (monitorKey: string, lastRunState: MonitorState) => OperatorState;
+
 export type AdminMonitorRow = {
   id: number;
   key: string;
@@ -14,7 +24,7 @@ export type AdminMonitorRow = {
   description: string | null;
   public: boolean;
   schedule: string;
-  state: MonitorState;
+  state: OperatorState;
   lastRunAt: number | null;
   lastLatencyMs: number | null;
   lastFailure: string | null;
@@ -36,7 +46,7 @@ export type MonitorPage = {
   /** Monitors matching the search and the state filter. */
   total: number;
   /** Monitors matching the search, by state (for the filter tabs). */
-  counts: Record<MonitorState | 'all', number>;
+  counts: Record<OperatorState | 'all', number>;
   page: number;
   pageSize: number;
   pages: number;
@@ -62,14 +72,16 @@ const likeTerm = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`;
  */
 export function createAdminQueries(db: Db) {
   // The newest run's ok flag, straight from the (monitor_id, started_at, ok) index: NULL when there is none.
-  const lastOk = '(SELECT ok FROM runs WHERE monitor_id = m.id ORDER BY started_at DESC LIMIT 1)';
+  // Runs cut off by a shutdown (failure code 'aborted') are listed but say nothing about the target's state.
+  const lastOk = `(SELECT ok FROM runs WHERE monitor_id = m.id AND failure_code IS NOT 'aborted' ORDER BY started_at DESC LIMIT 1)`;
   const match = `m.active = 1 AND (@q IS NULL OR m.name LIKE @q ESCAPE '\\' OR m.key LIKE @q ESCAPE '\\')`;
   const cols = 'm.id, m.key, m.name, m.description, m.public, m.schedule';
   const pageAll = db.prepare(`SELECT ${cols} FROM monitors m WHERE ${match} ORDER BY m.position, m.id LIMIT @limit OFFSET @offset`);
   const pageByState = db.prepare(`SELECT ${cols} FROM monitors m WHERE ${match} AND coalesce(${lastOk}, -1) = @ok ORDER BY m.position, m.id LIMIT @limit OFFSET @offset`);
   const counts = db.prepare(`SELECT coalesce(${lastOk}, -1) AS ok, count(*) AS n FROM monitors m WHERE ${match} GROUP BY 1`);
   const one = db.prepare(`SELECT ${cols} FROM monitors m WHERE m.active = 1 AND m.key = ?`);
-  const lastRun = db.prepare('SELECT started_at, duration_ms, ok, failure_message FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT 1');
+  const everyMatch = db.prepare(`SELECT ${cols}, coalesce(${lastOk}, -1) AS ok FROM monitors m WHERE ${match} ORDER BY m.position, m.id`);
+  const lastRun = db.prepare(`SELECT started_at, duration_ms, ok, failure_message FROM runs WHERE monitor_id = ? AND failure_code IS NOT 'aborted' ORDER BY started_at DESC LIMIT 1`);
   // Rollup rows as arrays: (ts, runs, failures, total_sketch).
   const minutes = db
     .prepare<[number, number], [number, number, number, Buffer]>(`SELECT ts, runs, failures, total_sketch FROM ${LEVELS.minute.table} WHERE monitor_id = ? AND step = ${RUN_STEP} AND ts >= ?`)
@@ -102,9 +114,10 @@ export function createAdminQueries(db: Db) {
   const OK_OF: Record<MonitorState, number> = { up: 1, down: 0, unknown: -1 };
   const STATE_OF: Record<number, MonitorState> = { 1: 'up', 0: 'down', [-1]: 'unknown' };
 
-  function enrich(m: MonitorRow, now: number): AdminMonitorRow {
+  function enrich(m: MonitorRow, now: number, judge?: StateJudge): AdminMonitorRow {
     const last = lastRun.get(m.id) as { started_at: number; duration_ms: number; ok: number; failure_message: string | null } | undefined;
-    const state: MonitorState = !last ? 'unknown' : last.ok ? 'up' : 'down';
+    const runState: MonitorState = !last ? 'unknown' : last.ok ? 'up' : 'down';
+    const state = judge ? judge(m.key, runState) : runState;
     // The last hour: the minute sketches merged (bin counts add up, so this is a true p95, not an average of p95s).
     const hourSketch = createSketch();
     let runsHour = 0;
@@ -154,26 +167,42 @@ export function createAdminQueries(db: Db) {
   });
 
   return {
-    monitorPage(opts: { state?: MonitorState; q?: string; page?: number; pageSize?: number; now?: number } = {}): MonitorPage {
+    /** With `judge`, states (and the state filter and counts) are the judged ones; without, the last run's. */
+    monitorPage(opts: { state?: OperatorState; q?: string; page?: number; pageSize?: number; now?: number; judge?: StateJudge } = {}): MonitorPage {
       const now = opts.now ?? Date.now();
       const pageSize = Math.min(500, Math.max(1, opts.pageSize ?? 50));
       const q = opts.q?.trim() ? likeTerm(opts.q.trim()) : null;
-      const byState = { all: 0, up: 0, down: 0, unknown: 0 };
+      const byState = { all: 0, up: 0, down: 0, unknown: 0, degraded: 0, maintenance: 0 };
+      if (opts.judge) {
+        // The judged state lives outside SQL: judge every matching monitor (one indexed lookup each), then page.
+        const judge = opts.judge;
+        const judged = (everyMatch.all({ q }) as (MonitorRow & { ok: number })[]).map((m) => ({ m, state: judge(m.key, STATE_OF[m.ok]) }));
+        for (const j of judged) {
+          byState[j.state]++;
+          byState.all++;
+        }
+        const shown = opts.state ? judged.filter((j) => j.state === opts.state) : judged;
+        const pages = Math.max(1, Math.ceil(shown.length / pageSize));
+        const pageNo = Math.min(pages, Math.max(1, Math.floor(opts.page ?? 1)));
+        const rows = shown.slice((pageNo - 1) * pageSize, pageNo * pageSize).map((j) => ({ ...enrich(j.m, now), state: j.state }));
+        return { rows, total: shown.length, counts: byState, page: pageNo, pageSize, pages };
+      }
       for (const c of counts.all({ q }) as { ok: number; n: number }[]) {
         byState[STATE_OF[c.ok]] += c.n;
         byState.all += c.n;
       }
       const total = opts.state ? byState[opts.state] : byState.all;
+      if (opts.state === 'degraded' || opts.state === 'maintenance') return { rows: [], total: 0, counts: byState, page: 1, pageSize, pages: 1 };
       const pages = Math.max(1, Math.ceil(total / pageSize));
       const pageNo = Math.min(pages, Math.max(1, Math.floor(opts.page ?? 1)));
       const window = { q, limit: pageSize, offset: (pageNo - 1) * pageSize };
-      const rows = (opts.state ? pageByState.all({ ...window, ok: OK_OF[opts.state] }) : pageAll.all(window)) as MonitorRow[];
+      const rows = (opts.state ? pageByState.all({ ...window, ok: OK_OF[opts.state as MonitorState] }) : pageAll.all(window)) as MonitorRow[];
       return { rows: rows.map((m) => enrich(m, now)), total, counts: byState, page: pageNo, pageSize, pages };
     },
     /** One monitor, public or not; undefined when unknown or no longer configured. */
-    monitor(key: string, now = Date.now()): AdminMonitorRow | undefined {
+    monitor(key: string, now = Date.now(), judge?: StateJudge): AdminMonitorRow | undefined {
       const m = one.get(key) as MonitorRow | undefined;
-      return m ? enrich(m, now) : undefined;
+      return m ? enrich(m, now, judge) : undefined;
     },
     /** Runs newest first, optionally of one monitor and before a time (for paging back). */
     runs(opts: { monitor?: string; before?: number; limit?: number } = {}): RunSummary[] {

@@ -2,10 +2,14 @@ import type { Db } from './db.js';
 
 export type IncidentKind = 'down' | 'degraded';
 
+/**
+ * Changes to an incident record. The evidence that opened it is never overwritten: a worse value
+ * is kept with its own evidence, and the value and evidence it closed on are kept apart again.
+ */
 export type IncidentChange =
-  | { op: 'open'; kind: IncidentKind; startedAt: number; worst: number; summary: string; evidence: unknown }
+  | { op: 'open'; kind: IncidentKind; startedAt: number; worst: number; summary: string; evidence: unknown; value?: number }
   | { op: 'update'; kind: IncidentKind; worst: number; evidence: unknown }
-  | { op: 'close'; kind: IncidentKind; endedAt: number; worst: number; evidence: unknown };
+  | { op: 'close'; kind: IncidentKind; endedAt: number; worst: number; evidence: unknown; value?: number | null };
 
 export type Incident = {
   id: number;
@@ -15,7 +19,15 @@ export type Incident = {
   endedAt: number | null;
   worstValue: number | null;
   summary: string;
+  /** The evidence that opened it (incidents recorded before version 11 of the schema: the last evidence written). */
   evidence: unknown;
+  /** The value that opened it (ms for degraded, failed checks in a row for down); null for incidents recorded before. */
+  openedValue: number | null;
+  /** The evidence of the worst value, when it got worse after opening. */
+  worstEvidence: unknown;
+  /** The value and evidence it closed on (the recovering measurement); null while open. */
+  closedValue: number | null;
+  closedEvidence: unknown;
   /** When an operator acknowledged it (reminders stop), and who. */
   acknowledgedAt: number | null;
   acknowledgedBy: string | null;
@@ -26,7 +38,22 @@ export type IncidentListItem = Incident & { monitorName: string };
 
 export type AcknowledgeResult = { ok: true; incident: IncidentListItem } | { ok: false; reason: 'not-found' | 'closed' };
 
-export type OutboxRow = { id: number; channel: string; event: string; createdAt: number; attempts: number; nextAttemptAt: number; lastError: string | null; deliveredAt: number | null };
+export type OutboxRow = {
+  id: number;
+  channel: string;
+  event: string;
+  createdAt: number;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  deliveredAt: number | null;
+  /** When the sender gave up on it (a permanent failure or the retry limit), and why. */
+  deadAt: number | null;
+  deadReason: string | null;
+};
+
+/** An outbox message as the operator sees it: its event id and kind read from the stored event (when readable). */
+export type OutboxListItem = OutboxRow & { state: 'pending' | 'dead' | 'delivered'; eventId: string | null; kind: string | null; monitor: string | null };
 
 /** One evaluation's outcome, written in one transaction: new state, incident changes and the messages to send. */
 export type AlertCommit = {
@@ -48,26 +75,44 @@ export function createAlertStore(db: Db) {
      ON CONFLICT(monitor_id) DO UPDATE SET status = excluded.status, data = excluded.data, updated_at = excluded.updated_at`,
   );
   const openIncident = db.prepare(
-    'INSERT INTO incidents (monitor_id, kind, started_at, worst_value, summary, evidence) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO incidents (monitor_id, kind, started_at, worst_value, summary, evidence, opened_value, opened_evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  // A worse value keeps its own evidence; the opening evidence stays as it was.
   const updateIncident = db.prepare(
-    'UPDATE incidents SET worst_value = max(coalesce(worst_value, ?), ?), evidence = ? WHERE monitor_id = ? AND kind = ? AND ended_at IS NULL',
+    `UPDATE incidents SET worst_evidence = CASE WHEN @worst >= coalesce(worst_value, -1e308) THEN @evidence ELSE worst_evidence END,
+       worst_value = max(coalesce(worst_value, @worst), @worst)
+     WHERE monitor_id = @id AND kind = @kind AND ended_at IS NULL`,
   );
   const closeIncident = db.prepare(
-    'UPDATE incidents SET ended_at = ?, worst_value = max(coalesce(worst_value, ?), ?), evidence = ? WHERE monitor_id = ? AND kind = ? AND ended_at IS NULL',
+    `UPDATE incidents SET ended_at = @endedAt, worst_value = max(coalesce(worst_value, @worst), @worst), closed_value = @value, closed_evidence = @evidence
+     WHERE monitor_id = @id AND kind = @kind AND ended_at IS NULL`,
   );
   const enqueue = db.prepare('INSERT INTO outbox (channel, event, created_at, next_attempt_at) VALUES (?, ?, ?, ?)');
-  const nextDue = db.prepare(
-    `SELECT id, channel, event, created_at AS createdAt, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError, delivered_at AS deliveredAt
-     FROM outbox WHERE channel = ? AND delivered_at IS NULL ORDER BY id LIMIT 1`,
-  );
-  const pendingChannels = db.prepare('SELECT DISTINCT channel FROM outbox WHERE delivered_at IS NULL').pluck();
+  const outboxCols = `id, channel, event, created_at AS createdAt, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError, delivered_at AS deliveredAt,
+     dead_at AS deadAt, dead_reason AS deadReason`;
+  const nextDue = db.prepare(`SELECT ${outboxCols} FROM outbox WHERE channel = ? AND delivered_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT 1`);
+  const pendingChannels = db.prepare('SELECT DISTINCT channel FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL').pluck();
   const markDelivered = db.prepare('UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?');
   const markFailed = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
-  const pendingCount = db.prepare('SELECT count(*) FROM outbox WHERE delivered_at IS NULL').pluck();
-  const pruneDelivered = db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?');
+  const markDead = db.prepare('UPDATE outbox SET dead_at = ?, dead_reason = ?, attempts = attempts + ?, last_error = coalesce(?, last_error) WHERE id = ? AND delivered_at IS NULL');
+  const pendingCount = db.prepare('SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL').pluck();
+  const oldestPending = db.prepare(
+    `SELECT channel, count(*) AS count, min(created_at) AS oldest, (SELECT last_error FROM outbox o2 WHERE o2.channel = o.channel AND o2.delivered_at IS NULL AND o2.dead_at IS NULL ORDER BY id LIMIT 1) AS lastError
+     FROM outbox o WHERE delivered_at IS NULL AND dead_at IS NULL GROUP BY channel ORDER BY oldest`,
+  );
+  const deadSince = db.prepare('SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL AND dead_at >= ?').pluck();
+  const listOutbox = db.prepare(
+    `SELECT ${outboxCols} FROM outbox
+     WHERE (@state = 'all' OR (@state = 'pending' AND delivered_at IS NULL AND dead_at IS NULL) OR (@state = 'dead' AND dead_at IS NOT NULL)
+            OR (@state = 'delivered' AND delivered_at IS NOT NULL))
+       AND (@before IS NULL OR id < @before)
+     ORDER BY id DESC LIMIT @limit`,
+  );
+  // Delivered and dead messages are kept for inspection, then forgotten.
+  const pruneDelivered = db.prepare('DELETE FROM outbox WHERE (delivered_at IS NOT NULL AND delivered_at < @before) OR (dead_at IS NOT NULL AND dead_at < @before)');
   const incidentCols = `i.id, m.key AS monitorKey, m.name AS monitorName, i.kind, i.started_at AS startedAt, i.ended_at AS endedAt, i.worst_value AS worstValue,
-     i.summary, i.evidence, i.acknowledged_at AS acknowledgedAt, i.acknowledged_by AS acknowledgedBy`;
+     i.summary, coalesce(i.opened_evidence, i.evidence) AS evidence, i.opened_value AS openedValue, i.worst_evidence AS worstEvidence,
+     i.closed_value AS closedValue, i.closed_evidence AS closedEvidence, i.acknowledged_at AS acknowledgedAt, i.acknowledged_by AS acknowledgedBy`;
   const incidentsOf = db.prepare(
     `SELECT ${incidentCols} FROM incidents i JOIN monitors m ON m.id = i.monitor_id
      WHERE m.key = ? AND (i.ended_at IS NULL OR i.ended_at >= ?) ORDER BY i.started_at DESC LIMIT ?`,
@@ -83,8 +128,19 @@ export function createAlertStore(db: Db) {
     `SELECT 1 FROM incidents i JOIN monitors m ON m.id = i.monitor_id
      WHERE m.key = ? AND i.kind = ? AND i.ended_at IS NULL AND i.acknowledged_at IS NOT NULL LIMIT 1`,
   ).pluck();
-  type RawIncident = Omit<IncidentListItem, 'evidence'> & { evidence: string };
-  const toIncident = (r: RawIncident): IncidentListItem => ({ ...r, evidence: JSON.parse(r.evidence) });
+  type RawIncident = Omit<IncidentListItem, 'evidence' | 'worstEvidence' | 'closedEvidence'> & { evidence: string; worstEvidence: string | null; closedEvidence: string | null };
+  const json = (s: string | null) => (s === null ? null : JSON.parse(s));
+  const toIncident = (r: RawIncident): IncidentListItem => ({ ...r, evidence: JSON.parse(r.evidence), worstEvidence: json(r.worstEvidence), closedEvidence: json(r.closedEvidence) });
+  const toOutboxItem = (r: OutboxRow): OutboxListItem => {
+    let e: { id?: unknown; kind?: unknown; monitor?: { key?: unknown } } | null = null;
+    try {
+      e = JSON.parse(r.event);
+    } catch {
+      /* a malformed row: shown as it is */
+    }
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    return { ...r, state: r.deadAt !== null ? 'dead' : r.deliveredAt !== null ? 'delivered' : 'pending', eventId: str(e?.id), kind: str(e?.kind), monitor: str(e?.monitor?.key) };
+  };
 
   const commit = db.transaction((c: AlertCommit): void => {
     const id = monitorIdOf.get(c.monitorKey) as number | undefined;
@@ -92,9 +148,9 @@ export function createAlertStore(db: Db) {
     saveState.run(id, c.status, JSON.stringify(c.state), c.now);
     for (const op of c.incidents) {
       const ev = JSON.stringify(op.evidence);
-      if (op.op === 'open') openIncident.run(id, op.kind, op.startedAt, op.worst, op.summary, ev);
-      else if (op.op === 'update') updateIncident.run(op.worst, op.worst, ev, id, op.kind);
-      else closeIncident.run(op.endedAt, op.worst, op.worst, ev, id, op.kind);
+      if (op.op === 'open') openIncident.run(id, op.kind, op.startedAt, op.worst, op.summary, ev, op.value ?? op.worst, ev);
+      else if (op.op === 'update') updateIncident.run({ worst: op.worst, evidence: ev, id, kind: op.kind });
+      else closeIncident.run({ endedAt: op.endedAt, worst: op.worst, value: op.value ?? null, evidence: ev, id, kind: op.kind });
     }
     for (const o of c.outbox) enqueue.run(o.channel, o.event, c.now, c.now);
   });
@@ -110,7 +166,7 @@ export function createAlertStore(db: Db) {
       enqueue.run(channel, event, now, now);
     },
     outbox: {
-      /** The oldest undelivered message of a channel (delivery per channel is in order). */
+      /** The oldest undelivered message of a channel that is not dead (delivery per channel is in order). */
       head(channel: string): OutboxRow | undefined {
         return nextDue.get(channel) as OutboxRow | undefined;
       },
@@ -123,19 +179,35 @@ export function createAlertStore(db: Db) {
       failed(id: number, nextAttemptAt: number, error: string): void {
         markFailed.run(nextAttemptAt, error.slice(0, 1000), id);
       },
+      /**
+       * Gives up on a message: it is kept (shown in admin and the API) but no longer holds up its
+       * channel. `attempted`: this giving-up followed a delivery attempt (counted), with its error.
+       */
+      dead(id: number, now: number, reason: string, attempted?: { error: string }): void {
+        markDead.run(now, reason.slice(0, 1000), attempted ? 1 : 0, attempted ? attempted.error.slice(0, 1000) : null, id);
+      },
       pending(): number {
         return pendingCount.get() as number;
       },
-      /** Forget delivered messages older than `before`. */
+      /** Per channel: undelivered messages that are not dead, the oldest one's creation time and its last error. */
+      backlog(): { channel: string; count: number; oldest: number; lastError: string | null }[] {
+        return oldestPending.all() as { channel: string; count: number; oldest: number; lastError: string | null }[];
+      },
+      /** Messages given up on since `since`. */
+      deadSince(since: number): number {
+        return deadSince.get(since) as number;
+      },
+      /** Newest first: pending, dead, delivered or all messages; `before` an id, for paging back. */
+      list(opts: { state?: 'pending' | 'dead' | 'delivered' | 'all'; before?: number; limit?: number } = {}): OutboxListItem[] {
+        const limit = Math.min(500, Math.max(1, opts.limit ?? 50));
+        return (listOutbox.all({ state: opts.state ?? 'all', before: opts.before ?? null, limit }) as OutboxRow[]).map(toOutboxItem);
+      },
+      /** Forget delivered and dead messages older than `before`. */
       prune(before: number): number {
-        return pruneDelivered.run(before).changes;
+        return pruneDelivered.run({ before }).changes;
       },
       all(): OutboxRow[] {
-        return db
-          .prepare(
-            `SELECT id, channel, event, created_at AS createdAt, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError, delivered_at AS deliveredAt FROM outbox ORDER BY id`,
-          )
-          .all() as OutboxRow[];
+        return db.prepare(`SELECT ${outboxCols} FROM outbox ORDER BY id`).all() as OutboxRow[];
       },
     },
     /** Open incidents and those that ended after `since`, newest first. */

@@ -279,6 +279,29 @@ export const migrations: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 10,
+    name: 'outbox: dead letters (gave up after a permanent failure or the retry limit)',
+    sql: `
+      ALTER TABLE outbox ADD COLUMN dead_at INTEGER;
+      ALTER TABLE outbox ADD COLUMN dead_reason TEXT;
+      CREATE INDEX outbox_dead ON outbox(dead_at) WHERE dead_at IS NOT NULL;
+    `,
+  },
+  {
+    version: 11,
+    name: 'incidents: the evidence that opened it, its worst and its closing value kept apart',
+    // Before this, evidence was overwritten by each update and by the close: for incidents recorded
+    // then, the opening evidence is unknown (NULL) and the last evidence written is the closing one.
+    sql: `
+      ALTER TABLE incidents ADD COLUMN opened_value REAL;
+      ALTER TABLE incidents ADD COLUMN opened_evidence TEXT;
+      ALTER TABLE incidents ADD COLUMN worst_evidence TEXT;
+      ALTER TABLE incidents ADD COLUMN closed_value REAL;
+      ALTER TABLE incidents ADD COLUMN closed_evidence TEXT;
+      UPDATE incidents SET closed_evidence = evidence WHERE ended_at IS NOT NULL;
+    `,
+  },
+  {
+    version: 12,
     name: 'runs: the event-loop delay the probes saw',
     sql: `ALTER TABLE runs ADD COLUMN loop_delay_ms REAL;`,
   },

@@ -27,8 +27,9 @@ export function createQueries(db: Db) {
   const listMonitors = db.prepare(
     `SELECT id, key, name, description, public FROM monitors WHERE active = 1 AND (public = 1 OR @all = 1) ORDER BY position, id`,
   );
-  const lastRun = db.prepare(`SELECT started_at, duration_ms, ok, failure_message FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT 1`);
-  const window = db.prepare(`SELECT count(*) AS runs, coalesce(sum(ok), 0) AS ok FROM runs WHERE monitor_id = ? AND started_at >= ?`);
+  // Runs cut off by a shutdown (failure code 'aborted') say nothing about the target: not a state, not uptime.
+  const lastRun = db.prepare(`SELECT started_at, duration_ms, ok, failure_message FROM runs WHERE monitor_id = ? AND failure_code IS NOT 'aborted' ORDER BY started_at DESC LIMIT 1`);
+  const window = db.prepare(`SELECT count(*) AS runs, coalesce(sum(ok), 0) AS ok FROM runs WHERE monitor_id = ? AND started_at >= ? AND failure_code IS NOT 'aborted'`);
   const days = db.prepare(`SELECT day, runs, failures FROM daily_uptime WHERE monitor_id = ? AND day >= ? ORDER BY day`);
 
   function dayBars(monitorId: number, now: number, count: number): DayBar[] {

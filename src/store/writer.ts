@@ -8,12 +8,32 @@ export type WriterOptions = {
   batchSize?: number;
   /** Flush at least this often (default 500 ms). */
   flushMs?: number;
-  onError?: (err: unknown) => void;
+  /** A batch could not be written (it stays queued and is tried again); `state` says since when writes fail. */
+  onError?: (err: unknown, state?: WriterHealth) => void;
+  /** Writes work again after failing: everything queued meanwhile is written. */
+  onRecovered?: (state: { failedSince: number; failures: number }) => void;
+  /** Most runs kept in memory while writes fail (default 100,000); beyond it the oldest are dropped, counted. */
+  maxQueue?: number;
+  now?: () => number;
   /** Called after each batch is committed (e.g. to push live updates); errors it throws are reported to onError. */
   onWritten?: (runs: RunResult[]) => void;
   /** Monitor ids with a single step: no per-step rollups for them. */
   singleStep?: ReadonlySet<number>;
 };
+
+export type WriterHealth = {
+  /** When the current streak of failed writes began (null: the last write worked). */
+  failingSince: number | null;
+  /** Failed flushes in a row. */
+  failures: number;
+  lastError: string | null;
+  /** Runs dropped because the queue was full while writes failed (since start). */
+  dropped: number;
+  pending: number;
+};
+
+/** A run cut off by shutdown: stored and shown, but no part of uptime, latency or alert rules. */
+export const isAborted = (r: Pick<RunResult, 'ok' | 'failure'>) => !r.ok && r.failure?.code === 'aborted';
 
 export type Writer = {
   write(run: RunResult): void;
@@ -22,6 +42,7 @@ export type Writer = {
   close(): void;
   readonly pending: number;
   readonly written: number;
+  health(): WriterHealth;
 };
 
 /** What is kept of a step's assets: the summary and the ten slowest. */
@@ -35,8 +56,15 @@ export const dayOf = (epochMs: number) => new Date(epochMs).toISOString().slice(
  */
 export function createWriter(db: Db, monitorIds: Map<string, number>, opts: WriterOptions = {}): Writer {
   const batchSize = opts.batchSize ?? 200;
+  const maxQueue = opts.maxQueue ?? 100_000;
+  const now = opts.now ?? Date.now;
   const queue: RunResult[] = [];
   let written = 0;
+  let failingSince: number | null = null;
+  let failures = 0;
+  let lastError: string | null = null;
+  let dropped = 0;
+  const health = (): WriterHealth => ({ failingSince, failures, lastError, dropped, pending: queue.length });
   const insertRun = db.prepare(
     `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -57,7 +85,8 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
     for (const r of runs) {
       const monitorId = monitorIds.get(r.monitorId);
       if (monitorId === undefined) continue;
-      known.push({ monitorId, run: r });
+      const aborted = isAborted(r);
+      if (!aborted) known.push({ monitorId, run: r });
       const runId = insertRun.run(monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
         r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null).lastInsertRowid;
       for (const s of r.steps) {
@@ -65,7 +94,7 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
         insertStep.run(runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
           t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null);
       }
-      bumpDay.run(monitorId, dayOf(r.startedAt), r.ok ? 0 : 1);
+      if (!aborted) bumpDay.run(monitorId, dayOf(r.startedAt), r.ok ? 0 : 1);
     }
     // Same transaction: the rollups never disagree with the raw runs, and step keys commit with the rollups using them.
     rollups.apply(known, stepKeys.assign(known));
@@ -77,6 +106,13 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
     try {
       writeBatch(batch);
       written += batch.length;
+      if (failingSince !== null) {
+        const was = { failedSince: failingSince, failures };
+        failingSince = null;
+        failures = 0;
+        lastError = null;
+        opts.onRecovered?.(was);
+      }
       try {
         opts.onWritten?.(batch);
       } catch (err) {
@@ -84,9 +120,13 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
       }
       return batch.length;
     } catch (err) {
-      // Keep the runs: put them back so the next flush tries again.
+      // Keep the runs: put them back so the next flush tries again (within the cap, newest kept).
       queue.unshift(...batch);
-      opts.onError?.(err);
+      if (queue.length > maxQueue) dropped += queue.splice(0, queue.length - maxQueue).length;
+      failingSince ??= now();
+      failures++;
+      lastError = err instanceof Error ? err.message : String(err);
+      opts.onError?.(err, health());
       return 0;
     }
   };
@@ -96,7 +136,9 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
   return {
     write(run) {
       queue.push(run);
-      if (queue.length >= batchSize) flush();
+      if (queue.length > maxQueue) dropped += queue.splice(0, queue.length - maxQueue).length;
+      // While writes fail, only the timer tries again (not every new run).
+      if (queue.length >= batchSize && failingSince === null) flush();
     },
     flush,
     close() {
@@ -109,5 +151,6 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
     get written() {
       return written;
     },
+    health,
   };
 }

@@ -1,6 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { compress } from 'hono/compress';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import type { HealthSnapshot } from '../health/registry.js';
+import type { Logger } from '../log.js';
 import type { AdminQueries } from '../store/admin-queries.js';
 import type { AuthStore } from '../store/auth-store.js';
 import type { History } from '../store/history.js';
@@ -10,6 +13,8 @@ import { buildAlertView, type AlertsReader } from './alert-view.js';
 import { adminRoutes, type AdminDeps, type RunNow } from './admin/admin-routes.js';
 import type { IncidentsReader, MaintenanceReader } from './admin/incidents.js';
 import { apiRoutes } from './api/api-routes.js';
+import { outboxApiRoutes } from './api/outbox-api.js';
+import type { OperationsView } from './admin/health-page.js';
 import { createAuth, type AdminEnv } from './auth/auth.js';
 import { authRoutes } from './auth/auth-routes.js';
 import type { LoginLimiter } from './auth/login-limiter.js';
@@ -39,6 +44,8 @@ export type OperatorDeps = {
   maintenance?: MaintenanceReader;
   /** Burst load runs for /api/v1/load-runs. */
   loadRuns?: LoadRuns;
+  /** halftime's own health and the alert outbox: /admin/health, the dashboard banner, /api/v1/outbox and /api/v1/health. */
+  operations?: OperationsView;
   /** Mounts more operator routes (e.g. load runs under /admin/load-runs); called after the auth layer exists. */
   extraRoutes?: (app: Hono<AdminEnv>, auth: ReturnType<typeof createAuth>) => void;
 };
@@ -51,6 +58,10 @@ export type WebDeps = {
   title: string;
   /** Liveness of the scheduler, for /healthz. */
   schedulerAlive: () => boolean;
+  /** The health registry: its problems make /healthz answer 503 with reasons. */
+  health?: { snapshot(): HealthSnapshot };
+  /** For errors no route handled (they answer a plain 500, never a stack trace). */
+  log?: Logger;
   now?: () => number;
   /** Alert states, incidents and maintenance windows for the status page (optional). */
   alerts?: AlertsReader;
@@ -130,16 +141,25 @@ export function createApp(deps: WebDeps) {
 
   if (deps.history && deps.runs) registerMonitorRoutes(app, { history: deps.history, runs: deps.runs, title: deps.title, now });
 
+  // 200 only when all is well; otherwise 503 naming each reason (the same list the admin health page shows).
   app.get('/healthz', (c) => {
     let db = false;
+    let dbError = '';
     try {
       db = deps.queries.ping();
-    } catch {
-      db = false;
+    } catch (err) {
+      dbError = err instanceof Error ? err.message : String(err);
     }
     const scheduler = deps.schedulerAlive();
-    const ok = db && scheduler;
-    return c.json({ ok, db, scheduler }, ok ? 200 : 503);
+    const snap = (deps.health ?? deps.operator?.operations?.health)?.snapshot();
+    const problems = (snap?.problems ?? []).map((p) => ({ check: p.check, reason: p.reason, since: new Date(p.since).toISOString() }));
+    const t = new Date(now()).toISOString();
+    if (!db) problems.unshift({ check: 'database-connection', reason: `the database does not answer${dbError ? `: ${dbError}` : ''}`, since: t });
+    if (!scheduler && !problems.some((p) => p.check === 'scheduler')) problems.push({ check: 'scheduler', reason: 'the scheduler is not running', since: t });
+    const warnings = (snap?.warnings ?? []).map((p) => ({ check: p.check, reason: p.reason, since: new Date(p.since).toISOString() }));
+    const ok = problems.length === 0;
+    c.header('cache-control', 'no-store');
+    return c.json({ ok, db, scheduler, problems, warnings }, ok ? 200 : 503);
   });
 
   app.get('/static/:name', (c) => {
@@ -154,6 +174,7 @@ export function createApp(deps: WebDeps) {
     authRoutes(app, { auth, users: op.users, title: deps.title });
     const history = deps.history && deps.runs ? { history: deps.history, runs: deps.runs } : undefined;
     const maintenance = op.maintenance ?? deps.alerts?.maintenance;
+    const state = deps.alerts ? (key: string) => deps.alerts!.status(key) : undefined;
     adminRoutes(app, {
       auth,
       users: op.users,
@@ -166,12 +187,23 @@ export function createApp(deps: WebDeps) {
       maintenance,
       monitorSections: op.monitorSections,
       dashboardSections: op.dashboardSections,
+      state,
+      operations: op.operations,
       now,
     });
-    apiRoutes(app, { auth, admin: op.admin, queries: deps.queries, runNow: op.runNow, history, incidents: op.incidents, loadRuns: op.loadRuns, now });
+    apiRoutes(app, { auth, admin: op.admin, queries: deps.queries, runNow: op.runNow, history, incidents: op.incidents, loadRuns: op.loadRuns, state, now });
+    if (op.operations) outboxApiRoutes(app, { ops: op.operations });
     op.extraRoutes?.(app, auth);
   }
 
   app.notFound((c) => c.text('Not found', 404));
+  // Whatever a route throws: logged here, and the client gets a plain sentence, never a stack trace.
+  app.onError((err, c) => {
+    // Deliberate answers (a refused origin's 403…) keep their own response.
+    if (err instanceof HTTPException) return err.getResponse();
+    if (deps.log) deps.log.error('request failed', { method: c.req.method, path: new URL(c.req.url).pathname, error: err });
+    else process.stderr.write(`halftime: request failed: ${c.req.method} ${new URL(c.req.url).pathname}: ${err.message}\n`);
+    return c.text('Internal error: the request could not be handled (the halftime log says why).', 500);
+  });
   return app;
 }

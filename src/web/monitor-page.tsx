@@ -180,10 +180,16 @@ export function RunsTable(props: { m: Pick<MonitorInfo, 'key'>; runs: RunRow[]; 
         </tr>
       </thead>
       {runs.map((r) => (
-        <tbody class={r.ok ? 'run ok' : 'run failed'}>
+        <tbody class={r.ok ? 'run ok' : r.failureCode === 'aborted' ? 'run aborted' : 'run failed'}>
           <tr>
             <td>{props.runHref ? <a href={props.runHref(r.id)}>{utc(r.startedAt).slice(0, 19)}</a> : utc(r.startedAt).slice(0, 19)}</td>
-            <td>{r.ok ? 'OK' : `Failed${r.failureStep !== null ? ` at step ${r.failureStep + 1}` : ''}: ${r.failureMessage ?? r.failureCode ?? ''}`}</td>
+            <td>
+              {r.ok
+                ? 'OK'
+                : r.failureCode === 'aborted'
+                  ? 'Aborted: cut off by shutdown (not counted in uptime, latency or alerts)'
+                  : `Failed${r.failureStep !== null ? ` at step ${r.failureStep + 1}` : ''}: ${r.failureMessage ?? r.failureCode ?? ''}`}
+            </td>
             <td>{fmtMs(r.durationMs)}</td>
             <td>
               {props.expandable === false ? null : (

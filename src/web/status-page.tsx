@@ -3,14 +3,12 @@ import { fmtAgo, fmtMs, fmtPct } from './format.js';
 import { Layout } from './layout.js';
 import { P95Sparkline } from './sparkline.js';
 import { MaintenanceNotice, RecentIncidents, type AlertView } from './alert-view.js';
+import { judgedState } from './monitor-state.js';
 
 const STATE_LABEL = { up: 'Up', down: 'Down', unknown: 'No data yet', no_data: 'No data yet', degraded: 'Degraded', maintenance: 'Maintenance' } as const;
 
-/** The alert engine's judgement when alerting runs, else the last run's result. */
-const stateOf = (m: MonitorStatus, alerts?: AlertView) => {
-  const s = alerts?.state(m.key) ?? m.state;
-  return s === 'no_data' ? m.state : s;
-};
+/** The alert engine's judgement when alerting runs, else the last run's result (the same everywhere: see monitor-state.ts). */
+const stateOf = (m: MonitorStatus, alerts?: AlertView) => judgedState(m.state, alerts?.state(m.key));
 
 function barClass(d: DayBar): string {
   if (d.uptime === null) return 'bar none';

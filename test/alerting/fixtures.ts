@@ -168,7 +168,8 @@ export function openHarness(loaded: LoadedConfig, dbPath: string, now: () => num
     config.monitors.map((m) => ({ key: monitorId(m), name: m.name, public: m.public, schedule: 'test' })),
     { flushMs: 60_000 },
   );
-  const alerting = createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), now, redact: loaded.redact, sendTimeoutMs: 2_000 });
+  // random 1: retries wait the whole backoff (no jitter), so tests can name the next attempt's time.
+  const alerting = createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), now, redact: loaded.redact, sendTimeoutMs: 2_000, random: () => 1 });
   return {
     store,
     alerting,

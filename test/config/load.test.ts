@@ -29,7 +29,8 @@ describe('durations', () => {
 describe('config loading', () => {
   it('applies defaults once', () => {
     const { config } = parseConfigText('monitors:\n  - name: Home\n    steps:\n      - url: http://127.0.0.1/\n', 't', {});
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000, title: 'Status', trustProxy: 0 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000, title: 'Status', trustProxy: 0, shutdownGrace: 8000 });
+    expect(config.selfCheck).toEqual({ every: 60_000, alertAfter: 60_000 });
     expect(config.storage.path).toBe('./data/halftime.db');
     const m = config.monitors[0];
     expect(m.public).toBe(false);

@@ -46,7 +46,7 @@ describe('admin read model', () => {
     f.store.writer.write(run('private-db', now - 60_000, 42, false));
     f.store.writer.flush();
     const p = f.store.admin.monitorPage({ now });
-    expect(p.counts).toEqual({ all: 3, up: 1, down: 1, unknown: 1 });
+    expect(p.counts).toEqual({ all: 3, up: 1, down: 1, unknown: 1, degraded: 0, maintenance: 0 });
     const shop = p.rows.find((r) => r.key === 'shop')!;
     expect(shop.state).toBe('up');
     expect(shop.lastLatencyMs).toBe(200);
@@ -79,7 +79,7 @@ describe('admin read model', () => {
     const all = f.store.admin.monitorPage({ now, pageSize: 50 });
     expect(all).toMatchObject({ total: 120, pages: 3, page: 1 });
     expect(all.rows).toHaveLength(50);
-    expect(all.counts).toEqual({ all: 120, up: 40, down: 40, unknown: 40 });
+    expect(all.counts).toEqual({ all: 120, up: 40, down: 40, unknown: 40, degraded: 0, maintenance: 0 });
     const last = f.store.admin.monitorPage({ now, pageSize: 50, page: 3 });
     expect(last.rows).toHaveLength(20);
     expect(last.rows[0].key).toBe('m100');

@@ -94,16 +94,16 @@ describe('/healthz', () => {
   it('is ok only when the database and the scheduler are alive', async () => {
     const ok = await app().request('/healthz');
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ ok: true, db: true, scheduler: true });
+    expect(await ok.json()).toEqual({ ok: true, db: true, scheduler: true, problems: [], warnings: [] });
     alive = false;
     const noScheduler = await app().request('/healthz');
     expect(noScheduler.status).toBe(503);
-    expect(await noScheduler.json()).toEqual({ ok: false, db: true, scheduler: false });
+    expect(await noScheduler.json()).toMatchObject({ ok: false, db: true, scheduler: false, problems: [{ check: 'scheduler', reason: 'the scheduler is not running' }] });
     alive = true;
     const a = app();
     store.close();
     const noDb = await a.request('/healthz');
     expect(noDb.status).toBe(503);
-    expect(await noDb.json()).toMatchObject({ ok: false, db: false });
+    expect(await noDb.json()).toMatchObject({ ok: false, db: false, problems: [{ check: 'database-connection' }] });
   });
 });

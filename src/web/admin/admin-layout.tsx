@@ -24,6 +24,7 @@ export function AdminLayout(props: { title: string; csrfToken?: string; username
           {props.username ? (
             <nav>
               <a href="/admin">Dashboard</a>
+              <a href="/admin/health">Health</a>
               <a href="/admin/tokens">API tokens</a>
               <a href="/">Status page</a>
               <form method="post" action="/logout" class="inline">

@@ -3,14 +3,16 @@ import type { Child } from 'hono/jsx';
 import { streamSSE } from 'hono/streaming';
 import type { AdminQueries } from '../../store/admin-queries.js';
 import type { AuthStore } from '../../store/auth-store.js';
-import type { MonitorState } from '../../store/queries.js';
+import type { OperatorState } from '../../store/admin-queries.js';
 import type { AdminEnv, Auth } from '../auth/auth.js';
 import { safeNext } from '../auth/auth.js';
 import { newApiToken } from '../auth/secrets.js';
 import type { EventHub } from '../events.js';
 import { ADMIN_PREFIXES } from '../monitor-page.js';
 import { historyFor, registerHistoryRoutes, type MonitorRouteDeps } from '../monitor-routes.js';
+import { stateJudge, type AlertStatusReader } from '../monitor-state.js';
 import { DashboardPage, filterQuery, MonitorTable, type DashboardFilters } from './dashboard.js';
+import { HealthBanner, healthRoutes, type OperationsView } from './health-page.js';
 import { IncidentRow, MonitorIncidents, OpenIncidents, type IncidentsReader, type MaintenanceReader } from './incidents.js';
 import { MonitorPageView, RecentRuns, RunPage, RunResultView, type AdminHistory } from './monitor-page.js';
 import { TokensPage } from './tokens-page.js';
@@ -31,6 +33,10 @@ export type AdminDeps = {
   incidents?: IncidentsReader;
   /** Maintenance windows, shown next to the incidents. */
   maintenance?: MaintenanceReader;
+  /** The alert engine's state per monitor: shown (and filtered on) instead of the last run's result. */
+  state?: AlertStatusReader;
+  /** halftime's own health and its outbox: the dashboard banner and /admin/health. */
+  operations?: OperationsView;
   /** Extra sections at the top of the dashboard (open incidents, maintenance windows), in order. */
   dashboardSections?: (c: Context<AdminEnv>) => Child[];
   /** Extra sections on a monitor's admin page (history charts, load checks, incidents), in order. */
@@ -42,10 +48,10 @@ export type AdminDeps = {
 };
 
 const page = (el: { toString(): string | Promise<string> }) => '<!doctype html>' + el.toString();
-const STATES = new Set<MonitorState>(['up', 'down', 'unknown']);
+const STATES = new Set<OperatorState>(['up', 'down', 'unknown', 'degraded', 'maintenance']);
 
 function filtersOf(c: Context): DashboardFilters {
-  const state = c.req.query('state') as MonitorState | undefined;
+  const state = c.req.query('state') as OperatorState | undefined;
   const q = (c.req.query('q') ?? '').trim().slice(0, 200);
   const n = Number(c.req.query('page'));
   return { state: state && STATES.has(state) ? state : undefined, q: q || undefined, page: Number.isInteger(n) && n > 0 ? n : 1 };
@@ -58,7 +64,10 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
   // ('/admin/*' covers '/admin' itself too.)
   app.use('/admin/*', auth.originCheck, auth.requireAdmin);
 
-  const monitorPage = (f: DashboardFilters, t: number) => deps.admin.monitorPage({ ...f, pageSize: deps.pageSize ?? 50, now: t });
+  const judge = stateJudge(deps.state);
+  const monitorPage = (f: DashboardFilters, t: number) => deps.admin.monitorPage({ ...f, pageSize: deps.pageSize ?? 50, now: t, judge });
+  const healthBanner = (t: number) => (deps.operations ? <HealthBanner snapshot={deps.operations.health.snapshot()} now={t} /> : null);
+  if (deps.operations) healthRoutes(app, { ops: deps.operations, title: deps.title, now });
   const WEEK = 7 * 86_400_000;
   const openIncidents = (c: Context<AdminEnv>, t: number) =>
     deps.incidents ? (
@@ -80,7 +89,7 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
           page={monitorPage(f, t)}
           filters={f}
           now={t}
-          sections={[openIncidents(c, t), ...(deps.dashboardSections?.(c) ?? [])]}
+          sections={[healthBanner(t), openIncidents(c, t), ...(deps.dashboardSections?.(c) ?? [])]}
         />,
       ),
     );
@@ -163,7 +172,7 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
   app.get('/admin/monitors/:key', (c) => {
     const t = now();
     const key = c.req.param('key');
-    const m = deps.admin.monitor(key, t);
+    const m = deps.admin.monitor(key, t, judge);
     if (!m) return c.text(`No monitor "${key}"`, 404);
     let history: AdminHistory | undefined;
     const info = historyDeps?.history.monitor(key);

@@ -1,13 +1,13 @@
 import type { Child } from 'hono/jsx';
-import type { AdminMonitorRow, MonitorPage } from '../../store/admin-queries.js';
-import type { MonitorState } from '../../store/queries.js';
+import type { AdminMonitorRow, MonitorPage, OperatorState } from '../../store/admin-queries.js';
 import { fmtAgo, fmtMs } from '../format.js';
+import { STATE_LABEL } from '../monitor-state.js';
 import { AdminLayout } from './admin-layout.js';
 import { Sparkline } from './sparkline.js';
 
-export type DashboardFilters = { state?: MonitorState; q?: string; page?: number };
+export type DashboardFilters = { state?: OperatorState; q?: string; page?: number };
 
-export const STATE_LABEL = { up: 'Up', down: 'Down', unknown: 'No data yet' } as const;
+export { STATE_LABEL };
 
 /** Query string for the dashboard with these filters (page 1 is left out). */
 export function filterQuery(f: DashboardFilters): string {
@@ -54,6 +54,8 @@ export function MonitorTable(props: { page: MonitorPage; filters: DashboardFilte
     <div id="monitor-table" hx-get={self} hx-trigger="sse:runs" hx-swap="outerHTML">
       <p class="counts">
         {c.all} monitors{filters.q ? ` matching “${filters.q}”` : ''}: <span class="c-up">{c.up} up</span>, <span class="c-down">{c.down} down</span>,{' '}
+        {c.degraded > 0 ? <><span class="c-degraded">{c.degraded} degraded</span>, </> : null}
+        {c.maintenance > 0 ? <><span class="c-maintenance">{c.maintenance} in maintenance</span>, </> : null}
         <span class="c-unknown">{c.unknown} without data</span>
       </p>
       <table class="monitors-table">
@@ -117,7 +119,7 @@ export function DashboardPage(props: { title: string; username: string; csrfToke
               <option value="" selected={!f.state}>
                 All
               </option>
-              {(['down', 'up', 'unknown'] as const).map((s) => (
+              {(['down', 'degraded', 'up', 'maintenance', 'unknown'] as const).map((s) => (
                 <option value={s} selected={f.state === s}>
                   {STATE_LABEL[s]}
                 </option>

@@ -43,6 +43,42 @@ export function EvidenceFacts(props: { evidence: unknown }) {
   return <FactList facts={facts} class="evidence-facts" />;
 }
 
+const valueText = (kind: IncidentListItem['kind'], v: number | null) => (v === null ? '–' : kind === 'degraded' ? fmtMs(v) : `${v} failed in a row`);
+
+/**
+ * The evidence of an incident, kept apart: what opened it, its worst moment (when it got worse) and
+ * the measurement it closed on — a closed DEGRADED incident shows the latency that crossed the limit,
+ * not only the recovering one.
+ */
+export function IncidentEvidence(props: { incident: IncidentListItem }) {
+  const i = props.incident;
+  const worse = i.worstEvidence !== null && i.worstValue !== null && i.worstValue !== i.openedValue;
+  return (
+    <details class="incident-evidence">
+      <summary>Evidence</summary>
+      <div class="evidence-part" data-part="opened">
+        <h4>
+          Opened on{i.openedValue !== null ? ` ${valueText(i.kind, i.openedValue)}` : ''}
+          {i.openedValue === null ? <span class="muted small"> (recorded before opening evidence was kept apart: the last evidence written)</span> : null}
+        </h4>
+        <EvidenceFacts evidence={i.evidence} />
+      </div>
+      {worse ? (
+        <div class="evidence-part" data-part="worst">
+          <h4>Worst: {valueText(i.kind, i.worstValue)}</h4>
+          <EvidenceFacts evidence={i.worstEvidence} />
+        </div>
+      ) : null}
+      {i.endedAt !== null && i.closedEvidence !== null ? (
+        <div class="evidence-part" data-part="closed">
+          <h4>Closed on{i.closedValue !== null ? ` ${valueText(i.kind, i.closedValue)}` : ' recovery'}</h4>
+          <EvidenceFacts evidence={i.closedEvidence} />
+        </div>
+      ) : null}
+    </details>
+  );
+}
+
 /** One incident as a table row; an open, unacknowledged one has an Acknowledge button (htmx swaps the row). */
 export function IncidentRow(props: { incident: IncidentListItem; now: number; csrfToken: string; showMonitor: boolean; next: string }) {
   const i = props.incident;
@@ -64,10 +100,7 @@ export function IncidentRow(props: { incident: IncidentListItem; now: number; cs
       <td class="num">{i.worstValue === null ? '–' : i.kind === 'degraded' ? fmtMs(i.worstValue) : `${i.worstValue} failed`}</td>
       <td>
         <div>{i.summary}</div>
-        <details>
-          <summary>Evidence</summary>
-          <EvidenceFacts evidence={i.evidence} />
-        </details>
+        <IncidentEvidence incident={i} />
       </td>
       <td class="ack">
         {i.acknowledgedAt !== null ? (

@@ -12,13 +12,15 @@ const iso = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 
 /** The step table of one run, with the timing breakdown and the evidence of every expectation. */
 export function RunResultView(props: { run: RunDetail; note?: string }) {
   const { run } = props;
+  const aborted = !run.ok && run.failureCode === 'aborted';
   return (
-    <section class={`run-result ${run.ok ? 'run-ok' : 'run-failed'}`} data-run={run.id}>
+    <section class={`run-result ${run.ok ? 'run-ok' : aborted ? 'run-aborted' : 'run-failed'}`} data-run={run.id}>
       <h3>
-        Run #{run.id}: <span class={`badge badge-${run.ok ? 'up' : 'down'}`}>{run.ok ? 'Passed' : 'Failed'}</span> in {fmtMs(run.durationMs)}
+        Run #{run.id}: <span class={`badge badge-${run.ok ? 'up' : aborted ? 'unknown' : 'down'}`}>{run.ok ? 'Passed' : aborted ? 'Aborted' : 'Failed'}</span> in {fmtMs(run.durationMs)}
         <span class="muted small"> at {iso(run.startedAt)} UTC</span>
       </h3>
       {props.note ? <p class="muted">{props.note}</p> : null}
+      {aborted ? <p class="muted">Cut off by a shutdown before it finished: kept for the record, left out of uptime, latency and alert rules.</p> : null}
       {run.failureMessage ? (
         <p class="error">
           {run.failureCode}: {run.failureMessage}

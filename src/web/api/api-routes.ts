@@ -1,6 +1,8 @@
 import type { Context, Hono } from 'hono';
 import type { AdminQueries } from '../../store/admin-queries.js';
-import type { MonitorState, Queries } from '../../store/queries.js';
+import type { OperatorState } from '../../store/admin-queries.js';
+import type { Queries } from '../../store/queries.js';
+import { judgedState, stateJudge, type AlertStatusReader } from '../monitor-state.js';
 import type { AdminEnv, Auth } from '../auth/auth.js';
 import type { RunNow } from '../admin/admin-routes.js';
 import type { IncidentsReader } from '../admin/incidents.js';
@@ -19,10 +21,12 @@ export type ApiDeps = {
   incidents?: IncidentsReader;
   /** Burst load runs: mounts /api/v1/load-runs. */
   loadRuns?: LoadRuns;
+  /** The alert engine's state per monitor: every state the API gives is the judged one (as on the status page). */
+  state?: AlertStatusReader;
   now?: () => number;
 };
 
-const STATES = new Set(['up', 'down', 'unknown']);
+const STATES = new Set(['up', 'down', 'unknown', 'degraded', 'maintenance']);
 
 /** A positive integer query parameter, or a 400 naming it. */
 function intParam(c: Context, name: string): number | undefined | Error {
@@ -41,15 +45,18 @@ export function apiRoutes(app: Hono<AdminEnv>, deps: ApiDeps) {
   app.use('/api/v1/*', deps.auth.requireToken);
 
   const bad = (c: Context, err: Error) => c.json({ error: err.message }, 400);
+  const judge = stateJudge(deps.state);
 
   app.get('/api/v1/status', (c) => {
     const t = now();
-    const monitors = deps.queries.statusOverview({ publicOnly: false, now: t, days: 1 });
-    const count = (s: MonitorState) => monitors.filter((m) => m.state === s).length;
+    const monitors = deps.queries.statusOverview({ publicOnly: false, now: t, days: 1 }).map((m) => ({ ...m, state: judgedState(m.state, deps.state?.(m.key)) }));
+    const count = (s: OperatorState) => monitors.filter((m) => m.state === s).length;
     return c.json({
       at: t,
       up: count('up'),
       down: count('down'),
+      degraded: count('degraded'),
+      maintenance: count('maintenance'),
       unknown: count('unknown'),
       monitors: monitors.map((m) => ({ key: m.key, name: m.name, public: m.public, state: m.state, lastRunAt: m.lastRunAt, lastLatencyMs: m.lastLatencyMs, lastFailure: m.lastFailure, uptime24h: m.uptime24h })),
     });
@@ -57,17 +64,17 @@ export function apiRoutes(app: Hono<AdminEnv>, deps: ApiDeps) {
 
   app.get('/api/v1/monitors', (c) => {
     const state = c.req.query('state');
-    if (state !== undefined && !STATES.has(state)) return bad(c, new Error('query parameter state must be up, down or unknown'));
+    if (state !== undefined && !STATES.has(state)) return bad(c, new Error('query parameter state must be up, degraded, down, maintenance or unknown'));
     const page = intParam(c, 'page');
     const pageSize = intParam(c, 'pageSize');
     if (page instanceof Error) return bad(c, page);
     if (pageSize instanceof Error) return bad(c, pageSize);
-    const p = deps.admin.monitorPage({ state: state as MonitorState | undefined, q: c.req.query('q'), page, pageSize: pageSize ?? 100, now: now() });
+    const p = deps.admin.monitorPage({ state: state as OperatorState | undefined, q: c.req.query('q'), page, pageSize: pageSize ?? 100, now: now(), judge });
     return c.json(p);
   });
 
   app.get('/api/v1/monitors/:key', (c) => {
-    const m = deps.admin.monitor(c.req.param('key'), now());
+    const m = deps.admin.monitor(c.req.param('key'), now(), judge);
     return m ? c.json(m) : c.json({ error: `no monitor "${c.req.param('key')}"` }, 404);
   });
 

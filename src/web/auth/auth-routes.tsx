@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { AuthStore } from '../../store/auth-store.js';
-import { CSRF_FIELD, isLoopback, safeNext, type AdminEnv, type Auth } from './auth.js';
+import { CSRF_FIELD, isLoopback, parseNext, type AdminEnv, type Auth } from './auth.js';
 import { LoginPage, SetupPage } from './auth-pages.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from './password.js';
 
@@ -16,15 +16,19 @@ export function authRoutes(app: Hono<AdminEnv>, deps: AuthRouteDeps) {
   for (const path of ['/login', '/logout', '/setup']) app.use(path, auth.originCheck);
 
   app.get('/login', (c) => {
-    if (auth.session(c)) return c.redirect(safeNext(c.req.query('next')), 303);
+    const target = parseNext(c.req.query('next'));
+    if (!target.ok) return c.text(`Bad request: ${target.reason}.`, 400);
+    if (auth.session(c)) return c.redirect(target.path, 303);
     if (deps.users.countUsers() === 0 && isLoopback(c)) return c.redirect('/setup', 303);
     c.header('cache-control', 'no-store');
-    return c.html(page(<LoginPage title={deps.title} formToken={auth.preAuthToken(c)} next={safeNext(c.req.query('next'))} />));
+    return c.html(page(<LoginPage title={deps.title} formToken={auth.preAuthToken(c)} next={target.path} />));
   });
 
   app.post('/login', async (c) => {
     const body = await c.req.parseBody();
-    const next = safeNext(field(body.next));
+    const target = parseNext(field(body.next));
+    if (!target.ok) return c.text(`Bad request: ${target.reason}.`, 400);
+    const next = target.path;
     if (!auth.preAuthValid(c, body[CSRF_FIELD])) return c.text('Missing or wrong CSRF token: reload the login page', 403);
     const result = await auth.login(c, field(body.username), field(body.password));
     if (result.ok) return c.redirect(next, 303);

@@ -63,9 +63,34 @@ export function clientIp(c: Context, trustProxy = 0): string {
  */
 export const isLoopback = (c: Context) => LOOPBACK.has(peerIp(c)) && !FORWARDED.some((h) => c.req.header(h) !== undefined);
 
-/** A same-site path to go back to after login; anything else becomes /admin. */
+const DUMMY_ORIGIN = 'http://halftime.invalid';
+/** C0 and C1 control characters (tab and newline included): browsers drop some of them from a Location, which turns `/\t/evil` into `//evil`. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Where to go after login. Judged on the parsed URL, not on its text: `next` is resolved against a
+ * dummy origin and kept only when it stays on that origin (so `//evil`, `/\evil`, `https:evil` and
+ * the like are not); what is returned is the parsed path, query and fragment. Anything off-site or
+ * unparsable becomes /admin; control characters are refused (the caller answers 400).
+ */
+export function parseNext(next: string | undefined): { ok: true; path: string } | { ok: false; reason: string } {
+  if (next === undefined || next === '') return { ok: true, path: '/admin' };
+  if (CONTROL.test(next)) return { ok: false, reason: 'the next parameter holds control characters' };
+  if (!next.startsWith('/')) return { ok: true, path: '/admin' };
+  let url: URL;
+  try {
+    url = new URL(next, `${DUMMY_ORIGIN}/`);
+  } catch {
+    return { ok: true, path: '/admin' };
+  }
+  if (url.origin !== DUMMY_ORIGIN) return { ok: true, path: '/admin' };
+  return { ok: true, path: url.pathname + url.search + url.hash };
+}
+
+/** A same-origin path to go back to after login; anything else (control characters too) becomes /admin. */
 export function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/admin';
+  const r = parseNext(next);
+  return r.ok ? r.path : '/admin';
 }
 
 /** Reads the synchronizer token from the form field or the header htmx sends. */
