@@ -6,6 +6,7 @@ import { createLoadControl } from './load/control.js';
 import { loadJobs } from './load/jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { startMeasuring, type MeasureHost } from './measure/host.js';
+import { createLoopLag } from './measure/loop-lag.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
 import { createApp } from './web/app.js';
@@ -42,7 +43,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const events = createEventHub();
   const store = openStore(
     dbPath,
-    config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
+    config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, group: m.group, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
     {
       onError: (err) => log.error('writing results failed; will retry', { error: err }),
       // Live pages (SSE) and the status page cache learn about new runs once they are committed.
@@ -89,6 +90,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     onError: (err) => log.error('retention failed; will retry', { error: err }),
   });
 
+  const mainLoop = createLoopLag({ intervalMs: 20, keepMs: 10_000 });
   const jobIds = new Set(config.monitors.map((m) => monitorId(m)));
   const app = createApp({
     queries: store.queries,
@@ -98,6 +100,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     schedulerAlive: () => measure.isAlive() && loadScheduler.isAlive(),
     alerts: alerting,
     statusCacheMs: opts.statusCacheMs ?? 5000,
+    // Monitor pages, series and the API shed load while this thread runs late (a render storm).
+    admission: { lag: () => mainLoop.recent(1_000) },
     operator: {
       users: store.auth,
       admin: store.admin,
@@ -148,6 +152,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
         await retention.stop();
         await alerting.stop();
         events.close();
+        mainLoop.stop();
         await new Promise<void>((r) => {
           server.close(() => r());
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();

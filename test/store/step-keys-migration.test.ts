@@ -3,7 +3,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/probes/types.js';
 import { openDb, schemaVersion, type Db } from '../../src/store/db.js';
 import { openStore, type MonitorDef, type Store } from '../../src/store/index.js';
-import { syncMonitors } from '../../src/store/monitors.js';
 import { createRollupWriter, type BucketRow } from '../../src/store/rollups.js';
 import { RELATIVE_ACCURACY } from '../../src/store/sketch.js';
 import { tempDir } from '../helpers.js';
@@ -59,7 +58,9 @@ beforeEach(() => {
   tmp = tempDir();
   const db = openDb(path(), { migrateTo: BY_NAME - 1 });
   expect(schemaVersion(db)).toBe(BY_NAME - 1);
-  const ids = syncMonitors(db, MONITORS);
+  // The monitors table as it was before migration 9 (syncMonitors writes today's columns).
+  const insertMonitor = db.prepare('INSERT INTO monitors (key, name, public, schedule, position, created_at, updated_at) VALUES (?, ?, 0, ?, ?, 0, 0) RETURNING id').pluck();
+  const ids = new Map(MONITORS.map((m, i) => [m.key, insertMonitor.get(m.key, m.name, m.schedule, i) as number]));
   const rand = rng(5);
   const named = (name: string, i: number, t: number, ms: number, ok = true) => ({ ...step(i, t, ms, ok), name });
   oldRuns = [];
@@ -95,7 +96,7 @@ const nearestRank = (values: number[], p: number) => [...values].sort((a, b) => 
 
 describe('upgrading a database whose per-step rollups are keyed by index', () => {
   it('keeps each index as the key of the name it has in the stored runs, and serves the same per-step series', () => {
-    expect(schemaVersion(store.db)).toBe(BY_NAME);
+    expect(schemaVersion(store.db)).toBeGreaterThanOrEqual(BY_NAME);
     // The rollup rows themselves are untouched.
     expect(store.db.prepare('SELECT * FROM rollup_hour WHERE step >= 0 ORDER BY monitor_id, ts, step').all()).toEqual(stepRows);
     expect(steps('shop')).toEqual([
