@@ -11,6 +11,7 @@ import { createLoadControl } from './load/control.js';
 import { loadJobs } from './load/jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { startMeasuring, type MeasureHost } from './measure/host.js';
+import { createLoopLag } from './measure/loop-lag.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { describeHolder } from './store/file-lock.js';
 import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
@@ -123,7 +124,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     try {
       store = openStore(
         dbPath,
-        config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
+        config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, group: m.group, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
         {
           onError: (err, state) => {
             // Without a state it was a listener of written runs that failed, not the write.
@@ -187,6 +188,9 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     });
     undo.push(() => retention.stop());
 
+    // How late this thread runs: monitor pages, series and the API shed load while it runs late.
+    const mainLoop = createLoopLag({ intervalMs: 20, keepMs: 10_000 });
+    undo.push(() => mainLoop.stop());
     const jobIds = new Set(config.monitors.map((m) => monitorId(m)));
     const app = createApp({
       queries: store.queries,
@@ -197,6 +201,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       health,
       alerts: alerting,
       statusCacheMs: opts.statusCacheMs ?? 5000,
+      admission: { lag: () => mainLoop.recent(1_000) },
       log,
       operator: {
         users: store.auth,
@@ -291,6 +296,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           // Deliveries still in progress when time is up stay in the outbox and go out after the restart.
           await alerting.stop(left());
           events.close();
+          mainLoop.stop();
           const closed = new Promise<void>((r) => server.close(() => r()));
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
           await atMost(closed, left());

@@ -16,6 +16,7 @@ export const monitorSchema = z
     name: z.string().min(1).max(200),
     description: z.string().max(2000).optional(),
     public: z.boolean().default(false),
+    group: z.string().trim().min(1).max(100).optional().describe('Status-page group: monitors of a group are shown together, under the group\'s worst state'),
     every: duration({ min: 1_000, max: 7 * 86_400_000 }).optional(),
     cron: cronExpression.optional(),
     timeout: duration({ min: 1, max: 3_600_000 }).optional().describe('Whole-run timeout'),

@@ -8,6 +8,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 export type LoopLag = {
   /** Largest lag (ms) of the samples taken from `from` until `to` plus one interval (performance.now() times). */
   maxBetween(from: number, to: number): number;
+  /** Largest lag (ms) of the samples taken in the last `windowMs`. */
+  recent(windowMs: number): number;
   /** Event-loop delay percentiles (ms) since the last call. */
   take(): { p50: number; p99: number; max: number };
   readonly intervalMs: number;
@@ -44,6 +46,11 @@ export function createLoopLag(opts: { intervalMs?: number; keepMs?: number } = {
         if (at[j] <= until && lag[j] > max) max = lag[j];
       }
       return max;
+    },
+    recent(windowMs) {
+      const t = performance.now();
+      // The sample that is overdue right now counts too: a loop stuck at this moment has not sampled yet.
+      return Math.max(this.maxBetween(t - windowMs, t), Math.max(0, t - due));
     },
     take() {
       const ms = (ns: number) => (Number.isFinite(ns) ? ns / 1e6 : 0);

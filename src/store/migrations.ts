@@ -305,5 +305,21 @@ export const migrations: { version: number; name: string; sql: string }[] = [
     name: 'runs: the event-loop delay the probes saw',
     sql: `ALTER TABLE runs ADD COLUMN loop_delay_ms REAL;`,
   },
+  {
+    version: 13,
+    name: "monitors: each monitor's newest run and its group, kept by the writer for status pages",
+    sql: `
+      ALTER TABLE monitors ADD COLUMN grp TEXT;
+      ALTER TABLE monitors ADD COLUMN last_run_at INTEGER;
+      ALTER TABLE monitors ADD COLUMN last_ok INTEGER;
+      ALTER TABLE monitors ADD COLUMN last_duration_ms REAL;
+      ALTER TABLE monitors ADD COLUMN last_failure TEXT;
+      UPDATE monitors SET
+        last_run_at = (SELECT r.started_at FROM runs r WHERE r.monitor_id = monitors.id AND r.failure_code IS NOT 'aborted' ORDER BY r.started_at DESC LIMIT 1),
+        last_ok = (SELECT r.ok FROM runs r WHERE r.monitor_id = monitors.id AND r.failure_code IS NOT 'aborted' ORDER BY r.started_at DESC LIMIT 1),
+        last_duration_ms = (SELECT r.duration_ms FROM runs r WHERE r.monitor_id = monitors.id AND r.failure_code IS NOT 'aborted' ORDER BY r.started_at DESC LIMIT 1),
+        last_failure = (SELECT r.failure_message FROM runs r WHERE r.monitor_id = monitors.id AND r.failure_code IS NOT 'aborted' ORDER BY r.started_at DESC LIMIT 1);
+    `,
+  },
 ];
 

@@ -5,30 +5,35 @@ export type MonitorState = 'up' | 'down' | 'unknown';
 
 export type DayBar = { day: string; runs: number; failures: number; uptime: number | null };
 
-export type MonitorStatus = {
+/** What a status list needs of every monitor, read from one small table (the writer keeps it). */
+export type MonitorIndexRow = {
   id: number;
   key: string;
   name: string;
   description: string | null;
   public: boolean;
+  /** Status-page group, or null. */
+  group: string | null;
   state: MonitorState;
   lastRunAt: number | null;
   lastLatencyMs: number | null;
   lastFailure: string | null;
-  uptime24h: number | null;
-  runs24h: number;
-  days: DayBar[];
 };
+
+/** The costlier figures, read only for the monitors a page shows. */
+export type MonitorDetail = { uptime24h: number | null; runs24h: number; days: DayBar[] };
+
+export type MonitorStatus = MonitorIndexRow & MonitorDetail;
 
 const DAY = 86_400_000;
 
 /** The read model the web uses. Only this module (and the writer) speak SQL. */
 export function createQueries(db: Db) {
-  const listMonitors = db.prepare(
-    `SELECT id, key, name, description, public FROM monitors WHERE active = 1 AND (public = 1 OR @all = 1) ORDER BY position, id`,
+  const index = db.prepare(
+    `SELECT id, key, name, description, public, grp, last_run_at, last_ok, last_duration_ms, last_failure
+     FROM monitors WHERE active = 1 AND (public = 1 OR @all = 1) ORDER BY position, id`,
   );
   // Runs cut off by a shutdown (failure code 'aborted') say nothing about the target: not a state, not uptime.
-  const lastRun = db.prepare(`SELECT started_at, duration_ms, ok, failure_message FROM runs WHERE monitor_id = ? AND failure_code IS NOT 'aborted' ORDER BY started_at DESC LIMIT 1`);
   const window = db.prepare(`SELECT count(*) AS runs, coalesce(sum(ok), 0) AS ok FROM runs WHERE monitor_id = ? AND started_at >= ? AND failure_code IS NOT 'aborted'`);
   const days = db.prepare(`SELECT day, runs, failures FROM daily_uptime WHERE monitor_id = ? AND day >= ? ORDER BY day`);
 
@@ -44,29 +49,38 @@ export function createQueries(db: Db) {
     return out;
   }
 
+  type IndexRow = { id: number; key: string; name: string; description: string | null; public: number; grp: string | null; last_run_at: number | null; last_ok: number | null; last_duration_ms: number | null; last_failure: string | null };
+  const toIndex = (m: IndexRow): MonitorIndexRow => ({
+    id: m.id,
+    key: m.key,
+    name: m.name,
+    description: m.description,
+    public: m.public === 1,
+    group: m.grp,
+    state: m.last_ok === null ? 'unknown' : m.last_ok ? 'up' : 'down',
+    lastRunAt: m.last_run_at,
+    lastLatencyMs: m.last_duration_ms,
+    lastFailure: m.last_ok === 0 ? m.last_failure : null,
+  });
+  const detail = (id: number, now: number, count: number): MonitorDetail => {
+    const w = window.get(id, now - DAY) as { runs: number; ok: number };
+    return { uptime24h: w.runs > 0 ? w.ok / w.runs : null, runs24h: w.runs, days: dayBars(id, now, count) };
+  };
+
+  const statusIndex = (opts: { publicOnly: boolean }): MonitorIndexRow[] => (index.all({ all: opts.publicOnly ? 0 : 1 }) as IndexRow[]).map(toIndex);
+
   return {
+    /** Every active monitor (public only unless asked), in config order, with its newest run: one small query. */
+    statusIndex,
+    /** 24-hour uptime and daily bars of the given monitors (the ones a page shows). */
+    statusDetails(ids: number[], opts: { now?: number; days?: number } = {}): Map<number, MonitorDetail> {
+      const now = opts.now ?? Date.now();
+      return new Map(ids.map((id) => [id, detail(id, now, opts.days ?? 90)]));
+    },
     /** Every active monitor (public only unless `all`), with state, last latency, 24h uptime and daily bars. */
     statusOverview(opts: { publicOnly: boolean; now?: number; days?: number }): MonitorStatus[] {
       const now = opts.now ?? Date.now();
-      const monitors = listMonitors.all({ all: opts.publicOnly ? 0 : 1 }) as { id: number; key: string; name: string; description: string | null; public: number }[];
-      return monitors.map((m) => {
-        const last = lastRun.get(m.id) as { started_at: number; duration_ms: number; ok: number; failure_message: string | null } | undefined;
-        const w = window.get(m.id, now - DAY) as { runs: number; ok: number };
-        return {
-          id: m.id,
-          key: m.key,
-          name: m.name,
-          description: m.description,
-          public: m.public === 1,
-          state: !last ? 'unknown' : last.ok ? 'up' : 'down',
-          lastRunAt: last?.started_at ?? null,
-          lastLatencyMs: last?.duration_ms ?? null,
-          lastFailure: last && !last.ok ? last.failure_message : null,
-          uptime24h: w.runs > 0 ? w.ok / w.runs : null,
-          runs24h: w.runs,
-          days: dayBars(m.id, now, opts.days ?? 90),
-        };
-      });
+      return statusIndex(opts).map((m) => ({ ...m, ...detail(m.id, now, opts.days ?? 90) }));
     },
     /** Cheap liveness probe for /healthz. */
     ping(): boolean {

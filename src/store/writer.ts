@@ -78,6 +78,11 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
     `INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, 1, ?)
      ON CONFLICT(monitor_id, day) DO UPDATE SET runs = runs + 1, failures = failures + excluded.failures`,
   );
+  // Each monitor's newest run, for status pages that must not scan the runs table per visit.
+  const setLast = db.prepare(
+    `UPDATE monitors SET last_run_at = ?, last_ok = ?, last_duration_ms = ?, last_failure = ?
+     WHERE id = ? AND (last_run_at IS NULL OR last_run_at <= ?)`,
+  );
   const rollups = createRollupWriter(db, opts.singleStep);
   const stepKeys = createStepKeys(db);
   const writeBatch = db.transaction((runs: RunResult[]) => {
@@ -96,6 +101,10 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
       }
       if (!aborted) bumpDay.run(monitorId, dayOf(r.startedAt), r.ok ? 0 : 1);
     }
+    const newest = new Map<number, RunResult>();
+    // Aborted runs are not in `known`: a run cut off by shutdown is not the monitor's state.
+    for (const { monitorId, run } of known) if ((newest.get(monitorId)?.startedAt ?? -Infinity) <= run.startedAt) newest.set(monitorId, run);
+    for (const [monitorId, r] of newest) setLast.run(r.startedAt, r.ok ? 1 : 0, r.durationMs, r.ok ? null : (r.failure?.message ?? null), monitorId, r.startedAt);
     // Same transaction: the rollups never disagree with the raw runs, and step keys commit with the rollups using them.
     rollups.apply(known, stepKeys.assign(known));
   });

@@ -20,10 +20,12 @@ import { authRoutes } from './auth/auth-routes.js';
 import type { LoginLimiter } from './auth/login-limiter.js';
 import type { LoadRuns } from '../store/load-runs.js';
 import type { EventHub } from './events.js';
-import { createRenderCache, type Rendered } from './render-cache.js';
+import { createAdmission, type AdmissionOptions } from './admission.js';
+import { createPageCache, sendCached } from './page-cache.js';
 import { loadStaticAssets } from './static-assets.js';
 import { registerMonitorRoutes } from './monitor-routes.js';
-import { StatusList, StatusPage } from './status-page.js';
+import { StatusList, StatusPage, type StatusPageData } from './status-page.js';
+import { buildStatusModel, parseStatusQuery, type StatusQuery } from './status-view.js';
 
 /** The operator's side: login, /admin and the /api/v1 JSON API. */
 export type OperatorDeps = {
@@ -69,13 +71,17 @@ export type WebDeps = {
   operator?: OperatorDeps;
   /** Keep the rendered public status page this long (ms; default 0: render every time). Dropped whenever `operator.events` reports new runs. */
   statusCacheMs?: number;
+  /** Monitors per status page (default 50); totals always count every public monitor. */
+  statusPageSize?: number;
+  /** Admission control for monitor pages, series and the API (see admission.ts); `lag` is the main loop's recent delay. */
+  admission?: AdmissionOptions;
 };
 
 export function createApp(deps: WebDeps) {
   const now = deps.now ?? Date.now;
   const assets = loadStaticAssets();
   const app = new Hono<AdminEnv>();
-  const statusCache = createRenderCache({ ttlMs: deps.statusCacheMs ?? 0, now });
+  const statusCache = createPageCache({ ttlMs: deps.statusCacheMs ?? 0, now });
   deps.operator?.events.subscribe((ev) => ev !== 'closed' && statusCache.invalidate());
 
   app.use(
@@ -96,50 +102,44 @@ export function createApp(deps: WebDeps) {
       xFrameOptions: 'DENY',
     }),
   );
+  // Expensive endpoints answer 503 + Retry-After when they cannot be served soon, instead of queuing.
+  const admission = createAdmission(deps.admission);
+  for (const path of ['/monitors/*', '/partials/monitors/*', '/api/*']) app.use(path, admission.middleware);
   // gzip for clients that ask: monitor pages, JSON series, htmx and uPlot (the status page gzips its cached render itself).
   for (const path of ['/monitors/*', '/partials/monitors/*', '/api/monitors/*', '/static/*']) app.use(path, compress());
 
-  // The 24-hour p95 line per public monitor, when history is wired in.
-  const trendsFor = (monitors: { id: number }[], t: number) =>
-    deps.history ? new Map(monitors.map((m) => [m.id, deps.history!.p95Trend(m.id, t)])) : undefined;
-
-  const view = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
-  /** Sends a (cached) render as HTML, gzipped when the client accepts it. */
-  const sendHtml = (c: Context, page: Rendered) => {
-    const headers: Record<string, string> = { 'content-type': 'text/html; charset=UTF-8', vary: 'accept-encoding' };
-    if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '') && page.body.length > 1024) {
-      headers['content-encoding'] = 'gzip';
-      return c.body(view(page.gzip()), 200, headers);
-    }
-    return c.body(view(page.body), 200, headers);
+  /** One status page: totals over every public monitor, full figures only for the ones it shows. */
+  const statusData = (query: StatusQuery): StatusPageData => {
+    const t = now();
+    const index = deps.queries.statusIndex({ publicOnly: true });
+    const alerts = deps.alerts && buildAlertView(deps.alerts, t, index.map((m) => m.key));
+    const model = buildStatusModel(index, alerts, query, deps.statusPageSize ?? 50);
+    const shown = [...model.attention, ...model.items];
+    const ids = [...new Set(shown.map((m) => m.id))];
+    const trends = deps.history ? new Map(ids.map((id) => [id, deps.history!.p95Trend(id, t)])) : undefined;
+    return { model, details: deps.queries.statusDetails(ids, { now: t }), trends, alerts, now: t };
   };
+  const statusKey = (q: StatusQuery) => `${q.page}\u0000${q.q}\u0000${q.group}`;
 
-  app.get('/', (c) =>
-    sendHtml(
-      c,
-      statusCache.get('page', () => {
-        const t = now();
-        const monitors = deps.queries.statusOverview({ publicOnly: true, now: t });
-        const alerts = deps.alerts && buildAlertView(deps.alerts, t, monitors.map((m) => m.key));
-        return '<!doctype html>' + (<StatusPage title={deps.title} monitors={monitors} now={t} alerts={alerts} trends={trendsFor(monitors, t)} />).toString();
-      }),
-    ),
-  );
+  app.get('/', async (c) => {
+    const query = parseStatusQuery(c.req.query());
+    const page = await statusCache.get(`page\u0000${statusKey(query)}`, () => '<!doctype html>' + (<StatusPage title={deps.title} data={statusData(query)} />).toString());
+    return sendCached(c, page, { maxAge: 5 });
+  });
 
   // htmx partial: the same component without the layout.
-  app.get('/partials/status', (c) =>
-    sendHtml(
-      c,
-      statusCache.get('partial', () => {
-        const t = now();
-        const monitors = deps.queries.statusOverview({ publicOnly: true, now: t });
-        const alerts = deps.alerts && buildAlertView(deps.alerts, t, monitors.map((m) => m.key));
-        return (<StatusList monitors={monitors} now={t} alerts={alerts} trends={trendsFor(monitors, t)} />).toString() as string;
-      }),
-    ),
-  );
+  app.get('/partials/status', async (c) => {
+    const query = parseStatusQuery(c.req.query());
+    const page = await statusCache.get(`partial\u0000${statusKey(query)}`, () => (<StatusList data={statusData(query)} />).toString() as string);
+    return sendCached(c, page, { maxAge: 5 });
+  });
 
-  if (deps.history && deps.runs) registerMonitorRoutes(app, { history: deps.history, runs: deps.runs, title: deps.title, now });
+  // Series answers cached per monitor, range, step and bucket, invalidated when the monitor gets new runs.
+  const seriesCache = createPageCache({ ttlMs: deps.statusCacheMs ? 60_000 : 0, minAgeMs: 2_000, now, maxEntries: 4_096 });
+  deps.operator?.events.subscribe((ev) => {
+    if (ev !== 'closed') for (const key of ev.monitors) seriesCache.invalidate(`${key}\u0000`);
+  });
+  if (deps.history && deps.runs) registerMonitorRoutes(app, { history: deps.history, runs: deps.runs, title: deps.title, now, seriesCache });
 
   // 200 only when all is well; otherwise 503 naming each reason (the same list the admin health page shows).
   app.get('/healthz', (c) => {

@@ -1,10 +1,19 @@
 import type { Context, Env, Hono } from 'hono';
 import type { History, MonitorInfo, Range, Series } from '../store/history.js';
 import { isRange, RANGES } from '../store/history.js';
+import { LEVELS } from '../store/rollups.js';
 import type { RunQueries } from '../store/run-queries.js';
+import { sendCached, type PageCache } from './page-cache.js';
 import { HistorySection, monitorUrls, MonitorPage, PUBLIC_PREFIXES, RunDetail, RunsTable, type MonitorPrefixes, type StepChoice } from './monitor-page.js';
 
-export type MonitorRouteDeps = { history: History; runs: RunQueries; title: string; now: () => number };
+export type MonitorRouteDeps = {
+  history: History;
+  runs: RunQueries;
+  title: string;
+  now: () => number;
+  /** Keeps series answers (keys start with the monitor key and a NUL, so one monitor's can be invalidated). */
+  seriesCache?: PageCache;
+};
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -90,7 +99,7 @@ export function historyFor(deps: Pick<MonitorRouteDeps, 'history' | 'runs' | 'no
 
 /** `GET <path>` (path ending in `/:key/series`): the JSON series of monitors that pass `visible`. */
 export function registerSeriesRoute<E extends Env>(app: Hono<E>, deps: MonitorRouteDeps, path: string, visible: (m: MonitorInfo) => boolean, notFound: string) {
-  app.get(path, (c) => {
+  app.get(path, async (c) => {
     const m = deps.history.monitor(c.req.param('key') ?? '');
     if (!m || !visible(m)) return c.json({ error: notFound }, 404);
     const { range, step } = { range: parseRange(c.req.query('range')), step: parseStep(c.req.query('step')) };
@@ -98,8 +107,13 @@ export function registerSeriesRoute<E extends Env>(app: Hono<E>, deps: MonitorRo
     if (!step.ok) return c.json({ error: step.error }, 400);
     const fields = parseFields(c.req.query('fields'));
     if (!fields.ok) return c.json({ error: fields.error }, 400);
-    const s = deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!;
-    return c.json(seriesJson(s, fields.value, deps.history.steps(m.id)), 200, { 'cache-control': 'no-store' });
+    const t = deps.now();
+    const render = () => JSON.stringify(seriesJson(deps.history.series(m.key, range.value, { step: step.value, now: t })!, fields.value, deps.history.steps(m.id)));
+    if (!deps.seriesCache) return c.body(render(), 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    // One answer per bucket: a new bucket is a new key; new runs mark the monitor's answers stale.
+    const bucket = Math.floor(t / LEVELS[RANGES[range.value].level].ms);
+    const page = await deps.seriesCache.get(`${m.key}\u0000${range.value}\u0000${step.value}\u0000${fields.value?.join(',') ?? ''}\u0000${bucket}`, render, 'application/json');
+    return sendCached(c, page, { maxAge: 5 });
   });
 }
 

@@ -1,14 +1,11 @@
-import type { DayBar, MonitorStatus } from '../store/queries.js';
+import type { DayBar, MonitorDetail, MonitorStatus } from '../store/queries.js';
 import { fmtAgo, fmtMs, fmtPct } from './format.js';
 import { Layout } from './layout.js';
 import { P95Sparkline } from './sparkline.js';
 import { MaintenanceNotice, RecentIncidents, type AlertView } from './alert-view.js';
-import { judgedState } from './monitor-state.js';
+import { bannerOf, type DisplayState, type Item, type StatusModel, type StatusQuery } from './status-view.js';
 
-const STATE_LABEL = { up: 'Up', down: 'Down', unknown: 'No data yet', no_data: 'No data yet', degraded: 'Degraded', maintenance: 'Maintenance' } as const;
-
-/** The alert engine's judgement when alerting runs, else the last run's result (the same everywhere: see monitor-state.ts). */
-const stateOf = (m: MonitorStatus, alerts?: AlertView) => judgedState(m.state, alerts?.state(m.key));
+const STATE_LABEL: Record<DisplayState, string> = { up: 'Up', down: 'Down', unknown: 'No data yet', degraded: 'Degraded', maintenance: 'Maintenance' };
 
 function barClass(d: DayBar): string {
   if (d.uptime === null) return 'bar none';
@@ -32,9 +29,8 @@ export function DayBars(props: { days: DayBar[] }) {
 }
 
 /** `trend`: the hourly p95 of the last 24 hours, when history is available; it also links the monitor's page. */
-export function MonitorCard(props: { m: MonitorStatus; now: number; alerts?: AlertView; trend?: (number | null)[] }) {
-  const { m, now, trend } = props;
-  const state = stateOf(m, props.alerts);
+export function MonitorCard(props: { m: MonitorStatus; state: DisplayState; now: number; alerts?: AlertView; trend?: (number | null)[] }) {
+  const { m, now, trend, state } = props;
   return (
     <li class={`monitor state-${state}`} data-monitor={m.key} id={`monitor-${m.key}`}>
       <div class="monitor-head">
@@ -74,35 +70,107 @@ export function MonitorCard(props: { m: MonitorStatus; now: number; alerts?: Ale
   );
 }
 
-export function StatusList(props: { monitors: MonitorStatus[]; now: number; alerts?: AlertView; trends?: Map<number, (number | null)[]> }) {
-  const { monitors, now, alerts, trends } = props;
-  const down = monitors.filter((m) => stateOf(m, alerts) === 'down').length;
-  const degraded = monitors.filter((m) => stateOf(m, alerts) === 'degraded').length;
-  const known = monitors.filter((m) => m.state !== 'unknown').length;
-  const summary =
-    monitors.length === 0 ? 'No public monitors yet' : known === 0 ? 'Waiting for the first checks' : down > 0 ? `${down} of ${monitors.length} down` : degraded > 0 ? `Degraded performance: ${degraded} of ${monitors.length} slow` : 'All systems operational';
+/** Everything one status page shows, with the full figures of the monitors on it. */
+export type StatusPageData = {
+  model: StatusModel;
+  details: Map<number, MonitorDetail>;
+  trends?: Map<number, (number | null)[]>;
+  alerts?: AlertView;
+  now: number;
+};
+
+/** `?page=`, `?q=` and `?group=` links that keep the other parameters. */
+function href(q: StatusQuery, change: Partial<StatusQuery>): string {
+  const next = { ...q, ...change };
+  const params = new URLSearchParams();
+  if (next.q) params.set('q', next.q);
+  if (next.group) params.set('group', next.group);
+  if (next.page > 1) params.set('page', String(next.page));
+  const s = params.toString();
+  return s ? `/?${s}` : '/';
+}
+
+function Cards(props: { items: Item[]; data: StatusPageData }) {
+  const { data } = props;
+  let group: string | null = null;
+  const out = [];
+  for (const m of props.items) {
+    if (m.group !== group && m.group && !data.model.query.group) {
+      const g = data.model.groups.find((x) => x.name === m.group)!;
+      out.push(
+        <li class="group-head">
+          <h2>
+            <a href={href(data.model.query, { group: g.name, page: 1, q: '' })}>{g.name}</a>
+          </h2>
+          <span class={`badge badge-${g.state}`}>{STATE_LABEL[g.state]}</span>
+          <span class="group-count">
+            {g.total} monitor{g.total === 1 ? '' : 's'}
+            {g.down ? `, ${g.down} down` : ''}
+            {g.degraded ? `, ${g.degraded} degraded` : ''}
+          </span>
+        </li>,
+      );
+    }
+    group = m.group;
+    const detail = data.details.get(m.id) ?? { uptime24h: null, runs24h: 0, days: [] };
+    out.push(<MonitorCard m={{ ...m, ...detail }} state={m.shown} now={data.now} alerts={data.alerts} trend={data.trends?.get(m.id)} />);
+  }
+  return <>{out}</>;
+}
+
+export function StatusList(props: { data: StatusPageData }) {
+  const { model, alerts, now } = props.data;
+  const banner = bannerOf(model.totals);
+  const q = model.query;
+  const filtered = !!(q.q || q.group);
   return (
-    <section id="status" hx-get="/partials/status" hx-trigger="every 30s" hx-swap="outerHTML">
-      <p class={`summary ${down > 0 ? 'summary-down' : known === 0 ? 'summary-unknown' : degraded > 0 ? 'summary-degraded' : 'summary-up'}`}>{summary}</p>
+    <section id="status" hx-get={`/partials${href(q, {}).replace(/^\/\??/, '/status?')}`} hx-trigger="every 30s" hx-swap="outerHTML">
+      <p class={`summary summary-${banner.tone}`}>{banner.text}</p>
       {alerts ? <MaintenanceNotice windows={alerts.maintenance} now={now} /> : null}
+      {model.totals.all > 10 || filtered ? (
+        <form class="status-search" method="get" action="/" role="search">
+          <label for="status-q">Find a monitor</label>
+          <input id="status-q" name="q" type="search" value={q.q} maxlength={100} />
+          {q.group ? <input type="hidden" name="group" value={q.group} /> : null}
+          <button type="submit">Search</button>
+          {filtered ? <a href="/">Show all</a> : null}
+        </form>
+      ) : null}
+      {q.group ? <h2 class="group-title">{q.group}</h2> : null}
+      {model.attention.length > 0 && model.totals.all > model.pageSize ? (
+        <>
+          <h2 class="attention">Needs attention</h2>
+          <ul class="monitors">
+            <Cards items={model.attention} data={{ ...props.data }} />
+          </ul>
+        </>
+      ) : null}
+      {filtered && model.matched === 0 ? <p class="none">No monitor matches.</p> : null}
       <ul class="monitors">
-        {monitors.map((m) => (
-          <MonitorCard m={m} now={now} alerts={alerts} trend={trends?.get(m.id)} />
-        ))}
+        <Cards items={model.items} data={props.data} />
       </ul>
+      {model.pages > 1 ? (
+        <nav class="pages" aria-label="Pages">
+          {model.page > 1 ? <a rel="prev" href={href(q, { page: model.page - 1 })}>← Previous</a> : <span></span>}
+          <span>
+            Page {model.page} of {model.pages} · {model.matched} monitors
+          </span>
+          {model.page < model.pages ? <a rel="next" href={href(q, { page: model.page + 1 })}>Next →</a> : <span></span>}
+        </nav>
+      ) : null}
       <p class="updated">Updated {new Date(now).toISOString().replace('T', ' ').slice(0, 19)} UTC</p>
     </section>
   );
 }
 
-export function StatusPage(props: { title: string; monitors: MonitorStatus[]; now: number; alerts?: AlertView; trends?: Map<number, (number | null)[]> }) {
+export function StatusPage(props: { title: string; data: StatusPageData }) {
   return (
     <Layout title={props.title}>
       <header class="top">
         <h1>{props.title}</h1>
       </header>
       <main>
-        <StatusList monitors={props.monitors} now={props.now} alerts={props.alerts} trends={props.trends} />
+        <StatusList data={props.data} />
       </main>
       <footer>
         Powered by <strong>halftime</strong>

@@ -181,3 +181,9 @@ describe('status read model', () => {
     expect(home.lastFailure).toBe('expected status 200, got 500');
   });
 });
+
+describe('migrations', () => {
+  it('are numbered 1, 2, 3… without gaps or repeats (branches that each add one must renumber)', () => {
+    expect(migrations.map((m) => m.version).sort((a, b) => a - b)).toEqual(migrations.map((_, i) => i + 1));
+  });
+});
