@@ -5,12 +5,12 @@
  * are aborted.
  */
 import { performance } from 'node:perf_hooks';
-import { DDSketch } from '@datadog/sketches-js';
 import { findKnee, type KneePoint } from './knee.js';
 import { createSession } from '../probes/session.js';
 import { startOpenModel } from './open-model.js';
 import { rate, users, type LoadPlan } from './shapes.js';
 import { createRecorder, type SeriesPoint } from './sketch-series.js';
+import { createSketch, nearestRank } from '../store/sketch.js';
 import { evaluateThresholds, type Threshold } from './thresholds.js';
 import type { BurstSummary, Iteration, IterationResult, Poll, StepTiming, StopReason, ThinkTime } from './types.js';
 import { startClosedVu, type RunningVu, type SessionFactory, type VuHooks } from './vu.js';
@@ -38,7 +38,7 @@ const MAX_FAILURE_KINDS = 20;
 export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
   const plan = o.plan;
   const recorder = createRecorder();
-  const lag = new DDSketch({ relativeAccuracy: 0.01 });
+  const lag = createSketch();
   let lagMax = 0;
   const failures = new Map<string, number>();
   const kneePoints: KneePoint[] = [];
@@ -201,7 +201,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     dropped: open?.dropped() ?? 0,
     peakUsers: plan.model === 'closed' ? Math.max(peak, 0) : open!.created(),
     steps: totals.steps,
-    generatorLag: { p50: iterations ? lag.getValueAtQuantile(0.5) : null, p99: iterations ? lag.getValueAtQuantile(0.99) : null, max: iterations ? lagMax : null },
+    generatorLag: { p50: nearestRank(lag, 0.5), p99: nearestRank(lag, 0.99), max: iterations ? lagMax : null },
     knee: findKnee(kneePoints, plan.model === 'open' ? 'arrivals/s' : 'users'),
     thresholds,
     failures: [...failures.entries()].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count),

@@ -2,7 +2,7 @@ import type { Db } from './db.js';
 import type { RunRow } from './run-queries.js';
 import type { MonitorState } from './queries.js';
 import { bucketStart, LEVELS, RUN_STEP } from './rollups.js';
-import { addBins, binsQuantiles, createSketch, decodeBins, quantile } from './sketch.js';
+import { addBins, binsPercentiles, createSketch, decodeBins, nearestRank } from './sketch.js';
 
 const MINUTE = LEVELS.minute.ms;
 const HOUR = LEVELS.hour.ms;
@@ -44,13 +44,6 @@ export type MonitorPage = {
 
 /** A run as the operator API lists it: the history's run row plus its monitor and planned start. */
 export type RunSummary = RunRow & { monitor: string; plannedAt: number };
-
-/** Nearest-rank percentile of an ascending list. */
-export function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.max(1, Math.ceil(p * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1];
-}
 
 /** Escapes % and _ so a search term matches literally inside LIKE. */
 const likeTerm = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`;
@@ -119,7 +112,7 @@ export function createAdminQueries(db: Db) {
     const sparkFailures: number[] = Array(24).fill(0);
     for (const [ts, , failures, blob] of hours.all(m.id, from, to)) {
       const i = (ts - from) / HOUR;
-      spark[i] = binsQuantiles(decodeBins(blob), [0.95])[0];
+      spark[i] = binsPercentiles(decodeBins(blob), [0.95])[0];
       sparkFailures[i] = failures;
     }
     return {
@@ -133,7 +126,7 @@ export function createAdminQueries(db: Db) {
       lastRunAt: last?.started_at ?? null,
       lastLatencyMs: last?.duration_ms ?? null,
       lastFailure: last && !last.ok ? last.failure_message : null,
-      p95HourMs: quantile(hourSketch, 0.95),
+      p95HourMs: nearestRank(hourSketch, 0.95),
       runsHour,
       spark,
       sparkFailures,

@@ -17,6 +17,17 @@
     return (v / 1000).toFixed(2) + ' s';
   }
 
+  // Percentiles are nearest rank (the server computes them); below 100 samples the count is shown
+  // with them, as p95 of 20 or fewer samples is their max.
+  var FEW_SAMPLES = 100;
+  function pctValue(data) {
+    return function (u, v, si, i) {
+      var n = data.samples && i !== null && i !== undefined ? data.samples[i] : null;
+      if (v === null || v === undefined || n === null || n === undefined || n >= FEW_SAMPLES) return ms(v);
+      return ms(v) + ' (' + n + (n === 1 ? ' sample)' : ' samples)');
+    };
+  }
+
   function load(url) {
     if (!cache[url]) {
       cache[url] = fetch(url, { headers: { accept: 'application/json' } }).then(function (r) {
@@ -64,9 +75,9 @@
       scales: { x: xScale(data), n: { range: [0, 1] } },
       series: [
         {},
-        { label: 'p50', stroke: COLORS.p50, width: 1.5, value: function (u, v) { return ms(v); } },
-        { label: 'p95', stroke: COLORS.p95, width: 1.5, value: function (u, v) { return ms(v); } },
-        { label: 'p99', stroke: COLORS.p99, width: 1.5, value: function (u, v) { return ms(v); } },
+        { label: 'p50', stroke: COLORS.p50, width: 1.5, value: pctValue(data) },
+        { label: 'p95', stroke: COLORS.p95, width: 1.5, value: pctValue(data) },
+        { label: 'p99', stroke: COLORS.p99, width: 1.5, value: pctValue(data) },
         { label: 'max', stroke: COLORS.max, width: 1, dash: [4, 4], show: false, value: function (u, v) { return ms(v); } },
         {
           label: 'failed runs',
