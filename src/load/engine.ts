@@ -5,7 +5,7 @@
  * are aborted.
  */
 import { performance } from 'node:perf_hooks';
-import { findKnee, type KneePoint } from './knee.js';
+import { kneeOfSeries, type SeriesRowLike } from './knee.js';
 import { createSession } from '../probes/session.js';
 import { startOpenModel } from './open-model.js';
 import { rate, users, type LoadPlan } from './shapes.js';
@@ -41,7 +41,8 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
   const lag = createSketch();
   let lagMax = 0;
   const failures = new Map<string, number>();
-  const kneePoints: KneePoint[] = [];
+  /** The per-second series as stored (its load and p95 columns), for the knee. */
+  const series: SeriesRowLike[] = [];
   const window: { requests: number; errors: number }[] = [];
   const errorLimit = o.abortOnErrorRate ?? 0.5;
   const errorWindow = o.errorWindow ?? 5;
@@ -129,7 +130,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     const t = closedSeconds;
     const p = recorder.closeSecond(activeUsers(), plan.model === 'open' ? rate(plan, t * 1000) : undefined);
     closedSeconds++;
-    kneePoints.push({ t: p.t, load: plan.model === 'open' ? rate(plan, t * 1000) : p.users, p95: p.p95, rps: p.requests, requests: p.requests });
+    series.push({ t: p.t, users: p.users, rate: p.rate ?? null, requests: p.requests, p95: p.p95 });
     o.onPoint?.(p);
     window.push({ requests: p.requests, errors: p.errors });
     if (window.length > errorWindow) window.shift();
@@ -146,8 +147,10 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
   adjustUsers();
   while (!stopCtl.signal.aborted && elapsed() < plan.duration) {
     await new Promise<void>((r) => setTimeout(r, Math.min(100, plan.duration - elapsed()) || 1));
-    adjustUsers();
+    // Seconds that have ended are closed with the users that ran them, before the shape changes the count
+    // (at the plan's end it drops to 0, and the last second still ran at full load).
     while (closedSeconds < Math.floor(elapsed() / 1000) && closedSeconds < Math.ceil(plan.duration / 1000)) closeSecond();
+    adjustUsers();
     if (open) peak = Math.max(peak, open.busy());
   }
   stopCtl.abort();
@@ -202,7 +205,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     peakUsers: plan.model === 'closed' ? Math.max(peak, 0) : open!.created(),
     steps: totals.steps,
     generatorLag: { p50: nearestRank(lag, 0.5), p99: nearestRank(lag, 0.99), max: iterations ? lagMax : null },
-    knee: findKnee(kneePoints, plan.model === 'open' ? 'arrivals/s' : 'users'),
+    knee: kneeOfSeries(series, plan),
     thresholds,
     failures: [...failures.entries()].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count),
   };
