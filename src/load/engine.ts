@@ -48,6 +48,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
   const errorWindow = o.errorWindow ?? 5;
   let iterations = 0;
   let failedIterations = 0;
+  const cutOff = { iterations: 0, requests: 0 };
   let peak = 0;
   let stopReason: StopReason = 'completed';
   let stopMessage: string | undefined;
@@ -67,16 +68,28 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
   };
   const hooks: VuHooks = {
     onIteration(res: IterationResult, lateBy: number) {
-      iterations++;
-      if (!res.ok) failedIterations++;
+      // An iteration the hard stop ended is counted apart; the requests it finished before that count.
+      if (res.cutOff) cutOff.iterations++;
+      else {
+        iterations++;
+        if (!res.ok) failedIterations++;
+      }
       lag.accept(Math.max(lateBy, 0.001));
       if (lateBy > lagMax) lagMax = lateBy;
       for (const s of res.steps) {
+        if (s.cutOff) {
+          cutOff.requests++;
+          continue;
+        }
         recorder.record(s.name, s.ms, s.ok);
         if (!s.ok) noteFailure(s);
       }
     },
     onPoll(s) {
+      if (s.cutOff) {
+        cutOff.requests++;
+        return;
+      }
       recorder.record(s.name, s.ms, s.ok, true);
       if (!s.ok) noteFailure(s);
     },
@@ -85,6 +98,8 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     try {
       return await o.iteration(vu, signal, intended);
     } catch (err) {
+      // Thrown by the hard stop: cut off; otherwise a failure of its own.
+      if (killCtl.signal.aborted) return { ok: false, steps: [], cutOff: true };
       return { ok: false, steps: [{ name: 'iteration', ms: performance.now() - intended, ok: false, error: (err as Error).message }] };
     }
   };
@@ -201,6 +216,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     avg: o95.count ? o95.sum / o95.count : null,
     iterations,
     failedIterations,
+    cutOff,
     dropped: open?.dropped() ?? 0,
     peakUsers: plan.model === 'closed' ? Math.max(peak, 0) : open!.created(),
     steps: totals.steps,

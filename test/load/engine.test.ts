@@ -104,8 +104,10 @@ describe('burst engine, closed model', () => {
     });
     stallUntil = 0;
     expect(Date.now() - t0).toBeLessThan(2_000);
-    expect(s.iterations).toBe(2);
-    expect(s.failedIterations).toBe(2);
+    // Both users' first requests were in flight at the hard stop: cut off, not errors.
+    expect(s.cutOff).toEqual({ iterations: 2, requests: 2 });
+    expect(s.iterations).toBe(0);
+    expect(s.errors).toBe(0);
   });
 });
 
