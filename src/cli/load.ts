@@ -82,6 +82,7 @@ export function formatSummary(name: string, s: BurstSummary): string {
     `  ${s.stopReason === 'completed' ? 'completed' : `STOPPED: ${s.stopMessage}`} after ${(s.durationMs / 1000).toFixed(1)} s; peak ${s.peakUsers} users`,
     `  ${s.requests} requests${s.polls ? ` (${s.polls} background polls)` : ''}, ${s.rps.toFixed(1)} req/s, ${s.iterations} iterations, errors ${pct(s.errors, s.requests)} (${s.errors})${s.dropped ? `, ${s.dropped} arrivals dropped (no free user)` : ''}`,
     ...(s.cutOff?.iterations || s.cutOff?.requests ? [`  cut off by the end: ${cutOffText(s.cutOff)}`] : []),
+    ...(s.userSteps ? [`  users: ${s.userSteps.setup} set up (${s.userSteps.setupFailed} failed), ${s.userSteps.teardown} torn down (${s.userSteps.teardownFailed} failed)`] : []),
     `  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)}  max ${ms(s.max)}${samplesNote(s.requests)}   (generator lag p99 ${ms(s.generatorLag.p99)})`,
     `  knee: ${s.knee.sentence}`,
     '',

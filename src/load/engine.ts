@@ -12,7 +12,7 @@ import { rate, users, type LoadPlan } from './shapes.js';
 import { createRecorder, type SeriesPoint } from './sketch-series.js';
 import { createSketch, nearestRank } from '../store/sketch.js';
 import { evaluateThresholds, type Threshold } from './thresholds.js';
-import type { BurstSummary, Iteration, IterationResult, Poll, StepTiming, StopReason, ThinkTime } from './types.js';
+import type { BurstSummary, Iteration, IterationResult, Poll, StepTiming, StopReason, ThinkTime, UserSteps } from './types.js';
 import { startClosedVu, type RunningVu, type SessionFactory, type VuHooks } from './vu.js';
 
 export type BurstOptions = {
@@ -20,6 +20,8 @@ export type BurstOptions = {
   iteration: Iteration;
   think?: ThinkTime;
   poll?: { every: number; run: Poll };
+  /** Each simulated user's setup (once when it starts) and teardown (once when it stops). */
+  userSteps?: UserSteps;
   thresholds?: Threshold[];
   /** Abort when more than this share of requests fails over the last `errorWindow` seconds (default 0.5). */
   abortOnErrorRate?: number;
@@ -66,6 +68,18 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     const key = `${s.name}: ${s.error ?? 'failed'}`;
     if (failures.has(key) || failures.size < MAX_FAILURE_KINDS) failures.set(key, (failures.get(key) ?? 0) + 1);
   };
+  /** Requests of an iteration, a setup or a teardown: counted, or counted apart when the hard stop ended them. */
+  const recordSteps = (steps: StepTiming[]) => {
+    for (const s of steps) {
+      if (s.cutOff) {
+        cutOff.requests++;
+        continue;
+      }
+      recorder.record(s.name, s.ms, s.ok);
+      if (!s.ok) noteFailure(s);
+    }
+  };
+  const userSteps = o.userSteps?.setup || o.userSteps?.teardown ? { setup: 0, setupFailed: 0, teardown: 0, teardownFailed: 0 } : undefined;
   const hooks: VuHooks = {
     onIteration(res: IterationResult, lateBy: number) {
       // An iteration the hard stop ended is counted apart; the requests it finished before that count.
@@ -76,14 +90,12 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
       }
       lag.accept(Math.max(lateBy, 0.001));
       if (lateBy > lagMax) lagMax = lateBy;
-      for (const s of res.steps) {
-        if (s.cutOff) {
-          cutOff.requests++;
-          continue;
-        }
-        recorder.record(s.name, s.ms, s.ok);
-        if (!s.ok) noteFailure(s);
-      }
+      recordSteps(res.steps);
+    },
+    onUserSteps(kind, res) {
+      userSteps![kind]++;
+      if (!res.ok && !res.cutOff) userSteps![kind === 'setup' ? 'setupFailed' : 'teardownFailed']++;
+      recordSteps(res.steps);
     },
     onPoll(s) {
       if (s.cutOff) {
@@ -104,6 +116,19 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     }
   };
 
+  /** A user's setup or teardown, which must never throw either. */
+  const safe = (f: Iteration | undefined): Iteration | undefined =>
+    f &&
+    (async (vu, signal, intended) => {
+      try {
+        return await f(vu, signal, intended);
+      } catch (err) {
+        if (killCtl.signal.aborted) return { ok: false, steps: [], cutOff: true };
+        return { ok: false, steps: [{ name: 'user steps', ms: performance.now() - intended, ok: false, error: (err as Error).message }] };
+      }
+    });
+  const guarded: UserSteps | undefined = userSteps ? { setup: safe(o.userSteps!.setup), teardown: safe(o.userSteps!.teardown) } : undefined;
+
   const startedAt = Date.now();
   const start = performance.now();
   const elapsed = () => performance.now() - start;
@@ -118,7 +143,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
   const newSession: SessionFactory = o.newSession ?? (() => createSession({ connectionsPerOrigin: o.poll ? 2 : 1 }));
   const open =
     plan.model === 'open'
-      ? startOpenModel({ plan, iteration, hooks, start, stopSignal: stopCtl.signal, killSignal: killCtl.signal, newSession })
+      ? startOpenModel({ plan, iteration, hooks, start, stopSignal: stopCtl.signal, killSignal: killCtl.signal, newSession, userSteps: guarded })
       : undefined;
   const activeUsers = () => (open ? open.busy() : vus.length);
 
@@ -126,7 +151,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     if (plan.model !== 'closed' || stopCtl.signal.aborted) return;
     const target = users(plan, elapsed());
     while (vus.length < target) {
-      vus.push(startClosedVu(nextId++, { iteration, think: o.think, poll: o.poll, hooks, newSession, stagger: true }));
+      vus.push(startClosedVu(nextId++, { iteration, think: o.think, poll: o.poll, hooks, newSession, stagger: true, userSteps: guarded }));
     }
     while (vus.length > target) {
       const vu = vus.pop()!;
@@ -217,6 +242,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     iterations,
     failedIterations,
     cutOff,
+    userSteps,
     dropped: open?.dropped() ?? 0,
     peakUsers: plan.model === 'closed' ? Math.max(peak, 0) : open!.created(),
     steps: totals.steps,

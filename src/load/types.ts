@@ -31,6 +31,12 @@ export type IterationResult = {
  */
 export type Iteration = (vu: Vu, signal: AbortSignal, intendedStart: number) => Promise<IterationResult>;
 
+/**
+ * What a simulated user runs once when it starts (`setup`, before its first iteration: log in once)
+ * and once when it stops (`teardown`, within the graceful stop: log out), on its own session.
+ */
+export type UserSteps = { setup?: Iteration; teardown?: Iteration };
+
 /** One background poll request of a simulated user (a tab left open), counted apart from the journey. */
 export type Poll = (vu: Vu, signal: AbortSignal, intendedStart: number) => Promise<StepTiming>;
 
@@ -65,6 +71,8 @@ export type BurstSummary = {
    * their requests it ended in flight. Left out of requests, errors, percentiles and thresholds.
    */
   cutOff: { iterations: number; requests: number };
+  /** With setup/teardown steps: how many users ran them (once each), and how many of those runs failed. */
+  userSteps?: { setup: number; setupFailed: number; teardown: number; teardownFailed: number };
   /** Open model: arrivals that found no free user within the queue limit and were never sent. */
   dropped: number;
   peakUsers: number;
