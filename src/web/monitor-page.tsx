@@ -50,7 +50,7 @@ export const PUBLIC_URLS = monitorUrls(PUBLIC_PREFIXES);
 export const ADMIN_URLS = monitorUrls(ADMIN_PREFIXES);
 
 /** What the charts draw: the page fetches only these fields. */
-const CHART_FIELDS = 'runs,failures,samples,p50,p95,p99,max,phases';
+const CHART_FIELDS = 'runs,failures,p50,p95,p99,max,phases';
 const utc = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
 function RangeSwitch(props: { m: MonitorInfo; range: Range; step: number; urls: MonitorUrls }) {

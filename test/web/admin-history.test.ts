@@ -46,7 +46,7 @@ describe('history on the admin monitor page', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('<section id="history"');
-    expect(html).toContain('data-series-url="/admin/monitors/private-db/series?range=24h&amp;step=-1&amp;fields=runs,failures,samples,p50,p95,p99,max,phases"');
+    expect(html).toContain('data-series-url="/admin/monitors/private-db/series?range=24h&amp;step=-1&amp;fields=runs,failures,p50,p95,p99,max,phases"');
     expect(html).toContain('hx-get="/admin/partials/monitors/private-db/chart?range=7d&amp;step=-1"');
     expect(html).toContain('hx-push-url="/admin/monitors/private-db?range=7d"');
     expect(html).toContain('action="/admin/monitors/private-db"');

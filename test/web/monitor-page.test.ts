@@ -42,7 +42,7 @@ describe('monitor page', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain('<h1>Shop &lt;checkout&gt;</h1>');
     expect(html).toContain('Buy &amp; pay');
-    expect(html).toContain('data-series-url="/api/monitors/shop/series?range=24h&amp;step=-1&amp;fields=runs,failures,samples,p50,p95,p99,max,phases"');
+    expect(html).toContain('data-series-url="/api/monitors/shop/series?range=24h&amp;step=-1&amp;fields=runs,failures,p50,p95,p99,max,phases"');
     expect(html).toMatch(/class="range active"[^>]*data-range="24h"/);
     expect(html).toContain('per minute');
     expect(html).toContain('<script src="/static/uPlot.iife.min.js" defer=""></script>');
@@ -61,7 +61,7 @@ describe('monitor page', () => {
   it('serves the right range and resolution for 7d, 30d and 1y, with links that swap through htmx', async () => {
     for (const [range, res] of [['7d', 'per hour'], ['30d', 'per hour'], ['1y', 'per day'], ['24h', 'per minute']]) {
       const html = await (await get(`/monitors/shop?range=${range}&step=1`)).text();
-      expect(html).toContain(`data-series-url="/api/monitors/shop/series?range=${range}&amp;step=1&amp;fields=runs,failures,samples,p50,p95,p99,max,phases"`);
+      expect(html).toContain(`data-series-url="/api/monitors/shop/series?range=${range}&amp;step=1&amp;fields=runs,failures,p50,p95,p99,max,phases"`);
       expect(html).toMatch(new RegExp(`class="range active"[^>]*data-range="${range}"`));
       expect(html).toContain(res);
       expect(html).toContain('<option value="1" selected="">2. pay &lt;now&gt;</option>');

@@ -17,14 +17,13 @@
     return (v / 1000).toFixed(2) + ' s';
   }
 
-  // Percentiles are nearest rank (the server computes them); below 100 samples the count is shown
-  // with them, as p95 of 20 or fewer samples is their max.
-  var FEW_SAMPLES = 100;
+  // Percentiles are nearest rank, of the bucket's successful runs (runs − failures); below 100 of
+  // them the count is shown, as p95 of 20 or fewer samples is their slowest.
   function pctValue(data) {
     return function (u, v, si, i) {
-      var n = data.samples && i !== null && i !== undefined ? data.samples[i] : null;
-      if (v === null || v === undefined || n === null || n === undefined || n >= FEW_SAMPLES) return ms(v);
-      return ms(v) + ' (' + n + (n === 1 ? ' sample)' : ' samples)');
+      if (v === null || v === undefined || i === null || i === undefined) return ms(v);
+      var n = (data.runs[i] || 0) - (data.failures[i] || 0);
+      return n >= 100 ? ms(v) : ms(v) + ' (' + n + (n === 1 ? ' sample)' : ' samples)');
     };
   }
 
