@@ -3,13 +3,17 @@
  *  1. single-request burst, generator pinned to one core, same local target (pinned to the other):
  *     halftime's closed model with no think time vs a bare undici Pool loop, autocannon and wrk;
  *  2. 5,000 simulated users with 1–5 s think times on one core: achieved vs intended rate, CPU;
- *  3. stall test: the target stalls 1 s every 10 s; open-model p99 vs closed-model p99.
+ *  3. stall test: the target stalls 1 s every 10 s; open-model p99 vs closed-model p99;
+ *  4. the whole `halftime load` process (start-up, worker thread, exit) vs a bare undici loop process.
  * Every run is bounded in time; all traffic stays on 127.0.0.1.
  *
  *   npm run bench -- burst                 (everything, 3 runs of each throughput tool)
- *   node --import tsx bench/burst.bench.ts throughput|breakdown|users|stall
+ *   node --import tsx bench/burst.bench.ts throughput|breakdown|users|stall|process
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -163,6 +167,66 @@ async function breakdown(url: string) {
   await pool.close();
   await Promise.all(sessions.map((x) => x.close()));
   console.log(JSON.stringify(Object.fromEntries(Object.entries(res).map(([k, v]) => [k, median(v)]))));
+}
+
+// ---------------------------------------------------------------- the whole process
+
+/**
+ * What a user runs: the whole `halftime load` process — Node start, the CLI and its config, the
+ * burst's worker thread, 50 users for PROCESS_SECONDS, the summary, exit — against a bare undici
+ * Pool loop run as its own plain-JS process for the same time. Both pinned to core 0, the target to
+ * core 1; wall time from spawn to exit, CPU from bash's `times` (user + system of the child, all its
+ * threads). Run with and without a compiled build (`npm run build`: bin/halftime.js then runs dist/).
+ */
+async function wholeProcess() {
+  const seconds = Number(process.env.BENCH_PROCESS_SECONDS ?? 15);
+  const { url, proc } = await startTarget(false);
+  const dir = mkdtempSync(join(tmpdir(), 'halftime-bench-load-'));
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const config = join(dir, 'bench.yaml');
+  writeFileSync(config, `load: { allowHosts: [127.0.0.1] }\nmonitors:\n  - id: bench\n    name: bench\n    steps: [{ name: get, url: "${url}/", followRedirects: false }]\n`);
+  const compiled = existsSync(join(root, 'dist/src/cli/index.js'));
+  // `times` prints the shell's and then its children's user and system time: the child's are the second line.
+  const timed = (cmd: string[]) => {
+    const t0 = performance.now();
+    const r = spawnSync('bash', ['-c', `${pin(0, cmd).map((a) => `'${a}'`).join(' ')}; times`], { cwd: root, encoding: 'utf8', timeout: (seconds + 60) * 1000 });
+    const wall = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed: ${r.stderr}`);
+    const lines = r.stdout.trim().split('\n');
+    const t = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(lines[lines.length - 1]);
+    const cpu = t ? Number(t[1]) * 60 + Number(t[2]) + Number(t[3]) * 60 + Number(t[4]) : NaN;
+    return { wall, cpu, out: JSON.parse(lines.find((l) => l.startsWith('{'))!) as Record<string, any> };
+  };
+  type Row = { wall: number[]; rps: number[]; inRun: number[]; us: number[] };
+  const rows: Record<string, Row> = {};
+  const add = (name: string, wall: number, cpu: number, requests: number, runSeconds: number) => {
+    const r = (rows[name] ??= { wall: [], rps: [], inRun: [], us: [] });
+    r.wall.push(wall);
+    r.rps.push(requests / wall);
+    r.inRun.push(requests / runSeconds);
+    r.us.push((cpu * 1e6) / requests);
+  };
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      const u = timed([process.execPath, 'bench/bare-undici-loop.mjs', url, String(CONNECTIONS), String(seconds)]);
+      add('bare undici Pool loop (plain JS process)', u.wall, u.cpu, u.out.requests, u.out.loopSeconds);
+      const h = timed([process.execPath, 'bin/halftime.js', 'load', 'bench', '--config', config, '--db', join(dir, 'h.db'), '--no-store', '--json', '-u', String(CONNECTIONS), '-r', '100000', '-d', `${seconds}s`]);
+      if (h.out.errors) throw new Error(`halftime load saw ${h.out.errors} errors`);
+      add(`halftime load (${compiled ? 'compiled dist/' : 'TypeScript through tsx, as without a build'})`, h.wall, h.cpu, h.out.requests, h.out.durationMs / 1000);
+    }
+  } finally {
+    proc.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const base = rows['bare undici Pool loop (plain JS process)'];
+  console.log(`\nWhole processes, ${CONNECTIONS} connections/users, ${seconds} s burst, generator on one core (taskset: ${hasTaskset}), medians of ${RUNS}:`);
+  console.log('| process | wall, spawn to exit (s) | requests / process wall (req/s) | × bare loop | req/s during the burst | CPU µs/request (process) | × bare loop (CPU) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const [name, r] of Object.entries(rows)) {
+    console.log(
+      `| ${name} | ${median(r.wall).toFixed(1)} | ${Math.round(median(r.rps))} | ${(median(r.rps) / median(base.rps)).toFixed(2)} | ${Math.round(median(r.inRun))} | ${median(r.us).toFixed(1)} | ${(median(base.us) / median(r.us)).toFixed(2)} |`,
+    );
+  }
 }
 
 // ---------------------------------------------------------------- orchestration
@@ -329,9 +393,13 @@ switch (mode) {
   case 'stall':
     await stall();
     break;
+  case 'process':
+    await wholeProcess();
+    break;
   default:
     await throughput();
     await cpuBreakdown();
     await users();
     await stall();
+    await wholeProcess();
 }

@@ -11,7 +11,11 @@
  *   npm run bench -- history               # 1,000 monitors (about 1–3 minutes on 2 cores)
  *   BENCH_MONITORS=200 npm run bench -- history   # smaller; sizes are also given per monitor
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,6 +35,8 @@ const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 10, 26); // day-aligned "now": the 30 days end here
 const RAW_SAMPLE_MONITORS = 4;
 const RAW_SAMPLE_DAYS = 2;
+/** Seconds of each over-HTTP series measurement. */
+const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 
 const rand = rng(2026);
 const logNormal = (mu: number, sigma: number) => logNormalOf(rand, mu, sigma);
@@ -205,6 +211,42 @@ try {
   console.log(`chart data: 24h ${kb(plain.data['24h'])} (gzip ${kb(zipped.data['24h'])}), 30d ${kb(plain.data['30d'])} (gzip ${kb(zipped.data['30d'])}), 1y ${kb(plain.data['1y'])} (gzip ${kb(zipped.data['1y'])}); all fields 24h ${kb(plain.full24)} (gzip ${kb(zipped.full24)})`);
   console.log(`24h chart page + assets + data: ${kb(plain.total24)} uncompressed, ${kb(zipped.total24)} gzip`);
 
+  // ---------- 3b. The series as users get it: over HTTP, from the real route ----------
+  // In process (above) a series is the read model's work. A script or a browser also pays the route
+  // (JSON, gzip), Node's HTTP server and the loopback. Measured side by side on the same paths:
+  // the query alone, the route in process (app.request), and autocannon (its own process) against
+  // the real server (@hono/node-server, as `halftime serve` runs it).
+  const seriesPaths = Array.from({ length: 50 }, () => `/api/monitors/${keys[Math.floor(pick() * keys.length)]}/series?range=24h`);
+  const inRoute: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const a = performance.now();
+    await (await app.request(seriesPaths[i % seriesPaths.length])).arrayBuffer();
+    inRoute.push(performance.now() - a);
+  }
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const overHttp = async (connections: number, headers?: Record<string, string>) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./http-load.ts', import.meta.url)), JSON.stringify({ url: origin, paths: seriesPaths, connections, seconds: HTTP_SECONDS, headers })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    await new Promise((r) => child.once('exit', r));
+    return JSON.parse(out.trim().split('\n').pop()!) as { requests: number; rps: number; p50: number; p90: number; p99: number; mean: number; non2xx: number; errors: number };
+  };
+  try {
+    const one = await overHttp(1);
+    const oneGzip = await overHttp(1, { 'accept-encoding': 'gzip' });
+    const ten = await overHttp(10);
+    for (const r of [one, oneGzip, ten]) if (r.non2xx || r.errors) throw new Error(`series over HTTP failed: ${JSON.stringify(r)}`);
+    console.log(`series 24h, in process: query ${median(q24).toFixed(2)} ms; route with JSON (app.request) median ${median(inRoute).toFixed(2)} ms, p95 ${pct(inRoute, 0.95).toFixed(2)} ms`);
+    console.log(`series 24h over HTTP (autocannon, ${HTTP_SECONDS} s, 1 connection): median ${one.p50} ms, p90 ${one.p90} ms, p99 ${one.p99} ms, mean ${one.mean.toFixed(2)} ms, ${Math.round(one.rps)} req/s`);
+    console.log(`  … with accept-encoding: gzip: median ${oneGzip.p50} ms, p90 ${oneGzip.p90} ms, p99 ${oneGzip.p99} ms, ${Math.round(oneGzip.rps)} req/s`);
+    console.log(`  … 10 connections: median ${ten.p50} ms, p99 ${ten.p99} ms, ${Math.round(ten.rps)} req/s`);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+
   // ---------- 4. Raw runs, measured with the real writer on a small sample ----------
   const rawStore = openStore(join(tmp, 'raw.db'), Array.from({ length: RAW_SAMPLE_MONITORS }, (_, i) => ({ key: `r${i}`, name: `Raw ${i}`, public: true, schedule: 'every 60s', steps: 1 })), { flushMs: 3_600_000, batchSize: 1_000_000 });
   const runsPerMonitor = RAW_SAMPLE_DAYS * 1440;
@@ -247,7 +289,7 @@ try {
   const rawTables = tableBytes(rawStore.db);
   const rawRunBytes = sumTables(rawTables, ['runs', 'step_results', 'runs_by_monitor_time']);
   const perRun = rawRunBytes / written;
-  console.log(`writer with rollups: ${Math.round(written / writeS)} runs/s in batches of 200 (${written} one-step runs)`);
+  console.log(`writer with rollups: ${Math.round(written / writeS)} runs/s in batches of 200 over ${RAW_SAMPLE_MONITORS} monitors (${written} one-step runs; with 1,000 monitors see writer.bench.ts)`);
   console.log(`raw run + step row: ${perRun.toFixed(0)} bytes per one-step run`);
   rawStore.close();
 

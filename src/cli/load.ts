@@ -9,6 +9,7 @@ import { BurstRefused } from '../load/safety.js';
 import { describePlan } from '../load/shapes.js';
 import type { SeriesPoint } from '../load/sketch-series.js';
 import type { BurstSummary } from '../load/types.js';
+import { samplesNote } from '../lang/percentile.js';
 import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
 import { openDb } from '../store/db.js';
 import { createLoadRuns } from '../store/load-runs.js';
@@ -65,6 +66,12 @@ export function overridesFrom(o: LoadCliOptions): BurstOverrides {
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`);
 const pct = (n: number, d: number) => (d === 0 ? '0%' : `${+((n / d) * 100).toFixed(2)}%`);
 
+/** `2 iterations (2 requests in flight, not counted)`. */
+export function cutOffText(c: BurstSummary['cutOff']): string {
+  const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+  return `${n(c.iterations, 'iteration')} (${n(c.requests, 'request')} in flight, not counted)`;
+}
+
 export function progressLine(p: SeriesPoint): string {
   return `${String(p.t + 1).padStart(4)} s  users ${String(p.users).padStart(5)}  ${String(p.requests).padStart(6)} req/s  p50 ${ms(p.p50).padStart(7)}  p95 ${ms(p.p95).padStart(7)}  p99 ${ms(p.p99).padStart(7)}  errors ${pct(p.errors, p.requests)}`;
 }
@@ -74,7 +81,9 @@ export function formatSummary(name: string, s: BurstSummary): string {
     `halftime load ${name} — ${describePlan(s.plan)}`,
     `  ${s.stopReason === 'completed' ? 'completed' : `STOPPED: ${s.stopMessage}`} after ${(s.durationMs / 1000).toFixed(1)} s; peak ${s.peakUsers} users`,
     `  ${s.requests} requests${s.polls ? ` (${s.polls} background polls)` : ''}, ${s.rps.toFixed(1)} req/s, ${s.iterations} iterations, errors ${pct(s.errors, s.requests)} (${s.errors})${s.dropped ? `, ${s.dropped} arrivals dropped (no free user)` : ''}`,
-    `  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)}  max ${ms(s.max)}   (generator lag p99 ${ms(s.generatorLag.p99)})`,
+    ...(s.cutOff?.iterations || s.cutOff?.requests ? [`  cut off by the end: ${cutOffText(s.cutOff)}`] : []),
+    ...(s.userSteps ? [`  users: ${s.userSteps.setup} set up (${s.userSteps.setupFailed} failed), ${s.userSteps.teardown} torn down (${s.userSteps.teardownFailed} failed)`] : []),
+    `  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)}  max ${ms(s.max)}${samplesNote(s.requests)}   (generator lag p99 ${ms(s.generatorLag.p99)})`,
     `  knee: ${s.knee.sentence}`,
     '',
     `  ${'step'.padEnd(28)} ${'requests'.padStart(9)} ${'errors'.padStart(8)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'p99'.padStart(9)} ${'max'.padStart(9)}`,

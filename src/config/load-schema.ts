@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseThreshold } from '../lang/threshold.js';
 import { cronExpression as cron, duration as ms, httpUrl as url } from './schema-parts.js';
+import { stepSchema, type StepConfig } from './step-schema.js';
 
 /** `50%` or `0.5` → 0.5. */
 const ratio = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -48,6 +49,16 @@ const burstFields = {
       }),
     )
     .default([]),
+  setup: z
+    .array(stepSchema)
+    .max(50)
+    .optional()
+    .describe("Steps each simulated user runs once when it starts, before its first iteration (log in once, like Locust's on_start); journey step syntax, on that user's cookies"),
+  teardown: z
+    .array(stepSchema)
+    .max(50)
+    .optional()
+    .describe("Steps each simulated user runs once when it stops (log out, like Locust's on_stop), within the graceful stop"),
   abortOnErrorRate: ratio.optional().describe('Abort when the error rate passes this (default load.abortOnErrorRate)'),
   cron: cron.optional().describe('Run this burst on a schedule'),
 };
@@ -88,12 +99,35 @@ export type BurstConfig = z.output<typeof burstSchema>;
 export type LoadEntryConfig = z.output<typeof loadEntrySchema>;
 export type LoadSafetyConfig = z.output<typeof loadSafetySchema>;
 
-/** `loads[].monitor` must name a configured monitor; `loads[].name` must be unique. */
-export function checkLoadRefs(cfg: { loads: { name: string; monitor: string }[] }, ids: string[], ctx: z.core.$RefinementCtx) {
-  const known = new Set(ids);
+type UserSteps = { setup?: StepConfig[]; teardown?: StepConfig[] };
+
+/** Setup and teardown steps given as a path need the monitor's baseUrl, like its own steps. */
+function checkUserStepUrls(b: UserSteps, baseUrl: string | undefined, at: (string | number)[], ctx: z.core.$RefinementCtx) {
+  if (baseUrl !== undefined) return;
+  for (const which of ['setup', 'teardown'] as const) {
+    b[which]?.forEach((s, i) => {
+      if (s.url.startsWith('/')) ctx.addIssue({ code: 'custom', path: [...at, which, i, 'url'], message: "a path needs the monitor's baseUrl (or give a full http:// URL)" });
+    });
+  }
+}
+
+/**
+ * `loads[].monitor` must name a configured monitor; `loads[].name` must be unique; setup and teardown
+ * paths need the monitor's baseUrl. `monitors` are the configured monitors with their ids, in order.
+ */
+export function checkLoadRefs(
+  cfg: { loads: (UserSteps & { name: string; monitor: string })[] },
+  monitors: { id: string; baseUrl?: string; load?: UserSteps }[],
+  ctx: z.core.$RefinementCtx,
+) {
+  const ids = [...new Set(monitors.map((m) => m.id))];
+  const byId = new Map(monitors.map((m) => [m.id, m]));
+  monitors.forEach((m, i) => m.load && checkUserStepUrls(m.load, m.baseUrl, ['monitors', i, 'load'], ctx));
   const names = new Map<string, number>();
   cfg.loads.forEach((l, i) => {
-    if (!known.has(l.monitor)) ctx.addIssue({ code: 'custom', path: ['loads', i, 'monitor'], message: `no monitor with id "${l.monitor}" (known: ${ids.join(', ') || 'none'})` });
+    const m = byId.get(l.monitor);
+    if (!m) ctx.addIssue({ code: 'custom', path: ['loads', i, 'monitor'], message: `no monitor with id "${l.monitor}" (known: ${ids.join(', ') || 'none'})` });
+    else checkUserStepUrls(l, m.baseUrl, ['loads', i], ctx);
     const prev = names.get(l.name);
     if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['loads', i, 'name'], message: `duplicate load name "${l.name}" (also loads[${prev}])` });
     names.set(l.name, i);

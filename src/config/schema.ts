@@ -117,7 +117,7 @@ export const configSchema = z
     checkAlertReferences(cfg.alerts, cfg.monitors.map((m) => ({ key: m.id ?? slugify(m.name), alerts: m.alerts })), (path, message) =>
       ctx.addIssue({ code: 'custom', path, message }),
     );
-    checkLoadRefs(cfg, [...seen.keys()], ctx);
+    checkLoadRefs(cfg, cfg.monitors.map((m) => ({ id: m.id ?? slugify(m.name), baseUrl: m.baseUrl, load: m.load })), ctx);
   });
 
 export type Config = z.output<typeof configSchema>;

@@ -5,14 +5,14 @@
  * are aborted.
  */
 import { performance } from 'node:perf_hooks';
-import { DDSketch } from '@datadog/sketches-js';
-import { findKnee, type KneePoint } from './knee.js';
+import { kneeOfSeries, type SeriesRowLike } from './knee.js';
 import { createSession } from '../probes/session.js';
 import { startOpenModel } from './open-model.js';
 import { rate, users, type LoadPlan } from './shapes.js';
 import { createRecorder, type SeriesPoint } from './sketch-series.js';
+import { createSketch, nearestRank } from '../store/sketch.js';
 import { evaluateThresholds, type Threshold } from './thresholds.js';
-import type { BurstSummary, Iteration, IterationResult, Poll, StepTiming, StopReason, ThinkTime } from './types.js';
+import type { BurstSummary, Iteration, IterationResult, Poll, StepTiming, StopReason, ThinkTime, UserSteps } from './types.js';
 import { startClosedVu, type RunningVu, type SessionFactory, type VuHooks } from './vu.js';
 
 export type BurstOptions = {
@@ -20,6 +20,8 @@ export type BurstOptions = {
   iteration: Iteration;
   think?: ThinkTime;
   poll?: { every: number; run: Poll };
+  /** Each simulated user's setup (once when it starts) and teardown (once when it stops). */
+  userSteps?: UserSteps;
   thresholds?: Threshold[];
   /** Abort when more than this share of requests fails over the last `errorWindow` seconds (default 0.5). */
   abortOnErrorRate?: number;
@@ -38,15 +40,17 @@ const MAX_FAILURE_KINDS = 20;
 export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
   const plan = o.plan;
   const recorder = createRecorder();
-  const lag = new DDSketch({ relativeAccuracy: 0.01 });
+  const lag = createSketch();
   let lagMax = 0;
   const failures = new Map<string, number>();
-  const kneePoints: KneePoint[] = [];
+  /** The per-second series as stored (its load and p95 columns), for the knee. */
+  const series: SeriesRowLike[] = [];
   const window: { requests: number; errors: number }[] = [];
   const errorLimit = o.abortOnErrorRate ?? 0.5;
   const errorWindow = o.errorWindow ?? 5;
   let iterations = 0;
   let failedIterations = 0;
+  const cutOff = { iterations: 0, requests: 0 };
   let peak = 0;
   let stopReason: StopReason = 'completed';
   let stopMessage: string | undefined;
@@ -64,18 +68,40 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     const key = `${s.name}: ${s.error ?? 'failed'}`;
     if (failures.has(key) || failures.size < MAX_FAILURE_KINDS) failures.set(key, (failures.get(key) ?? 0) + 1);
   };
+  /** Requests of an iteration, a setup or a teardown: counted, or counted apart when the hard stop ended them. */
+  const recordSteps = (steps: StepTiming[]) => {
+    for (const s of steps) {
+      if (s.cutOff) {
+        cutOff.requests++;
+        continue;
+      }
+      recorder.record(s.name, s.ms, s.ok);
+      if (!s.ok) noteFailure(s);
+    }
+  };
+  const userSteps = o.userSteps?.setup || o.userSteps?.teardown ? { setup: 0, setupFailed: 0, teardown: 0, teardownFailed: 0 } : undefined;
   const hooks: VuHooks = {
     onIteration(res: IterationResult, lateBy: number) {
-      iterations++;
-      if (!res.ok) failedIterations++;
+      // An iteration the hard stop ended is counted apart; the requests it finished before that count.
+      if (res.cutOff) cutOff.iterations++;
+      else {
+        iterations++;
+        if (!res.ok) failedIterations++;
+      }
       lag.accept(Math.max(lateBy, 0.001));
       if (lateBy > lagMax) lagMax = lateBy;
-      for (const s of res.steps) {
-        recorder.record(s.name, s.ms, s.ok);
-        if (!s.ok) noteFailure(s);
-      }
+      recordSteps(res.steps);
+    },
+    onUserSteps(kind, res) {
+      userSteps![kind]++;
+      if (!res.ok && !res.cutOff) userSteps![kind === 'setup' ? 'setupFailed' : 'teardownFailed']++;
+      recordSteps(res.steps);
     },
     onPoll(s) {
+      if (s.cutOff) {
+        cutOff.requests++;
+        return;
+      }
       recorder.record(s.name, s.ms, s.ok, true);
       if (!s.ok) noteFailure(s);
     },
@@ -84,9 +110,24 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     try {
       return await o.iteration(vu, signal, intended);
     } catch (err) {
+      // Thrown by the hard stop: cut off; otherwise a failure of its own.
+      if (killCtl.signal.aborted) return { ok: false, steps: [], cutOff: true };
       return { ok: false, steps: [{ name: 'iteration', ms: performance.now() - intended, ok: false, error: (err as Error).message }] };
     }
   };
+
+  /** A user's setup or teardown, which must never throw either. */
+  const safe = (f: Iteration | undefined): Iteration | undefined =>
+    f &&
+    (async (vu, signal, intended) => {
+      try {
+        return await f(vu, signal, intended);
+      } catch (err) {
+        if (killCtl.signal.aborted) return { ok: false, steps: [], cutOff: true };
+        return { ok: false, steps: [{ name: 'user steps', ms: performance.now() - intended, ok: false, error: (err as Error).message }] };
+      }
+    });
+  const guarded: UserSteps | undefined = userSteps ? { setup: safe(o.userSteps!.setup), teardown: safe(o.userSteps!.teardown) } : undefined;
 
   const startedAt = Date.now();
   const start = performance.now();
@@ -102,7 +143,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
   const newSession: SessionFactory = o.newSession ?? (() => createSession({ connectionsPerOrigin: o.poll ? 2 : 1 }));
   const open =
     plan.model === 'open'
-      ? startOpenModel({ plan, iteration, hooks, start, stopSignal: stopCtl.signal, killSignal: killCtl.signal, newSession })
+      ? startOpenModel({ plan, iteration, hooks, start, stopSignal: stopCtl.signal, killSignal: killCtl.signal, newSession, userSteps: guarded })
       : undefined;
   const activeUsers = () => (open ? open.busy() : vus.length);
 
@@ -110,7 +151,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     if (plan.model !== 'closed' || stopCtl.signal.aborted) return;
     const target = users(plan, elapsed());
     while (vus.length < target) {
-      vus.push(startClosedVu(nextId++, { iteration, think: o.think, poll: o.poll, hooks, newSession, stagger: true }));
+      vus.push(startClosedVu(nextId++, { iteration, think: o.think, poll: o.poll, hooks, newSession, stagger: true, userSteps: guarded }));
     }
     while (vus.length > target) {
       const vu = vus.pop()!;
@@ -129,7 +170,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     const t = closedSeconds;
     const p = recorder.closeSecond(activeUsers(), plan.model === 'open' ? rate(plan, t * 1000) : undefined);
     closedSeconds++;
-    kneePoints.push({ t: p.t, load: plan.model === 'open' ? rate(plan, t * 1000) : p.users, p95: p.p95, rps: p.requests, requests: p.requests });
+    series.push({ t: p.t, users: p.users, rate: p.rate ?? null, requests: p.requests, p95: p.p95 });
     o.onPoint?.(p);
     window.push({ requests: p.requests, errors: p.errors });
     if (window.length > errorWindow) window.shift();
@@ -146,8 +187,10 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
   adjustUsers();
   while (!stopCtl.signal.aborted && elapsed() < plan.duration) {
     await new Promise<void>((r) => setTimeout(r, Math.min(100, plan.duration - elapsed()) || 1));
-    adjustUsers();
+    // Seconds that have ended are closed with the users that ran them, before the shape changes the count
+    // (at the plan's end it drops to 0, and the last second still ran at full load).
     while (closedSeconds < Math.floor(elapsed() / 1000) && closedSeconds < Math.ceil(plan.duration / 1000)) closeSecond();
+    adjustUsers();
     if (open) peak = Math.max(peak, open.busy());
   }
   stopCtl.abort();
@@ -198,11 +241,13 @@ export async function runBurst(o: BurstOptions): Promise<BurstSummary> {
     avg: o95.count ? o95.sum / o95.count : null,
     iterations,
     failedIterations,
+    cutOff,
+    userSteps,
     dropped: open?.dropped() ?? 0,
     peakUsers: plan.model === 'closed' ? Math.max(peak, 0) : open!.created(),
     steps: totals.steps,
-    generatorLag: { p50: iterations ? lag.getValueAtQuantile(0.5) : null, p99: iterations ? lag.getValueAtQuantile(0.99) : null, max: iterations ? lagMax : null },
-    knee: findKnee(kneePoints, plan.model === 'open' ? 'arrivals/s' : 'users'),
+    generatorLag: { p50: nearestRank(lag, 0.5), p99: nearestRank(lag, 0.99), max: iterations ? lagMax : null },
+    knee: kneeOfSeries(series, plan),
     thresholds,
     failures: [...failures.entries()].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count),
   };

@@ -4,7 +4,8 @@
  */
 import { burstSchema, type BurstConfig } from '../config/load-schema.js';
 import { formatPath, monitorId } from '../config/read.js';
-import { forEachStep, type Config, type MonitorConfig } from '../config/schema.js';
+import { forEachStep, type Config, type MonitorConfig, type StepConfig } from '../config/schema.js';
+import { userStepsMonitor } from './user-steps.js';
 import { needsJourney } from './journey-iteration.js';
 import type { BurstJob } from './runner.js';
 import { BurstRefused, checkAllowedHosts, checkCaps } from './safety.js';
@@ -56,14 +57,16 @@ function findTarget(config: Config, target: string): { name: string; monitor: Mo
  * and the baseUrl that paths (and URLs built by templates, such as an extracted link) resolve
  * against. A host that only a template fills in is checked per connection while the burst runs.
  */
-function knownTargets(m: MonitorConfig, index: number): { url: string; where: string }[] {
+function knownTargets(m: MonitorConfig, index: number, userSteps: { steps: StepConfig[]; where: string }[] = []): { url: string; where: string }[] {
   const out: { url: string; where: string }[] = [];
   let relative = false;
-  forEachStep(m, (s, path) => {
+  const add = (s: StepConfig, where: () => string) => {
     const origin = /^https?:\/\/[^/?#]*/i.exec(s.url)?.[0];
     if (!origin) relative = true;
-    else if (!origin.includes('{{')) out.push({ url: `${origin}/`, where: formatPath(['monitors', index, ...path, 'url']) });
-  });
+    else if (!origin.includes('{{')) out.push({ url: `${origin}/`, where: where() });
+  };
+  forEachStep(m, (s, path) => add(s, () => formatPath(['monitors', index, ...path, 'url'])));
+  for (const u of userSteps) u.steps.forEach((s, i) => add(s, () => `${u.where}[${i}].url`));
   if (relative && m.baseUrl) out.unshift({ url: m.baseUrl, where: formatPath(['monitors', index, 'baseUrl']) });
   return out;
 }
@@ -93,13 +96,16 @@ export function resolveBurst(config: Config, target: string, overrides: BurstOve
   checkCaps(plan, config.load);
   // Paths starting with / are relative to the monitor's baseUrl.
   const steps = t.monitor.steps.map((s) => (s.url.startsWith('/') && t.monitor.baseUrl ? { ...s, url: new URL(s.url, t.monitor.baseUrl).toString() } : s));
-  checkAllowedHosts([...knownTargets(t.monitor, t.monitorIndex), ...(burst.poll ? [{ url: burst.poll.url, where: 'poll' in given ? '--poll-url' : `${t.where}.poll.url` }] : [])], config.load.allowHosts, configName);
+  const userSteps = (['setup', 'teardown'] as const).filter((k) => burst[k]?.length).map((k) => ({ steps: burst[k]!, where: `${t.where}.${k}` }));
+  checkAllowedHosts([...knownTargets(t.monitor, t.monitorIndex, userSteps), ...(burst.poll ? [{ url: burst.poll.url, where: 'poll' in given ? '--poll-url' : `${t.where}.poll.url` }] : [])], config.load.allowHosts, configName);
   if (steps.length === 0 && !t.monitor.personas?.length) throw new BurstRefused(`monitor "${monitorId(t.monitor)}" has no steps to run in a burst`);
   const job: BurstJob = {
     plan,
     monitor: needsJourney(t.monitor) ? { journey: t.monitor } : { steps },
     think: burst.thinkTime,
     poll: burst.poll,
+    setup: burst.setup?.length ? userStepsMonitor(t.monitor, burst.setup) : undefined,
+    teardown: burst.teardown?.length ? userStepsMonitor(t.monitor, burst.teardown) : undefined,
     thresholds: burst.thresholds,
     abortOnErrorRate: burst.abortOnErrorRate ?? config.load.abortOnErrorRate,
     allowHosts: config.load.allowHosts,

@@ -47,14 +47,17 @@ export function needsJourney(m: MonitorConfig): boolean {
  * as its own request named `<step> assets`, so requests/s counts what the server saw while the
  * step's percentiles stay the document's. A step whose only problem was its assets counts as a good
  * request (the failed assets are counted as failed requests of their own). Steps skipped after a
- * failure are not there; clean-up steps that ran are.
+ * failure are not there; clean-up steps that ran are. Steps (and assets) the burst's hard stop ended
+ * are marked cut off.
  */
-export function stepTimings(steps: StepResult[]): StepTiming[] {
+export function stepTimings(steps: StepResult[], stoppedAt = Infinity): StepTiming[] {
   const out: StepTiming[] = [];
   for (const s of steps) {
     const ok = s.ok || s.failure?.code === 'assets';
-    out.push({ name: s.name, ms: s.timings.total, ok, error: ok ? undefined : s.failure?.message });
-    for (const a of s.assets?.items ?? []) out.push({ name: `${s.name} assets`, ms: a.ms, ok: !a.error, error: a.error });
+    // Ended by the burst's hard stop (at epoch ms `stoppedAt`): in flight then, so no measurement.
+    const cutOff = !ok && stoppedAt !== Infinity && (s.failure?.code === 'aborted' || s.startedAt + s.timings.total >= stoppedAt);
+    out.push({ name: s.name, ms: s.timings.total, ok, error: ok ? undefined : s.failure?.message, cutOff: cutOff || undefined });
+    for (const a of s.assets?.items ?? []) out.push({ name: `${s.name} assets`, ms: a.ms, ok: !a.error, error: a.error, cutOff: (!!a.error && stoppedAt !== Infinity) || undefined });
   }
   return out;
 }
@@ -76,9 +79,11 @@ export function journeyIteration(monitor: MonitorConfig, opts: JourneyIterationO
     else signal.addEventListener('abort', onStop, { once: true });
     try {
       const run = await runner.runAs({ session: vu.session, cookies: jarOf(vu.session), assets: assetsOf(vu.session) }, { signal, intendedStart });
-      // A step begun after the hard stop (say, at the end of a think time) was never sent: not counted.
-      const steps = stoppedAt === Infinity ? run.steps : run.steps.filter((s) => s.startedAt < stoppedAt);
-      return { ok: run.ok, steps: stepTimings(steps) };
+      if (stoppedAt === Infinity) return { ok: run.ok, steps: stepTimings(run.steps) };
+      // The hard stop came during this pass: it is cut off. A step begun after it (say, at the end of a
+      // think time) was never sent; one in flight measured nothing; those done before it count.
+      const steps = run.steps.filter((s) => s.startedAt < stoppedAt);
+      return { ok: false, steps: stepTimings(steps, stoppedAt), cutOff: true };
     } finally {
       signal.removeEventListener('abort', onStop);
     }

@@ -95,10 +95,8 @@ export function monitorIteration(monitor: { steps: PlainStep[] }, opts: MonitorI
     const jar = jarOf(vu.session);
     const steps = [];
     for (const input of inputs) {
-      if (signal.aborted) {
-        steps.push({ name: input.name, ms: 0, ok: false, error: 'burst stopped' });
-        return { ok: false, steps };
-      }
+      // The hard stop came between steps: the rest is never sent.
+      if (signal.aborted) return { ok: false, steps, cutOff: true };
       if (!allowed(input.url)) {
         steps.push({ name: input.name, ms: 0, ok: false, error: `host not in load.allowHosts: ${input.url}` });
         return { ok: false, steps };
@@ -111,8 +109,10 @@ export function monitorIteration(monitor: { steps: PlainStep[] }, opts: MonitorI
         lean: true,
         cookies: jar,
       });
-      steps.push({ name: result.name, ms: result.timings.total, ok: result.ok, error: result.failure?.message });
-      if (!result.ok) return { ok: false, steps };
+      // A request the hard stop ended (by closing the user's connections) measured nothing.
+      const cutOff = signal.aborted;
+      steps.push({ name: result.name, ms: result.timings.total, ok: result.ok, error: result.failure?.message, cutOff: cutOff && !result.ok ? true : undefined });
+      if (!result.ok || cutOff) return { ok: result.ok && !cutOff, steps, cutOff: cutOff || undefined };
     }
     return { ok: true, steps };
   };
@@ -131,8 +131,8 @@ export function pollRequest(url: string, opts: MonitorIterationOptions = {}): Po
   return async (vu, signal, intendedStart) => {
     if (!ok) return { name, ms: 0, ok: false, error: `host not in load.allowHosts: ${url}` };
     const jar = jarOf(vu.session);
-    if (signal.aborted) return { name, ms: 0, ok: false, error: 'burst stopped' };
+    if (signal.aborted) return { name, ms: 0, ok: false, error: 'burst stopped', cutOff: true };
     const { result } = await runHttpStep(input, vu.session, { intendedStart, cookies: jar, lean: true });
-    return { name, ms: result.timings.total, ok: result.ok, error: result.failure?.message };
+    return { name, ms: result.timings.total, ok: result.ok, error: result.failure?.message, cutOff: !result.ok && signal.aborted ? true : undefined };
   };
 }

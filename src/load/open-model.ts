@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { arrivalTime, totalArrivals, type OpenPlan } from './shapes.js';
-import type { Iteration, Vu } from './types.js';
+import type { Iteration, UserSteps, Vu } from './types.js';
 import { makeVu, type SessionFactory, type VuHooks } from './vu.js';
 
 export type OpenModelOptions = {
@@ -23,6 +23,8 @@ export type OpenModelOptions = {
   newSession?: SessionFactory;
   /** Waiting arrivals beyond this are dropped and counted (default 100 × maxUsers). */
   maxQueue?: number;
+  /** Each new user's setup runs before its first iteration (whose wait for it counts, as any wait for a free user); teardown when the burst drains. */
+  userSteps?: UserSteps;
 };
 
 export type OpenModel = {
@@ -47,23 +49,47 @@ export function startOpenModel(o: OpenModelOptions): OpenModel {
   let inFlight = 0;
   let onIdle: (() => void) | undefined;
 
-  const run = (vu: Vu, intended: number) => {
+  const finished = (vu: Vu) => {
+    inFlight--;
+    if (queueHead < queue.length && !o.killSignal.aborted) {
+      const next = queue[queueHead++];
+      if (queueHead > 1024 && queueHead * 2 > queue.length) queue.splice(0, queueHead), (queueHead = 0);
+      busy--;
+      run(vu, next);
+      return;
+    }
+    busy--;
+    idle.push(vu);
+    if (inFlight === 0) onIdle?.();
+  };
+
+  /** `lag`: how late the generator itself was with this arrival (a new user's setup is not its lateness). */
+  const run = (vu: Vu, intended: number, lag = Math.max(0, performance.now() - intended)) => {
+    busy++;
+    inFlight++;
+    void o.iteration(vu, o.killSignal, intended).then((res) => {
+      o.hooks.onIteration(res, lag);
+      finished(vu);
+    });
+  };
+
+  /** A new user: its setup first (once), then the arrival it was created for. */
+  const start = (vu: Vu, intended: number) => {
+    const setup = o.userSteps?.setup;
+    if (!setup) return run(vu, intended);
     busy++;
     inFlight++;
     const lag = Math.max(0, performance.now() - intended);
-    void o.iteration(vu, o.killSignal, intended).then((res) => {
-      o.hooks.onIteration(res, lag);
+    void setup(vu, o.killSignal, performance.now()).then((res) => {
+      o.hooks.onUserSteps('setup', res);
+      busy--;
       inFlight--;
-      if (queueHead < queue.length && !o.killSignal.aborted) {
-        const next = queue[queueHead++];
-        if (queueHead > 1024 && queueHead * 2 > queue.length) queue.splice(0, queueHead), (queueHead = 0);
-        busy--;
-        run(vu, next);
+      if (o.killSignal.aborted) {
+        idle.push(vu);
+        if (inFlight === 0) onIdle?.();
         return;
       }
-      busy--;
-      idle.push(vu);
-      if (inFlight === 0) onIdle?.();
+      run(vu, intended, lag);
     });
   };
 
@@ -74,7 +100,7 @@ export function startOpenModel(o: OpenModelOptions): OpenModel {
       const v = makeVu(all.length + 1, o.newSession);
       const vu: Vu = { id: v.id, session: v.session };
       all.push({ vu });
-      return run(vu, intended);
+      return start(vu, intended);
     }
     if (queue.length - queueHead >= maxQueue) dropped++;
     else queue.push(intended);
@@ -108,6 +134,11 @@ export function startOpenModel(o: OpenModelOptions): OpenModel {
       dropped += queue.length - queueHead;
       queue.length = 0;
       queueHead = 0;
+      // Every user stops now: each tears down once (the hard stop ends what is still in flight).
+      const teardown = o.userSteps?.teardown;
+      if (teardown && !o.killSignal.aborted) {
+        await Promise.all(all.map(async (a) => o.hooks.onUserSteps('teardown', await teardown(a.vu, o.killSignal, performance.now()))));
+      }
       await Promise.all(all.map((a) => a.vu.session.close()));
     },
     busy: () => busy,

@@ -23,6 +23,9 @@ export type BurstJob = {
   monitor: { steps: PlainStep[] } | { journey: MonitorConfig };
   think?: ThinkTime;
   poll?: { url: string; every: number };
+  /** Each simulated user's setup and teardown, as monitors whose steps they are (see user-steps.ts). */
+  setup?: MonitorConfig;
+  teardown?: MonitorConfig;
   /** Threshold sources (`p95<500ms`), already validated. */
   thresholds: string[];
   abortOnErrorRate?: number;

@@ -3,10 +3,10 @@
  * turned into a point and merged into the run's totals when the second closes. Memory stays bounded
  * by the number of distinct steps, never by the number of requests.
  */
-import { DDSketch } from '@datadog/sketches-js';
+import { createSketch, nearestRank, RELATIVE_ACCURACY, type Sketch } from '../store/sketch.js';
 
 /** Relative accuracy of every percentile we report (1 %). */
-export const SKETCH_ACCURACY = 0.01;
+export const SKETCH_ACCURACY = RELATIVE_ACCURACY;
 /** Distinct step names kept apart; more go to "(other steps)". */
 export const MAX_STEPS = 64;
 const OTHER = '(other steps)';
@@ -31,9 +31,9 @@ export type SeriesPoint = {
   steps: StepStats[];
 };
 
-type Acc = { sketch: DDSketch; count: number; errors: number; max: number; poll: boolean };
+type Acc = { sketch: Sketch; count: number; errors: number; max: number; poll: boolean };
 
-const newAcc = (poll = false): Acc => ({ sketch: new DDSketch({ relativeAccuracy: SKETCH_ACCURACY }), count: 0, errors: 0, max: 0, poll });
+const newAcc = (poll = false): Acc => ({ sketch: createSketch(), count: 0, errors: 0, max: 0, poll });
 
 function accept(a: Acc, ms: number, ok: boolean) {
   a.sketch.accept(Math.max(ms, 0.001));
@@ -42,7 +42,8 @@ function accept(a: Acc, ms: number, ok: boolean) {
   if (ms > a.max) a.max = ms;
 }
 
-const q = (a: Acc, quantile: number) => (a.count > 0 ? a.sketch.getValueAtQuantile(quantile) : null);
+/** The nearest-rank percentile (lang/percentile.ts), as everywhere else in halftime. */
+const q = (a: Acc, p: number) => (a.count > 0 ? nearestRank(a.sketch, p) : null);
 
 function stats(name: string, a: Acc): StepStats {
   return { name, poll: a.poll, count: a.count, errors: a.errors, p50: q(a, 0.5), p95: q(a, 0.95), p99: q(a, 0.99), max: a.count ? a.max : null };
@@ -60,8 +61,8 @@ export type Totals = {
   overall: StepStats & { sum: number };
   steps: StepStats[];
   polls: number;
-  /** Quantile of all requests (overall) or of one step. */
-  quantile(q: number, step?: string): number | null;
+  /** Nearest-rank percentile (0 < p ≤ 1) of all requests (overall) or of one step. */
+  quantile(p: number, step?: string): number | null;
 };
 
 export type Recorder = {

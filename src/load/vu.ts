@@ -1,12 +1,14 @@
 /** Simulated users: each with its own session, an iteration loop with think times, and optional polling. */
 import { performance } from 'node:perf_hooks';
 import { createSession, type Session } from '../probes/session.js';
-import type { Iteration, IterationResult, Poll, StepTiming, ThinkTime, Vu } from './types.js';
+import type { Iteration, IterationResult, Poll, StepTiming, ThinkTime, UserSteps, Vu } from './types.js';
 
 export type VuHooks = {
   /** An iteration finished; `lag` is how late the generator started it (ms). */
   onIteration(result: IterationResult, lag: number): void;
   onPoll(result: StepTiming): void;
+  /** A user's setup or teardown ran (once per user each). */
+  onUserSteps(kind: 'setup' | 'teardown', result: IterationResult): void;
 };
 
 export type RunningVu = Vu & {
@@ -57,6 +59,7 @@ export type ClosedVuOptions = {
   newSession?: SessionFactory;
   /** First iteration starts after a random share of one think time, so users do not march in lockstep. */
   stagger?: boolean;
+  userSteps?: UserSteps;
 };
 
 /** Starts a closed-model user: iteration, think, iteration… until stopped. */
@@ -64,6 +67,11 @@ export function startClosedVu(id: number, o: ClosedVuOptions): RunningVu {
   const v = makeVu(id, o.newSession);
   const vu: Vu = { id, session: v.session };
   const loops: Promise<void>[] = [];
+
+  // The user has started (after its stagger, and its setup): polling begins, and it will tear down.
+  let started = false;
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
 
   loops.push(
     (async () => {
@@ -73,6 +81,14 @@ export function startClosedVu(id: number, o: ClosedVuOptions): RunningVu {
         intended += wait;
         await pause(wait, v.stopCtl.signal);
       }
+      if (v.stopCtl.signal.aborted) return markReady();
+      started = true;
+      if (o.userSteps?.setup) {
+        // Once per user, before its first iteration; that iteration is timed from when setup ended.
+        o.hooks.onUserSteps('setup', await o.userSteps.setup(vu, v.killCtl.signal, performance.now()));
+        intended = performance.now();
+      }
+      markReady();
       let yielded = performance.now();
       while (!v.stopCtl.signal.aborted) {
         const lag = Math.max(0, performance.now() - intended);
@@ -99,6 +115,7 @@ export function startClosedVu(id: number, o: ClosedVuOptions): RunningVu {
     const { every, run } = o.poll;
     loops.push(
       (async () => {
+        await ready;
         let intended = performance.now() + every;
         await pause(every, v.stopCtl.signal);
         while (!v.stopCtl.signal.aborted) {
@@ -113,7 +130,12 @@ export function startClosedVu(id: number, o: ClosedVuOptions): RunningVu {
     );
   }
 
-  const done = Promise.all(loops).then(() => v.session.close());
+  const done = Promise.all(loops)
+    .then(async () => {
+      // Once per user that started, when it stops; the hard stop (kill) ends it like anything in flight.
+      if (started && o.userSteps?.teardown && !v.killCtl.signal.aborted) o.hooks.onUserSteps('teardown', await o.userSteps.teardown(vu, v.killCtl.signal, performance.now()));
+    })
+    .then(() => v.session.close());
   return {
     ...vu,
     stop: () => v.stopCtl.abort(),

@@ -8,6 +8,7 @@ import { createSession } from '../probes/session.js';
 import { runBurst } from './engine.js';
 import { journeyIteration } from './journey-iteration.js';
 import { monitorIteration, pollRequest } from './monitor-iteration.js';
+import { userStepsIteration } from './user-steps.js';
 import { parseThreshold } from '../lang/threshold.js';
 import type { BurstJob, WorkerMessage } from './runner.js';
 
@@ -23,16 +24,19 @@ try {
   const opts = { allowHosts: job.allowHosts, defaultTimeoutMs: job.defaultTimeoutMs };
   const m = job.monitor;
   const journey = 'journey' in m ? journeyIteration(m.journey, opts) : undefined;
-  await journey?.ready();
+  const setup = job.setup && userStepsIteration(job.setup, 'setup', opts);
+  const teardown = job.teardown && userStepsIteration(job.teardown, 'teardown', opts);
+  await Promise.all([journey?.ready(), setup?.ready(), teardown?.ready()]);
   // One connection per origin (two when the user also polls; six when pages load their assets), and
   // only to allowlisted hosts: checked per connection, so redirects, assets and templated URLs too.
-  const connectionsPerOrigin = Math.max(journey?.connectionsPerOrigin ?? 1, job.poll ? 2 : 1);
+  const connectionsPerOrigin = Math.max(journey?.connectionsPerOrigin ?? 1, setup?.connectionsPerOrigin ?? 1, teardown?.connectionsPerOrigin ?? 1, job.poll ? 2 : 1);
   const summary = await runBurst({
     plan: job.plan,
     iteration: 'journey' in m ? journey! : monitorIteration(m, opts),
     newSession: () => createSession({ connectionsPerOrigin, allowHosts: job.allowHosts }),
     think: job.think,
     poll: job.poll ? { every: job.poll.every, run: pollRequest(job.poll.url, opts) } : undefined,
+    userSteps: setup || teardown ? { setup, teardown } : undefined,
     thresholds: job.thresholds.map(parseThreshold),
     abortOnErrorRate: job.abortOnErrorRate,
     gracefulStop: job.gracefulStop,

@@ -2,7 +2,7 @@ import type { Db } from './db.js';
 import type { RunRow } from './run-queries.js';
 import type { MonitorState } from './queries.js';
 import { bucketStart, LEVELS, RUN_STEP } from './rollups.js';
-import { addBins, binsQuantiles, createSketch, decodeBins, quantile } from './sketch.js';
+import { addBins, binsPercentiles, createSketch, decodeBins, nearestRank } from './sketch.js';
 
 const MINUTE = LEVELS.minute.ms;
 const HOUR = LEVELS.hour.ms;
@@ -52,15 +52,14 @@ export type MonitorPage = {
   pages: number;
 };
 
+/**
+ * Where a newest-first page ends, for the next one: a (time, id) keyset, since several rows can share
+ * a millisecond. Written `<ms>:<id>` in the API (`<ms>` alone: everything older than that time).
+ */
+export type PageCursor = { at: number; id?: number };
+
 /** A run as the operator API lists it: the history's run row plus its monitor and planned start. */
 export type RunSummary = RunRow & { monitor: string; plannedAt: number };
-
-/** Nearest-rank percentile of an ascending list. */
-export function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.max(1, Math.ceil(p * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1];
-}
 
 /** Escapes % and _ so a search term matches literally inside LIKE. */
 const likeTerm = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`;
@@ -94,14 +93,14 @@ export function createAdminQueries(db: Db) {
   const runsAll = db.prepare(
     `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step
      FROM runs r JOIN monitors m ON m.id = r.monitor_id
-     WHERE (@key IS NULL OR m.key = @key) AND (@before IS NULL OR r.started_at < @before)
+     WHERE (@key IS NULL OR m.key = @key) AND (@before IS NULL OR (r.started_at <= @before AND (r.started_at < @before OR r.id < @beforeId)))
      ORDER BY r.started_at DESC, r.id DESC LIMIT @limit`,
   );
   // One monitor's runs straight from its (monitor_id, started_at) index; the OR in runsAll would make SQLite sort every run.
   const runsOfMonitor = db.prepare(
     `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step
      FROM monitors m JOIN runs r ON r.monitor_id = m.id
-     WHERE m.key = @key AND r.started_at < coalesce(@before, 9e15)
+     WHERE m.key = @key AND r.started_at <= coalesce(@before, 9e15) AND (@before IS NULL OR r.started_at < @before OR r.id < @beforeId)
      ORDER BY r.started_at DESC, r.id DESC LIMIT @limit`,
   );
   const runById = db.prepare(
@@ -132,7 +131,7 @@ export function createAdminQueries(db: Db) {
     const sparkFailures: number[] = Array(24).fill(0);
     for (const [ts, , failures, blob] of hours.all(m.id, from, to)) {
       const i = (ts - from) / HOUR;
-      spark[i] = binsQuantiles(decodeBins(blob), [0.95])[0];
+      spark[i] = binsPercentiles(decodeBins(blob), [0.95])[0];
       sparkFailures[i] = failures;
     }
     return {
@@ -146,7 +145,7 @@ export function createAdminQueries(db: Db) {
       lastRunAt: last?.started_at ?? null,
       lastLatencyMs: last?.duration_ms ?? null,
       lastFailure: last && !last.ok ? last.failure_message : null,
-      p95HourMs: quantile(hourSketch, 0.95),
+      p95HourMs: nearestRank(hourSketch, 0.95),
       runsHour,
       spark,
       sparkFailures,
@@ -204,11 +203,15 @@ export function createAdminQueries(db: Db) {
       const m = one.get(key) as MonitorRow | undefined;
       return m ? enrich(m, now, judge) : undefined;
     },
-    /** Runs newest first, optionally of one monitor and before a time (for paging back). */
-    runs(opts: { monitor?: string; before?: number; limit?: number } = {}): RunSummary[] {
+    /**
+     * Runs newest first, optionally of one monitor, and for paging back only those after `before` in
+     * that order: older than `before.at`, or at that very millisecond with a smaller id (runs share
+     * milliseconds). `before.id` omitted: everything older than `before.at`.
+     */
+    runs(opts: { monitor?: string; before?: PageCursor; limit?: number } = {}): RunSummary[] {
       const limit = Math.min(1000, Math.max(1, opts.limit ?? 50));
       const stmt = opts.monitor !== undefined ? runsOfMonitor : runsAll;
-      return (stmt.all({ key: opts.monitor ?? null, before: opts.before ?? null, limit }) as RawRun[]).map(toRun);
+      return (stmt.all({ key: opts.monitor ?? null, before: opts.before?.at ?? null, beforeId: opts.before?.id ?? null, limit }) as RawRun[]).map(toRun);
     },
     /** One run with its steps and their evidence. */
     run(id: number) {

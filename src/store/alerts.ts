@@ -119,7 +119,7 @@ export function createAlertStore(db: Db) {
   );
   const incidentList = db.prepare(
     `SELECT ${incidentCols} FROM incidents i JOIN monitors m ON m.id = i.monitor_id
-     WHERE (@open = 0 OR i.ended_at IS NULL) AND (@key IS NULL OR m.key = @key) AND (@before IS NULL OR i.started_at < @before)
+     WHERE (@open = 0 OR i.ended_at IS NULL) AND (@key IS NULL OR m.key = @key) AND (@before IS NULL OR (i.started_at <= @before AND (i.started_at < @before OR i.id < @beforeId)))
      ORDER BY i.started_at DESC, i.id DESC LIMIT @limit`,
   );
   const incidentById = db.prepare(`SELECT ${incidentCols} FROM incidents i JOIN monitors m ON m.id = i.monitor_id WHERE i.id = ?`);
@@ -214,10 +214,10 @@ export function createAlertStore(db: Db) {
     recentIncidents(monitorKey: string, since: number, limit = 5): IncidentListItem[] {
       return (incidentsOf.all(monitorKey, since, limit) as RawIncident[]).map(toIncident);
     },
-    /** Incidents newest first: only open ones, of one monitor, before a start time (for paging back). */
-    listIncidents(opts: { open?: boolean; monitor?: string; before?: number; limit?: number } = {}): IncidentListItem[] {
+    /** Incidents newest first: only open ones, of one monitor, after a (start time, id) cursor (for paging back; see PageCursor). */
+    listIncidents(opts: { open?: boolean; monitor?: string; before?: { at: number; id?: number }; limit?: number } = {}): IncidentListItem[] {
       const limit = Math.min(500, Math.max(1, opts.limit ?? 50));
-      return (incidentList.all({ open: opts.open ? 1 : 0, key: opts.monitor ?? null, before: opts.before ?? null, limit }) as RawIncident[]).map(toIncident);
+      return (incidentList.all({ open: opts.open ? 1 : 0, key: opts.monitor ?? null, before: opts.before?.at ?? null, beforeId: opts.before?.id ?? null, limit }) as RawIncident[]).map(toIncident);
     },
     incident(id: number): IncidentListItem | undefined {
       const r = incidentById.get(id) as RawIncident | undefined;

@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 import { bucketStart, LEVELS, PHASES, RUN_STEP, type Level, type Phase } from './rollups.js';
-import { addBins, binsQuantiles, createSketch, decodeBins, summarize, type SketchSummary } from './sketch.js';
+import { addBins, binsPercentiles, createSketch, decodeBins, summarize, type SketchSummary } from './sketch.js';
 import { createStepKeys, type StepChoice } from './step-keys.js';
 
 /** The chart ranges and the rollup level each one reads. */
@@ -36,6 +36,8 @@ export type Series = {
   t: number[];
   runs: Num[];
   failures: Num[];
+  /** Successful runs in each bucket: the samples its percentiles are computed from. */
+  samples: Num[];
   /** Share of runs that passed, 0..1. */
   uptime: Num[];
   p50: Num[];
@@ -48,7 +50,10 @@ export type Series = {
   ttfbP95: Num[];
   /** Mean milliseconds per successful run in each phase. */
   phases: Record<Phase, Num[]>;
-  /** Over the whole range, from the merged sketches. */
+  /**
+   * Over the whole range, from the merged sketches; `count` is the samples (successful runs) its
+   * percentiles are computed from (nearest rank, lang/percentile.ts).
+   */
   summary: SketchSummary & { runs: number; failures: number; uptime: Num };
 };
 
@@ -56,7 +61,7 @@ export type MonitorInfo = { id: number; key: string; name: string; description: 
 
 const QS = [0.5, 0.95, 0.99] as const;
 const TTFB_QS = [0.5, 0.95] as const;
-const seriesKeys = ['runs', 'failures', 'uptime', 'p50', 'p95', 'p99', 'max', 'min', 'mean', 'ttfbP50', 'ttfbP95'] as const;
+const seriesKeys = ['runs', 'failures', 'samples', 'uptime', 'p50', 'p95', 'p99', 'max', 'min', 'mean', 'ttfbP50', 'ttfbP95'] as const;
 
 export type HistoryOptions = {
   /** Monitor ids with a single step: they keep run rollups only, which stand for their current step. */
@@ -107,6 +112,7 @@ export function createHistory(db: Db, opts: HistoryOptions = {}) {
       t: [],
       runs: [],
       failures: [],
+      samples: [],
       uptime: [],
       p50: [],
       p95: [],
@@ -134,12 +140,13 @@ export function createHistory(db: Db, opts: HistoryOptions = {}) {
       prev = ts;
       const total = decodeBins(totalBlob);
       const ttfb = decodeBins(ttfbBlob);
-      const [p50, p95, p99] = binsQuantiles(total, QS);
-      const [t50, t95] = binsQuantiles(ttfb, TTFB_QS);
+      const [p50, p95, p99] = binsPercentiles(total, QS);
+      const [t50, t95] = binsPercentiles(ttfb, TTFB_QS);
       const ok = bucketRuns - bucketFailures;
       s.t.push(ts);
       s.runs.push(bucketRuns);
       s.failures.push(bucketFailures);
+      s.samples.push(total.count);
       s.uptime.push(bucketRuns > 0 ? ok / bucketRuns : null);
       s.p50.push(p50);
       s.p95.push(p95);
@@ -193,7 +200,7 @@ export function createHistory(db: Db, opts: HistoryOptions = {}) {
       const out: Num[] = [];
       for (let ts = from; ts <= to; ts += LEVELS.hour.ms) {
         const r = byTs.get(ts);
-        out.push(r ? binsQuantiles(decodeBins(r), [0.95])[0] : null);
+        out.push(r ? binsPercentiles(decodeBins(r), [0.95])[0] : null);
       }
       return out;
     },

@@ -3,6 +3,7 @@ import { planTiles, type Piece, type Retained } from './latency-plan.js';
 import { bucketStart, LEVELS, RUN_STEP, type Level } from './rollups.js';
 import { addBins, createSketch, decodeBins, nearestRank } from './sketch.js';
 import { createStepKeys } from './step-keys.js';
+import { nearestRank as rankOf } from '../lang/percentile.js';
 
 export type LatencyQuery = {
   monitorKey: string;
@@ -34,7 +35,7 @@ function checkPercentile(p: number) {
 }
 
 /**
- * Exact nearest-rank percentile over [from, to) from the raw tables, counting successful runs
+ * Exact nearest-rank percentile (lang/percentile.ts) over [from, to) from the raw tables, counting successful runs
  * (or successful steps of that name) only: failures are judged by the down rule. It sorts the
  * range, so it is cheap for short windows only; raw runs are kept `retention.runs` (default 7 days).
  */
@@ -63,7 +64,7 @@ export function createRawLatencySource(db: Db): LatencySource {
     const args = step === null ? [q.monitorKey, q.from, q.to] : [q.monitorKey, step, q.from, q.to];
     const samples = (step === null ? runCount : stepCount).pluck().get(...args) as number;
     if (samples === 0) return { value: null, samples: 0 };
-    const rank = Math.max(1, Math.ceil(q.percentile * samples));
+    const rank = rankOf(q.percentile, samples);
     const value = (step === null ? runNth : stepNth).pluck().get(...args, rank - 1) as number;
     return { value, samples };
   };

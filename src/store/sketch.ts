@@ -1,8 +1,9 @@
 import { DDSketch } from '@datadog/sketches-js';
+import { nearestRank as rankOf } from '../lang/percentile.js';
 
 /**
- * Latency sketches: DDSketch with 1 % relative accuracy. Any quantile it returns is within 1 % of a
- * value that truly sits at that rank, whatever the distribution, and two sketches merge exactly
+ * Latency sketches: DDSketch with 1 % relative accuracy. A percentile read from one is within 1 % of
+ * the sample that truly sits at that rank, whatever the distribution, and two sketches merge exactly
  * (bin counts add up), so minutes merge into hours and days without ever averaging percentiles.
  *
  * Stored with our own compact sparse encoding rather than the library's protobuf form: the protobuf
@@ -111,62 +112,48 @@ export function decodeSketch(buf: Uint8Array): Sketch {
 const mapping = createSketch().mapping;
 
 /**
- * Quantiles straight from parsed bins, in one pass, with exactly the rank rule of
- * DDSketch.getValueAtQuantile (rank q·(n−1), first bin whose running count passes it), clamped to
- * the exact min and max. `qs` must be ascending. Nulls when empty.
+ * Nearest-rank percentiles (lang/percentile.ts) straight from parsed bins, in one pass: the same
+ * answers as `nearestRank` on the sketch the bins came from. `ps` must be ascending. Nulls when empty.
  */
-export function binsQuantiles(b: Bins, qs: readonly number[]): (number | null)[] {
-  if (b.count === 0) return qs.map(() => null);
+export function binsPercentiles(b: Bins, ps: readonly number[]): (number | null)[] {
+  if (b.count === 0) return ps.map(() => null);
+  const n = Math.round(b.count);
   const out: (number | null)[] = [];
   let i = 0;
+  // Samples in the zero bin and in the bins before keys[i].
   let running = b.zero;
-  for (const q of qs) {
-    if (q <= 0) {
-      out.push(b.min);
-      continue;
+  for (const p of ps) {
+    const rank = rankOf(p, n);
+    if (rank === n) out.push(b.max);
+    else if (rank === 1) out.push(b.min);
+    else if (rank <= b.zero) out.push(Math.max(b.min, 0));
+    else {
+      while (i < b.keys.length - 1 && running + b.counts[i] < rank) running += b.counts[i++];
+      const v = b.keys.length > 0 ? mapping.value(b.keys[i]) : 0;
+      out.push(Math.min(b.max, Math.max(b.min, v)));
     }
-    if (q >= 1) {
-      out.push(b.max);
-      continue;
-    }
-    const rank = q * (b.count - 1);
-    if (rank < b.zero) {
-      out.push(Math.max(b.min, 0));
-      continue;
-    }
-    while (i < b.keys.length - 1 && running + b.counts[i] <= rank) running += b.counts[i++];
-    const v = b.keys.length > 0 ? mapping.value(b.keys[i]) : 0;
-    out.push(Math.min(b.max, Math.max(b.min, v)));
   }
   return out;
 }
 
-/** The quantile, clamped to the exact min and max the sketch saw; null when empty. */
-export function quantile(s: Sketch, q: number): number | null {
-  if (s.count === 0) return null;
-  if (q <= 0) return s.min;
-  if (q >= 1) return s.max;
-  const v = s.getValueAtQuantile(q);
-  return Math.min(s.max, Math.max(s.min, v));
-}
-
 export type SketchSummary = { count: number; min: number | null; max: number | null; mean: number | null; p50: number | null; p95: number | null; p99: number | null };
 
+/** Count, min, max, mean and the nearest-rank p50/p95/p99 of a sketch. */
 export function summarize(s: Sketch): SketchSummary {
   if (s.count === 0) return { count: 0, min: null, max: null, mean: null, p50: null, p95: null, p99: null };
-  return { count: s.count, min: s.min, max: s.max, mean: s.sum / s.count, p50: quantile(s, 0.5), p95: quantile(s, 0.95), p99: quantile(s, 0.99) };
+  return { count: s.count, min: s.min, max: s.max, mean: s.sum / s.count, p50: nearestRank(s, 0.5), p95: nearestRank(s, 0.95), p99: nearestRank(s, 0.99) };
 }
 
 /**
- * The nearest-rank percentile (the ⌈p·n⌉-th smallest sample, as the raw-table query answers it) from
- * a sketch: the representative value of the bin holding that sample, clamped to the exact min and
- * max. That sample sits in that bin, so the answer is within RELATIVE_ACCURACY of the exact
- * nearest-rank value; p = 1 gives the exact max and rank 1 the exact min. Null when empty.
+ * The nearest-rank percentile (lang/percentile.ts: the ⌈p·n⌉-th smallest sample, as the raw-table
+ * query answers it) from a sketch: the representative value of the bin holding that sample, clamped
+ * to the exact min and max. That sample sits in that bin, so the answer is within RELATIVE_ACCURACY
+ * of the exact nearest-rank value; p = 1 gives the exact max and rank 1 the exact min. Null when empty.
  */
 export function nearestRank(s: Sketch, p: number): number | null {
   if (s.count === 0) return null;
   const n = Math.round(s.count);
-  const rank = Math.min(n, Math.max(1, Math.ceil(p * n)));
+  const rank = rankOf(p, n);
   if (rank === n) return s.max;
   if (rank === 1) return s.min;
   if (rank <= s.zeroCount) return Math.max(s.min, 0);

@@ -3,6 +3,7 @@ import { FactList } from './fact-list.js';
 import { RANGES } from '../store/history.js';
 import type { RunRow, StepRow } from '../store/run-queries.js';
 import type { StepChoice } from '../store/step-keys.js';
+import { samplesNote } from '../lang/percentile.js';
 import { fmtMs, fmtPct } from './format.js';
 import { Layout } from './layout.js';
 
@@ -119,15 +120,17 @@ function StepSelect(props: { m: MonitorInfo; range: Range; step: number; steps: 
   );
 }
 
+/** The range's figures; a percentile from few samples says how many (`784 ms (6 samples)`). */
 function Summary(props: { s: Series }) {
   const x = props.s.summary;
+  const pct = (v: number | null) => (v === null ? fmtMs(v) : fmtMs(v) + samplesNote(x.count));
   const facts: [string, string][] = [
     ['Runs', String(x.runs)],
     ['Failures', String(x.failures)],
     ['Uptime', fmtPct(x.uptime)],
-    ['p50', fmtMs(x.p50)],
-    ['p95', fmtMs(x.p95)],
-    ['p99', fmtMs(x.p99)],
+    ['p50', pct(x.p50)],
+    ['p95', pct(x.p95)],
+    ['p99', pct(x.p99)],
     ['Max', fmtMs(x.max)],
     ['Mean', fmtMs(x.mean)],
   ];
@@ -158,7 +161,7 @@ export function HistorySection(props: { m: MonitorInfo; s: Series; steps: StepCh
       <h2>Timing breakdown (mean per successful run)</h2>
       <div class="chart" data-chart="phases" data-series-url={chartUrl} role="img" aria-label="Mean DNS, connect, TLS, time to first byte and download time, stacked"></div>
       <p class="note">
-        Percentiles come from DDSketch sketches with 1 % relative accuracy, merged from minutes to hours and days. <a href={url}>Data as JSON</a>
+        Percentiles are nearest rank (p95 of 20 or fewer runs is their slowest), of successful runs, from DDSketch sketches with 1 % relative accuracy merged from minutes to hours and days. <a href={url}>Data as JSON</a>
       </p>
     </section>
   );

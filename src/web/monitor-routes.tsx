@@ -30,7 +30,7 @@ export function parseStep(v: string | undefined): Parsed<number> {
 }
 
 /** Series fields a client can ask for with `fields=` (default: all). `t` and the metadata always come. */
-export const SERIES_FIELDS = ['runs', 'failures', 'uptime', 'p50', 'p95', 'p99', 'max', 'min', 'mean', 'ttfbP50', 'ttfbP95', 'phases', 'summary'] as const;
+export const SERIES_FIELDS = ['runs', 'failures', 'samples', 'uptime', 'p50', 'p95', 'p99', 'max', 'min', 'mean', 'ttfbP50', 'ttfbP95', 'phases', 'summary'] as const;
 type SeriesField = (typeof SERIES_FIELDS)[number];
 
 export function parseFields(v: string | undefined): Parsed<SeriesField[] | undefined> {
@@ -60,6 +60,7 @@ export function seriesJson(s: Series, fields?: SeriesField[], steps: StepChoice[
     t: s.t,
     runs: s.runs,
     failures: s.failures,
+    samples: s.samples,
     uptime: s.uptime.map(round4),
     p50: ms(s.p50),
     p95: ms(s.p95),

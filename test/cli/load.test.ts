@@ -82,18 +82,23 @@ describe('halftime load', () => {
     expect(r.stdout).toMatch(/STOPPED: aborted at \d s: 100% of the last \d+ requests failed \(limit 20%\)/);
   });
 
-  it('refuses hosts outside load.allowHosts, over-cap plans and bad flags, with exit code 2', async () => {
-    const away = await halftime(['load', 'away', '--config', config, '--no-store', '--users', '1', '--duration', '1s']);
+  // Four processes, each refused before it sends anything: started together, as each pays the CLI's
+  // start-up (slow on a busy machine), and given the time four start-ups take there.
+  it('refuses hosts outside load.allowHosts, over-cap plans and bad flags, with exit code 2', { timeout: 60_000 }, async () => {
+    const [away, big, bad, unknown] = await Promise.all([
+      halftime(['load', 'away', '--config', config, '--no-store', '--users', '1', '--duration', '1s']),
+      halftime(['load', 'home', '--config', config, '--no-store', '--users', '500', '--duration', '1s']),
+      halftime(['load', 'home', '--config', config, '--no-store', '--duration', 'soon', '-t', 'p95 fast']),
+      halftime(['load', 'nope', '--config', config, '--no-store']),
+    ]);
     expect(away.status).toBe(2);
     expect(away.stderr).toContain('refusing to send a burst to localhost:9 (monitors[2].steps[0].url): that host is not in load.allowHosts of');
-    const big = await halftime(['load', 'home', '--config', config, '--no-store', '--users', '500', '--duration', '1s']);
     expect(big.status).toBe(2);
     expect(big.stderr).toContain('refusing a burst of 500 users: above the cap of 50 (load.maxUsers)');
-    const bad = await halftime(['load', 'home', '--config', config, '--no-store', '--duration', 'soon', '-t', 'p95 fast']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--duration: not a duration: "soon"');
     expect(bad.stderr).toContain('--thresholds');
-    const unknown = await halftime(['load', 'nope', '--config', config, '--no-store']);
+    expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('no monitor or loads[] entry named "nope" (known: home, down, away)');
   });
 });

@@ -82,10 +82,10 @@ describe('latency history in a real browser', () => {
     expect(await page.locator('.range-note').textContent()).toContain('step <1>');
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
 
-    // Hovering the chart shows values in the legend.
+    // Hovering the chart shows values in the legend; an hour of at most 60 runs gives its p95 with the sample count.
     const box = (await page.locator('#history [data-chart="latency"] .u-over').boundingBox())!;
     await page.mouse.move(box.x + box.width - 5, box.y + box.height / 2);
-    expect(await page.locator('#history [data-chart="latency"] .u-legend .u-value').nth(2).textContent()).toMatch(/ms$/);
+    expect(await page.locator('#history [data-chart="latency"] .u-legend .u-value').nth(2).textContent()).toMatch(/ ms \((\d|[1-5]\d|60) samples?\)$/);
 
     // A run expands to its steps and evidence.
     await page.locator('button.expand').first().click();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findKnee, type KneePoint } from '../../src/load/knee.js';
+import { findKnee, kneeOfSeries, kneePoints, type KneePoint, type SeriesRowLike } from '../../src/load/knee.js';
 import { parseThreshold, ThresholdError } from '../../src/lang/threshold.js';
 import { evaluateThresholds, type ThresholdInput } from '../../src/load/thresholds.js';
 
@@ -11,7 +11,7 @@ function curve(maxUsers: number, p95: (u: number) => number, rps: (u: number) =>
   for (let t = 0; t * 2 + 2 <= maxUsers; t++) {
     const u = t * 2 + 2;
     const r = rps(u) * (1 + rnd());
-    out.push({ t, load: u, p95: p95(u) * (1 + rnd()), rps: r, requests: Math.round(r) });
+    out.push({ t, load: u, p95: p95(u) * (1 + rnd()), requests: Math.round(r) });
   }
   return out;
 }
@@ -61,11 +61,34 @@ describe('knee detection', () => {
   });
 
   it('works with arrival rates, and says when there is too little data', () => {
-    const pts: KneePoint[] = [10, 20, 30, 40, 50, 60, 70, 80].map((r, t) => ({ t, load: r, p95: r <= 50 ? 8 : 8 + (r - 50) * 4, rps: r, requests: r }));
+    const pts: KneePoint[] = [10, 20, 30, 40, 50, 60, 70, 80].map((r, t) => ({ t, load: r, p95: r <= 50 ? 8 : 8 + (r - 50) * 4, requests: r }));
     const k = findKnee(pts, 'arrivals/s');
     expect(k.latencyKnee!.load).toBe(50);
     expect(k.sentence).toMatch(/up to 50 arrivals\/s, then climbed/);
     expect(findKnee(pts.slice(0, 2), 'users').sentence).toMatch(/too few load levels/);
+  });
+
+  it('a run whose series reached 30 users at 46 ms says so (not "stayed near 22 ms"), with the series\' own req/s', () => {
+    // Ramp seconds at 10 and 20 users, then 28 s at 30 users, then two wind-down seconds after the plan's end.
+    const rows: SeriesRowLike[] = [
+      { t: 0, users: 10, requests: 24, p95: 21 },
+      { t: 1, users: 20, requests: 48, p95: 23 },
+      ...Array.from({ length: 28 }, (_, i) => ({ t: 2 + i, users: 30, requests: 70 + (i % 5), p95: 44 + (i % 5) })),
+      { t: 30, users: 30, requests: 19, p95: 12 },
+      { t: 31, users: 30, requests: 6, p95: 900 },
+    ];
+    const k = kneeOfSeries(rows, { model: 'closed', duration: 30_000 });
+    expect(k.sentence).toBe('p95 ≈ 22 ms up to 20 users, then climbed (to 46 ms at 30 users); throughput kept growing, to 72 req/s at 30 users');
+    expect(k.maxRps).toBe(72);
+    // The wind-down seconds after the plan's end are no load level.
+    expect(kneePoints(rows, { model: 'closed', duration: 30_000 }).map((p) => p.t)).toEqual(rows.slice(0, 30).map((r) => r.t));
+  });
+
+  it('one load level: too few load levels to find a knee, with that level\'s figures', () => {
+    const rows: SeriesRowLike[] = Array.from({ length: 10 }, (_, t) => ({ t, users: 30, requests: 20 + t, p95: 40 + t }));
+    const k = kneeOfSeries(rows, { model: 'closed', duration: 10_000 });
+    expect(k.sentence).toBe('too few load levels to find a knee (30 users: p95 45 ms, 25 req/s); ramp more slowly or run longer');
+    expect(k.latencyKnee).toBeUndefined();
   });
 });
 

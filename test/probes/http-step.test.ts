@@ -203,15 +203,17 @@ describe('runHttpStep: failures come back as data', () => {
     expect(result.ok).toBe(false);
     expect(result.status).toBeUndefined();
     expect(result.failure).toEqual({ code: 'timeout', message: 'no complete response within 300 ms' });
+    // The server never answers: only the step's own timer ends it, so it took that long and no
+    // longer than a generous multiple of it (however busy the machine).
     expect(took).toBeGreaterThanOrEqual(290);
-    expect(took).toBeLessThan(1_000);
+    expect(took).toBeLessThan(10 * 300);
     expect(result.timings.total).toBeGreaterThanOrEqual(290);
   });
 
   it('times out a body that stops half-way, keeping the status it saw', async () => {
     const t = performance.now();
     const { result } = await runHttpStep(stepInput(`${server.url}/hang-body`, { timeoutMs: 300 }), pool.session());
-    expect(performance.now() - t).toBeLessThan(1_000);
+    expect(performance.now() - t).toBeLessThan(10 * 300);
     expect(result.failure?.code).toBe('timeout');
     expect(result.status).toBe(200);
     expect(result.bytes).toBe('first part...'.length);
@@ -248,7 +250,8 @@ describe('runHttpStep: failures come back as data', () => {
     setTimeout(() => stop.abort(), 100);
     const t = performance.now();
     const { result } = await runHttpStep(stepInput(`${server.url}/hang`, { timeoutMs: 5_000 }), pool.session(), { signal: stop.signal });
-    expect(performance.now() - t).toBeLessThan(1_000);
+    // Ended by the stop, before the step's own 5 s timeout.
+    expect(performance.now() - t).toBeLessThan(5_000);
     expect(result.failure).toEqual({ code: 'aborted', message: 'run was stopped before the step finished' });
   });
 });

@@ -221,7 +221,7 @@ describe('incidents and maintenance for the operator', () => {
     expect((await get('/api/v1/incidents?open=true')).body.incidents.map((i: { id: number }) => i.id)).toEqual([down.id]);
     expect((await get('/api/v1/incidents?monitor=shop')).body.incidents.map((i: { id: number }) => i.id)).toEqual([old.id]);
     const first = await get('/api/v1/incidents?limit=2');
-    expect(first.body.next).toBe(slow.startedAt);
+    expect(first.body.next).toBe(`${slow.startedAt}:${slow.id}`);
     expect((await get(`/api/v1/incidents?before=${first.body.next}`)).body.incidents.map((i: { id: number }) => i.id)).toEqual([old.id]);
     expect((await get('/api/v1/incidents?open=yes')).status).toBe(400);
 

@@ -8,7 +8,7 @@ import { CsrfField } from './admin-layout.js';
 
 /** What the operator's pages need of the incident records (the alert store has it). */
 export type IncidentsReader = {
-  listIncidents(opts?: { open?: boolean; monitor?: string; before?: number; limit?: number }): IncidentListItem[];
+  listIncidents(opts?: { open?: boolean; monitor?: string; before?: { at: number; id?: number }; limit?: number }): IncidentListItem[];
   acknowledge(id: number, by: string, now: number): { ok: true; incident: IncidentListItem } | { ok: false; reason: 'not-found' | 'closed' };
 };
 

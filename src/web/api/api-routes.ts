@@ -1,6 +1,5 @@
 import type { Context, Hono } from 'hono';
-import type { AdminQueries } from '../../store/admin-queries.js';
-import type { OperatorState } from '../../store/admin-queries.js';
+import type { AdminQueries, OperatorState, PageCursor } from '../../store/admin-queries.js';
 import type { Queries } from '../../store/queries.js';
 import { judgedState, stateJudge, type AlertStatusReader } from '../monitor-state.js';
 import type { AdminEnv, Auth } from '../auth/auth.js';
@@ -35,6 +34,22 @@ function intParam(c: Context, name: string): number | undefined | Error {
   const n = Number(raw);
   return Number.isSafeInteger(n) && n > 0 ? n : new Error(`query parameter ${name} must be a positive integer (got ${JSON.stringify(raw)})`);
 }
+
+/** A paging cursor: `<ms>:<id>` as `next` gives it, or a plain `<ms>` (everything older); or a 400 naming it. */
+function cursorParam(c: Context, name: string): PageCursor | undefined | Error {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === '') return undefined;
+  const m = /^(\d{1,16})(?::(\d{1,16}))?$/.exec(raw);
+  const at = m ? Number(m[1]) : NaN;
+  const id = m?.[2] !== undefined ? Number(m[2]) : undefined;
+  if (!m || !Number.isSafeInteger(at) || (id !== undefined && !Number.isSafeInteger(id))) {
+    return new Error(`query parameter ${name} must be a cursor from "next" (<ms>:<id>) or a time in epoch ms (got ${JSON.stringify(raw)})`);
+  }
+  return { at, id };
+}
+
+/** The cursor of the page after this one: the last row's time and id. */
+const nextCursor = (rows: { startedAt: number; id: number }[]) => (rows.length > 0 ? `${rows[rows.length - 1].startedAt}:${rows[rows.length - 1].id}` : null);
 
 /**
  * JSON API for scripts and CI under /api/v1, authenticated with `Authorization: Bearer <token>`.
@@ -80,12 +95,12 @@ export function apiRoutes(app: Hono<AdminEnv>, deps: ApiDeps) {
 
   const listRuns = (c: Context, monitor: string | undefined) => {
     const limit = intParam(c, 'limit');
-    const before = intParam(c, 'before');
+    const before = cursorParam(c, 'before');
     if (limit instanceof Error) return bad(c, limit);
     if (before instanceof Error) return bad(c, before);
     const runs = deps.admin.runs({ monitor, limit, before });
     // `next` pages back in time: pass it as `before`.
-    return c.json({ runs, next: runs.length > 0 ? runs[runs.length - 1].startedAt : null });
+    return c.json({ runs, next: nextCursor(runs) });
   };
 
   app.get('/api/v1/monitors/:key/runs', (c) => {
@@ -112,12 +127,12 @@ export function apiRoutes(app: Hono<AdminEnv>, deps: ApiDeps) {
       const open = c.req.query('open');
       if (open !== undefined && open !== 'true' && open !== 'false') return bad(c, new Error('query parameter open must be true or false'));
       const limit = intParam(c, 'limit');
-      const before = intParam(c, 'before');
+      const before = cursorParam(c, 'before');
       if (limit instanceof Error) return bad(c, limit);
       if (before instanceof Error) return bad(c, before);
       const list = incidents.listIncidents({ open: open === 'true', monitor: c.req.query('monitor') || undefined, limit, before });
       // `next` pages back in time: pass it as `before`.
-      return c.json({ incidents: list, next: list.length > 0 ? list[list.length - 1].startedAt : null });
+      return c.json({ incidents: list, next: nextCursor(list) });
     });
 
     app.post('/api/v1/incidents/:id/acknowledge', (c) => {

@@ -6,6 +6,7 @@
 import type { Context, Env, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { LoadRunDetail, LoadRunRow, LoadRuns } from '../../store/load-runs.js';
+import { samplesNote } from '../../lang/percentile.js';
 import { fmtMs } from '../format.js';
 import { AdminLayout } from '../admin/admin-layout.js';
 import { StopForm } from './control-routes.js';
@@ -150,9 +151,12 @@ export function LoadRunView(props: { run: LoadRunDetail; /** The burst is runnin
         <div><dt>Requests</dt><dd>{run.requests}{run.polls ? ` (${run.polls} polls)` : ''}</dd></div>
         <div><dt>req/s</dt><dd>{num(run.rps)}</dd></div>
         <div><dt>Errors</dt><dd>{pct(run.errors, run.requests)}</dd></div>
-        <div><dt>p50</dt><dd>{fmtMs(run.p50)}</dd></div>
-        <div><dt>p95</dt><dd>{fmtMs(run.p95)}</dd></div>
-        <div><dt>p99</dt><dd>{fmtMs(run.p99)}</dd></div>
+        {s?.cutOff?.iterations || s?.cutOff?.requests ? (
+          <div><dt>Cut off by the end</dt><dd>{`${s.cutOff.iterations} iterations, ${s.cutOff.requests} requests (not counted)`}</dd></div>
+        ) : null}
+        <div><dt>p50</dt><dd>{fmtMs(run.p50)}{samplesNote(run.requests)}</dd></div>
+        <div><dt>p95</dt><dd>{fmtMs(run.p95)}{samplesNote(run.requests)}</dd></div>
+        <div><dt>p99</dt><dd>{fmtMs(run.p99)}{samplesNote(run.requests)}</dd></div>
         <div><dt>max</dt><dd>{fmtMs(run.max)}</dd></div>
         <div><dt>Peak users</dt><dd>{run.peakUsers ?? '–'}</dd></div>
       </dl>
@@ -206,7 +210,7 @@ export function LoadRunView(props: { run: LoadRunDetail; /** The burst is runnin
               </ul>
             </>
           ) : null}
-          <p class="muted">Latencies count from each request's intended start; the generator's own lag (p99 {fmtMs(s.generatorLag.p99)}) is included. Percentiles from sketches with 1% relative accuracy.</p>
+          <p class="muted">Latencies count from each request's intended start; the generator's own lag (p99 {fmtMs(s.generatorLag.p99)}) is included. Percentiles are nearest rank (as on the monitor charts and in alert rules), from sketches with 1% relative accuracy; iterations cut off by the end of the run are not in them.</p>
         </>
       ) : null}
       <script src="/static/uPlot.iife.min.js" defer></script>

@@ -17,6 +17,16 @@
     return (v / 1000).toFixed(2) + ' s';
   }
 
+  // Percentiles are nearest rank, of the bucket's successful runs (runs − failures); below 100 of
+  // them the count is shown, as p95 of 20 or fewer samples is their slowest.
+  function pctValue(data) {
+    return function (u, v, si, i) {
+      if (v === null || v === undefined || i === null || i === undefined) return ms(v);
+      var n = (data.runs[i] || 0) - (data.failures[i] || 0);
+      return n >= 100 ? ms(v) : ms(v) + ' (' + n + (n === 1 ? ' sample)' : ' samples)');
+    };
+  }
+
   function load(url) {
     if (!cache[url]) {
       cache[url] = fetch(url, { headers: { accept: 'application/json' } }).then(function (r) {
@@ -64,9 +74,9 @@
       scales: { x: xScale(data), n: { range: [0, 1] } },
       series: [
         {},
-        { label: 'p50', stroke: COLORS.p50, width: 1.5, value: function (u, v) { return ms(v); } },
-        { label: 'p95', stroke: COLORS.p95, width: 1.5, value: function (u, v) { return ms(v); } },
-        { label: 'p99', stroke: COLORS.p99, width: 1.5, value: function (u, v) { return ms(v); } },
+        { label: 'p50', stroke: COLORS.p50, width: 1.5, value: pctValue(data) },
+        { label: 'p95', stroke: COLORS.p95, width: 1.5, value: pctValue(data) },
+        { label: 'p99', stroke: COLORS.p99, width: 1.5, value: pctValue(data) },
         { label: 'max', stroke: COLORS.max, width: 1, dash: [4, 4], show: false, value: function (u, v) { return ms(v); } },
         {
           label: 'failed runs',
