@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createAlerting, type Alerting } from './alerting/service.js';
+import { alertRuleReadings } from './export/alert-readings.js';
+import { createObserver } from './export/observe.js';
+import { negotiate } from './export/prom-registry.js';
 import { monitorId, type LoadedConfig } from './config/read.js';
 import { createLoadControl } from './load/control.js';
 import { loadJobs } from './load/jobs.js';
@@ -40,13 +43,21 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const log = opts.logger ?? createLogger({ redact });
   const dbPath = opts.dbPath ?? config.storage.path;
   const events = createEventHub();
+  // Prometheus metrics, OTLP traces and metrics: fed by the writer once runs are stored, off the probes' timing path.
+  const observe = createObserver({ loaded: opts.loaded, log });
   const store = openStore(
     dbPath,
     config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
     {
-      onError: (err) => log.error('writing results failed; will retry', { error: err }),
+      onError: (err) => {
+        observe.writeFailed();
+        log.error('writing results failed; will retry', { error: err });
+      },
       // Live pages (SSE) and the status page cache learn about new runs once they are committed.
-      onWritten: (runs) => events.publish({ type: 'runs', monitors: [...new Set(runs.map((r) => r.monitorId))] }),
+      onWritten: (runs) => {
+        events.publish({ type: 'runs', monitors: [...new Set(runs.map((r) => r.monitorId))] });
+        observe.runs(runs);
+      },
     },
   );
   try {
@@ -61,7 +72,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const alerting = createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), log, redact });
 
   const jobs: Job[] = config.monitors.map((m) => {
-    const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout });
+    const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout, trace: observe.trace });
     return {
       id: monitorId(m),
       schedule: m.cron ? { cron: m.cron } : { every: m.every ?? config.scheduler.defaultEvery },
@@ -74,12 +85,21 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     };
   });
   // One burst at a time per server, whether started from /admin or by a cron schedule.
-  const loadControl = createLoadControl({ loaded: opts.loaded, loadRuns: store.loadRuns, log, dbPath });
+  const loadControl = createLoadControl({ loaded: opts.loaded, loadRuns: store.loadRuns, log, dbPath, exportPoint: (p, run) => observe.loadPoint(p, run) });
   jobs.push(...loadJobs(opts.loaded, loadControl, log));
   const scheduler = createScheduler(jobs, {
     concurrency: config.scheduler.concurrency,
     onError: (id, err) => log.error('run crashed', { monitor: id, error: err }),
     onSkip: (id) => log.warn('previous run still going; skipped this slot', { monitor: id }),
+    onStart: (_id, lateMs) => observe.lateness(lateMs),
+  });
+  observe.watch({
+    monitorState: (key) => alerting.status(key),
+    alertRules: () => alertRuleReadings(store.alerts.loadStates()),
+    openIncidents: () => store.alerts.listIncidents({ open: true, limit: 500 }).map((i) => i.kind),
+    outboxPending: () => store.alerts.outbox.pending(),
+    scheduler: () => scheduler.stats(),
+    writer: () => ({ pending: store.writer.pending, written: store.writer.written }),
   });
 
   const { every: retentionEvery, batchSize: retentionBatch, ...policy } = config.retention;
@@ -100,6 +120,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     schedulerAlive: () => scheduler.isAlive(),
     alerts: alerting,
     statusCacheMs: opts.statusCacheMs ?? 5000,
+    metrics: config.metrics.enabled ? { ...config.metrics, scrape: observe.scrape, negotiate, onError: (err) => log.error('/metrics failed', { error: err }) } : undefined,
+    traceLinks: { href: observe.traceLink?.href, public: observe.traceLink?.public ?? false },
     operator: {
       users: store.auth,
       admin: store.admin,
@@ -154,6 +176,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         });
         store.close();
+        // After the store: its last flush hands the final runs to the exporters, which send what they can.
+        await observe.stop();
       })();
       return stopping;
     },

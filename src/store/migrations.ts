@@ -277,5 +277,12 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       FROM named;
     `,
   },
+  {
+    version: 10,
+    name: 'runs: the W3C trace id their requests carried',
+    sql: `
+      ALTER TABLE runs ADD COLUMN trace_id TEXT;
+    `,
+  },
 ];
 

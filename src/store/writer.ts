@@ -38,8 +38,8 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
   const queue: RunResult[] = [];
   let written = 0;
   const insertRun = db.prepare(
-    `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, trace_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertStep = db.prepare(
     `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message,
@@ -59,7 +59,7 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
       if (monitorId === undefined) continue;
       known.push({ monitorId, run: r });
       const runId = insertRun.run(monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
-        r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null).lastInsertRowid;
+        r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.traceId ?? null).lastInsertRowid;
       for (const s of r.steps) {
         const t = s.timings;
         insertStep.run(runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,

@@ -19,6 +19,8 @@ import { createRenderCache, type Rendered } from './render-cache.js';
 import { loadStaticAssets } from './static-assets.js';
 import { registerMonitorRoutes } from './monitor-routes.js';
 import { StatusList, StatusPage } from './status-page.js';
+import { metricsRoutes, type MetricsRouteDeps } from './metrics-routes.js';
+import type { TraceLinks } from './trace-ref.js';
 
 /** The operator's side: login, /admin and the /api/v1 JSON API. */
 export type OperatorDeps = {
@@ -58,6 +60,10 @@ export type WebDeps = {
   operator?: OperatorDeps;
   /** Keep the rendered public status page this long (ms; default 0: render every time). Dropped whenever `operator.events` reports new runs. */
   statusCacheMs?: number;
+  /** GET /metrics for Prometheus (omit: not served). */
+  metrics?: MetricsRouteDeps;
+  /** Trace ids on run details (admin; public ones when `public`), linked by `otel.traceUrl`. */
+  traceLinks?: TraceLinks;
 };
 
 export function createApp(deps: WebDeps) {
@@ -128,7 +134,7 @@ export function createApp(deps: WebDeps) {
     ),
   );
 
-  if (deps.history && deps.runs) registerMonitorRoutes(app, { history: deps.history, runs: deps.runs, title: deps.title, now });
+  if (deps.history && deps.runs) registerMonitorRoutes(app, { history: deps.history, runs: deps.runs, title: deps.title, now, traceLinks: deps.traceLinks?.public ? deps.traceLinks : undefined });
 
   app.get('/healthz', (c) => {
     let db = false;
@@ -141,6 +147,8 @@ export function createApp(deps: WebDeps) {
     const ok = db && scheduler;
     return c.json({ ok, db, scheduler }, ok ? 200 : 503);
   });
+
+  if (deps.metrics) app.route('/', metricsRoutes(deps.metrics));
 
   app.get('/static/:name', (c) => {
     const asset = assets.get(c.req.param('name'));
@@ -167,6 +175,7 @@ export function createApp(deps: WebDeps) {
       monitorSections: op.monitorSections,
       dashboardSections: op.dashboardSections,
       now,
+      traceLinks: deps.traceLinks,
     });
     apiRoutes(app, { auth, admin: op.admin, queries: deps.queries, runNow: op.runNow, history, incidents: op.incidents, loadRuns: op.loadRuns, now });
     op.extraRoutes?.(app, auth);

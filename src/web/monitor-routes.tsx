@@ -3,8 +3,16 @@ import type { History, MonitorInfo, Range, Series } from '../store/history.js';
 import { isRange, RANGES } from '../store/history.js';
 import type { RunQueries } from '../store/run-queries.js';
 import { HistorySection, monitorUrls, MonitorPage, PUBLIC_PREFIXES, RunDetail, RunsTable, type MonitorPrefixes, type StepChoice } from './monitor-page.js';
+import { traceOf, type TraceLinks } from './trace-ref.js';
 
-export type MonitorRouteDeps = { history: History; runs: RunQueries; title: string; now: () => number };
+export type MonitorRouteDeps = {
+  history: History;
+  runs: RunQueries;
+  title: string;
+  now: () => number;
+  /** Show each run's trace id (and link) on its details; omitted: not shown. */
+  traceLinks?: TraceLinks;
+};
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -130,7 +138,7 @@ export function registerHistoryRoutes<E extends Env>(app: Hono<E>, deps: Monitor
     if (!m || !Number.isSafeInteger(runId)) return notFound(c);
     const run = deps.runs.detail(m.id, runId);
     if (!run) return notFound(c);
-    return c.html(<RunDetail steps={run.steps} />);
+    return c.html(<RunDetail steps={run.steps} trace={deps.traceLinks ? traceOf(deps.traceLinks, m.key, run) : undefined} />);
   });
 
   registerSeriesRoute(app, deps, `${prefix.series}/:key/series`, visible, seriesNotFound);

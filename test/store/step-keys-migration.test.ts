@@ -95,7 +95,8 @@ const nearestRank = (values: number[], p: number) => [...values].sort((a, b) => 
 
 describe('upgrading a database whose per-step rollups are keyed by index', () => {
   it('keeps each index as the key of the name it has in the stored runs, and serves the same per-step series', () => {
-    expect(schemaVersion(store.db)).toBe(BY_NAME);
+    // Migrated through step keys (and whatever later migrations there are).
+    expect(schemaVersion(store.db)).toBeGreaterThanOrEqual(BY_NAME);
     // The rollup rows themselves are untouched.
     expect(store.db.prepare('SELECT * FROM rollup_hour WHERE step >= 0 ORDER BY monitor_id, ts, step').all()).toEqual(stepRows);
     expect(steps('shop')).toEqual([

@@ -6,11 +6,12 @@ import { ADMIN_URLS, ChartAssets, HistorySection, RunsTable, type StepChoice } f
 import { AdminLayout, CsrfField } from './admin-layout.js';
 import { STATE_LABEL } from './dashboard.js';
 import { Sparkline } from './sparkline.js';
+import { TraceRefView, type ShownTrace } from '../trace-ref.js';
 
 const iso = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19);
 
 /** The step table of one run, with the timing breakdown and the evidence of every expectation. */
-export function RunResultView(props: { run: RunDetail; note?: string }) {
+export function RunResultView(props: { run: RunDetail; note?: string; trace?: ShownTrace }) {
   const { run } = props;
   return (
     <section class={`run-result ${run.ok ? 'run-ok' : 'run-failed'}`} data-run={run.id}>
@@ -19,6 +20,7 @@ export function RunResultView(props: { run: RunDetail; note?: string }) {
         <span class="muted small"> at {iso(run.startedAt)} UTC</span>
       </h3>
       {props.note ? <p class="muted">{props.note}</p> : null}
+      <TraceRefView trace={props.trace} />
       {run.failureMessage ? (
         <p class="error">
           {run.failureCode}: {run.failureMessage}
@@ -167,13 +169,13 @@ export function MonitorPageView(props: {
   );
 }
 
-export function RunPage(props: { title: string; username: string; csrfToken: string; run: RunDetail; monitorName: string }) {
+export function RunPage(props: { title: string; username: string; csrfToken: string; run: RunDetail; monitorName: string; trace?: ShownTrace }) {
   return (
     <AdminLayout title={`Run #${props.run.id} · ${props.title}`} username={props.username} csrfToken={props.csrfToken}>
       <p class="crumbs">
         <a href="/admin">Monitors</a> / <a href={`/admin/monitors/${encodeURIComponent(props.run.monitor)}`}>{props.monitorName}</a> / run #{props.run.id}
       </p>
-      <RunResultView run={props.run} />
+      <RunResultView run={props.run} trace={props.trace} />
     </AdminLayout>
   );
 }
