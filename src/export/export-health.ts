@@ -23,6 +23,14 @@ export type ExportHealth = {
   lastError(): { signal: Signal; message: string; at: number } | undefined;
 };
 
+/** An exporter error in one line: the collector's HTTP status and what it said, or the network error. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error ?? 'export failed');
+  const { code, data } = error as Error & { code?: unknown; data?: unknown };
+  const said = typeof data === 'string' && data.trim() ? `: ${data.trim().slice(0, 200)}` : '';
+  return typeof code === 'number' ? `HTTP ${code} ${error.message}${said}` : error.message;
+}
+
 export function createExportHealth(opts: { log?: Logger; target?: (s: Signal) => string; now?: () => number; logEveryMs?: number } = {}): ExportHealth {
   const now = opts.now ?? Date.now;
   const every = opts.logEveryMs ?? 60_000;
@@ -56,7 +64,7 @@ export function createExportHealth(opts: { log?: Logger; target?: (s: Signal) =>
       const c = of(s);
       c.requests.failed++;
       c.items.failed += items;
-      const message = error instanceof Error ? error.message : String(error ?? 'export failed');
+      const message = describe(error);
       last = { signal: s, message, at: now() };
       rateLimited(`failed:${s}`, (suppressed) =>
         opts.log?.warn(`OTLP ${s} export failed; probes and the writer go on, the data is counted as lost`, {

@@ -39,7 +39,8 @@ export function createHealthMetrics(
   onSourceError: (source: string, err: unknown) => void,
 ): HealthMetrics {
   const registers = [registry];
-  const sourceErrors = new client.Counter({ name: 'halftime_metrics_source_errors_total', help: 'Scrapes where a metric source failed (its metric was left out)', labelNames: ['source'], registers });
+  // Registered last (below): a scrape serialises metrics in order, so this one sees the failures of the others in the same scrape.
+  const sourceErrors = new client.Counter({ name: 'halftime_metrics_source_errors_total', help: 'Scrapes where a metric source failed (its metric was left out)', labelNames: ['source'], registers: [] });
   const read = <T>(source: string, f: () => T): T | undefined => {
     try {
       return f();
@@ -133,6 +134,7 @@ export function createHealthMetrics(
 
   // The exporters' own counts, only when halftime exports over OTLP at all.
   if (otlp()) registerOtlpMetrics();
+  registry.registerMetric(sourceErrors);
 
   return {
     lateness: (ms) => lateness.observe(Math.max(0, ms) / 1000),
