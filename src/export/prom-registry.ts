@@ -2,7 +2,13 @@
  * The prom-client registry behind `GET /metrics`, serialised as Prometheus text (0.0.4) or
  * OpenMetrics 1.0 (with exemplars) as the scraper asks. One registry serves both: it is created as
  * OpenMetrics (prom-client accepts exemplar-carrying histograms only there) and switched per scrape.
+ *
+ * A scrape serialises with prom-client one piece at a time and lets the event loop run in between:
+ * each metric family, and a large histogram family in slices of its series. With 1,000 monitors × 5
+ * steps the scheduler's timers then wait for one slice, not for the whole scrape
+ * (bench/README-observe.md has the figures).
  */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import client from 'prom-client';
 
 export type ScrapeFormat = 'prometheus' | 'openmetrics';
@@ -14,23 +20,56 @@ export type PromRegistry = {
   scrape(format: ScrapeFormat): Promise<Scrape>;
 };
 
+type Family = { name: string; type?: string; collect?: unknown; hashMap?: Record<string, unknown> };
+
+/** Series per slice of a large histogram family (17 samples each: ~8,500 lines). */
+const SLICE = 500;
+
+/**
+ * A large histogram family in slices: prom-client keeps a histogram's series in `hashMap` and renders
+ * whatever that holds, so a view of the metric with part of the map renders part of the family. The
+ * slices after the first lose their HELP and TYPE lines. Families with a collect callback, or a
+ * prom-client without `hashMap`, are rendered whole.
+ */
+async function sliced(f: Family, render: (m: unknown) => Promise<string>): Promise<string> {
+  const map = f.hashMap;
+  const keys = f.type === 'histogram' && !f.collect && map && typeof map === 'object' ? Object.keys(map) : [];
+  if (keys.length <= SLICE) return render(f);
+  const out: string[] = [];
+  for (let i = 0; i < keys.length; i += SLICE) {
+    const part: Record<string, unknown> = {};
+    for (const k of keys.slice(i, i + SLICE)) part[k] = map![k];
+    const text = await render(Object.create(f, { hashMap: { value: part } }));
+    out.push(i === 0 ? text : text.slice(text.indexOf('\n', text.indexOf('\n') + 1) + 1));
+    await yieldToLoop();
+  }
+  return out.join('\n');
+}
+
 export function createPromRegistry(): PromRegistry {
   const registry = new client.Registry<client.OpenMetricsContentType>();
   registry.setContentType(client.openMetricsContentType);
   // The same registry, typed for switching to the text format during a scrape.
-  const switchable = registry as unknown as { setContentType(t: string): void };
+  const switchable = registry as unknown as { setContentType(t: string): void; getMetricsAsString(m: unknown): Promise<string> };
   let chain: Promise<unknown> = Promise.resolve();
 
   async function serialise(format: ScrapeFormat): Promise<Scrape> {
-    const type = format === 'openmetrics' ? client.Registry.OPENMETRICS_CONTENT_TYPE : client.Registry.PROMETHEUS_CONTENT_TYPE;
-    // prom-client renames counters in place for OpenMetrics (`x_total` → family `x`); put the names back after.
-    const counters = registry.getMetricsAsArray().filter((m) => (m as unknown as { type?: string }).type === 'counter') as unknown as { name: string }[];
-    const names = counters.map((m) => m.name);
+    const om = format === 'openmetrics';
+    const type = om ? client.Registry.OPENMETRICS_CONTENT_TYPE : client.Registry.PROMETHEUS_CONTENT_TYPE;
+    const families = registry.getMetricsAsArray() as unknown as Family[];
+    const names = families.map((f) => f.name);
     switchable.setContentType(type);
     try {
-      return { body: await registry.metrics(), contentType: type };
+      const parts: string[] = [];
+      for (const f of families) {
+        // OpenMetrics names a counter family without `_total` (its samples keep it), as prom-client's own metrics() does.
+        if (om && f.type === 'counter') f.name = f.name.replace(/_total$/, '');
+        parts.push(await sliced(f, (m) => switchable.getMetricsAsString(m)));
+        await yieldToLoop();
+      }
+      return { body: om ? `${parts.join('\n')}\n# EOF\n` : `${parts.join('\n\n')}\n`, contentType: type };
     } finally {
-      counters.forEach((m, i) => (m.name = names[i]));
+      families.forEach((f, i) => (f.name = names[i]));
       switchable.setContentType(client.openMetricsContentType);
     }
   }

@@ -42,8 +42,21 @@ export function hrTime(ms: number): HrTime {
   return [s, Math.round((ms - s * 1000) * 1e6)];
 }
 
+type SpanUrl = { full: string; scheme?: string; host?: string; port?: number };
+const shownUrls = new Map<string, SpanUrl>();
+
 /** A URL as a span may show it: no credentials, no query string, no fragment (they hold user data and tokens). */
-export function spanUrl(url: string): { full: string; scheme?: string; host?: string; port?: number } {
+export function spanUrl(url: string): SpanUrl {
+  // Monitors request the same URLs run after run: parse each once (bounded, like exchange's splitUrl).
+  let shown = shownUrls.get(url);
+  if (!shown) {
+    if (shownUrls.size >= 2_000) shownUrls.clear();
+    shownUrls.set(url, (shown = parseSpanUrl(url)));
+  }
+  return shown;
+}
+
+function parseSpanUrl(url: string): SpanUrl {
   try {
     const u = new URL(url);
     const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : u.protocol === 'http:' ? 80 : undefined;

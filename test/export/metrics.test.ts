@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { alertRuleReadings } from '../../src/export/alert-readings.js';
 import { createObserver } from '../../src/export/observe.js';
-import { negotiate } from '../../src/export/prom-registry.js';
+import client from 'prom-client';
+import { createPromRegistry, negotiate } from '../../src/export/prom-registry.js';
+import { createRunMetrics } from '../../src/export/run-metrics.js';
 import { metricsRoutes } from '../../src/web/metrics-routes.js';
 import { config, fakeRun } from './fixtures.js';
 
@@ -164,5 +166,29 @@ describe('GET /metrics', () => {
     expect((await app.request('/metrics', basic('prom', 'wrong-password-x'))).status).toBe(401);
     expect((await app.request('/metrics', basic('other', 'scrape-password-1'))).status).toBe(401);
     expect((await app.request('/metrics', basic('prom', 'scrape-password-1'))).status).toBe(200);
+  });
+});
+
+describe('scrapes of many series', () => {
+  it('render exactly what prom-client renders, while slicing large histogram families', async () => {
+    // 300 monitors × 5 steps: 1,500 step series, rendered in three slices.
+    const runs = Array.from({ length: 900 }, (_, i) => fakeRun({ monitor: `m${i % 300}`, steps: 5, ms: 10 + (i % 250), ok: i % 9 !== 0 }));
+    const ours = createPromRegistry();
+    const a = createRunMetrics(ours.registry);
+    const plain = (type: string) => {
+      const r = new client.Registry<client.OpenMetricsContentType>();
+      r.setContentType(client.openMetricsContentType);
+      const m = createRunMetrics(r);
+      for (const run of runs) m.record(run);
+      (r as unknown as { setContentType(t: string): void }).setContentType(type);
+      return r;
+    };
+    for (const r of runs) a.record(r);
+    // Exemplar timestamps are taken when each registry recorded: compare without them.
+    const norm = (t: string) => t.replace(/( # \{trace_id="[0-9a-f]{32}"\} \S+) \S+/g, '$1');
+    const om = (await ours.scrape('openmetrics')).body;
+    expect(om.split('\n').filter((l) => l.startsWith('halftime_step_duration_seconds_count')).length).toBe(1500);
+    expect(norm(om)).toBe(norm(await plain(client.openMetricsContentType).metrics()));
+    expect((await ours.scrape('prometheus')).body).toBe(await plain(client.prometheusContentType).metrics());
   });
 });
