@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,5 +169,22 @@ scrape_configs:
     expect(traceIds.length).toBeGreaterThan(0);
     const stored = new Set(ht.store.runs.recent(ht.store.history.monitor('checkout')!.id, 500).map((r) => r.traceId));
     for (const id of traceIds) expect(stored.has(id)).toBe(true);
+  });
+
+  it('answers every query of the Grafana dashboard (examples/grafana/halftime.json)', async () => {
+    type Panel = { title: string; type: string; targets?: { expr: string }[] };
+    const dash = JSON.parse(readFileSync(new URL('../../examples/grafana/halftime.json', import.meta.url), 'utf8')) as { panels: Panel[]; templating: { list: { name: string; query: unknown }[] } };
+    const fill = (expr: string) => expr.replaceAll('$monitor', '.*').replaceAll('$step', '.*').replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m');
+    const empty: string[] = [];
+    for (const p of dash.panels.filter((x) => x.type !== 'row')) {
+      for (const t of p.targets ?? []) {
+        const result = await query(fill(t.expr)); // throws with Prometheus' error on a bad query
+        if (result.length === 0) empty.push(p.title);
+      }
+    }
+    // Without failures, degraded rules or OTLP those panels are empty; all the others show data.
+    expect([...new Set(empty)].sort()).toEqual(['Degraded rules: measured vs threshold', 'Failures by code', 'OTLP export'].sort());
+    const monitors = await query('group by (monitor) (halftime_check_runs_total)');
+    expect(monitors.map((m) => m.metric.monitor)).toEqual(['checkout']);
   });
 });
