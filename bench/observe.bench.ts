@@ -5,8 +5,13 @@
  * formats. Peers measured side by side: bare prom-client observations and bare OpenTelemetry spans,
  * the least any exporter built on those libraries can cost.
  *
+ * Last, the probe path: the same fresh-visitor run (`runMonitor`, one GET) with and without a
+ * traceparent, alternating rounds against the bench target server in its own process, and the cost
+ * of the ids and header alone.
+ *
  * Env: BENCH_OBSERVE_RUNS (20000 recorded runs per measure), BENCH_OBSERVE_MONITORS (1000),
- * BENCH_OBSERVE_STEPS (5), BENCH_OBSERVE_SCRAPES (15), BENCH_OBSERVE_ROUNDS (5).
+ * BENCH_OBSERVE_STEPS (5), BENCH_OBSERVE_SCRAPES (15), BENCH_OBSERVE_ROUNDS (5),
+ * BENCH_OBSERVE_PROBE_ROUNDS (8 per side), BENCH_OBSERVE_PROBE_RUNS (1000 per round).
  */
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -21,9 +26,11 @@ import { parseConfigText } from '../src/config/read.js';
 import { createObserver } from '../src/export/observe.js';
 import { PresetIds, recordRunSpans } from '../src/export/run-spans.js';
 import { LATENCY_BUCKETS } from '../src/export/run-metrics.js';
-import { newSpanId, newTraceId } from '../src/probes/trace-context.js';
+import { monitorSchema } from '../src/config/schema.js';
+import { runMonitor } from '../src/probes/run-monitor.js';
+import { newSpanId, newTraceId, traceparent } from '../src/probes/trace-context.js';
 import type { RunResult } from '../src/probes/types.js';
-import { envNumber, fmt, gc, median } from './support.js';
+import { envNumber, fmt, gc, median, startTargetServer } from './support.js';
 
 process.setSourceMapsEnabled(false);
 // A young generation large enough that a measured chunk rarely sees a scavenge (chunks that do are dropped).
@@ -199,4 +206,45 @@ console.log(`${RUNS} runs of ${STEPS} steps over ${MONITORS} monitors; median of
   }
   console.log(`/metrics over HTTP (fetch, OpenMetrics): ${fmt(median(times), 1)} ms median`);
   server.close();
+}
+
+// 5. The probe path: a traced fresh-visitor run against an untraced one, and the ids alone.
+{
+  const PROBE_ROUNDS = Math.floor(envNumber('BENCH_OBSERVE_PROBE_ROUNDS', 8));
+  const PROBE_RUNS = Math.floor(envNumber('BENCH_OBSERVE_PROBE_RUNS', 1000));
+  const server = await startTargetServer();
+  const monitors = { traced: true, untraced: false } as const;
+  const parsed = Object.fromEntries(
+    Object.entries(monitors).map(([k, trace]) => [k, monitorSchema.parse({ id: 'bench', name: 'bench', trace, steps: [{ url: `${server.url}/`, expect: { status: 200, bodyContains: 'Welcome' } }] })]),
+  );
+  const results: Record<string, { p50: number[]; cpu: number[] }> = { traced: { p50: [], cpu: [] }, untraced: { p50: [], cpu: [] } };
+  for (let i = 0; i < 200; i++) for (const m of Object.values(parsed)) await runMonitor(m);
+  for (let round = 0; round < PROBE_ROUNDS; round++) {
+    const order = round % 2 === 0 ? ['traced', 'untraced'] : ['untraced', 'traced'];
+    for (const side of order) {
+      gc();
+      const times: number[] = [];
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < PROBE_RUNS; i++) {
+        const t0 = performance.now();
+        const r = await runMonitor(parsed[side]);
+        times.push(performance.now() - t0);
+        if (!r.ok || (side === 'traced') !== (r.traceId !== undefined)) throw new Error(`probe run failed or wrongly traced: ${r.failure?.message}`);
+      }
+      const c = process.cpuUsage(c0);
+      results[side].p50.push(median(times));
+      results[side].cpu.push((c.user + c.system) / 1000 / PROBE_RUNS);
+    }
+  }
+  const t = { p50: median(results.traced.p50), cpu: median(results.traced.cpu) };
+  const u = { p50: median(results.untraced.p50), cpu: median(results.untraced.cpu) };
+  console.log(
+    `probe path, runMonitor fresh visitor, ${PROBE_ROUNDS} alternating rounds × ${PROBE_RUNS}: traced p50 ${fmt(t.p50)} ms, cpu ${fmt(t.cpu)} ms; untraced p50 ${fmt(u.p50)} ms, cpu ${fmt(u.cpu)} ms; traced/untraced ${fmt(t.p50 / u.p50, 3)}× p50, ${fmt(t.cpu / u.cpu, 3)}× cpu`,
+  );
+  const n = 1_000_000;
+  const t0 = performance.now();
+  let len = 0;
+  for (let i = 0; i < n; i++) len += traceparent(newTraceId(), newSpanId()).length + newSpanId().length;
+  console.log(`ids and traceparent of a one-step run (trace id, run span, step span, header): ${fmt(((performance.now() - t0) * 1e6) / n, 0)} ns (${len > 0 ? 'ok' : ''})`);
+  await server.close();
 }

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createAlerting, type Alerting } from './alerting/service.js';
 import { alertRuleReadings } from './export/alert-readings.js';
-import { createObserver } from './export/observe.js';
+import { createObserver, type Observer } from './export/observe.js';
 import { negotiate } from './export/prom-registry.js';
 import { monitorId, type LoadedConfig } from './config/read.js';
 import { createLoadControl } from './load/control.js';
@@ -31,7 +31,7 @@ export type HalftimeOptions = {
   statusCacheMs?: number;
 };
 
-export type Halftime = { url: string; store: Store; scheduler: Scheduler; alerting: Alerting; events: EventHub; stop(graceMs?: number): Promise<void> };
+export type Halftime = { url: string; store: Store; scheduler: Scheduler; alerting: Alerting; events: EventHub; observe: Observer; stop(graceMs?: number): Promise<void> };
 
 function scheduleLabel(m: { every?: number; cron?: string }, fallback: number): string {
   return m.cron ? `cron ${m.cron}` : `every ${(m.every ?? fallback) / 1000}s`;
@@ -164,6 +164,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     scheduler,
     alerting,
     events,
+    observe,
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         await scheduler.stop(graceMs);
