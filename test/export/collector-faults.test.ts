@@ -102,7 +102,8 @@ describe('OTLP export against a broken collector', () => {
     rx.mode = { kind: 'ok' };
     const run = fakeRun();
     o.runs([run]);
-    for (let i = 0; i < 50 && !rx.spans.some((s) => s.traceId === run.traceId); i++) await sleep(100);
+    // The receiver has the spans before the exporter has its answer: wait for both.
+    for (let i = 0; i < 50 && (!rx.spans.some((s) => s.traceId === run.traceId) || o.otlp()!.counts('traces').items.exported === 0); i++) await sleep(100);
     expect(rx.spans.filter((s) => s.traceId === run.traceId)).toHaveLength(4);
     expect(o.otlp()!.counts('traces').items.exported).toBe(4);
   });

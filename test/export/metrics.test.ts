@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { alertRuleReadings } from '../../src/export/alert-readings.js';
@@ -142,6 +143,9 @@ describe('GET /metrics', () => {
     const om = await app.request('/metrics', { headers: { accept: PROMETHEUS_ACCEPT } });
     expect(om.headers.get('content-type')).toContain('application/openmetrics-text');
     expect(await om.text()).toContain('# EOF');
+    const gz = await app.request('/metrics', { headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    expect(gunzipSync(Buffer.from(await gz.arrayBuffer())).toString()).toContain('halftime_check_runs_total{monitor="shop",outcome="ok"} 1');
   });
 
   it('wants the bearer token when one is set', async () => {
