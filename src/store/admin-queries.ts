@@ -91,20 +91,20 @@ export function createAdminQueries(db: Db) {
     )
     .raw();
   const runsAll = db.prepare(
-    `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step
+    `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step, r.trace_id
      FROM runs r JOIN monitors m ON m.id = r.monitor_id
      WHERE (@key IS NULL OR m.key = @key) AND (@before IS NULL OR (r.started_at <= @before AND (r.started_at < @before OR r.id < @beforeId)))
      ORDER BY r.started_at DESC, r.id DESC LIMIT @limit`,
   );
   // One monitor's runs straight from its (monitor_id, started_at) index; the OR in runsAll would make SQLite sort every run.
   const runsOfMonitor = db.prepare(
-    `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step
+    `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step, r.trace_id
      FROM monitors m JOIN runs r ON r.monitor_id = m.id
      WHERE m.key = @key AND r.started_at <= coalesce(@before, 9e15) AND (@before IS NULL OR r.started_at < @before OR r.id < @beforeId)
      ORDER BY r.started_at DESC, r.id DESC LIMIT @limit`,
   );
   const runById = db.prepare(
-    `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step
+    `SELECT r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step, r.trace_id
      FROM runs r JOIN monitors m ON m.id = r.monitor_id WHERE r.id = ?`,
   );
   const steps = db.prepare('SELECT * FROM step_results WHERE run_id = ? ORDER BY idx');
@@ -152,7 +152,7 @@ export function createAdminQueries(db: Db) {
     };
   }
 
-  type RawRun = { id: number; monitor: string; planned_at: number; started_at: number; duration_ms: number; ok: number; failure_code: string | null; failure_message: string | null; failure_step: number | null };
+  type RawRun = { id: number; monitor: string; planned_at: number; started_at: number; duration_ms: number; ok: number; failure_code: string | null; failure_message: string | null; failure_step: number | null; trace_id: string | null };
   const toRun = (r: RawRun): RunSummary => ({
     id: r.id,
     monitor: r.monitor,
@@ -163,6 +163,7 @@ export function createAdminQueries(db: Db) {
     failureCode: r.failure_code,
     failureMessage: r.failure_message,
     failureStep: r.failure_step,
+    traceId: r.trace_id,
   });
 
   return {

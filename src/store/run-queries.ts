@@ -9,6 +9,8 @@ export type RunRow = {
   failureCode: string | null;
   failureMessage: string | null;
   failureStep: number | null;
+  /** The W3C trace id the run's requests carried (null: not traced). */
+  traceId: string | null;
 };
 
 export type StepRow = {
@@ -26,7 +28,7 @@ export type StepRow = {
   evidence: Evidence[];
 };
 
-type RawRun = { id: number; started_at: number; duration_ms: number; ok: number; failure_code: string | null; failure_message: string | null; failure_step: number | null };
+type RawRun = { id: number; started_at: number; duration_ms: number; ok: number; failure_code: string | null; failure_message: string | null; failure_step: number | null; trace_id: string | null };
 type RawStep = {
   idx: number;
   name: string;
@@ -55,6 +57,7 @@ const toRun = (r: RawRun): RunRow => ({
   failureCode: r.failure_code,
   failureMessage: r.failure_message,
   failureStep: r.failure_step,
+  traceId: r.trace_id,
 });
 
 function parseEvidence(json: string): Evidence[] {
@@ -69,10 +72,10 @@ function parseEvidence(json: string): Evidence[] {
 /** Raw runs of one monitor for the monitor page: a list and one run's steps (the step selector's list is History.steps). */
 export function createRunQueries(db: Db) {
   const list = db.prepare<[number, number], RawRun>(
-    `SELECT id, started_at, duration_ms, ok, failure_code, failure_message, failure_step FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT ?`,
+    `SELECT id, started_at, duration_ms, ok, failure_code, failure_message, failure_step, trace_id FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT ?`,
   );
   const one = db.prepare<[number, number], RawRun>(
-    `SELECT id, started_at, duration_ms, ok, failure_code, failure_message, failure_step FROM runs WHERE id = ? AND monitor_id = ?`,
+    `SELECT id, started_at, duration_ms, ok, failure_code, failure_message, failure_step, trace_id FROM runs WHERE id = ? AND monitor_id = ?`,
   );
   const steps = db.prepare<[number], RawStep>(`SELECT * FROM step_results WHERE run_id = ? ORDER BY idx`);
   return {

@@ -66,8 +66,8 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
   let dropped = 0;
   const health = (): WriterHealth => ({ failingSince, failures, lastError, dropped, pending: queue.length });
   const insertRun = db.prepare(
-    `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms, trace_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertStep = db.prepare(
     `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message,
@@ -93,7 +93,7 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
       const aborted = isAborted(r);
       if (!aborted) known.push({ monitorId, run: r });
       const runId = insertRun.run(monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
-        r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null).lastInsertRowid;
+        r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null, r.traceId ?? null).lastInsertRowid;
       for (const s of r.steps) {
         const t = s.timings;
         insertStep.run(runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
