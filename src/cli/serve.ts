@@ -1,22 +1,17 @@
-import { ConfigError, EXAMPLE_CONFIG_PATH } from '../config/read.js';
+import { EXAMPLE_CONFIG_PATH } from '../config/read.js';
 import { loadConfigFile } from '../configure.js';
 import { createLogger } from '../log.js';
 import { startHalftime } from '../main.js';
+import { EXIT, orConfigExit } from './exit-codes.js';
 import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
 
-export async function serveCommand(opts: { config?: string; db?: string; port?: number; host?: string; demo?: boolean }) {
+export type ServeOptions = { config?: string; db?: string; port?: number; host?: string; demo?: boolean };
+
+/** `halftime serve`: exit 2 for a bad config, 1 when it cannot start, 0 after a clean shutdown. */
+export async function serveCommand(opts: ServeOptions) {
   const configPath = opts.config ?? EXAMPLE_CONFIG_PATH;
   const withDemo = opts.demo ?? !opts.config;
-  let loaded;
-  try {
-    loaded = loadConfigFile(configPath);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`halftime: invalid config, not starting.\n${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const loaded = orConfigExit(() => loadConfigFile(configPath), 'halftime: invalid config, not starting.\n');
   const log = createLogger({ redact: loaded.redact });
   let demo: DemoApp | undefined;
   if (withDemo) {
@@ -24,7 +19,7 @@ export async function serveCommand(opts: { config?: string; db?: string; port?: 
       demo = await startDemoApp({ port: 3100 });
     } catch (err) {
       process.stderr.write(`halftime: the demo shop could not listen on 127.0.0.1:3100 (${(err as NodeJS.ErrnoException).code ?? err}); is another halftime running?\n`);
-      process.exit(1);
+      process.exit(EXIT.failed);
     }
     log.info('demo shop is running', { url: demo.url });
   }
@@ -34,7 +29,7 @@ export async function serveCommand(opts: { config?: string; db?: string; port?: 
   } catch (err) {
     log.error('could not start', { error: err });
     await demo?.close();
-    process.exit(1);
+    process.exit(EXIT.failed);
   }
   process.stdout.write(`halftime: status page at ${ht.url}/\n`);
 

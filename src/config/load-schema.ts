@@ -87,15 +87,3 @@ export const loadSafetySchema = z
 export type BurstConfig = z.output<typeof burstSchema>;
 export type LoadEntryConfig = z.output<typeof loadEntrySchema>;
 export type LoadSafetyConfig = z.output<typeof loadSafetySchema>;
-
-/** `loads[].monitor` must name a configured monitor; `loads[].name` must be unique. */
-export function checkLoadRefs(cfg: { loads: { name: string; monitor: string }[] }, ids: string[], ctx: z.core.$RefinementCtx) {
-  const known = new Set(ids);
-  const names = new Map<string, number>();
-  cfg.loads.forEach((l, i) => {
-    if (!known.has(l.monitor)) ctx.addIssue({ code: 'custom', path: ['loads', i, 'monitor'], message: `no monitor with id "${l.monitor}" (known: ${ids.join(', ') || 'none'})` });
-    const prev = names.get(l.name);
-    if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['loads', i, 'name'], message: `duplicate load name "${l.name}" (also loads[${prev}])` });
-    names.set(l.name, i);
-  });
-}

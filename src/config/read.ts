@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { loadDataFiles } from './data-files.js';
+import { checkReferences } from './references.js';
 import { configSchema, slugify, type Config, type MonitorConfig } from './schema.js';
 
 export type ConfigProblem = {
@@ -123,7 +124,7 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   const parsed = configSchema.safeParse(substituted);
   if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues));
   else if (problems.length === 0) problems.push(...loadDataFiles(parsed.data, opts.baseDir ?? process.cwd()));
-  for (const check of opts.checks ?? []) problems.push(...check(substituted, parsed.success ? parsed.data : undefined));
+  for (const check of [checkReferences, ...(opts.checks ?? [])]) problems.push(...check(substituted, parsed.success ? parsed.data : undefined));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source, inDocumentOrder(problems, doc));
   return { config: parsed.data, source, redact: makeRedactor(secrets), secretNames: [...secrets.keys()] };
 }

@@ -79,7 +79,7 @@ monitors:
     cron: "99 * * * *"
     steps: []
 `);
-    expect(list).toContain('monitors[1].name: duplicate monitor id "shop" (also monitors[0])');
+    expect(list).toContain('monitors[1].name: duplicate monitor id "shop" (also monitors[0]); give each monitor its own id');
     expect(list).toContain('monitors[1].cron: give either every or cron, not both');
     expect(list.some((p) => p.startsWith('monitors[2].cron: not a valid cron expression'))).toBe(true);
     expect(list).toContain('monitors[2].steps: a monitor needs at least one step');
