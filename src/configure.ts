@@ -82,7 +82,9 @@ let selectorTester: SelectorTester | undefined;
 /** Parses a selector the way the probes' HTML library (cheerio) does when it runs; throws its error. Loaded on first need. */
 function testSelector(selector: string): void {
   if (!selectorTester) {
-    const cheerio = createRequire(import.meta.url)('cheerio') as typeof import('cheerio');
+    // cheerio/slim: the same selector engine (cheerio-select) as the full cheerio the probes load, without
+    // parse5 and undici, so validating costs ~40 ms instead of ~120 ms.
+    const cheerio = createRequire(import.meta.url)('cheerio/slim') as typeof import('cheerio/slim');
     const $ = cheerio.load('<!doctype html><html><body></body></html>');
     selectorTester = (s) => void $(s);
   }

@@ -8,7 +8,7 @@ import { BurstRefused } from '../load/safety.js';
 import { describePlan } from '../load/shapes.js';
 import type { SeriesPoint } from '../load/sketch-series.js';
 import type { BurstSummary } from '../load/types.js';
-import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
+import type { DemoApp } from '../../examples/demo-app.js';
 import { openDb } from '../store/db.js';
 import { EXIT } from './exit-codes.js';
 import { createLoadRuns } from '../store/load-runs.js';
@@ -114,6 +114,7 @@ export async function loadCommand(target: string, o: LoadCliOptions) {
   let demo: DemoApp | undefined;
   if (o.demo ?? !o.config) {
     // The embedded example points at the demo shop; start it unless it is already running.
+    const { startDemoApp } = await import('../../examples/demo-app.js');
     demo = await startDemoApp({ port: 3100 }).catch(() => undefined);
   }
   const db = o.store ? openDb(o.db ?? loaded.config.storage.path) : undefined;

@@ -3,7 +3,7 @@ import { loadConfigFile } from '../configure.js';
 import { createJourneyRunner } from '../probes/journey.js';
 import { EXIT, exitUsage, orConfigExit } from './exit-codes.js';
 import { formatRun } from './step-table.js';
-import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
+import type { DemoApp } from '../../examples/demo-app.js';
 
 export type RunCommandOptions = { config?: string; think?: boolean; seed?: number; demo?: boolean };
 
@@ -17,6 +17,7 @@ export async function runCommand(which: string, opts: RunCommandOptions) {
   let demo: DemoApp | undefined;
   if (opts.demo ?? !opts.config) {
     // The embedded example points at the demo shop; start it unless it is already running.
+    const { startDemoApp } = await import('../../examples/demo-app.js');
     demo = await startDemoApp({ port: 3100 }).catch(() => undefined);
   }
   const controller = new AbortController();
