@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { loadDataFiles } from './data-files.js';
+import { unknownKeysMessage } from './key-hints.js';
 import { checkReferences } from './references.js';
 import { configSchema, slugify, type Config, type MonitorConfig } from './schema.js';
 
@@ -73,7 +74,7 @@ function substituteEnv(value: unknown, path: PropertyKey[], env: NodeJS.ProcessE
 function issuesToProblems(issues: z.core.$ZodIssue[]): ConfigProblem[] {
   return issues.map((i) => {
     let message = i.message;
-    if (i.code === 'unrecognized_keys') message = `unknown key${i.keys.length > 1 ? 's' : ''}: ${i.keys.join(', ')}`;
+    if (i.code === 'unrecognized_keys') message = unknownKeysMessage(i.path, i.keys);
     else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = 'required';
     else if (i.code === 'invalid_union') {
       // Prefer the most specific branch message ("not a duration: …") over zod's generic "Invalid input".

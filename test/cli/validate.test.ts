@@ -72,7 +72,7 @@ loads:
     expect(lines.slice(1).map((l) => l.trim())).toEqual([
       'alerts.defaults.channels[0]: unknown channel "pager" (known: mail)',
       'alerts.maintenance[0].monitors[1]: unknown monitor id "ghost"',
-      'monitors[0].steps[0]: unknown key: expcet',
+      'monitors[0].steps[0]: unknown key: expcet (did you mean expect?)',
       'monitors[0].steps[0].url: Invalid input: expected string, received number',
       'monitors[1].name: duplicate monitor id "shop" (also monitors[0]); give each monitor its own id',
       'monitors[1].alerts.channels[0]: unknown channel "chat" (known: mail)',
