@@ -5,7 +5,9 @@
  * that loads a config for running or validating goes through here. Every check reads the raw document,
  * so `halftime validate` lists its problems in the same pass as the schema's.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { builtinChannels } from './alerting/channels/index.js';
 import * as read from './config/read.js';
 import type { ConfigCheck, ConfigProblem, LoadedConfig } from './config/read.js';
@@ -79,12 +81,19 @@ export const checkDegradedSteps: ConfigCheck = (raw) => {
 
 type SelectorTester = (selector: string) => void;
 let selectorTester: SelectorTester | undefined;
-/** Parses a selector the way the probes' HTML library (cheerio) does when it runs; throws its error. Loaded on first need. */
+/**
+ * Parses a selector the way the probes' HTML library (cheerio) does when it runs; throws its error.
+ * Loaded on first need, synchronously, as ES modules (require(esm), Node >= 20.19) so that its
+ * selector engine is the very module instance the probes import later, not a second CommonJS copy;
+ * cheerio/slim leaves out parse5 and undici, which selectors do not need.
+ */
 function testSelector(selector: string): void {
   if (!selectorTester) {
-    // cheerio/slim: the same selector engine (cheerio-select) as the full cheerio the probes load, without
-    // parse5 and undici, so validating costs ~40 ms instead of ~120 ms.
-    const cheerio = createRequire(import.meta.url)('cheerio/slim') as typeof import('cheerio/slim');
+    const require = createRequire(import.meta.url);
+    const pkgPath = require.resolve('cheerio/package.json');
+    const entry = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> }).exports['./slim']?.import?.default;
+    if (!entry) throw new Error('cannot find the ES module entry of cheerio/slim to check CSS selectors');
+    const cheerio = require(join(dirname(pkgPath), entry)) as typeof import('cheerio/slim');
     const $ = cheerio.load('<!doctype html><html><body></body></html>');
     selectorTester = (s) => void $(s);
   }
