@@ -19,10 +19,11 @@ import { median } from './support.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
 
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ ms: number; code: number | null; stdout: string }> {
+/** Wall time from spawn to exit, and the child's CPU time (user + system, through /usr/bin/time: less sensitive to a busy machine). */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ ms: number; cpuMs: number; code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', 'cpu %U %S', cmd, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -32,7 +33,9 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promis
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`));
-      resolve({ ms: performance.now() - t0, code, stdout });
+      const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+      if (!cpu) return reject(new Error(`no CPU time from /usr/bin/time: ${stderr}`));
+      resolve({ ms: performance.now() - t0, cpuMs: (Number(cpu[1]) + Number(cpu[2])) * 1000, code, stdout });
     });
   });
 }
@@ -69,6 +72,7 @@ const cases: Case[] = [
 ];
 
 const wall = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+const cpu = new Map<string, number[]>(cases.map((c) => [c.name, []]));
 const added = new Map<string, number[]>(cases.map((c) => [c.name, []]));
 const journeys = new Map<string, number[]>(cases.map((c) => [c.name, []]));
 try {
@@ -77,6 +81,7 @@ try {
     for (const c of cases) {
       const r = await timed(c.cmd, c.args, c.env);
       wall.get(c.name)!.push(r.ms);
+      cpu.get(c.name)!.push(r.cpuMs);
       if (c.journey) {
         const j = journeyMs(r.stdout);
         journeys.get(c.name)!.push(j);
@@ -91,11 +96,11 @@ try {
 
 const f = (ms: number) => `${Math.round(ms)} ms`;
 console.log(`\n${ROUNDS} rounds, Node ${process.version}, ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
-console.log('| command | wall p50 | min | max | journey p50 | added p50 |');
-console.log('|---|---|---|---|---|---|');
+console.log('| command | wall p50 | min | max | CPU p50 | journey p50 | added p50 |');
+console.log('|---|---|---|---|---|---|---|');
 for (const c of cases) {
   const w = wall.get(c.name)!;
   const j = journeys.get(c.name)!;
   const a = added.get(c.name)!;
-  console.log(`| ${c.name} | **${f(median(w))}** | ${f(Math.min(...w))} | ${f(Math.max(...w))} | ${j.length ? f(median(j)) : ''} | ${a.length ? `**${f(median(a))}**` : ''} |`);
+  console.log(`| ${c.name} | **${f(median(w))}** | ${f(Math.min(...w))} | ${f(Math.max(...w))} | ${f(median(cpu.get(c.name)!))} | ${j.length ? f(median(j)) : ''} | ${a.length ? `**${f(median(a))}**` : ''} |`);
 }
