@@ -6,6 +6,7 @@ import { createLoadControl } from './load/control.js';
 import { loadJobs } from './load/jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { createJourneyRunner } from './probes/journey.js';
+import { warmUp } from './probes/warm-up.js';
 import { createScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
 import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
 import { createApp } from './web/app.js';
@@ -131,6 +132,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
+  // halftime's own first-use costs (cold code, parsers, modules) paid before the first measurement.
+  log.info('probes warmed up', await warmUp(config.monitors));
   scheduler.start();
   alerting.start();
   log.info('halftime is running', { url, monitors: jobs.length, db: dbPath });

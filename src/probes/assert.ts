@@ -3,7 +3,15 @@ import type { ExpectConfig } from '../config/schema.js';
 import { queryJson } from '../lang/json-path.js';
 import type { Evidence } from './types.js';
 
-export type Observed = { status: number; body: string; latencyMs: number; headers?: Record<string, string>; bytes?: number };
+export type Observed = {
+  status: number;
+  body: string;
+  latencyMs: number;
+  headers?: Record<string, string>;
+  bytes?: number;
+  /** bodyContains/bodyNotContains strings already looked for while the body streamed in (body.ts). */
+  found?: ReadonlyMap<string, boolean>;
+};
 
 const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
 const show = (v: unknown) => (v === undefined ? 'missing' : quote(typeof v === 'string' ? v : JSON.stringify(v)));
@@ -16,12 +24,13 @@ export function evaluateExpect(expect: ExpectConfig, seen: Observed): Evidence[]
   } else {
     out.push({ what: 'status', expected: '2xx or 3xx', actual: String(seen.status), pass: seen.status >= 200 && seen.status < 400 });
   }
+  const has = (needle: string) => seen.found?.get(needle) ?? seen.body.includes(needle);
   for (const needle of expect.bodyContains ?? []) {
-    const found = seen.body.includes(needle);
+    const found = has(needle);
     out.push({ what: 'body contains', expected: quote(needle), actual: found ? 'found' : 'not found', pass: found });
   }
   for (const needle of expect.bodyNotContains ?? []) {
-    const found = seen.body.includes(needle);
+    const found = has(needle);
     out.push({ what: 'body does not contain', expected: quote(needle), actual: found ? 'found' : 'not found', pass: !found });
   }
   for (const pattern of expect.bodyMatches ?? []) {

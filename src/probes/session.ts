@@ -4,8 +4,12 @@ import type { TLSSocket } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import { hostAllowed } from '../lang/allow-hosts.js';
 
-/** Phase times of one new connection, from the socket's own events (performance.now() clock). */
-export type ConnectionTiming = { start: number; lookup?: number; connected?: number; secured?: number; ready?: number; error?: boolean };
+/**
+ * Phase times of one new connection, from the socket's own events (performance.now() clock): the
+ * connector was called (start), the name was looked up (lookup; none for an IP address), the first
+ * connect call went to the kernel (attempt), TCP connected, TLS secured, the socket handed to undici.
+ */
+export type ConnectionTiming = { start: number; lookup?: number; attempt?: number; connected?: number; secured?: number; ready?: number; error?: boolean };
 
 /**
  * The connections of one run: a new visitor opens fresh connections (so DNS, connect and TLS are
@@ -66,6 +70,9 @@ export function createSession(opts: SessionOptions = {}): Session {
       callback(...args);
     }) as unknown as Socket;
     socket.once('lookup', () => (timing.lookup ??= performance.now()));
+    // Connect time starts here, at the connect call itself, not when the connector was entered: the
+    // socket's set-up before it (and an event-loop turn, for an IP address) is ours, not the target's.
+    socket.once('connectionAttempt', () => (timing.attempt ??= performance.now()));
     socket.once('connect', () => (timing.connected ??= performance.now()));
     socket.once('secureConnect', () => (timing.secured ??= performance.now()));
     return socket;
