@@ -45,7 +45,8 @@ export function classifyError(err: unknown, ctx: { timedOut: boolean; timeoutMs:
   // The target answered, but not with HTTP halftime can read.
   const parser = all.find((e) => e.name === 'HTTPParserError' || (typeof e.code === 'string' && e.code.startsWith('HPE_')));
   if (parser) return { code: 'protocol', message: `${ctx.host} sent a response that is not valid HTTP/1.1: ${parserReason(parser.message)}${detail(parser.code)}` };
-  if ((c = has('UND_ERR_HEADERS_OVERFLOW'))) return { code: 'protocol', message: `${ctx.host} sent response headers larger than halftime accepts (16 KiB)${detail(c)}` };
+  if (all.some((e) => e.name === 'HeadersTooLarge') || (c = has('UND_ERR_HEADERS_OVERFLOW')))
+    return { code: 'protocol', message: `${ctx.host} sent response headers larger than halftime accepts (16 KiB)${detail(c)}` };
   if ((c = has('UND_ERR_RES_CONTENT_LENGTH_MISMATCH'))) return { code: 'protocol', message: `${ctx.host} sent a body whose length does not match its Content-Length header${detail(c)}` };
   if (all.some((e) => e.code === 'UND_ERR_SOCKET' && e.message === 'bad response'))
     return { code: 'protocol', message: `${ctx.host} sent a response halftime cannot use (an informational 1xx response, or bytes before any request)${detail('UND_ERR_SOCKET')}` };

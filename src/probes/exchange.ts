@@ -36,6 +36,22 @@ export class BodyTooLarge extends Error {
   override name = 'BodyTooLarge';
 }
 
+/** The response's header section went past MAX_HEADER_BYTES before it ended. */
+export class HeadersTooLarge extends Error {
+  override name = 'HeadersTooLarge';
+}
+
+/**
+ * Largest response header section accepted (status line and headers), as Node's own HTTP parser
+ * defaults to. It is enforced here, on the socket's bytes, rather than by undici: past its own
+ * limit undici builds an error object for every further header in the chunk it is parsing, and a
+ * target sending thousands of tiny headers then holds the event loop for hundreds of
+ * milliseconds. Sessions give undici a limit (UNDICI_HEADER_LIMIT) this one always reaches first.
+ */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/** Above MAX_HEADER_BYTES plus the largest socket read (64 KiB): undici's limit is never reached. */
+export const UNDICI_HEADER_LIMIT = 128 * 1024;
+
 /**
  * A request in flight, then its outcome. `abort` ends it at any point: still queued for a
  * connection, waiting for the response, or reading the body; the exchange settles at once.
@@ -161,25 +177,59 @@ export class Exchange implements Dispatcher.DispatchHandler {
 }
 
 /**
- * The first response byte. undici calls `onRequestStart` and then, in the same synchronous call,
- * writes the request and publishes the socket on 'undici:client:sendHeaders': the exchange that
- * just started is handed to that socket, whose next 'data' event is its first byte. undici reads
- * the socket itself ('readable' + read()), and read() emits 'data' before undici parses the chunk,
- * so this listener neither changes how the socket flows nor runs later than the parser would.
+ * The first response byte and the size of the header section. undici calls `onRequestStart` and
+ * then, in the same synchronous call, writes the request and publishes the socket on
+ * 'undici:client:sendHeaders': the exchange that just started is handed to that socket, whose next
+ * 'data' event is its first byte. undici reads the socket itself ('readable' + read()), and read()
+ * emits 'data' before undici parses the chunk, so this listener neither changes how the socket
+ * flows nor runs later than the parser would; it also counts the bytes up to the blank line that
+ * ends the headers, and ends the exchange once they pass MAX_HEADER_BYTES.
  */
 let sending: Exchange | undefined;
-type SocketWatch = { waiting: Exchange | undefined };
+type SocketWatch = { waiting: Exchange | undefined; inHead: Exchange | undefined; headBytes: number; prev1: number; prev2: number };
 const watched = new WeakMap<Socket, SocketWatch>();
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Index just past the blank line that ends a header section (LF LF, or LF CR LF), or -1. `prev1`
+ * and `prev2` are the last and second-to-last bytes before the chunk (-1 for none).
+ */
+export function headerEnd(chunk: Buffer, prev1: number, prev2: number): number {
+  for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
+    const a = i >= 1 ? chunk[i - 1] : prev1;
+    const b = i >= 2 ? chunk[i - 2] : i === 1 ? prev1 : prev2;
+    if (a === LF || (a === CR && b === LF)) return i + 1;
+  }
+  return -1;
+}
 
 function watch(socket: Socket): SocketWatch {
   let w = watched.get(socket);
   if (!w) {
-    const state: SocketWatch = { waiting: undefined };
-    socket.on('data', () => {
+    const state: SocketWatch = { waiting: undefined, inHead: undefined, headBytes: 0, prev1: -1, prev2: -1 };
+    socket.on('data', (chunk: Buffer) => {
       const x = state.waiting;
       if (x) {
         x.tFirstByte = performance.now();
         state.waiting = undefined;
+        state.inHead = x;
+        state.headBytes = 0;
+        state.prev1 = state.prev2 = -1;
+      }
+      const head = state.inHead;
+      if (!head) return;
+      const end = headerEnd(chunk, state.prev1, state.prev2);
+      if (end !== -1 && state.headBytes + end <= MAX_HEADER_BYTES) {
+        state.inHead = undefined;
+        return;
+      }
+      state.headBytes += chunk.length;
+      state.prev2 = chunk.length >= 2 ? chunk[chunk.length - 2] : state.prev1;
+      state.prev1 = chunk[chunk.length - 1];
+      if (state.headBytes > MAX_HEADER_BYTES) {
+        state.inHead = undefined;
+        head.abort(new HeadersTooLarge(`response headers larger than ${MAX_HEADER_BYTES} bytes`));
       }
     });
     watched.set(socket, (w = state));

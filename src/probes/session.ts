@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import { hostAllowed } from '../lang/allow-hosts.js';
+import { UNDICI_HEADER_LIMIT } from './exchange.js';
 
 /**
  * Phase times of one new connection, from the socket's own events (performance.now() clock): the
@@ -81,6 +82,8 @@ export function createSession(opts: SessionOptions = {}): Session {
     connect,
     connections: connectionsPerOrigin,
     keepAliveTimeout: 30_000,
+    // Header size is limited by the exchange, on the socket's bytes (see MAX_HEADER_BYTES).
+    maxHeaderSize: UNDICI_HEADER_LIMIT,
     // Our own AbortSignal bounds each step; these only stop undici from waiting forever.
     headersTimeout: 0,
     bodyTimeout: 0,
