@@ -16,6 +16,9 @@ export type Observed = {
 const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
 const show = (v: unknown) => (v === undefined ? 'missing' : quote(typeof v === 'string' ? v : JSON.stringify(v)));
 
+/** Whether the body contains `needle`: as found while it streamed, or in its text. */
+const bodyHas = (seen: Observed, needle: string) => seen.found?.get(needle) ?? seen.body.includes(needle);
+
 /** Checks a response against the step's expectations; every check is kept as evidence. */
 export function evaluateExpect(expect: ExpectConfig, seen: Observed): Evidence[] {
   const out: Evidence[] = [];
@@ -24,13 +27,12 @@ export function evaluateExpect(expect: ExpectConfig, seen: Observed): Evidence[]
   } else {
     out.push({ what: 'status', expected: '2xx or 3xx', actual: String(seen.status), pass: seen.status >= 200 && seen.status < 400 });
   }
-  const has = (needle: string) => seen.found?.get(needle) ?? seen.body.includes(needle);
   for (const needle of expect.bodyContains ?? []) {
-    const found = has(needle);
+    const found = bodyHas(seen, needle);
     out.push({ what: 'body contains', expected: quote(needle), actual: found ? 'found' : 'not found', pass: found });
   }
   for (const needle of expect.bodyNotContains ?? []) {
-    const found = has(needle);
+    const found = bodyHas(seen, needle);
     out.push({ what: 'body does not contain', expected: quote(needle), actual: found ? 'found' : 'not found', pass: !found });
   }
   for (const pattern of expect.bodyMatches ?? []) {

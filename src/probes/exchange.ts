@@ -182,15 +182,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
  * 'undici:client:sendHeaders': the exchange that just started is handed to that socket, whose next
  * 'data' event is its first byte. undici reads the socket itself ('readable' + read()), and read()
  * emits 'data' before undici parses the chunk, so this listener neither changes how the socket
- * flows nor runs later than the parser would; it also counts the bytes up to the blank line that
- * ends the headers, and ends the exchange once they pass MAX_HEADER_BYTES.
+ * flows nor runs later than the parser would. Until undici has the headers it also counts the
+ * response's bytes; past MAX_HEADER_BYTES it looks for the blank line that ends the headers, and
+ * ends the exchange when they are longer than that.
  */
 let sending: Exchange | undefined;
 type SocketWatch = { waiting: Exchange | undefined; inHead: Exchange | undefined; headBytes: number; prev1: number; prev2: number };
 const watched = new WeakMap<Socket, SocketWatch>();
 const LF = 0x0a;
 const CR = 0x0d;
-
 /**
  * Index just past the blank line that ends a header section (LF LF, or LF CR LF), or -1. `prev1`
  * and `prev2` are the last and second-to-last bytes before the chunk (-1 for none).
@@ -219,18 +219,22 @@ function watch(socket: Socket): SocketWatch {
       }
       const head = state.inHead;
       if (!head) return;
-      const end = headerEnd(chunk, state.prev1, state.prev2);
-      if (end !== -1 && state.headBytes + end <= MAX_HEADER_BYTES) {
+      // undici has parsed every earlier chunk: once it has the headers, the section ended in time.
+      if (head.tHeaders !== 0) {
         state.inHead = undefined;
         return;
       }
+      const before = state.headBytes;
       state.headBytes += chunk.length;
+      // Only a response past the limit is searched for the end of its headers (most never get there).
+      if (state.headBytes > MAX_HEADER_BYTES) {
+        const end = headerEnd(chunk, state.prev1, state.prev2);
+        state.inHead = undefined;
+        if (end === -1 || before + end > MAX_HEADER_BYTES) head.abort(new HeadersTooLarge(`response headers larger than ${MAX_HEADER_BYTES} bytes`));
+        return;
+      }
       state.prev2 = chunk.length >= 2 ? chunk[chunk.length - 2] : state.prev1;
       state.prev1 = chunk[chunk.length - 1];
-      if (state.headBytes > MAX_HEADER_BYTES) {
-        state.inHead = undefined;
-        head.abort(new HeadersTooLarge(`response headers larger than ${MAX_HEADER_BYTES} bytes`));
-      }
     });
     watched.set(socket, (w = state));
   }

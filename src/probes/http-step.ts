@@ -103,17 +103,17 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   /** performance.now() of the last byte of the last response (the step's end, before any decoding). */
   let lastByte = 0;
   const lean = opts.lean === true;
-  const needles = [...(step.expect.bodyContains ?? []), ...(step.expect.bodyNotContains ?? [])];
-  const wholeBody = !!(step.expect.bodyMatches || step.expect.json);
-  const keepText = wholeBody || (!lean && opts.keepBody !== false);
-  // Only the final response's body is read; a lean step that checks nothing in it only counts bytes.
-  const wantsBody = keepText || needles.length > 0;
-  const tooLarge = (): Failure => ({ code: 'body_too_large', message: `response body larger than the ${step.maxBodyBytes} byte limit` });
-  const skipBody: BodySink = { write: () => true };
-  const openBody = (x: Exchange): BodySink => {
-    if (!wantsBody || (step.followRedirects && REDIRECTS.has(x.status) && x.header('location').length > 0)) return skipBody;
-    return (hop.reading = openBodyReader(x, { maxBytes: step.maxBodyBytes, keepText, needles }));
-  };
+  const needs = bodyNeeds(step.expect);
+  const keepText = needs.wholeBody || (!lean && opts.keepBody !== false);
+  // Only the final response's body is read (not a redirect's); a step that reads nothing in it
+  // (a lean one without body checks) only counts its bytes.
+  const openBody =
+    keepText || needs.needles.length > 0
+      ? (x: Exchange): BodySink | undefined =>
+          step.followRedirects && REDIRECTS.has(x.status) && x.header('location').length > 0
+            ? undefined
+            : (hop.reading = openBodyReader(x, { maxBytes: step.maxBodyBytes, keepText, needles: needs.needles }))
+      : undefined;
 
   const finish = (): HttpStepOutcome => {
     clearTimeout(timer);
@@ -204,7 +204,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
         r?.stop();
         const decoded = x.error instanceof DecodedTooLarge && r ? (await r.finish()).failure : undefined;
         if (decoded) failure = decoded;
-        else if (x.error instanceof BodyTooLarge) failure = tooLarge();
+        else if (x.error instanceof BodyTooLarge) failure = { code: 'body_too_large', message: `response body larger than the ${step.maxBodyBytes} byte limit` };
         else failure = classifyError(x.error, { timedOut, timeoutMs: step.timeoutMs, host: target.host });
         return finish();
       }
@@ -231,7 +231,8 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       }
       const reader = readerOf(hop);
       if (reader) {
-        const r = await reader.finish();
+        const done = reader.finish();
+        const r = done instanceof Promise ? await done : done;
         read = r;
         if (timedOut || outer?.aborted) failure = timedOut ? classifyError(undefined, { timedOut, timeoutMs: step.timeoutMs, host: target.host }) : { code: 'aborted', message: 'run was stopped before the step finished' };
         else if (r.failure) failure = r.failure;
@@ -260,6 +261,15 @@ function parseLocation(location: string, base: string): URL | string {
   }
   if (next.protocol !== 'http:' && next.protocol !== 'https:') return `the redirect points to a URL that is not http(s): Location ${JSON.stringify(location)}`;
   return next;
+}
+
+const needsCache = new WeakMap<ExpectConfig, { needles: string[]; wholeBody: boolean }>();
+
+/** What a step's checks need of the body: strings to look for, or the whole text (regex, JSON). Kept per expect object (a burst reuses it). */
+function bodyNeeds(e: ExpectConfig): { needles: string[]; wholeBody: boolean } {
+  let n = needsCache.get(e);
+  if (!n) needsCache.set(e, (n = { needles: [...(e.bodyContains ?? []), ...(e.bodyNotContains ?? [])], wholeBody: !!(e.bodyMatches || e.json) }));
+  return n;
 }
 
 /** A copy of the headers, each value passed through `redact` when given. */

@@ -65,6 +65,19 @@ describe('exchange: response header limit', () => {
     }
   });
 
+  it('does not count a large body arriving with the headers in one read as headers', async () => {
+    const body = 'b'.repeat(60_000);
+    const origin = await rawServer(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    const session = createSession({ connectionsPerOrigin: 1 });
+    try {
+      const x = await exchange(session.dispatcher, { origin, path: '/', method: 'GET', headers: {}, maxBodyBytes: 1e6 });
+      expect(x.error).toBeUndefined();
+      expect(x.bytes).toBe(body.length);
+    } finally {
+      await session.close();
+    }
+  });
+
   it('accepts headers just under the limit, with the body after them', async () => {
     const filler = 'x'.repeat(MAX_HEADER_BYTES - 200);
     const origin = await rawServer(`HTTP/1.1 200 OK\r\nX-Filler: ${filler}\r\nContent-Length: 2\r\n\r\nok`);
