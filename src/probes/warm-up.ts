@@ -107,5 +107,5 @@ export async function warmUp(monitors: readonly MonitorConfig[] = [], opts: { ro
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-  return { ms: Math.round(performance.now() - t0), runs, failed, error };
+  return { ms: Math.round(performance.now() - t0), runs, failed, ...(error ? { error } : {}) };
 }
