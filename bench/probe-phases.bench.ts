@@ -11,10 +11,13 @@
  * and BENCH_PHASES_CURL curl requests; the figures are medians per round, then the median over
  * rounds.
  *
+ * A second target sends its status line at once and the rest of its headers 47 ms later: there
+ * TTFB must be the first byte, as curl's starttransfer − pretransfer is.
+ *
  * Env: BENCH_PHASES_ROUNDS (5), BENCH_PHASES_REQUESTS (300 per side per child), BENCH_PHASES_WARMUP
  * (100), BENCH_PHASES_CURL (100 per round), BENCH_PHASES_COMPILED (1; 0 skips the build).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,12 +28,12 @@ const ROUNDS = Math.floor(envNumber('BENCH_PHASES_ROUNDS', 5));
 const REQUESTS = Math.floor(envNumber('BENCH_PHASES_REQUESTS', 300));
 const WARMUP = Math.floor(envNumber('BENCH_PHASES_WARMUP', 100));
 const CURLS = Math.floor(envNumber('BENCH_PHASES_CURL', 100));
-const COMPILED = envNumber('BENCH_PHASES_COMPILED', 1) !== 0;
+const COMPILED = process.env.BENCH_PHASES_COMPILED !== '0';
 const TARGET_RATIO = 1.2;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 type Figures = { connect: number; ttfb: number; total: number; wall: number };
-type ChildResult = { sourceMaps: boolean; warmUpMs: number; halftime: Figures; undici: Figures; net: { connect: number }; failures: number };
+type ChildResult = { sourceMaps: boolean; warmUpMs: number; halftime: Figures; undici: Figures; net: { connect: number }; split: { halftime: number; undici: number }; failures: number };
 
 /** Builds src and the child with tsc into a temp folder (no source maps), as the production build does. */
 function buildCompiled(): { dir: string; child: string } {
@@ -57,11 +60,11 @@ function runChild(args: string[]): ChildResult {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
 }
 
-function curlRound(url: string): { connect: number; ttfb: number; total: number } {
+function curlRound(url: string, count = CURLS): { connect: number; ttfb: number; total: number } {
   const c: number[] = [];
   const t: number[] = [];
   const all: number[] = [];
-  for (let i = 0; i < CURLS; i++) {
+  for (let i = 0; i < count; i++) {
     const out = execFileSync('curl', ['-s', '-o', '/dev/null', '-H', 'accept-encoding: gzip, deflate, br', '-w', '%{time_namelookup} %{time_connect} %{time_pretransfer} %{time_starttransfer} %{time_total}', url], { encoding: 'utf8' });
     const [lookup, connect, pre, start, total] = out.trim().split(' ').map((x) => Number(x) * 1000);
     c.push(connect - lookup);
@@ -74,13 +77,18 @@ function curlRound(url: string): { connect: number; ttfb: number; total: number 
 const hasCurl = spawnSync('curl', ['--version']).status === 0;
 const server = await startTargetServer();
 const url = `${server.url}/`;
+// The split-header target, in a process of its own (this one waits in spawnSync meanwhile).
+const splitProc = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/probe-phases-child.ts'), 'serve-split'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+const splitUrl = `http://127.0.0.1:${await new Promise<string>((resolve) => splitProc.stdout!.once('data', (d) => resolve(String(d).trim())))}/`;
 const build = COMPILED ? buildCompiled() : undefined;
+const childArgs = [url, splitUrl, String(REQUESTS), String(WARMUP)];
 const modes: { name: string; args: string[] }[] = [
-  ...(build ? [{ name: 'compiled (node, no source maps)', args: [build.child, url, String(REQUESTS), String(WARMUP)] }] : []),
-  { name: 'tsx (source maps on, as npm start)', args: ['--import', 'tsx', join(root, 'bench/probe-phases-child.ts'), url, String(REQUESTS), String(WARMUP)] },
+  ...(build ? [{ name: 'compiled (node, no source maps)', args: [build.child, ...childArgs] }] : []),
+  { name: 'tsx (source maps on, as npm start)', args: ['--import', 'tsx', join(root, 'bench/probe-phases-child.ts'), ...childArgs] },
 ];
 const results: Record<string, ChildResult[]> = {};
 const curls: { connect: number; ttfb: number; total: number }[] = [];
+const curlSplit: number[] = [];
 try {
   console.log(`target ${url} (pid ${server.pid}); ${ROUNDS} rounds; per child ${REQUESTS} fresh-connection requests per side after ${WARMUP} warm-up; curl ${CURLS} per round`);
   for (let r = 0; r < ROUNDS; r++) {
@@ -93,7 +101,9 @@ try {
     if (hasCurl) {
       const c = curlRound(url);
       curls.push(c);
-      console.log(`round ${r + 1} curl: connect ${fmt(c.connect)} ttfb ${fmt(c.ttfb)} total ${fmt(c.total)}`);
+      const split = curlRound(splitUrl, Math.max(5, Math.floor(CURLS / 10)));
+      curlSplit.push(split.ttfb);
+      console.log(`round ${r + 1} curl: connect ${fmt(c.connect)} ttfb ${fmt(c.ttfb)} total ${fmt(c.total)}; split-header target ttfb ${fmt(split.ttfb)}`);
     }
   }
 
@@ -125,7 +135,14 @@ try {
     }
   }
   if (failed) console.log(`${failed} figure(s) above the ${TARGET_RATIO}× target`);
+  console.log('\nsplit-header target (status line at once, the rest of the headers 47 ms later): TTFB, ms');
+  console.log('| run as | halftime TTFB (first byte) | bare undici (request written → headers parsed) | curl starttransfer − pretransfer |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, list] of Object.entries(results))
+    console.log(`| ${name} | ${fmt(med(list.map((x) => x.split.halftime)))} | ${fmt(med(list.map((x) => x.split.undici)))} | ${curlSplit.length ? fmt(med(curlSplit)) : '–'} |`);
 } finally {
+  splitProc.stdin!.end();
+  splitProc.kill();
   await server.close();
   if (build) rmSync(build.dir, { recursive: true, force: true });
 }

@@ -37,7 +37,7 @@ type Mode = { name: string; halftime: Side; undici: Side };
 // Production runs the compiled build without source maps; tsx turns them on, which makes every
 // Error whose stack is read (undici makes one each time a dispatcher is closed) several times dearer.
 // BENCH_PROBE_SOURCE_MAPS=1 keeps them on: the figures of `npm start` without a build.
-const SOURCE_MAPS = envNumber('BENCH_PROBE_SOURCE_MAPS', 0) !== 0;
+const SOURCE_MAPS = process.env.BENCH_PROBE_SOURCE_MAPS === '1';
 if (!SOURCE_MAPS) process.setSourceMapsEnabled(false);
 
 const server = await startTargetServer();
