@@ -18,7 +18,7 @@
  * (100), BENCH_PHASES_CURL (100 per round), BENCH_PHASES_COMPILED (1; 0 skips the build).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,10 +47,15 @@ function buildCompiled(): { dir: string; child: string } {
       include: [join(root, 'src'), join(root, 'bench/probe-phases-child.ts')],
     }),
   );
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { stdio: 'inherit' });
-  // The compiled files import packages by name: resolve them from the repository's node_modules.
-  execFileSync('ln', ['-s', join(root, 'node_modules'), join(dir, 'out', 'node_modules')]);
-  writeFileSync(join(dir, 'out', 'package.json'), JSON.stringify({ type: 'module' }));
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { stdio: 'inherit' });
+    // The compiled files import packages by name: resolve them from the repository's node_modules.
+    symlinkSync(join(root, 'node_modules'), join(dir, 'out', 'node_modules'));
+    writeFileSync(join(dir, 'out', 'package.json'), JSON.stringify({ type: 'module' }));
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return { dir, child: join(dir, 'out', 'bench', 'probe-phases-child.js') };
 }
 
