@@ -13,9 +13,16 @@ import { startServer, type TestServer } from '../helpers.js';
 
 let target: TestServer;
 let served = 0;
+/** From this moment on, new requests are held until released: they are surely in flight at the hard stop. */
+let holdFrom = Infinity;
+const held: (() => void)[] = [];
 beforeAll(async () => {
   // Healthy and steady: every answer after 150 ms (400 ms on /slow).
   target = await startServer((req, res) => {
+    if (Date.now() >= holdFrom) {
+      held.push(() => res.end('ok'));
+      return;
+    }
     setTimeout(() => {
       served++;
       res.end('ok');
@@ -32,8 +39,13 @@ const thresholds = ['errors<0.1%', 'p95<5s'].map(parseThreshold);
 describe('iterations cut off by the end of the run', () => {
   it('plain steps: the requests in flight at the hard stop are counted apart, errors stay 0, thresholds pass', async () => {
     served = 0;
-    // The grace (20 ms) is shorter than any answer (150 ms): each user's request in flight is cut off.
-    const s = await runBurst({ plan: { model: 'closed', users: 3, spawnRate: 100, duration: 1_000, shape: { type: 'ramp' } }, iteration: monitorIteration(monitor()), gracefulStop: 20, thresholds });
+    // Requests sent after 600 ms are held past the hard stop (1,000 + 20 ms), so each user's request in
+    // flight is cut off however slowly this machine runs the loop.
+    holdFrom = Date.now() + 600;
+    const s = await runBurst({ plan: { model: 'closed', users: 3, spawnRate: 100, duration: 1_000, shape: { type: 'ramp' } }, iteration: monitorIteration(monitor()), gracefulStop: 20, thresholds }).finally(() => {
+      holdFrom = Infinity;
+      for (const release of held.splice(0)) release();
+    });
     expect(s.cutOff.iterations).toBe(3);
     expect(s.cutOff.requests).toBe(3);
     expect(s.errors).toBe(0);
