@@ -1,59 +1,126 @@
+/**
+ * The store: halftime's declared contracts over one database, SQLite (a file path, the embedded
+ * default) or PostgreSQL (a `postgres://` URL, shared by several nodes). Everything outside
+ * src/store/ sees these read models and the writer, never a database handle; both engines run the
+ * same code (see sql.ts), so they answer the same.
+ */
 import { createAdminQueries, type AdminQueries } from './admin-queries.js';
 import { createAlertStore, type AlertStore } from './alerts.js';
 import { createAuthStore, type AuthStore } from './auth-store.js';
-import { openDb, type Db } from './db.js';
+import { migrate, openSqliteFile } from './db.js';
+import { createHistory, type History } from './history.js';
 import { createLatencySource, type LatencySource } from './latency.js';
 import { createLoadRuns, type LoadRuns } from './load-runs.js';
 import { syncMonitors, type MonitorDef } from './monitors.js';
-import { createHistory, type History } from './history.js';
-import { createQueries, type Queries } from './queries.js';
-import { createRunQueries, type RunQueries } from './run-queries.js';
+import { postgresSql } from './postgres/pg-sql.js';
+import { createRetention, type Retention, type RetentionOptions, type RetentionPolicy } from './retention.js';
+import { createRuns, type RunReader } from './runs.js';
+import { sqliteSql, type Dialect, type Sql } from './sql.js';
+import { createStatus, type StatusReader } from './status.js';
 import { createWriter, type Writer, type WriterOptions } from './writer.js';
 
 export type Store = {
-  db: Db;
-  queries: Queries;
+  /** Which engine: `sqlite` (embedded) or `postgres` (shared). */
+  kind: Dialect;
+  /** Where the data is, for messages: the file path, or host:port/database (never a password). */
+  where: string;
+  status: StatusReader;
+  runs: RunReader;
   history: History;
-  runs: RunQueries;
   writer: Writer;
   alerts: AlertStore;
   latency: LatencySource;
   auth: AuthStore;
   admin: AdminQueries;
   loadRuns: LoadRuns;
-  close(): void;
+  /** The retention job's deletes, with this store's policy. */
+  retention(policy: RetentionPolicy, opts?: RetentionOptions): Retention;
+  /** A cheap round trip (for /healthz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
 };
 
-/** Opens the database, syncs the configured monitors and returns the writer and the read model. */
-export function openStore(path: string, monitors: MonitorDef[], writerOpts: WriterOptions = {}): Store {
-  const db = openDb(path);
-  const ids = syncMonitors(db, monitors);
-  const singleStep = new Set(monitors.filter((m) => m.steps === 1).map((m) => ids.get(m.key)!));
-  const writer = createWriter(db, ids, { singleStep, ...writerOpts });
-  const queries = createQueries(db);
-  const history = createHistory(db, { singleStep });
-  const runs = createRunQueries(db);
-  let closed = false;
-  return {
-    db,
-    queries,
-    history,
-    runs,
-    writer,
-    alerts: createAlertStore(db),
-    latency: createLatencySource(db, { singleStep }),
-    auth: createAuthStore(db),
-    admin: createAdminQueries(db),
-    loadRuns: createLoadRuns(db),
-    close() {
-      if (closed) return;
-      closed = true;
-      writer.close();
-      db.close();
-    },
-  };
+export type OpenStoreOptions = WriterOptions & {
+  /** Migrate up to this version only (tests of migrations). */
+  migrateTo?: number;
+  /** PostgreSQL: most pooled connections (default 10). */
+  poolSize?: number;
+  /** PostgreSQL: errors of idle pooled connections (a restarted server). */
+  onConnectionError?: (err: Error) => void;
+};
+
+/** True for a PostgreSQL URL (`postgres://` or `postgresql://`). */
+export const isPostgresUrl = (location: string) => /^postgres(ql)?:\/\//i.test(location);
+
+/** `host:port/database` of a PostgreSQL URL, without user or password. */
+export function describeLocation(location: string): string {
+  if (!isPostgresUrl(location)) return location;
+  try {
+    const u = new URL(location);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'postgres (unparsable URL)';
+  }
 }
 
-export type { MonitorDef, Db, History, RunQueries };
-export { createRetention, startRetentionJob, DEFAULT_RETENTION, type RetentionPolicy, type RetentionCounts } from './retention.js';
+const handles = new WeakMap<Store, Sql>();
+
+/**
+ * The executor under a store, for tests and benchmarks that check what was written (nothing in src/
+ * outside the store uses it).
+ */
+export function storeSql(store: Store): Sql {
+  const sql = handles.get(store);
+  if (!sql) throw new Error('not a store opened by openStore');
+  return sql;
+}
+
+/** Opens the database (a SQLite path or a PostgreSQL URL), migrates it, syncs the configured monitors. */
+export async function openStore(location: string, monitors: MonitorDef[], opts: OpenStoreOptions = {}): Promise<Store> {
+  const sql = isPostgresUrl(location) ? postgresSql(location, { max: opts.poolSize, onError: opts.onConnectionError }) : sqliteSql(openSqliteFile(location));
+  try {
+    await migrate(sql, opts.migrateTo);
+    return await storeOn(sql, location, monitors, opts);
+  } catch (err) {
+    await sql.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The store's read models and writer over an open, migrated database. */
+export async function storeOn(sql: Sql, location: string, monitors: MonitorDef[], opts: WriterOptions = {}): Promise<Store> {
+  const ids = await syncMonitors(sql, monitors);
+  const singleStep = new Set(monitors.filter((m) => m.steps === 1).map((m) => ids.get(m.key)!));
+  const writer = createWriter(sql, ids, { singleStep, ...opts });
+  const history = createHistory(sql, { singleStep });
+  const status = createStatus(sql);
+  let closed: Promise<void> | undefined;
+  const store: Store = {
+    kind: sql.dialect,
+    where: describeLocation(location),
+    status,
+    runs: createRuns(sql),
+    history,
+    writer,
+    alerts: createAlertStore(sql),
+    latency: createLatencySource(sql, { singleStep }),
+    auth: createAuthStore(sql),
+    admin: createAdminQueries(sql, history),
+    loadRuns: createLoadRuns(sql),
+    retention: (policy, ropts) => createRetention(sql, policy, ropts),
+    ping: () => status.ping(),
+    close() {
+      closed ??= (async () => {
+        await writer.close();
+        await sql.close();
+      })();
+      return closed;
+    },
+  };
+  handles.set(store, sql);
+  return store;
+}
+
+export type { MonitorDef, History, RunReader, StatusReader, Sql };
+export { startRetentionJob, DEFAULT_RETENTION, type RetentionPolicy, type RetentionCounts } from './retention.js';
 export { RANGES, isRange, type Range, type Series } from './history.js';

@@ -1,5 +1,7 @@
+import type { Migration } from './db.js';
+
 /** Numbered migrations, applied in order, each once, each in its own transaction. Never edit one that has shipped: add a new one. */
-export const migrations: { version: number; name: string; sql: string }[] = [
+export const migrations: Migration[] = [
   {
     version: 1,
     name: 'monitors, runs, step results, daily uptime',

@@ -1,5 +1,5 @@
 import type { RunResult } from '../probes/types.js';
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import { createSketch, decodeSketch, encodeSketch, type Sketch } from './sketch.js';
 
 /** The three rollup levels: table and bucket width. Days and hours are UTC. */
@@ -147,30 +147,32 @@ export function bucketToRow(b: Bucket): BucketRow {
 }
 
 export type RollupWriter = {
-  /** Folds a batch of runs into the minute, hour and day tables, steps under `keyOf` their names. Call inside the writer's transaction. */
-  apply(runs: { monitorId: number; run: RunResult }[], keyOf: StepKeyOf): void;
+  /** Folds a batch of runs into the minute, hour and day tables, steps under `keyOf` their names. Call inside the writer's transaction, with its executor. */
+  apply(tx: Sql, runs: { monitorId: number; run: RunResult }[], keyOf: StepKeyOf): Promise<void>;
   /** Read-merge-writes buckets of one level (each bucket once). */
-  upsert(level: Level, buckets: Bucket[]): void;
+  upsert(tx: Sql, level: Level, buckets: Bucket[]): Promise<void>;
 };
 
+const BUCKET_COLS = 'monitor_id, ts, step, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms';
+
 /** Each bucket touched by a batch is read, merged and written once per level; hours and days are merged from the batch's minutes. */
-export function createRollupWriter(db: Db, singleStep?: ReadonlySet<number>): RollupWriter {
-  const prepare = (level: Level) => {
+export function createRollupWriter(singleStep?: ReadonlySet<number>): RollupWriter {
+  const text = (level: Level) => {
     const t = LEVELS[level].table;
     return {
-      get: db.prepare<[number, number, number], BucketRow>(`SELECT * FROM ${t} WHERE monitor_id = ? AND ts = ? AND step = ?`),
-      put: db.prepare<[BucketRow]>(
-        `INSERT OR REPLACE INTO ${t} (monitor_id, ts, step, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms)
-         VALUES (@monitor_id, @ts, @step, @runs, @failures, @total_sketch, @ttfb_sketch, @dns_ms, @connect_ms, @tls_ms, @ttfb_ms, @download_ms)`,
-      ),
+      get: `SELECT ${BUCKET_COLS} FROM ${t} WHERE monitor_id = ? AND ts = ? AND step = ?`,
+      put: `INSERT INTO ${t} (${BUCKET_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (monitor_id, ts, step) DO UPDATE SET runs = excluded.runs, failures = excluded.failures, total_sketch = excluded.total_sketch,
+           ttfb_sketch = excluded.ttfb_sketch, dns_ms = excluded.dns_ms, connect_ms = excluded.connect_ms, tls_ms = excluded.tls_ms,
+           ttfb_ms = excluded.ttfb_ms, download_ms = excluded.download_ms`,
     };
   };
-  const stmts = { minute: prepare('minute'), hour: prepare('hour'), day: prepare('day') };
+  const texts = { minute: text('minute'), hour: text('hour'), day: text('day') };
 
-  function upsert(level: Level, buckets: Bucket[]) {
-    const { get, put } = stmts[level];
+  async function upsert(tx: Sql, level: Level, buckets: Bucket[]) {
+    const { get, put } = texts[level];
     for (const b of buckets) {
-      const existing = get.get(b.monitorId, b.ts, b.step);
+      const existing = await tx.get<BucketRow>(get, [b.monitorId, b.ts, b.step]);
       let merged = b;
       if (existing) {
         // An unreadable stored bucket is replaced rather than allowed to fail every later batch.
@@ -181,19 +183,20 @@ export function createRollupWriter(db: Db, singleStep?: ReadonlySet<number>): Ro
           merged = b;
         }
       }
-      put.run(bucketToRow(merged));
+      const r = bucketToRow(merged);
+      await tx.run(put, [r.monitor_id, r.ts, r.step, r.runs, r.failures, r.total_sketch, r.ttfb_sketch, r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms, r.download_ms]);
     }
   }
 
   return {
     upsert,
-    apply(runs, keyOf) {
+    async apply(tx, runs, keyOf) {
       if (runs.length === 0) return;
       const minutes = aggregateMinutes(runs, keyOf, singleStep);
-      upsert('minute', minutes);
+      await upsert(tx, 'minute', minutes);
       const hours = coarsen(minutes, LEVELS.hour.ms);
-      upsert('hour', hours);
-      upsert('day', coarsen(hours, LEVELS.day.ms));
+      await upsert(tx, 'hour', hours);
+      await upsert(tx, 'day', coarsen(hours, LEVELS.day.ms));
     },
   };
 }

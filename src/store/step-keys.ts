@@ -1,5 +1,5 @@
 import type { RunResult } from '../probes/types.js';
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 
 /**
  * Per-step history is keyed by the step's name, not its position: each monitor maps every step name
@@ -38,33 +38,24 @@ const MAX_CHOICES = 200;
 type Row = { step: number; name: string; first_seen: number; last_seen: number; last_idx: number };
 const toRow = (r: Row): StepKeyRow => ({ step: r.step, name: r.name, firstSeen: r.first_seen, lastSeen: r.last_seen, lastIndex: r.last_idx });
 
-export function createStepKeys(db: Db) {
+const COLS = 'step, name, first_seen, last_seen, last_idx';
+
+export function createStepKeys(sql: Sql) {
   // A new name takes the monitor's next key; a known one keeps its key and widens its first/last seen.
-  const upsert = db
-    .prepare<[{ monitor: number; name: string; first: number; last: number; index: number }], number>(
-      `INSERT INTO step_keys (monitor_id, step, name, first_seen, last_seen, last_idx)
-       VALUES (@monitor, (SELECT coalesce(max(step), -1) + 1 FROM step_keys WHERE monitor_id = @monitor), @name, @first, @last, @index)
-       ON CONFLICT (monitor_id, name) DO UPDATE SET
-         first_seen = min(first_seen, excluded.first_seen),
-         last_idx = CASE WHEN excluded.last_seen >= last_seen THEN excluded.last_idx ELSE last_idx END,
-         last_seen = max(last_seen, excluded.last_seen)
-       RETURNING step`,
-    )
-    .pluck();
-  const byName = db.prepare<[number, string], Row>('SELECT step, name, first_seen, last_seen, last_idx FROM step_keys WHERE monitor_id = ? AND name = ?');
-  const byKey = db.prepare<[number, number], Row>('SELECT step, name, first_seen, last_seen, last_idx FROM step_keys WHERE monitor_id = ? AND step = ?');
-  const newest = db.prepare<[number], number>('SELECT step FROM step_keys WHERE monitor_id = ? ORDER BY last_seen DESC, step DESC LIMIT 1').pluck();
-  const list = db.prepare<[number, number], Row>(`SELECT step, name, first_seen, last_seen, last_idx FROM step_keys WHERE monitor_id = ? ORDER BY last_seen DESC, step LIMIT ?`);
-  const latestRun = db.prepare<[number], { started_at: number; persona: string | null }>('SELECT started_at, persona FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT 1');
-  // Newest first through the (monitor_id, started_at, ok) index, stopping at the first success.
-  const latestOk = db.prepare<[number], number>('SELECT started_at FROM runs WHERE monitor_id = ? AND ok = 1 ORDER BY started_at DESC LIMIT 1').pluck();
+  const UPSERT = `INSERT INTO step_keys (monitor_id, step, name, first_seen, last_seen, last_idx)
+     VALUES (?, (SELECT coalesce(max(step), -1) + 1 FROM step_keys WHERE monitor_id = ?), ?, ?, ?, ?)
+     ON CONFLICT (monitor_id, name) DO UPDATE SET
+       first_seen = CASE WHEN excluded.first_seen < step_keys.first_seen THEN excluded.first_seen ELSE step_keys.first_seen END,
+       last_idx = CASE WHEN excluded.last_seen >= step_keys.last_seen THEN excluded.last_idx ELSE step_keys.last_idx END,
+       last_seen = CASE WHEN excluded.last_seen > step_keys.last_seen THEN excluded.last_seen ELSE step_keys.last_seen END
+     RETURNING step`;
 
   return {
     /**
      * Registers the step names of a batch of runs and returns a lookup of their keys. Call inside the
-     * writer's transaction (the keys must commit with the rollups that use them).
+     * writer's transaction, with its executor (the keys must commit with the rollups that use them).
      */
-    assign(runs: { monitorId: number; run: RunResult }[]): (monitorId: number, name: string) => number {
+    async assign(tx: Sql, runs: { monitorId: number; run: RunResult }[]): Promise<(monitorId: number, name: string) => number> {
       type Seen = { first: number; last: number; index: number };
       const seen = new Map<number, Map<string, Seen>>();
       for (const { monitorId, run } of runs) {
@@ -88,7 +79,7 @@ export function createStepKeys(db: Db) {
       for (const [monitorId, names] of seen) {
         const m = new Map<string, number>();
         keys.set(monitorId, m);
-        for (const [name, x] of names) m.set(name, upsert.get({ monitor: monitorId, name, first: x.first, last: x.last, index: x.index })!);
+        for (const [name, x] of names) m.set(name, (await tx.pluck<number>(UPSERT, [monitorId, monitorId, name, x.first, x.last, x.index]))[0]);
       }
       return (monitorId, name) => {
         const k = keys.get(monitorId)?.get(name);
@@ -97,30 +88,31 @@ export function createStepKeys(db: Db) {
       };
     },
     /** The key of a step name, with when it was first and last run. */
-    byName(monitorId: number, name: string): StepKeyRow | undefined {
-      const r = byName.get(monitorId, name);
+    async byName(monitorId: number, name: string): Promise<StepKeyRow | undefined> {
+      const r = await sql.get<Row>(`SELECT ${COLS} FROM step_keys WHERE monitor_id = ? AND name = ?`, [monitorId, name]);
       return r && toRow(r);
     },
-    byKey(monitorId: number, step: number): StepKeyRow | undefined {
-      const r = byKey.get(monitorId, step);
+    async byKey(monitorId: number, step: number): Promise<StepKeyRow | undefined> {
+      const r = await sql.get<Row>(`SELECT ${COLS} FROM step_keys WHERE monitor_id = ? AND step = ?`, [monitorId, step]);
       return r && toRow(r);
     },
     /** The key of the step the monitor ran last (for a one-step monitor, the step its run rollups stand for). */
-    newest(monitorId: number): number | undefined {
-      return newest.get(monitorId);
+    async newest(monitorId: number): Promise<number | undefined> {
+      return (await sql.pluck<number>('SELECT step FROM step_keys WHERE monitor_id = ? ORDER BY last_seen DESC, step DESC LIMIT 1', [monitorId]))[0];
     },
     /**
      * The monitor's steps for the step selector, current ones first. A plain journey's current steps are
      * those its latest successful run walked, in its order; a persona journey's are those run within
      * RECENT_STEP_MS of its newest run, in order of first appearance. Earlier steps follow, last run first.
      */
-    choices(monitorId: number): StepChoice[] {
-      const rows = list.all(monitorId, MAX_CHOICES);
+    async choices(monitorId: number): Promise<StepChoice[]> {
+      const rows = await sql.all<Row>(`SELECT ${COLS} FROM step_keys WHERE monitor_id = ? ORDER BY last_seen DESC, step LIMIT ?`, [monitorId, MAX_CHOICES]);
       if (rows.length === 0) return [];
-      const latest = latestRun.get(monitorId);
+      const latest = await sql.get<{ started_at: number; persona: string | null }>('SELECT started_at, persona FROM runs WHERE monitor_id = ? ORDER BY started_at DESC LIMIT 1', [monitorId]);
       const persona = latest?.persona != null;
       const newestSeen = Math.max(...rows.map((r) => r.last_seen));
-      const okAt = persona ? null : latestOk.get(monitorId);
+      // Newest first through the (monitor_id, started_at, ok) index, stopping at the first success.
+      const okAt = persona ? null : (await sql.pluck<number>('SELECT started_at FROM runs WHERE monitor_id = ? AND ok = 1 ORDER BY started_at DESC LIMIT 1', [monitorId]))[0];
       const since = okAt ?? newestSeen - RECENT_STEP_MS;
       const current = rows.filter((r) => r.last_seen >= since);
       const earlier = rows.filter((r) => r.last_seen < since);

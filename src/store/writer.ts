@@ -1,5 +1,5 @@
 import type { RunResult } from '../probes/types.js';
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import { createRollupWriter } from './rollups.js';
 import { createStepKeys } from './step-keys.js';
 
@@ -37,9 +37,10 @@ export const isAborted = (r: Pick<RunResult, 'ok' | 'failure'>) => !r.ok && r.fa
 
 export type Writer = {
   write(run: RunResult): void;
-  /** Writes everything queued now, in one transaction. */
-  flush(): number;
-  close(): void;
+  /** Writes everything queued now, in one transaction; resolves with how many runs it wrote. */
+  flush(): Promise<number>;
+  /** Stops the timer and writes what is queued. */
+  close(): Promise<void>;
   readonly pending: number;
   readonly written: number;
   health(): WriterHealth;
@@ -54,7 +55,7 @@ export const dayOf = (epochMs: number) => new Date(epochMs).toISOString().slice(
  * The only way results reach the database: queued in memory, written one transaction per batch.
  * Runs of monitors it does not know (removed from config meanwhile) are dropped with a count.
  */
-export function createWriter(db: Db, monitorIds: Map<string, number>, opts: WriterOptions = {}): Writer {
+export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: WriterOptions = {}): Writer {
   const batchSize = opts.batchSize ?? 200;
   const maxQueue = opts.maxQueue ?? 100_000;
   const now = opts.now ?? Date.now;
@@ -65,55 +66,61 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
   let lastError: string | null = null;
   let dropped = 0;
   const health = (): WriterHealth => ({ failingSince, failures, lastError, dropped, pending: queue.length });
-  const insertRun = db.prepare(
-    `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertStep = db.prepare(
-    `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message,
+  const INSERT_RUN = `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
+  const INSERT_STEP = `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message,
        dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const bumpDay = db.prepare(
-    `INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, 1, ?)
-     ON CONFLICT(monitor_id, day) DO UPDATE SET runs = runs + 1, failures = failures + excluded.failures`,
-  );
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  const BUMP_DAY = `INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, 1, ?)
+     ON CONFLICT (monitor_id, day) DO UPDATE SET runs = daily_uptime.runs + 1, failures = daily_uptime.failures + excluded.failures`;
   // Each monitor's newest run, for status pages that must not scan the runs table per visit.
-  const setLast = db.prepare(
-    `UPDATE monitors SET last_run_at = ?, last_ok = ?, last_duration_ms = ?, last_failure = ?
-     WHERE id = ? AND (last_run_at IS NULL OR last_run_at <= ?)`,
-  );
-  const rollups = createRollupWriter(db, opts.singleStep);
-  const stepKeys = createStepKeys(db);
-  const writeBatch = db.transaction((runs: RunResult[]) => {
-    const known: { monitorId: number; run: RunResult }[] = [];
-    for (const r of runs) {
-      const monitorId = monitorIds.get(r.monitorId);
-      if (monitorId === undefined) continue;
-      const aborted = isAborted(r);
-      if (!aborted) known.push({ monitorId, run: r });
-      const runId = insertRun.run(monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
-        r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null).lastInsertRowid;
-      for (const s of r.steps) {
-        const t = s.timings;
-        insertStep.run(runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
-          t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null);
+  const SET_LAST = `UPDATE monitors SET last_run_at = ?, last_ok = ?, last_duration_ms = ?, last_failure = ?
+     WHERE id = ? AND (last_run_at IS NULL OR last_run_at <= ?)`;
+  const rollups = createRollupWriter(opts.singleStep);
+  const stepKeys = createStepKeys(sql);
+  const writeBatch = (runs: RunResult[]) =>
+    sql.tx(async (tx) => {
+      const known: { monitorId: number; run: RunResult }[] = [];
+      for (const r of runs) {
+        const monitorId = monitorIds.get(r.monitorId);
+        if (monitorId === undefined) continue;
+        const aborted = isAborted(r);
+        if (!aborted) known.push({ monitorId, run: r });
+        const [runId] = await tx.pluck<number>(INSERT_RUN, [monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
+          r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null]);
+        for (const s of r.steps) {
+          const t = s.timings;
+          await tx.run(INSERT_STEP, [runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
+            t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null]);
+        }
+        if (!aborted) await tx.run(BUMP_DAY, [monitorId, dayOf(r.startedAt), r.ok ? 0 : 1]);
       }
-      if (!aborted) bumpDay.run(monitorId, dayOf(r.startedAt), r.ok ? 0 : 1);
-    }
-    const newest = new Map<number, RunResult>();
-    // Aborted runs are not in `known`: a run cut off by shutdown is not the monitor's state.
-    for (const { monitorId, run } of known) if ((newest.get(monitorId)?.startedAt ?? -Infinity) <= run.startedAt) newest.set(monitorId, run);
-    for (const [monitorId, r] of newest) setLast.run(r.startedAt, r.ok ? 1 : 0, r.durationMs, r.ok ? null : (r.failure?.message ?? null), monitorId, r.startedAt);
-    // Same transaction: the rollups never disagree with the raw runs, and step keys commit with the rollups using them.
-    rollups.apply(known, stepKeys.assign(known));
-  });
+      const newest = new Map<number, RunResult>();
+      // Aborted runs are not in `known`: a run cut off by shutdown is not the monitor's state.
+      for (const { monitorId, run } of known) if ((newest.get(monitorId)?.startedAt ?? -Infinity) <= run.startedAt) newest.set(monitorId, run);
+      for (const [monitorId, r] of newest) await tx.run(SET_LAST, [r.startedAt, r.ok ? 1 : 0, r.durationMs, r.ok ? null : (r.failure?.message ?? null), monitorId, r.startedAt]);
+      // Same transaction: the rollups never disagree with the raw runs, and step keys commit with the rollups using them.
+      await rollups.apply(tx, known, await stepKeys.assign(tx, known));
+    });
 
-  const flush = () => {
-    if (queue.length === 0) return 0;
-    const batch = queue.splice(0, queue.length);
-    try {
-      writeBatch(batch);
+  let flushing: Promise<number> | undefined;
+  /** One flush at a time; a flush asked for meanwhile runs after it (runs queued since are in it). */
+  const flush = (): Promise<number> => {
+    const run = async (): Promise<number> => {
+      if (queue.length === 0) return 0;
+      const batch = queue.splice(0, queue.length);
+      try {
+        await writeBatch(batch);
+      } catch (err) {
+        // Keep the runs: put them back so the next flush tries again (within the cap, newest kept).
+        queue.unshift(...batch);
+        if (queue.length > maxQueue) dropped += queue.splice(0, queue.length - maxQueue).length;
+        failingSince ??= now();
+        failures++;
+        lastError = err instanceof Error ? err.message : String(err);
+        opts.onError?.(err, health());
+        return 0;
+      }
       written += batch.length;
       if (failingSince !== null) {
         const was = { failedSince: failingSince, failures };
@@ -128,18 +135,15 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
         opts.onError?.(err);
       }
       return batch.length;
-    } catch (err) {
-      // Keep the runs: put them back so the next flush tries again (within the cap, newest kept).
-      queue.unshift(...batch);
-      if (queue.length > maxQueue) dropped += queue.splice(0, queue.length - maxQueue).length;
-      failingSince ??= now();
-      failures++;
-      lastError = err instanceof Error ? err.message : String(err);
-      opts.onError?.(err, health());
-      return 0;
-    }
+    };
+    const next: Promise<number> = (flushing ?? Promise.resolve(0)).then(run, run);
+    flushing = next;
+    void next.finally(() => {
+      if (flushing === next) flushing = undefined;
+    });
+    return next;
   };
-  const timer = setInterval(flush, opts.flushMs ?? 500);
+  const timer = setInterval(() => void flush(), opts.flushMs ?? 500);
   timer.unref();
 
   return {
@@ -147,12 +151,12 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
       queue.push(run);
       if (queue.length > maxQueue) dropped += queue.splice(0, queue.length - maxQueue).length;
       // While writes fail, only the timer tries again (not every new run).
-      if (queue.length >= batchSize && failingSince === null) flush();
+      if (queue.length >= batchSize && failingSince === null && !flushing) void flush();
     },
     flush,
-    close() {
+    async close() {
       clearInterval(timer);
-      flush();
+      await flush();
     },
     get pending() {
       return queue.length;
