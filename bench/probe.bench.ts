@@ -12,7 +12,8 @@
  * bytes are equal.
  *
  * Env: BENCH_PROBE_ROUNDS (5), BENCH_PROBE_REQUESTS (2000 per side per round), BENCH_PROBE_WARMUP
- * (300), BENCH_PROBE_MAX_SECONDS (240: stop starting rounds after this).
+ * (300), BENCH_PROBE_MAX_SECONDS (240: stop starting rounds after this), BENCH_PROBE_TRACE (1: the
+ * fresh-visitor runs send a traceparent, as scheduled runs do; 0: `trace: false`, to see its cost).
  */
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
@@ -39,7 +40,7 @@ process.setSourceMapsEnabled(false);
 
 const server = await startTargetServer();
 const url = `${server.url}/`;
-const monitor = monitorSchema.parse({ id: 'bench', name: 'bench', steps: [{ url, expect: { status: 200, bodyContains: 'Welcome' } }] });
+const monitor = monitorSchema.parse({ id: 'bench', name: 'bench', trace: process.env.BENCH_PROBE_TRACE !== '0', steps: [{ url, expect: { status: 200, bodyContains: 'Welcome' } }] });
 const step = monitor.steps[0];
 const stepInput: HttpStepInput = {
   index: 0,

@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createAlerting, type Alerting } from './alerting/service.js';
 import { startSelfAlert, type SelfAlert } from './alerting/self-alert.js';
+import { alertRuleReadings } from './export/alert-readings.js';
+import { createObserver, type Observer } from './export/observe.js';
+import { negotiate } from './export/prom-registry.js';
 import { monitorId, type LoadedConfig } from './config/read.js';
 import { watchOutbox, watchScheduler, writesFailingReason } from './health/checks.js';
 import { startHeartbeat, type Heartbeat } from './health/heartbeat.js';
@@ -53,6 +56,8 @@ export type Halftime = {
   alerting: Alerting;
   events: EventHub;
   health: Health;
+  /** Prometheus and OTLP exporters, fed with every stored run. */
+  observe: Observer;
   /** Runs the integrity check now (it also runs at start and daily); problems go to health and the log. */
   checkIntegrity(): Promise<IntegrityResult>;
   /** A clean stop within `graceMs` (default server.shutdownGrace): checks still running at the end are stored as aborted. */
@@ -88,6 +93,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const dbPath = opts.dbPath ?? config.storage.path;
   const health = opts.health ?? createHealth({ log });
   const events = createEventHub();
+  // Prometheus metrics, OTLP traces and metrics: fed by the writer once runs are stored, off the probes' timing path.
+  const observe = createObserver({ loaded: opts.loaded, log });
   // What has been started so far, undone in reverse when a later step fails.
   const undo: (() => unknown)[] = [];
   const unwind = async () => {
@@ -129,6 +136,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           onError: (err, state) => {
             // Without a state it was a listener of written runs that failed, not the write.
             if (!state) return log.error('after writing results: a listener failed', { error: err });
+            observe.writeFailed();
             health.fail('writes', writesFailingReason(state), state.failingSince ?? undefined);
             if (isCorruptionError(err)) health.fail('database', `the database reports damage: ${(err as Error).message}`);
           },
@@ -137,7 +145,10 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
             log.info('writes work again; results kept in memory meanwhile are written', { failedSince: new Date(s.failedSince).toISOString(), failures: s.failures });
           },
           // Live pages (SSE) and the status page cache learn about new runs once they are committed.
-          onWritten: (runs) => events.publish({ type: 'runs', monitors: [...new Set(runs.map((r) => r.monitorId))] }),
+          onWritten: (runs) => {
+            events.publish({ type: 'runs', monitors: [...new Set(runs.map((r) => r.monitorId))] });
+            observe.runs(runs);
+          },
         },
       );
     } catch (err) {
@@ -158,7 +169,9 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     const measure = startMeasuring({
       loaded: opts.loaded,
       log,
+      trace: observe.trace,
       onRun(result, { aborted }) {
+        observe.lateness(result.startedAt - result.plannedAt);
         store.writer.write(result);
         // A run cut off by shutdown says nothing about the target: stored as aborted, not judged.
         if (aborted) return log.info('check cut off by shutdown; stored as aborted', { monitor: result.monitorId });
@@ -169,7 +182,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     undo.push(() => measure.stop(0));
     // One burst at a time per server, whether started from /admin or by a cron schedule; scheduled
     // bursts are few and start a worker of their own, so their schedule stays on this thread.
-    const loadControl = createLoadControl({ loaded: opts.loaded, loadRuns: store.loadRuns, log, dbPath });
+    const loadControl = createLoadControl({ loaded: opts.loaded, loadRuns: store.loadRuns, log, dbPath, exportPoint: (p, run) => observe.loadPoint(p, run) });
     undo.push(() => loadControl.close());
     const loadScheduler = createScheduler(loadJobs(opts.loaded, loadControl, log), {
       onError: (id, err) => log.error('run crashed', { monitor: id, error: err }),
@@ -177,6 +190,15 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     });
     undo.push(() => loadScheduler.stop(0));
     await measure.ready;
+    observe.watch({
+      monitorState: (key) => alerting.status(key),
+      alertRules: () => alertRuleReadings(store.alerts.loadStates()),
+      openIncidents: () => store.alerts.listIncidents({ open: true, limit: 500 }).map((i) => i.kind),
+      outboxPending: () => store.alerts.outbox.pending(),
+      scheduler: () => measure.stats(),
+      writer: () => ({ pending: store.writer.pending, written: store.writer.written }),
+    });
+    undo.push(() => observe.stop());
 
     const { every: retentionEvery, batchSize: retentionBatch, ...policy } = config.retention;
     const retention = startRetentionJob(createRetention(store.db, policy, { batchSize: retentionBatch }), {
@@ -202,6 +224,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       alerts: alerting,
       statusCacheMs: opts.statusCacheMs ?? 5000,
       admission: { lag: () => mainLoop.recent(1_000) },
+      metrics: config.metrics.enabled ? { ...config.metrics, scrape: observe.scrape, negotiate, onError: (err) => log.error('/metrics failed', { error: err }) } : undefined,
+      traceLinks: { href: observe.traceLink?.href, public: observe.traceLink?.public ?? false },
       log,
       operator: {
         users: store.auth,
@@ -279,6 +303,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       alerting,
       events,
       health,
+      observe,
       checkIntegrity: runIntegrity,
       stop(graceMs = config.server.shutdownGrace) {
         stopping ??= (async () => {
@@ -302,6 +327,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           await atMost(closed, left());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
           store.close();
+          // After the store: its last flush hands the final runs to the exporters, which send what they can.
+          await observe.stop();
           lock?.release();
         })();
         return stopping;

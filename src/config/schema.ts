@@ -4,6 +4,7 @@ import { journeyKeys } from './journey-schema.js';
 import { stepSchema, type StepConfig } from './step-schema.js';
 import { alertsSchema, checkAlertReferences, monitorAlertsSchema } from './alerts-schema.js';
 import { burstSchema, checkLoadRefs, loadEntrySchema, loadSafetySchema } from './load-schema.js';
+import { monitorTraceKeys, observabilityConfig } from './observability-schema.js';
 
 export { duration } from './schema-parts.js';
 export { expectSchema, stepSchema, type ExpectConfig, type StepConfig } from './step-schema.js';
@@ -24,6 +25,7 @@ export const monitorSchema = z
     ...journeyKeys,
     alerts: monitorAlertsSchema.optional().describe('alert rules and routing for this monitor (see docs/alerts.md); false turns alerts off'),
     load: burstSchema.optional().describe('Burst load check running this monitor'),
+    ...monitorTraceKeys,
   })
   .superRefine((m, ctx) => {
     if (m.every !== undefined && m.cron !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either every or cron, not both' });
@@ -104,6 +106,7 @@ export const configSchema = z
     load: loadSafetySchema,
     loads: z.array(loadEntrySchema).default([]),
     selfCheck: selfCheckSchema.default({ every: 60_000, alertAfter: 60_000 }),
+    ...observabilityConfig,
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();

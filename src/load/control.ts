@@ -4,7 +4,7 @@
  * their per-second points fanned out to whoever watches (the run page's live chart) and a Stop.
  */
 import { acquireBurstLock, BurstLocked, type BurstLock } from './lock.js';
-import { runBurstAndStore } from './run.js';
+import { runBurstAndStore, type BurstRunOptions } from './run.js';
 import { burstSchema } from '../config/load-schema.js';
 import { monitorId, type LoadedConfig } from '../config/read.js';
 import type { Logger } from '../log.js';
@@ -47,6 +47,8 @@ export function createLoadControl(opts: {
   now?: () => number;
   /** The SQLite file: its burst lock keeps `halftime load` in another process from running at the same time. */
   dbPath?: string;
+  /** Hands every per-second point to the exporters (OTLP). */
+  exportPoint?: BurstRunOptions['exportPoint'];
 }) {
   const { config, redact, source } = opts.loaded;
   const now = opts.now ?? Date.now;
@@ -100,6 +102,7 @@ export function createLoadControl(opts: {
       redact,
       onBegin: (id) => (runId = id),
       onPoint: (point) => emit({ type: 'point', point }),
+      exportPoint: opts.exportPoint,
       onStoreError: (err) => {
         storeError ??= err;
         opts.log?.error('storing the burst failed', { burst: name, error: err });

@@ -16,6 +16,8 @@ export type BurstRunOptions = {
   /** Called with the stored run's id as soon as it is created (before the burst starts). */
   onBegin?: (runId: number) => void;
   onPoint?: (p: SeriesPoint) => void;
+  /** Exporters (OTLP) that want every point too, with the run it belongs to. */
+  exportPoint?: (p: SeriesPoint, run: { runId?: number; name: string; monitorKey: string }) => void;
   signal?: AbortSignal;
   /** Hides secrets in failure messages before they are stored or shown. */
   redact?: (s: string) => string;
@@ -41,6 +43,7 @@ export async function runBurstAndStore(r: ResolvedBurst, opts: BurstRunOptions):
       const p = { ...raw, steps: raw.steps.map((x) => ({ ...x, name: redact(x.name) })) };
       if (store && runId !== undefined) safely(() => store.addPoint(runId!, p));
       opts.onPoint?.(p);
+      opts.exportPoint?.(p, { runId, name: r.name, monitorKey: r.monitorKey });
     },
   });
   let summary: BurstSummary;

@@ -6,6 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { LoadedConfig } from '../config/read.js';
 import type { Logger } from '../log.js';
+import type { TraceSettings } from '../probes/trace-context.js';
 import type { RunResult } from '../probes/types.js';
 import type { Scheduler, SchedulerLag, SchedulerStats } from '../scheduler/scheduler.js';
 import { startWorkerThread } from '../worker-thread.js';
@@ -20,6 +21,8 @@ export type MeasureOptions = {
   stallMs?: number;
   /** Restarts allowed after the thread dies, per 10 minutes (default 5). */
   maxRestarts?: number;
+  /** W3C trace context on the probes' requests (see probes/trace-context.ts). */
+  trace?: TraceSettings;
 };
 
 export type MeasureHost = Scheduler & {
@@ -34,7 +37,7 @@ export type MeasureHost = Scheduler & {
 const EMPTY: SchedulerStats = { started: 0, finished: 0, skipped: 0, inFlight: 0, queued: 0 };
 
 export function startMeasuring(opts: MeasureOptions): MeasureHost {
-  const init: MeasureInit = { config: opts.loaded.config, secrets: [...opts.loaded.secrets].map(([n, v]) => [n, v]), stallMs: opts.stallMs ?? 50 };
+  const init: MeasureInit = { config: opts.loaded.config, secrets: [...opts.loaded.secrets].map(([n, v]) => [n, v]), stallMs: opts.stallMs ?? 50, trace: opts.trace };
   const pending = new Map<number, (started: boolean) => void>();
   const restarts: number[] = [];
   let figures: MeasureStats | undefined;

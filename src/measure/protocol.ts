@@ -1,5 +1,6 @@
 /** Messages between the main thread (store, alerting, web) and the measuring thread (scheduler, probes). */
 import type { Config } from '../config/schema.js';
+import type { TraceSettings } from '../probes/trace-context.js';
 import type { RunResult } from '../probes/types.js';
 import type { SchedulerLag, SchedulerStats } from '../scheduler/scheduler.js';
 
@@ -10,6 +11,8 @@ export type MeasureInit = {
   secrets: [string, string][];
   /** Flag a run whose probe callbacks may have waited this long on a busy loop (ms). */
   stallMs: number;
+  /** W3C trace context on every run's requests (tracestate from config); absent: not traced. */
+  trace?: TraceSettings;
 };
 
 /** Percentiles in ms over the last stats period. */

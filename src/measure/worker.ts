@@ -24,7 +24,7 @@ let stalledRuns = 0;
 const lateness: number[] = [];
 
 const jobs: Job[] = config.monitors.map((m) => {
-  const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout });
+  const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout, trace: init.trace });
   return {
     id: monitorId(m),
     schedule: m.cron ? { cron: m.cron } : { every: m.every ?? config.scheduler.defaultEvery },

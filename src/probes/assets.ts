@@ -22,6 +22,8 @@ export type AssetOptions = {
   cache?: AssetCache;
   /** Clock for freshness (epoch ms; default Date.now). */
   now?: () => number;
+  /** More request headers for every asset (the page step's `traceparent`). */
+  headers?: Record<string, string>;
 };
 
 /** Asset URL → epoch ms until which the visitor reuses it without asking again. */
@@ -99,6 +101,7 @@ const CSS_LIMIT = 2_000_000;
 export async function fetchAssets($: CheerioAPI, pageUrl: string, cfg: Settings, opts: AssetOptions): Promise<AssetSummary> {
   const now = opts.now ?? Date.now;
   const t0 = performance.now();
+  const startedAt = Date.now();
   const pageOrigin = new URL(pageUrl).origin;
   const allowed = (u: string) => {
     const o = new URL(u).origin;
@@ -141,10 +144,10 @@ export async function fetchAssets($: CheerioAPI, pageUrl: string, cfg: Settings,
   };
   const fetchOne = async (u: string) => {
     const start = performance.now();
-    const item: AssetSummary['items'][number] = { url: u, bytes: 0, ms: 0 };
+    const item: AssetSummary['items'][number] = { url: u, bytes: 0, ms: 0, at: start - t0 };
     items.push(item);
     try {
-      const headers: Record<string, string> = { ...DEFAULT_HEADERS, referer: pageUrl };
+      const headers: Record<string, string> = { ...DEFAULT_HEADERS, ...opts.headers, referer: pageUrl };
       const cookie = opts.cookies?.header(u);
       if (cookie) headers.cookie = cookie;
       const { origin, path } = splitUrl(u);
@@ -184,6 +187,7 @@ export async function fetchAssets($: CheerioAPI, pageUrl: string, cfg: Settings,
     bytes: items.reduce((s, i) => s + i.bytes, 0),
     totalMs: performance.now() - t0,
     slowest: slowest ? { url: slowest.url, ms: slowest.ms } : undefined,
+    startedAt,
     items,
   };
 }

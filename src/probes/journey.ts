@@ -16,6 +16,7 @@ import { planJourney } from './persona.js';
 import { createRng, randomSeed } from './random.js';
 import { journeyStepLabel, renderRequest } from './step-request.js';
 import { createSession, type Session } from './session.js';
+import { newSpanId, newTraceId, traceparent, type TraceSettings } from './trace-context.js';
 import { stringify, type TemplateContext } from '../lang/template.js';
 import { createRedactor, NO_REDACTION, redactorFrom, type Redactor } from '../lang/redact.js';
 import { zeroTimings, type RunResult, type StepResult } from './types.js';
@@ -33,6 +34,8 @@ export type JourneyRunOptions = {
    * latency, and the run's duration, count from it.
    */
   intendedStart?: number;
+  /** Send `traceparent` on this pass's requests (default: on for `run`, off for `runAs`, a burst's passes). */
+  trace?: boolean;
 };
 
 export type JourneyRunnerOptions = {
@@ -42,6 +45,8 @@ export type JourneyRunnerOptions = {
   redact?: (text: string) => string;
   /** Seed for the sequence of runs (each run gets its own seed from it). */
   seed?: number;
+  /** W3C trace context on the requests of `run` (default on, `tracestate` none); the monitor's `trace: false` turns it off. */
+  trace?: TraceSettings;
 };
 
 /**
@@ -118,6 +123,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
   const connectionsPerOrigin = fetchesAssets(monitor) ? 6 : 1;
   const baseRedact = opts.redact ?? NO_REDACTION;
   const id = monitorId(monitor);
+  const tracing = monitor.trace === false ? false : (opts.trace ?? {});
   let faker: Faker | undefined;
 
   const ready = async () => {
@@ -131,7 +137,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
     async run(runOpts = {}) {
       const session = createSession({ connectionsPerOrigin });
       try {
-        return await pass({ session, cookies: keptCookies ?? createCookies() }, runOpts);
+        return await pass({ session, cookies: keptCookies ?? createCookies() }, { trace: true, ...runOpts });
       } finally {
         await session.close();
       }
@@ -154,6 +160,8 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
     let extractedSecrets: Redactor = NO_REDACTION;
     const redact = redactorFrom((s) => baseRedact(extractedSecrets(s)));
 
+    // This run's trace: the steps' span ids are what their requests carry in `traceparent`.
+    const trace = tracing && runOpts.trace ? { traceId: newTraceId(), spanId: newSpanId(), tracestate: tracing.tracestate, stepSpans: [] as string[] } : undefined;
     const plan = planJourney(monitor, rng);
     const runTimeout = monitor.timeout !== undefined ? AbortSignal.timeout(monitor.timeout) : undefined;
     const outer = runOpts.signal;
@@ -182,7 +190,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
     const durationMs = performance.now() - t0 - thinkMs;
     // One pass over the finished result hides every secret in every string it holds (URLs,
     // headers, messages, evidence, asset URLs), before anything stores, cuts or shows it.
-    return redact.value({
+    const out: RunResult = redact.value({
       monitorId: id,
       plannedAt: runOpts.plannedAt ?? startedAt,
       startedAt,
@@ -194,11 +202,20 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
       tasks: plan.persona ? plan.tasks : undefined,
       seed,
     } satisfies RunResult);
+    // Ids go on after redaction: hex digits are text a short secret could match, and they must stay whole.
+    if (trace) {
+      out.traceId = trace.traceId;
+      out.spanId = trace.spanId;
+      out.steps.forEach((s, i) => (s.spanId = trace.stepSpans[i]));
+    }
+    return out;
 
     async function runStep(step: StepConfig, index: number, meta: { task?: string; afterFailure: boolean }): Promise<StepResult> {
       const name = journeyStepLabel(step, index);
       const timeoutMs = step.timeout ?? opts.defaultTimeoutMs ?? 10_000;
       const rendered = renderRequest({ step, ctx, baseUrl: monitor.baseUrl, csrfDefault: monitor.csrf, lastPage, cookies });
+      const spanId = trace ? newSpanId() : undefined;
+      if (trace) trace.stepSpans.push(spanId!);
       if ('failure' in rendered) {
         return {
           index, name, method: step.method, url: step.url, startedAt: Date.now(), ok: false,
@@ -207,6 +224,14 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
         };
       }
       const req = rendered.request;
+      // The step's requests (redirect hops and page assets too) carry its span as their parent; a
+      // traceparent the step sets itself is left alone.
+      let traceHeaders: Record<string, string> | undefined;
+      if (trace && req.headers.traceparent === undefined) {
+        traceHeaders = { traceparent: traceparent(trace.traceId, spanId!) };
+        if (trace.tracestate && req.headers.tracestate === undefined) traceHeaders.tracestate = trace.tracestate;
+        Object.assign(req.headers, traceHeaders);
+      }
       // Clean-up steps still run after the journey's own timeout; only a shutdown stops them.
       const signal = meta.afterFailure && step.alwaysRun ? outer : journeySignal;
       const { result, body, headers, finalUrl } = await runHttpStep(
@@ -240,7 +265,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
       }
       const assets = assetSettings(step.assets);
       if (result.ok && assets && isHtml) {
-        result.assets = await fetchAssets(html(), finalUrl, assets, { session, cookies, signal, timeoutMs, cache: assetCache });
+        result.assets = await fetchAssets(html(), finalUrl, assets, { session, cookies, signal, timeoutMs, cache: assetCache, headers: traceHeaders });
         const bad = result.assets.items.filter((a) => a.error);
         result.evidence.push({ what: 'assets', expected: 'all load', actual: bad.length ? `${bad.length} of ${result.assets.count} failed (${bad.slice(0, 3).map((a) => `${a.url}: ${a.error}`).join(', ')})` : `${result.assets.count} loaded`, pass: bad.length === 0 });
         if (bad.length) fail('assets', `${bad.length} of ${result.assets.count} assets failed: ${bad.slice(0, 3).map((a) => `${a.url} (${a.error})`).join(', ')}`);

@@ -60,6 +60,8 @@ export type StepResult = {
   task?: string;
   /** True when the step ran only because it is marked alwaysRun (after an earlier failure). */
   afterFailure?: boolean;
+  /** The span id this step's requests carried in `traceparent` (16 hex digits), when the run is traced. */
+  spanId?: string;
 };
 
 /** The CSS, JS, images and fonts a page pulled in: fetched in parallel, timed one by one. */
@@ -74,7 +76,10 @@ export type AssetSummary = {
   /** Wall time from the first asset request to the last byte of the last asset. */
   totalMs: number;
   slowest?: { url: string; ms: number };
-  items: { url: string; status?: number; bytes: number; ms: number; error?: string }[];
+  /** Epoch ms the first asset request went out. */
+  startedAt?: number;
+  /** `at`: ms from the first asset request to this one's start. */
+  items: { url: string; status?: number; bytes: number; ms: number; at?: number; error?: string }[];
 };
 
 export type RunResult = {
@@ -98,6 +103,10 @@ export type RunResult = {
    * probe callback may have waited that long, so up to that much of the latency can be our own.
    */
   loopDelayMs?: number;
+  /** W3C trace id (32 hex digits) every request of this run carried in `traceparent`; absent when the run is not traced. */
+  traceId?: string;
+  /** The run's own (root) span id, parent of the steps' spans. */
+  spanId?: string;
 };
 
 export const zeroTimings = (): Timings => ({ dns: 0, connect: 0, tls: 0, ttfb: 0, download: 0, total: 0 });

@@ -323,5 +323,10 @@ export const migrations: Migration[] = [
         last_failure = (SELECT r.failure_message FROM runs r WHERE r.monitor_id = monitors.id AND r.failure_code IS NOT 'aborted' ORDER BY r.started_at DESC LIMIT 1);
     `,
   },
+  {
+    version: 14,
+    name: 'runs: the W3C trace id their requests carried',
+    sql: `ALTER TABLE runs ADD COLUMN trace_id TEXT;`,
+  },
 ];
 

@@ -20,6 +20,8 @@ export type RunRow = {
   tasks: string[] | null;
   /** The event-loop delay the probes saw while this run was in flight (ms); null for runs stored before it was kept. */
   loopDelayMs: number | null;
+  /** The W3C trace id the run's requests carried (null: not traced). */
+  traceId: string | null;
 };
 
 export type StepRow = {
@@ -43,7 +45,7 @@ export type RunDetail = RunRow & { steps: StepRow[] };
 /** Where a page of runs (or incidents) ends: older than `at`, or at `at` with a smaller id. */
 export type PageCursor = { at: number; id?: number };
 
-const RUN_COLS = `r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step, r.persona, r.tasks, r.loop_delay_ms`;
+const RUN_COLS = `r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step, r.persona, r.tasks, r.loop_delay_ms, r.trace_id`;
 
 type RawRun = {
   id: number;
@@ -58,6 +60,7 @@ type RawRun = {
   persona: string | null;
   tasks: string | null;
   loop_delay_ms: number | null;
+  trace_id: string | null;
 };
 
 type RawStep = {
@@ -103,6 +106,7 @@ const toRun = (r: RawRun): RunRow => ({
   persona: r.persona,
   tasks: parseJson<string[] | null>(r.tasks, null),
   loopDelayMs: r.loop_delay_ms,
+  traceId: r.trace_id,
 });
 
 const toStep = (s: RawStep): StepRow => ({

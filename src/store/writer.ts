@@ -66,8 +66,8 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
   let lastError: string | null = null;
   let dropped = 0;
   const health = (): WriterHealth => ({ failingSince, failures, lastError, dropped, pending: queue.length });
-  const INSERT_RUN = `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
+  const INSERT_RUN = `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms, trace_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
   const INSERT_STEP = `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message,
        dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -87,7 +87,7 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
         const aborted = isAborted(r);
         if (!aborted) known.push({ monitorId, run: r });
         const [runId] = await tx.pluck<number>(INSERT_RUN, [monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
-          r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null]);
+          r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null, r.traceId ?? null]);
         for (const s of r.steps) {
           const t = s.timings;
           await tx.run(INSERT_STEP, [runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,

@@ -26,6 +26,8 @@ import { loadStaticAssets } from './static-assets.js';
 import { registerMonitorRoutes } from './monitor-routes.js';
 import { StatusList, StatusPage, type StatusPageData } from './status-page.js';
 import { buildStatusModel, parseStatusQuery, type StatusQuery } from './status-view.js';
+import { metricsRoutes, type MetricsRouteDeps } from './metrics-routes.js';
+import type { TraceLinks } from './trace-ref.js';
 
 /** The operator's side: login, /admin and the /api/v1 JSON API. */
 export type OperatorDeps = {
@@ -75,6 +77,10 @@ export type WebDeps = {
   statusPageSize?: number;
   /** Admission control for monitor pages, series and the API (see admission.ts); `lag` is the main loop's recent delay. */
   admission?: AdmissionOptions;
+  /** GET /metrics for Prometheus (omit: not served). */
+  metrics?: MetricsRouteDeps;
+  /** Trace ids on run details (admin; public ones when `public`), linked by `otel.traceUrl`. */
+  traceLinks?: TraceLinks;
 };
 
 export function createApp(deps: WebDeps) {
@@ -139,7 +145,8 @@ export function createApp(deps: WebDeps) {
   deps.operator?.events.subscribe((ev) => {
     if (ev !== 'closed') for (const key of ev.monitors) seriesCache.invalidate(`${key}\u0000`);
   });
-  if (deps.history && deps.runs) registerMonitorRoutes(app, { history: deps.history, runs: deps.runs, title: deps.title, now, seriesCache });
+  if (deps.history && deps.runs)
+    registerMonitorRoutes(app, { history: deps.history, runs: deps.runs, title: deps.title, now, seriesCache, traceLinks: deps.traceLinks?.public ? deps.traceLinks : undefined });
 
   // 200 only when all is well; otherwise 503 naming each reason (the same list the admin health page shows).
   app.get('/healthz', (c) => {
@@ -161,6 +168,8 @@ export function createApp(deps: WebDeps) {
     c.header('cache-control', 'no-store');
     return c.json({ ok, db, scheduler, problems, warnings }, ok ? 200 : 503);
   });
+
+  if (deps.metrics) app.route('/', metricsRoutes(deps.metrics));
 
   app.get('/static/:name', (c) => {
     const asset = assets.get(c.req.param('name'));
@@ -190,6 +199,7 @@ export function createApp(deps: WebDeps) {
       state,
       operations: op.operations,
       now,
+      traceLinks: deps.traceLinks,
     });
     apiRoutes(app, { auth, admin: op.admin, queries: deps.queries, runNow: op.runNow, history, incidents: op.incidents, loadRuns: op.loadRuns, state, now });
     if (op.operations) outboxApiRoutes(app, { ops: op.operations });

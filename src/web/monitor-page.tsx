@@ -6,6 +6,7 @@ import type { StepChoice } from '../store/step-keys.js';
 import { samplesNote } from '../lang/percentile.js';
 import { fmtMs, fmtPct } from './format.js';
 import { Layout } from './layout.js';
+import { TraceRefView, type ShownTrace } from './trace-ref.js';
 
 export const RANGE_LABELS: Record<Range, string> = { '24h': '24 hours', '7d': '7 days', '30d': '30 days', '1y': '1 year' };
 const RESOLUTION: Record<string, string> = { minute: 'per minute', hour: 'per hour', day: 'per day' };
@@ -211,11 +212,12 @@ export function RunsTable(props: { m: Pick<MonitorInfo, 'key'>; runs: RunRow[]; 
   );
 }
 
-/** One run's steps with timings and assertion evidence (htmx partial). */
-export function RunDetail(props: { steps: StepRow[] }) {
+/** One run's steps with timings and assertion evidence (htmx partial), and its trace when shown. */
+export function RunDetail(props: { steps: StepRow[]; trace?: ShownTrace }) {
   if (props.steps.length === 0) return <p class="empty">This run recorded no steps.</p>;
   return (
     <div class="steps">
+      <TraceRefView trace={props.trace} />
       {props.steps.map((s) => (
         <div class={s.ok ? 'step ok' : 'step failed'}>
           <h3>{`${s.index + 1}. ${s.name}`}</h3>

@@ -5,6 +5,7 @@ import { LEVELS } from '../store/rollups.js';
 import type { RunQueries } from '../store/run-queries.js';
 import { sendCached, type PageCache } from './page-cache.js';
 import { HistorySection, monitorUrls, MonitorPage, PUBLIC_PREFIXES, RunDetail, RunsTable, type MonitorPrefixes, type StepChoice } from './monitor-page.js';
+import { traceOf, type TraceLinks } from './trace-ref.js';
 
 export type MonitorRouteDeps = {
   history: History;
@@ -13,6 +14,8 @@ export type MonitorRouteDeps = {
   now: () => number;
   /** Keeps series answers (keys start with the monitor key and a NUL, so one monitor's can be invalidated). */
   seriesCache?: PageCache;
+  /** Show each run's trace id (and link) on its details; omitted: not shown. */
+  traceLinks?: TraceLinks;
 };
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -145,7 +148,7 @@ export function registerHistoryRoutes<E extends Env>(app: Hono<E>, deps: Monitor
     if (!m || !Number.isSafeInteger(runId)) return notFound(c);
     const run = deps.runs.detail(m.id, runId);
     if (!run) return notFound(c);
-    return c.html(<RunDetail steps={run.steps} />);
+    return c.html(<RunDetail steps={run.steps} trace={deps.traceLinks ? traceOf(deps.traceLinks, m.key, run) : undefined} />);
   });
 
   registerSeriesRoute(app, deps, `${prefix.series}/:key/series`, visible, seriesNotFound);

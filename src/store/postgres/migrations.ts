@@ -212,4 +212,9 @@ export const postgresMigrations: Migration[] = [
       CREATE UNIQUE INDEX step_keys_by_name ON step_keys(monitor_id, name);
     `,
   },
+  {
+    version: 14,
+    name: 'runs: the W3C trace id their requests carried',
+    sql: `ALTER TABLE runs ADD COLUMN trace_id TEXT;`,
+  },
 ];

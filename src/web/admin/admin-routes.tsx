@@ -16,6 +16,7 @@ import { HealthBanner, healthRoutes, type OperationsView } from './health-page.j
 import { IncidentRow, MonitorIncidents, OpenIncidents, type IncidentsReader, type MaintenanceReader } from './incidents.js';
 import { MonitorPageView, RecentRuns, RunPage, RunResultView, type AdminHistory } from './monitor-page.js';
 import { TokensPage } from './tokens-page.js';
+import { traceOf, type TraceLinks } from '../trace-ref.js';
 
 /** Runs a monitor once now and waits until its result is written; undefined when no such monitor is scheduled. */
 export type RunNow = (key: string) => Promise<{ started: boolean } | undefined>;
@@ -45,6 +46,8 @@ export type AdminDeps = {
   pageSize?: number;
   /** Seconds between SSE keep-alive comments (default 25). */
   keepAliveSec?: number;
+  /** Run details show the run's trace id, linked by `otel.traceUrl` when set. */
+  traceLinks?: TraceLinks;
 };
 
 const page = (el: { toString(): string | Promise<string> }) => '<!doctype html>' + el.toString();
@@ -73,7 +76,8 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
     deps.incidents ? (
       <OpenIncidents incidents={deps.incidents.listIncidents({ open: true, limit: 100 })} maintenance={deps.maintenance?.upcoming(t, WEEK) ?? []} now={t} csrfToken={c.get('admin').csrfToken} />
     ) : null;
-  const historyDeps = deps.history && { ...deps.history, title: deps.title, now };
+  const traceLinks: TraceLinks = deps.traceLinks ?? { public: false };
+  const historyDeps = deps.history && { ...deps.history, title: deps.title, now, traceLinks };
   if (historyDeps) registerHistoryRoutes(app, historyDeps, ADMIN_PREFIXES, (m) => m.active);
 
   app.get('/admin', (c) => {
@@ -223,7 +227,7 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
     const run = latest ? deps.admin.run(latest.id) : undefined;
     if (!c.req.header('hx-request')) return c.redirect(run ? `/admin/runs/${run.id}` : `/admin/monitors/${encodeURIComponent(key)}`, 303);
     if (!run) return c.html(<p class="error">The run finished but its result was not stored; see the log.</p>, 500);
-    return c.html(<RunResultView run={run} note={outcome.started ? undefined : 'A run was already in progress; this is its result.'} />);
+    return c.html(<RunResultView run={run} trace={traceOf(traceLinks, run.monitor, run)} note={outcome.started ? undefined : 'A run was already in progress; this is its result.'} />);
   });
 
   app.get('/admin/runs/:id', (c) => {
@@ -231,7 +235,7 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
     if (!run) return c.text('No such run', 404);
     const s = c.get('admin');
     const name = deps.admin.monitor(run.monitor)?.name ?? run.monitor;
-    return c.html(page(<RunPage title={deps.title} username={s.username} csrfToken={s.csrfToken} run={run} monitorName={name} />));
+    return c.html(page(<RunPage title={deps.title} username={s.username} csrfToken={s.csrfToken} run={run} monitorName={name} trace={traceOf(traceLinks, run.monitor, run)} />));
   });
 
   const tokensPage = (c: Context<AdminEnv>, extra: { created?: { name: string; token: string }; error?: string } = {}, status: 200 | 400 = 200) => {

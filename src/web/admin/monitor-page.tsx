@@ -6,11 +6,12 @@ import { ADMIN_URLS, ChartAssets, HistorySection, RunsTable, type StepChoice } f
 import { AdminLayout, CsrfField } from './admin-layout.js';
 import { STATE_LABEL } from './dashboard.js';
 import { Sparkline } from './sparkline.js';
+import { TraceRefView, type ShownTrace } from '../trace-ref.js';
 
 const iso = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19);
 
 /** The step table of one run, with the timing breakdown and the evidence of every expectation. */
-export function RunResultView(props: { run: RunDetail; note?: string }) {
+export function RunResultView(props: { run: RunDetail; note?: string; trace?: ShownTrace }) {
   const { run } = props;
   const aborted = !run.ok && run.failureCode === 'aborted';
   return (
@@ -21,6 +22,7 @@ export function RunResultView(props: { run: RunDetail; note?: string }) {
       </h3>
       {props.note ? <p class="muted">{props.note}</p> : null}
       {aborted ? <p class="muted">Cut off by a shutdown before it finished: kept for the record, left out of uptime, latency and alert rules.</p> : null}
+      <TraceRefView trace={props.trace} />
       {run.failureMessage ? (
         <p class="error">
           {run.failureCode}: {run.failureMessage}
@@ -169,13 +171,13 @@ export function MonitorPageView(props: {
   );
 }
 
-export function RunPage(props: { title: string; username: string; csrfToken: string; run: RunDetail; monitorName: string }) {
+export function RunPage(props: { title: string; username: string; csrfToken: string; run: RunDetail; monitorName: string; trace?: ShownTrace }) {
   return (
     <AdminLayout title={`Run #${props.run.id} · ${props.title}`} username={props.username} csrfToken={props.csrfToken}>
       <p class="crumbs">
         <a href="/admin">Monitors</a> / <a href={`/admin/monitors/${encodeURIComponent(props.run.monitor)}`}>{props.monitorName}</a> / run #{props.run.id}
       </p>
-      <RunResultView run={props.run} />
+      <RunResultView run={props.run} trace={props.trace} />
     </AdminLayout>
   );
 }
