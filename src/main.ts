@@ -17,7 +17,7 @@ import { startMeasuring, type MeasureHost } from './measure/host.js';
 import { createLoopLag } from './measure/loop-lag.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { describeHolder } from './store/file-lock.js';
-import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
+import { openStore, startRetentionJob, type Store } from './store/index.js';
 import { DatabaseCorrupt, describeIntegrity, isCorruptionError, quickCheck, type IntegrityResult } from './store/integrity.js';
 import { acquireServeLock } from './store/serve-lock.js';
 import { createApp } from './web/app.js';
@@ -129,7 +129,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
 
     let store: Store;
     try {
-      store = openStore(
+      store = await openStore(
         dbPath,
         config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, group: m.group, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
         {
@@ -161,9 +161,10 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     if (admin === 'setup-needed') log.warn('no admin account yet: open /setup from this machine, or set HALFTIME_ADMIN_PASSWORD');
     else if (admin === 'created' || admin === 'updated') log.info(`admin account ${admin} from HALFTIME_ADMIN_PASSWORD`, { user: 'admin' });
 
-    const alerting = createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), log, redact, health });
+    const alerting = await createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), log, redact, health });
     undo.push(() => alerting.stop(1_000));
 
+    const judging = new Map<string, Promise<unknown>>();
     // Scheduler and probes run in their own thread; every finished run comes back here to be written
     // and judged, so nothing on this thread (pages, API, writer, alerting) can delay a measurement.
     const measure = startMeasuring({
@@ -175,7 +176,9 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
         store.writer.write(result);
         // A run cut off by shutdown says nothing about the target: stored as aborted, not judged.
         if (aborted) return log.info('check cut off by shutdown; stored as aborted', { monitor: result.monitorId });
-        alerting.onRun(result);
+        // Judged in the background (it may read the store); "run now" waits for it.
+        const judged = alerting.onRun(result).finally(() => judging.get(result.monitorId) === judged && judging.delete(result.monitorId));
+        judging.set(result.monitorId, judged);
         if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
       },
     });
@@ -192,8 +195,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     await measure.ready;
     observe.watch({
       monitorState: (key) => alerting.status(key),
-      alertRules: () => alertRuleReadings(store.alerts.loadStates()),
-      openIncidents: () => store.alerts.listIncidents({ open: true, limit: 500 }).map((i) => i.kind),
+      alertRules: async () => alertRuleReadings(await store.alerts.loadStates()),
+      openIncidents: async () => (await store.alerts.listIncidents({ open: true, limit: 500 })).map((i) => i.kind),
       outboxPending: () => store.alerts.outbox.pending(),
       scheduler: () => measure.stats(),
       writer: () => ({ pending: store.writer.pending, written: store.writer.written }),
@@ -201,7 +204,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     undo.push(() => observe.stop());
 
     const { every: retentionEvery, batchSize: retentionBatch, ...policy } = config.retention;
-    const retention = startRetentionJob(createRetention(store.db, policy, { batchSize: retentionBatch }), {
+    const retention = startRetentionJob(store.retention(policy, { batchSize: retentionBatch }), {
       everyMs: retentionEvery,
       onDone: (c) => {
         if (c.runs + c.minute + c.hourly + c.daily + c.dailyUptime > 0) log.info('retention removed old history', c);
@@ -215,7 +218,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     undo.push(() => mainLoop.stop());
     const jobIds = new Set(config.monitors.map((m) => monitorId(m)));
     const app = createApp({
-      queries: store.queries,
+      status: store.status,
       history: store.history,
       runs: store.runs,
       title: config.server.title,
@@ -230,6 +233,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       operator: {
         users: store.auth,
         admin: store.admin,
+        runs: store.runs,
         incidents: store.alerts,
         events,
         publicUrl: config.server.publicUrl,
@@ -253,7 +257,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
         runNow: async (key) => {
           if (!jobIds.has(key)) return undefined;
           const started = await measure.runNow(key);
-          store.writer.flush();
+          await store.writer.flush();
+          await judging.get(key);
           return { started };
         },
       },
@@ -319,6 +324,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           await atMost(loadControl.close(), left());
           await retention.stop();
           // Deliveries still in progress when time is up stay in the outbox and go out after the restart.
+          // Judgements of the last runs finish before their store closes.
+          await atMost(Promise.all(judging.values()), left());
           await alerting.stop(left());
           events.close();
           mainLoop.stop();
@@ -326,7 +333,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
           await atMost(closed, left());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-          store.close();
+          await store.close();
           // After the store: its last flush hands the final runs to the exporters, which send what they can.
           await observe.stop();
           lock?.release();

@@ -57,7 +57,7 @@ export type EvaluateInput = {
   latency: LatencySource;
   newId: () => string;
   /** Whether an operator acknowledged the open incident of this condition (no reminders then). Asked only when a reminder is due. */
-  acknowledged?: (condition: Condition) => boolean;
+  acknowledged?: (condition: Condition) => boolean | Promise<boolean>;
 };
 
 export type Evaluation = { state: MonitorAlertState; events: AlertEvent[]; incidents: IncidentOp[] };
@@ -86,16 +86,16 @@ export function baselineRange(rule: DegradedRule, now: number): { from: number; 
 }
 
 /** One judgement of one rule: bad/good with evidence, or null when there are too few samples. */
-export function judgeRule(rule: DegradedRule, monitorKey: string, now: number, latency: LatencySource): { bad: boolean; evidence: LatencyEvidence } | null {
+export async function judgeRule(rule: DegradedRule, monitorKey: string, now: number, latency: LatencySource): Promise<{ bad: boolean; evidence: LatencyEvidence } | null> {
   const step = rule.step;
-  const cur = latency({ monitorKey, step, percentile: rule.percentile, from: now - rule.windowMs, to: now + 1 });
+  const cur = await latency({ monitorKey, step, percentile: rule.percentile, from: now - rule.windowMs, to: now + 1 });
   if (cur.value === null || cur.samples < rule.minSamples) return null;
   let thresholdMs: number;
   let baselineMs: number | undefined;
   let baselineSamples = 0;
   const range = baselineRange(rule, now);
   if (range) {
-    const base = latency({ monitorKey, step, percentile: rule.percentile, from: range.from, to: range.to });
+    const base = await latency({ monitorKey, step, percentile: rule.percentile, from: range.from, to: range.to });
     if (base.value === null || base.samples < rule.minSamples) return null;
     baselineMs = base.value;
     baselineSamples = base.samples;
@@ -118,9 +118,9 @@ export function judgeRule(rule: DegradedRule, monitorKey: string, now: number, l
 
 /**
  * The rule engine: (stored history, config, previous state) → (new state, events, incident changes).
- * No I/O of its own, no clock: `now` and the latency reader are passed in.
+ * No I/O of its own, no clock: `now` and the latency reader are passed in (async: the store may be a network database).
  */
-export function evaluate(input: EvaluateInput): Evaluation {
+export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const { now, monitor, rules, run, latency } = input;
   const s: MonitorAlertState = structuredClone(input.prev);
   const events: AlertEvent[] = [];
@@ -178,7 +178,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
         const key = ruleKey(rule);
         const rs: RuleState = s.rules[key] ?? { bad: 0, good: 0, active: false, since: null, last: null };
         keep[key] = rs;
-        const j = judgeRule(rule, monitor.key, now, latency);
+        const j = await judgeRule(rule, monitor.key, now, latency);
         if (!j) continue; // too few samples: no judgement either way
         rs.last = j.evidence;
         if (j.bad) {
@@ -229,7 +229,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
   // Reminders while still down or degraded.
   const open = s.down ? 'down' : s.degraded ? 'degraded' : null;
   const reminderDue = open && events.length === 0 && rules.reminderEveryMs !== null && s.lastAlertAt !== null && now - s.lastAlertAt >= rules.reminderEveryMs;
-  if (open && reminderDue && !input.acknowledged?.(open)) {
+  if (open && reminderDue && !(await input.acknowledged?.(open))) {
     if (open === 'down') event('reminder', 'down', s.down!.since, { failures: s.failures, lastFailure: s.lastFailure ?? undefined, worst: s.down!.worst });
     else event('reminder', 'degraded', s.degraded!.since, { latency: s.degraded!.evidence, worst: s.degraded!.worst });
     s.lastAlertAt = now;

@@ -21,7 +21,7 @@ export type AlertingDeps = {
   alertStore: AlertStore;
   latency: LatencySource;
   /** Called before judging, so the run just handed to the writer is in the stored history. */
-  flush?: () => void;
+  flush?: () => Promise<unknown>;
   now?: () => number;
   log?: Logger;
   /** Hides secrets in events, incident evidence and messages, as values, before they are serialized. */
@@ -36,11 +36,12 @@ export type AlertingDeps = {
 
 export type Alerting = {
   /** Judge a run that was just written; events go to the outbox, then the sender is nudged. */
-  onRun(run: RunResult): AlertEvent[];
+  onRun(run: RunResult): Promise<AlertEvent[]>;
   /** Check reminders for every monitor without a new run (called on a timer). */
-  tick(): AlertEvent[];
+  tick(): Promise<AlertEvent[]>;
+  /** The judged state, from memory (no database round trip). */
   status(monitorKey: string): MonitorStatus;
-  incidents(monitorKey: string, since: number, limit?: number): Incident[];
+  incidents(monitorKey: string, since: number, limit?: number): Promise<Incident[]>;
   maintenance: MaintenanceCalendar;
   sender: Sender;
   /** The configured channels (for messages that must not wait in the outbox, such as "halftime is unhealthy"). */
@@ -61,6 +62,8 @@ function memoLongRanges(latency: LatencySource): LatencySource {
       if (cache.size > 500) cache.clear();
       hit = latency(q);
       cache.set(key, hit);
+      // A failed read is not kept: the next evaluation asks again.
+      hit.catch(() => cache.delete(key));
     }
     return hit;
   };
@@ -76,8 +79,11 @@ export function summarise(run: RunResult): RunSummary {
   };
 }
 
-/** Wires the rule engine to the stored history, the incident records, the outbox and the sender. */
-export function createAlerting(deps: AlertingDeps): Alerting {
+/**
+ * Wires the rule engine to the stored history, the incident records, the outbox and the sender.
+ * Resolves once the engine states saved before a restart are loaded.
+ */
+export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
   const now = deps.now ?? Date.now;
   const redact = deps.redact ?? NO_REDACTION;
   const { config, alertStore } = deps;
@@ -85,7 +91,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   const monitors = new Map(config.monitors.map((m) => [monitorId(m), { m, rules: resolveMonitorAlerts(config, m) }]));
   const maintenance = createMaintenanceCalendar(config.alerts?.maintenance ?? []);
   const states = new Map<string, MonitorAlertState>();
-  for (const [key, data] of alertStore.loadStates()) if (monitors.has(key)) states.set(key, { ...initialAlertState(), ...(data as Partial<MonitorAlertState>) });
+  for (const [key, data] of await alertStore.loadStates()) if (monitors.has(key)) states.set(key, { ...initialAlertState(), ...(data as Partial<MonitorAlertState>) });
 
   const channels: ConfiguredChannel[] = Object.entries(config.alerts?.channels ?? {}).map(([name, c]) => ({ name, plugin: builtinChannels.get(c.type)!, options: c.options }));
   const retry = config.alerts?.retry;
@@ -102,13 +108,23 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     health: deps.health,
   });
 
-  function judge(key: string, run: RunSummary | null): AlertEvent[] {
+  // One evaluation at a time per monitor: a reminder tick and a new run never interleave their state.
+  const queues = new Map<string, Promise<unknown>>();
+  function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const next = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
+    const settled = next.catch(() => undefined);
+    queues.set(key, settled);
+    void settled.then(() => queues.get(key) === settled && queues.delete(key));
+    return next;
+  }
+
+  async function judge(key: string, run: RunSummary | null): Promise<AlertEvent[]> {
     const entry = monitors.get(key);
     if (!entry) return [];
     const t = now();
     const prev = states.get(key) ?? initialAlertState();
     const window = maintenance.activeFor(key, t);
-    const result = evaluate({
+    const result = await evaluate({
       now: t,
       monitor: { key, name: entry.m.name, url: monitorLink(config.server.publicUrl, key) },
       rules: entry.rules,
@@ -122,7 +138,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     const events = result.events.map((e) => (entry.rules.recipients ? { ...e, recipients: entry.rules.recipients } : e));
     if (events.length === 0 && result.incidents.length === 0 && JSON.stringify(result.state) === JSON.stringify(prev)) return [];
     const serialised = events.map((e) => JSON.stringify(redact.value(e)));
-    alertStore.commit({
+    await alertStore.commit({
       monitorKey: key,
       status: result.state.status,
       state: result.state,
@@ -146,9 +162,9 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   let failedAt = -Infinity;
   // Failures go to the health registry, which logs once per change (not once per run) and puts
   // them on /healthz; without one, each is logged.
-  const safely = (fn: () => AlertEvent[]): AlertEvent[] => {
+  const safely = async (fn: () => Promise<AlertEvent[]>): Promise<AlertEvent[]> => {
     try {
-      const events = fn();
+      const events = await fn();
       // Evaluations that change nothing do not write: only a write that worked (or a quiet minute)
       // shows the failure is over, so a full disk does not flap between failing and fine.
       if (committedAt >= failedAt || now() - failedAt >= 60_000) deps.health?.ok('alerting');
@@ -161,16 +177,22 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     }
   };
 
-  const tick = () => [...monitors.keys()].flatMap((key) => safely(() => judge(key, null)));
+  const tick = async () => {
+    const out: AlertEvent[] = [];
+    for (const key of monitors.keys()) out.push(...(await safely(() => serial(key, () => judge(key, null)))));
+    return out;
+  };
 
   return {
     onRun(run) {
-      return safely(() => {
-        // Latency rules read this run from the store; the down rule needs only the run itself,
-        // so monitors without latency rules keep the writer's batching.
-        if (monitors.get(run.monitorId)?.rules.degraded.length) deps.flush?.();
-        return judge(run.monitorId, summarise(run));
-      });
+      return safely(() =>
+        serial(run.monitorId, async () => {
+          // Latency rules read this run from the store; the down rule needs only the run itself,
+          // so monitors without latency rules keep the writer's batching.
+          if (monitors.get(run.monitorId)?.rules.degraded.length) await deps.flush?.();
+          return judge(run.monitorId, summarise(run));
+        }),
+      );
     },
     tick,
     status(key) {
@@ -184,9 +206,9 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     start() {
       sender.start();
       reminderTimer = setInterval(() => {
-        tick();
+        void tick();
         // Delivered messages are kept 30 days for inspection, then forgotten.
-        safely(() => (alertStore.outbox.prune(now() - 30 * 86_400_000), []));
+        void safely(async () => (await alertStore.outbox.prune(now() - 30 * 86_400_000), []));
       }, 60_000);
       reminderTimer.unref();
     },

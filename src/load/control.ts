@@ -116,11 +116,11 @@ export function createLoadControl(opts: {
     }
     const done = running.then(
       ({ summary }) => summary,
-      (err) => {
+      async (err) => {
         opts.log?.error('burst failed', { burst: name, run: runId, error: err });
         // A worker that could not even start leaves the run as begun: mark it, so it does not look running forever.
         try {
-          if (opts.loadRuns.get(runId!)?.status === 'running') opts.loadRuns.fail(runId!, redact((err as Error).message));
+          if ((await opts.loadRuns.get(runId!))?.status === 'running') await opts.loadRuns.fail(runId!, redact((err as Error).message));
         } catch {
           /* the store is gone (shutting down) */
         }

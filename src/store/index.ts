@@ -75,8 +75,12 @@ export function storeSql(store: Store): Sql {
   return sql;
 }
 
-/** Opens the database (a SQLite path or a PostgreSQL URL), migrates it, syncs the configured monitors. */
-export async function openStore(location: string, monitors: MonitorDef[], opts: OpenStoreOptions = {}): Promise<Store> {
+/**
+ * Opens the database (a SQLite path or a PostgreSQL URL), migrates it and syncs the configured
+ * monitors. Without `monitors` (null) nothing is synced: for a process that only reads, or only
+ * stores load runs, beside a server that owns the monitor list.
+ */
+export async function openStore(location: string, monitors: MonitorDef[] | null, opts: OpenStoreOptions = {}): Promise<Store> {
   const sql = isPostgresUrl(location) ? postgresSql(location, { max: opts.poolSize, onError: opts.onConnectionError }) : sqliteSql(openSqliteFile(location));
   try {
     await migrate(sql, opts.migrateTo);
@@ -88,9 +92,9 @@ export async function openStore(location: string, monitors: MonitorDef[], opts: 
 }
 
 /** The store's read models and writer over an open, migrated database. */
-export async function storeOn(sql: Sql, location: string, monitors: MonitorDef[], opts: WriterOptions = {}): Promise<Store> {
-  const ids = await syncMonitors(sql, monitors);
-  const singleStep = new Set(monitors.filter((m) => m.steps === 1).map((m) => ids.get(m.key)!));
+export async function storeOn(sql: Sql, location: string, monitors: MonitorDef[] | null, opts: WriterOptions = {}): Promise<Store> {
+  const ids = monitors ? await syncMonitors(sql, monitors) : new Map<string, number>();
+  const singleStep = new Set((monitors ?? []).filter((m) => m.steps === 1).map((m) => ids.get(m.key)!));
   const writer = createWriter(sql, ids, { singleStep, ...opts });
   const history = createHistory(sql, { singleStep });
   const status = createStatus(sql);

@@ -175,12 +175,14 @@ export function loadControlRoutes(app: Hono<AdminEnv>, deps: LoadControlDeps) {
       const queue: BurstWatchEvent[] = [];
       let wake: (() => void) | undefined;
       let closed = false;
-      // Subscribe and read what is stored in the same turn: no point is missed or sent twice.
+      // Subscribe first, then read what is stored: no point is missed; one that arrives while the
+      // stored ones are read is sent once (points are per second: a `t` already sent is skipped).
       const unsubscribe = control.watch(id, (ev) => {
         queue.push(ev);
         wake?.();
       });
-      const stored = deps.loadRuns.series(id);
+      const stored = await deps.loadRuns.series(id);
+      const sentUpTo = stored.length ? stored[stored.length - 1].t : -1;
       stream.onAbort(() => {
         closed = true;
         wake?.();
@@ -211,7 +213,7 @@ export function loadControlRoutes(app: Hono<AdminEnv>, deps: LoadControlDeps) {
             await stream.writeSSE({ event: 'done', data: String(id) });
             break;
           }
-          await stream.writeSSE({ event: 'point', data: JSON.stringify(compact(ev.point)) });
+          if (ev.point.t > sentUpTo) await stream.writeSSE({ event: 'point', data: JSON.stringify(compact(ev.point)) });
         }
       } finally {
         unsubscribe?.();
