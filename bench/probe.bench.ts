@@ -13,7 +13,8 @@
  *
  * Env: BENCH_PROBE_ROUNDS (5), BENCH_PROBE_REQUESTS (2000 per side per round), BENCH_PROBE_WARMUP
  * (300), BENCH_PROBE_MAX_SECONDS (240: stop starting rounds after this), BENCH_PROBE_TRACE (1: the
- * fresh-visitor runs send a traceparent, as scheduled runs do; 0: `trace: false`, to see its cost).
+ * fresh-visitor runs send a traceparent, as scheduled runs do; 0: `trace: false`, to see its cost),
+ * BENCH_PROBE_SOURCE_MAPS (0; 1 leaves tsx's source maps on, as `npm start` runs without a build).
  */
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
@@ -36,7 +37,9 @@ type Mode = { name: string; halftime: Side; undici: Side };
 
 // Production runs the compiled build without source maps; tsx turns them on, which makes every
 // Error whose stack is read (undici makes one each time a dispatcher is closed) several times dearer.
-process.setSourceMapsEnabled(false);
+// BENCH_PROBE_SOURCE_MAPS=1 keeps them on: the figures of `npm start` without a build.
+const SOURCE_MAPS = process.env.BENCH_PROBE_SOURCE_MAPS === '1';
+if (!SOURCE_MAPS) process.setSourceMapsEnabled(false);
 
 const server = await startTargetServer();
 const url = `${server.url}/`;
@@ -165,7 +168,7 @@ const cols = (m: Metrics) => `${fmt(m.p50).padStart(6)} ${fmt(m.mean).padStart(6
 const ratios = (h: Metrics, u: Metrics) => `${fmt(h.p50 / u.p50, 2).padStart(5)}× ${fmt(h.mean / u.mean, 2).padStart(5)}× ${fmt(h.cpu / u.cpu, 2).padStart(5)}×`;
 
 try {
-  console.log(`server pid ${server.pid} at ${url}; ${ROUNDS} rounds × ${REQUESTS} sequential requests per side, warm-up ${WARMUP}`);
+  console.log(`server pid ${server.pid} at ${url}; ${ROUNDS} rounds × ${REQUESTS} sequential requests per side, warm-up ${WARMUP}; source maps ${SOURCE_MAPS ? 'on (as npm start under tsx)' : 'off (as the compiled build)'}`);
   console.log('per request, in ms: p50 = median wall time, mean = round wall time / requests, cpu = client CPU time / requests');
   for (const mode of modes) {
     await measure(mode.halftime, WARMUP);

@@ -1,21 +1,30 @@
 #!/usr/bin/env node
+/**
+ * `halftime <command>`. Each command's code is imported only when it runs, so `validate` does not
+ * load the server, the store or the burst engine. Exit codes (src/cli/exit-codes.ts): 0 ok, 1 a check
+ * or threshold failed, 2 a usage or config error.
+ */
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { EXAMPLE_CONFIG_PATH } from '../config/read.js';
-import { registerLoadCommand } from './load.js';
-import { runCommand } from './run.js';
-import { schemaCommand } from './schema.js';
-import { alertTestCommand } from './alert-test.js';
-import { serveCommand } from './serve.js';
-import { validateCommand } from './validate.js';
+import { EXIT } from './exit-codes.js';
+import { registerLoadCommand } from './load-options.js';
+import type { RunCommandOptions } from './run.js';
+import type { ServeOptions } from './serve.js';
+
+// Where src/config/read.ts finds it too (dist/ keeps the same layout); not imported, to start fast.
+const EXAMPLE_CONFIG = fileURLToPath(new URL('../../examples/halftime.yaml', import.meta.url));
 
 const program = new Command()
   .name('halftime')
   .description('Self-hosted synthetic monitor: scheduled journeys, latency percentiles, a public status page and alerts.')
   .version('0.1.0')
-  .showHelpAfterError('(run halftime --help for usage)');
+  .showHelpAfterError('(run halftime --help for usage)')
+  .addHelpText('after', '\nExit codes: 0 ok, 1 a check or threshold failed, 2 a usage or config error.')
+  // A usage error (unknown command or option, a bad value, a missing argument) exits 2; --help and --version 0.
+  // Set before the commands are added: each subcommand inherits it.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
 
-const configOption = () =>
-  new Option('-c, --config <file>', 'config file (YAML)').env('HALFTIME_CONFIG');
+const configOption = () => new Option('-c, --config <file>', 'config file (YAML)').env('HALFTIME_CONFIG');
 
 program
   .command('serve')
@@ -27,17 +36,18 @@ program
   .option('--demo', 'also start the demo shop on 127.0.0.1:3100 (on by default when no config is given)')
   .addHelpText(
     'after',
-    `\nWith no --config and no HALFTIME_CONFIG, halftime loads its embedded example\n(${EXAMPLE_CONFIG_PATH})\nand starts the demo shop it monitors, so the status page fills with real data within a minute.`,
+    `\nWith no --config and no HALFTIME_CONFIG, halftime loads its embedded example\n(${EXAMPLE_CONFIG})\nand starts the demo shop it monitors, so the status page fills with real data within a minute.`,
   )
-  .action(serveCommand);
+  .action(async (opts: ServeOptions) => (await import('./serve.js')).serveCommand(opts));
 
 program
   .command('validate')
-  .description('check a config file; prints every problem with its path, exit code 1 if any')
+  .description('check a config file; prints every problem with its path, exit code 2 if any')
   .addOption(configOption())
-  .action(validateCommand);
+  .action(async (opts: { config?: string }) => (await import('./validate.js')).validateCommand(opts));
 
 registerLoadCommand(program, configOption);
+
 program
   .command('run')
   .description('run one monitor\'s journey once and print a step table; exit code 0 if it passed, 1 if not')
@@ -46,12 +56,19 @@ program
   .option('--no-think', 'skip think time between steps')
   .addOption(new Option('--seed <n>', 'make random choices repeatable').argParser(parseSeed))
   .option('--demo', 'also start the demo shop on 127.0.0.1:3100 (on by default when no config is given)')
-  .action(runCommand);
+  .action(async (monitor: string, opts: RunCommandOptions) => (await import('./run.js')).runCommand(monitor, opts));
 
 program
   .command('schema')
   .description('print the JSON Schema of the config file (for editor completion)')
-  .action(schemaCommand);
+  .action(async () => (await import('./schema.js')).schemaCommand());
+
+program
+  .command('alert-test')
+  .description('send a test message through one alert channel (checks SMTP or webhook settings)')
+  .argument('<channel>', 'a channel name under alerts.channels')
+  .addOption(configOption())
+  .action(async (channel: string, opts: { config?: string }) => (await import('./alert-test.js')).alertTestCommand(channel, opts));
 
 function parseSeed(v: string): number {
   const n = Number(v);
@@ -59,16 +76,9 @@ function parseSeed(v: string): number {
   return n;
 }
 
-program
-  .command('alert-test')
-  .description('send a test message through one alert channel (checks its address and credentials)')
-  .argument('<channel>', 'a channel name under alerts.channels')
-  .addOption(configOption())
-  .action(alertTestCommand);
-
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port: not a port number: ${v}`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`not a port number from 0 to 65535: ${v}`);
   return n;
 }
 

@@ -1,5 +1,4 @@
 /** `halftime load <monitor>`: a burst load check on demand, with a live progress line and CI exit codes. */
-import { Command, Option } from 'commander';
 import { ConfigError, EXAMPLE_CONFIG_PATH } from '../config/read.js';
 import { loadConfigFile } from '../configure.js';
 import { acquireBurstLock, BurstLocked, type BurstLock } from '../load/lock.js';
@@ -10,8 +9,9 @@ import { describePlan } from '../load/shapes.js';
 import type { SeriesPoint } from '../load/sketch-series.js';
 import type { BurstSummary } from '../load/types.js';
 import { samplesNote } from '../lang/percentile.js';
-import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
+import type { DemoApp } from '../../examples/demo-app.js';
 import { openStore } from '../store/index.js';
+import { EXIT } from './exit-codes.js';
 
 export type LoadCliOptions = {
   config?: string;
@@ -106,7 +106,7 @@ export async function loadCommand(target: string, o: LoadCliOptions) {
   } catch (err) {
     if (err instanceof ConfigError || err instanceof BurstRefused || err instanceof BurstConfigError) {
       process.stderr.write(`halftime load: ${err.message}\n`);
-      process.exit(2);
+      process.exit(EXIT.usage);
     }
     throw err;
   }
@@ -117,11 +117,12 @@ export async function loadCommand(target: string, o: LoadCliOptions) {
   } catch (err) {
     if (!(err instanceof BurstLocked)) throw err;
     process.stderr.write(`halftime load: ${err.message}\n`);
-    process.exit(2);
+    process.exit(EXIT.usage);
   }
   let demo: DemoApp | undefined;
   if (o.demo ?? !o.config) {
     // The embedded example points at the demo shop; start it unless it is already running.
+    const { startDemoApp } = await import('../../examples/demo-app.js');
     demo = await startDemoApp({ port: 3100 }).catch(() => undefined);
   }
   // Load runs only: the monitor list belongs to the server (if one runs on this database).
@@ -151,7 +152,7 @@ export async function loadCommand(target: string, o: LoadCliOptions) {
     });
   } catch (err) {
     process.stderr.write(`\nhalftime load: the burst failed: ${loaded.redact((err as Error).message)}\n`);
-    process.exitCode = 1;
+    process.exitCode = EXIT.failed;
     return;
   } finally {
     process.off('SIGINT', onSignal);
@@ -165,39 +166,5 @@ export async function loadCommand(target: string, o: LoadCliOptions) {
   if (o.json) process.stdout.write(JSON.stringify({ runId, ...summary }) + '\n');
   else process.stdout.write(formatSummary(resolved.name, summary) + (runId !== undefined ? `\n  stored as load run #${runId} (/admin/load-runs/${runId})\n` : ''));
   const failed = summary.stopReason === 'errors' || summary.thresholds.some((t) => !t.pass);
-  process.exitCode = failed ? 1 : 0;
-}
-
-export function registerLoadCommand(program: Command, configOption: () => Option) {
-  program
-    .command('load <monitor>')
-    .description('run a burst load check with a monitor\'s steps; exit code 1 when a threshold fails')
-    .addOption(configOption())
-    .addOption(new Option('--db <file>', 'SQLite database file for the results (default: storage.path)').env('HALFTIME_DB'))
-    .option('--demo', 'also start the demo shop on 127.0.0.1:3100 (on by default when no config is given)')
-    .option('--no-store', 'do not store the run')
-    .option('--json', 'print the summary as JSON')
-    .addOption(new Option('--model <model>', 'closed (users) or open (arrival rate)').choices(['closed', 'open']))
-    .option('-u, --users <n>', 'simulated users at full load (closed model)')
-    .option('-r, --spawn-rate <n>', 'new users per second while ramping')
-    .option('-d, --duration <duration>', 'how long, e.g. 60s')
-    .addOption(new Option('--shape <shape>', 'ramp, step or spike').choices(['ramp', 'step', 'spike']))
-    .option('--step-users <n>', 'shape step: users added each step')
-    .option('--step-every <duration>', 'shape step: time between steps')
-    .option('--spike-users <n>', 'shape spike: users during the spike')
-    .option('--spike-at <duration>', 'shape spike: when it starts')
-    .option('--spike-for <duration>', 'shape spike: how long it lasts')
-    .option('--arrival-rate <n>', 'open model: iterations started per second')
-    .option('--ramp-to <n>', 'open model: rate at the end')
-    .option('--max-users <n>', 'open model: most iterations in flight')
-    .option('--think <duration>', 'think time between iterations: 2s, or a range 1s-5s')
-    .option('--poll-url <url>', 'background request each user sends, like an open tab')
-    .option('--poll-every <duration>', 'how often each user polls (default 5s)')
-    .option('-t, --threshold <expr>', "pass/fail rule, repeatable: 'p95<500ms', 'p99<1s', 'errors<1%', 'rps>100', 'step:p95<800ms'", (v: string, acc: string[] = []) => [...acc, v])
-    .option('--abort-on-errors <ratio>', 'abort when this share of requests fails, e.g. 20%')
-    .addHelpText(
-      'after',
-      `\nOnly hosts listed in load.allowHosts of the config are ever sent a burst.\nExit codes: 0 passed, 1 a threshold failed or the burst aborted on errors, 2 refused or invalid.`,
-    )
-    .action(loadCommand);
+  process.exitCode = failed ? EXIT.failed : EXIT.ok;
 }

@@ -1,28 +1,23 @@
-import { ConfigError, EXAMPLE_CONFIG_PATH } from '../config/read.js';
+import { EXAMPLE_CONFIG_PATH } from '../config/read.js';
 import { loadConfigFile } from '../configure.js';
 import { createLogger } from '../log.js';
 import { StartError, startHalftime } from '../main.js';
 import { DatabaseCorrupt } from '../store/integrity.js';
 import { DatabaseLocked } from '../store/serve-lock.js';
+import { EXIT, orConfigExit } from './exit-codes.js';
 import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
 
+export type ServeOptions = { config?: string; db?: string; port?: number; host?: string; demo?: boolean };
+
 /**
- * Exit codes: 0 stopped cleanly; 1 bad config or a failed start (e.g. the port is taken);
- * 2 another `halftime serve` holds the database; 3 the database is damaged; 130 a second signal.
+ * `halftime serve`. Exit codes: 0 after a clean shutdown; 1 when it cannot start (the port is taken,
+ * the database is damaged); 2 a bad config, or another `halftime serve` holds the database; 130 a
+ * second signal.
  */
-export async function serveCommand(opts: { config?: string; db?: string; port?: number; host?: string; demo?: boolean }) {
+export async function serveCommand(opts: ServeOptions) {
   const configPath = opts.config ?? EXAMPLE_CONFIG_PATH;
   const withDemo = opts.demo ?? !opts.config;
-  let loaded;
-  try {
-    loaded = loadConfigFile(configPath);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`halftime: invalid config, not starting.\n${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const loaded = orConfigExit(() => loadConfigFile(configPath), 'halftime: invalid config, not starting.\n');
   const log = createLogger({ redact: loaded.redact });
   let demo: DemoApp | undefined;
   if (withDemo) {
@@ -30,7 +25,7 @@ export async function serveCommand(opts: { config?: string; db?: string; port?: 
       demo = await startDemoApp({ port: 3100 });
     } catch (err) {
       process.stderr.write(`halftime: the demo shop could not listen on 127.0.0.1:3100 (${(err as NodeJS.ErrnoException).code ?? err}); is another halftime running?\n`);
-      process.exit(1);
+      process.exit(EXIT.failed);
     }
     log.info('demo shop is running', { url: demo.url });
   }
@@ -39,14 +34,15 @@ export async function serveCommand(opts: { config?: string; db?: string; port?: 
     ht = await startHalftime({ loaded, dbPath: opts.db, port: opts.port, host: opts.host, logger: log });
   } catch (err) {
     await demo?.close();
-    // The reasons an operator can act on get one plain sentence and their own exit code.
-    const known = err instanceof DatabaseLocked ? 2 : err instanceof DatabaseCorrupt ? 3 : err instanceof StartError ? err.exitCode : undefined;
+    // The reasons an operator can act on get one plain sentence: a database in use elsewhere is a
+    // usage error (2); a damaged database or a failed start is a failure (1).
+    const known = err instanceof DatabaseLocked ? EXIT.usage : err instanceof DatabaseCorrupt ? EXIT.failed : err instanceof StartError ? err.exitCode : undefined;
     if (known !== undefined) {
       process.stderr.write(`halftime: not starting: ${loaded.redact((err as Error).message)}\n`);
       process.exit(known);
     }
     log.error('could not start', { error: err });
-    process.exit(1);
+    process.exit(EXIT.failed);
   }
   const grace = loaded.config.server.shutdownGrace;
   let signals = 0;

@@ -172,28 +172,3 @@ export const alertsSchema = z.strictObject({
 export type AlertsConfig = z.output<typeof alertsSchema>;
 export type MonitorAlertsConfig = z.output<typeof monitorAlertsSchema>;
 export type MaintenanceWindowConfig = z.output<typeof maintenanceSchema>;
-
-/** Cross-checks run from the root schema: channel and monitor names must exist. */
-export function checkAlertReferences(
-  alerts: AlertsConfig | undefined,
-  monitors: { key: string; alerts?: MonitorAlertsConfig }[],
-  addIssue: (path: (string | number)[], message: string) => void,
-): void {
-  const names = new Set(Object.keys(alerts?.channels ?? {}));
-  const known = () => (names.size ? [...names].join(', ') : 'none defined under alerts.channels');
-  alerts?.defaults.channels?.forEach((c, i) => {
-    if (!names.has(c)) addIssue(['alerts', 'defaults', 'channels', i], `unknown channel "${c}" (known: ${known()})`);
-  });
-  monitors.forEach((m, mi) => {
-    if (!m.alerts) return;
-    m.alerts.channels?.forEach((c, i) => {
-      if (!names.has(c)) addIssue(['monitors', mi, 'alerts', 'channels', i], `unknown channel "${c}" (known: ${known()})`);
-    });
-  });
-  const keys = new Set(monitors.map((m) => m.key));
-  alerts?.maintenance.forEach((w, wi) =>
-    w.monitors?.forEach((k, i) => {
-      if (!keys.has(k)) addIssue(['alerts', 'maintenance', wi, 'monitors', i], `unknown monitor id "${k}"`);
-    }),
-  );
-}

@@ -98,38 +98,3 @@ export const loadSafetySchema = z
 export type BurstConfig = z.output<typeof burstSchema>;
 export type LoadEntryConfig = z.output<typeof loadEntrySchema>;
 export type LoadSafetyConfig = z.output<typeof loadSafetySchema>;
-
-type UserSteps = { setup?: StepConfig[]; teardown?: StepConfig[] };
-
-/** Setup and teardown steps given as a path need the monitor's baseUrl, like its own steps. */
-function checkUserStepUrls(b: UserSteps, baseUrl: string | undefined, at: (string | number)[], ctx: z.core.$RefinementCtx) {
-  if (baseUrl !== undefined) return;
-  for (const which of ['setup', 'teardown'] as const) {
-    b[which]?.forEach((s, i) => {
-      if (s.url.startsWith('/')) ctx.addIssue({ code: 'custom', path: [...at, which, i, 'url'], message: "a path needs the monitor's baseUrl (or give a full http:// URL)" });
-    });
-  }
-}
-
-/**
- * `loads[].monitor` must name a configured monitor; `loads[].name` must be unique; setup and teardown
- * paths need the monitor's baseUrl. `monitors` are the configured monitors with their ids, in order.
- */
-export function checkLoadRefs(
-  cfg: { loads: (UserSteps & { name: string; monitor: string })[] },
-  monitors: { id: string; baseUrl?: string; load?: UserSteps }[],
-  ctx: z.core.$RefinementCtx,
-) {
-  const ids = [...new Set(monitors.map((m) => m.id))];
-  const byId = new Map(monitors.map((m) => [m.id, m]));
-  monitors.forEach((m, i) => m.load && checkUserStepUrls(m.load, m.baseUrl, ['monitors', i, 'load'], ctx));
-  const names = new Map<string, number>();
-  cfg.loads.forEach((l, i) => {
-    const m = byId.get(l.monitor);
-    if (!m) ctx.addIssue({ code: 'custom', path: ['loads', i, 'monitor'], message: `no monitor with id "${l.monitor}" (known: ${ids.join(', ') || 'none'})` });
-    else checkUserStepUrls(l, m.baseUrl, ['loads', i], ctx);
-    const prev = names.get(l.name);
-    if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['loads', i, 'name'], message: `duplicate load name "${l.name}" (also loads[${prev}])` });
-    names.set(l.name, i);
-  });
-}

@@ -5,6 +5,8 @@ import { parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { loadDataFiles } from './data-files.js';
 import { createRedactor, MIN_SECRET_LENGTH, type Redactor } from '../lang/redact.js';
+import { unknownKeysMessage } from './key-hints.js';
+import { checkReferences } from './references.js';
 import { configSchema, slugify, type Config, type MonitorConfig } from './schema.js';
 
 export type ConfigProblem = {
@@ -96,7 +98,7 @@ function substituteEnv(value: unknown, path: PropertyKey[], env: NodeJS.ProcessE
 function issuesToProblems(issues: z.core.$ZodIssue[]): ConfigProblem[] {
   return issues.map((i) => {
     let message = i.message;
-    if (i.code === 'unrecognized_keys') message = `unknown key${i.keys.length > 1 ? 's' : ''}: ${i.keys.join(', ')}`;
+    if (i.code === 'unrecognized_keys') message = unknownKeysMessage(i.path, i.keys);
     else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = 'required';
     else if (i.code === 'invalid_union') {
       // Prefer the most specific branch message ("not a duration: …") over zod's generic "Invalid input".
@@ -147,7 +149,7 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   const parsed = configSchema.safeParse(substituted);
   if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues));
   else if (problems.length === 0) problems.push(...loadDataFiles(parsed.data, opts.baseDir ?? process.cwd()));
-  for (const check of opts.checks ?? []) problems.push(...check(substituted, parsed.success ? parsed.data : undefined));
+  for (const check of [checkReferences, ...(opts.checks ?? [])]) problems.push(...check(substituted, parsed.success ? parsed.data : undefined));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source, inDocumentOrder(problems, doc));
   const loaded = { config: parsed.data, source, redact: createRedactor(secrets), secretNames: [...secrets.keys()] };
   return Object.defineProperty(loaded, 'secrets', { value: [...secrets.entries()], enumerable: false }) as LoadedConfig;

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { cronExpression, httpUrl, isHttpUrl, duration } from './schema-parts.js';
 import { journeyKeys } from './journey-schema.js';
 import { stepSchema, type StepConfig } from './step-schema.js';
-import { alertsSchema, checkAlertReferences, monitorAlertsSchema } from './alerts-schema.js';
-import { burstSchema, checkLoadRefs, loadEntrySchema, loadSafetySchema } from './load-schema.js';
+import { alertsSchema, monitorAlertsSchema } from './alerts-schema.js';
+import { burstSchema, loadEntrySchema, loadSafetySchema } from './load-schema.js';
 import { monitorTraceKeys, observabilityConfig } from './observability-schema.js';
 
 export { duration } from './schema-parts.js';
@@ -107,21 +107,9 @@ export const configSchema = z
     loads: z.array(loadEntrySchema).default([]),
     selfCheck: selfCheckSchema.default({ every: 60_000, alertAfter: 60_000 }),
     ...observabilityConfig,
-  })
-  .superRefine((cfg, ctx) => {
-    const seen = new Map<string, number>();
-    cfg.monitors.forEach((m, i) => {
-      const id = m.id ?? slugify(m.name);
-      if (!id) ctx.addIssue({ code: 'custom', path: ['monitors', i, 'name'], message: 'name needs letters or digits (or give an id)' });
-      const prev = seen.get(id);
-      if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['monitors', i, m.id ? 'id' : 'name'], message: `duplicate monitor id "${id}" (also monitors[${prev}])` });
-      seen.set(id, i);
-    });
-    checkAlertReferences(cfg.alerts, cfg.monitors.map((m) => ({ key: m.id ?? slugify(m.name), alerts: m.alerts })), (path, message) =>
-      ctx.addIssue({ code: 'custom', path, message }),
-    );
-    checkLoadRefs(cfg, cfg.monitors.map((m) => ({ id: m.id ?? slugify(m.name), baseUrl: m.baseUrl, load: m.load })), ctx);
   });
+// Cross-references (unique ids, channel, monitor and load names) are checked on the raw document by
+// ./references.ts, so they show up in the same pass as the schema's own problems.
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -56,6 +56,7 @@ export function startMeasuring(opts: MeasureOptions): MeasureHost {
     worker.on('message', (m: FromWorker) => {
       switch (m.type) {
         case 'ready':
+          opts.log.info('probes warmed up', m.warmUp as Record<string, unknown>);
           markReady();
           if (started) send({ type: 'start' });
           break;

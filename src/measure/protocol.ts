@@ -33,7 +33,8 @@ export type MeasureStats = SchedulerStats & {
 export type ToWorker = { type: 'start' } | { type: 'runNow'; id: string; req: number } | { type: 'stop'; graceMs: number };
 
 export type FromWorker =
-  | { type: 'ready' }
+  /** Jobs built and probes warmed up (`warmUp`: what the warm-up did, for the log). */
+  | { type: 'ready'; warmUp: unknown }
   /** `aborted`: the run was cut off by shutdown (stored with code `aborted`, left out of uptime and alerts). */
   | { type: 'run'; result: RunResult; aborted: boolean }
   | { type: 'ranNow'; req: number; started: boolean }

@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { monitorId } from '../config/read.js';
 import { createRedactor } from '../lang/redact.js';
 import { createJourneyRunner } from '../probes/journey.js';
+import { warmUp } from '../probes/warm-up.js';
 import type { RunResult } from '../probes/types.js';
 import { createScheduler, type Job } from '../scheduler/scheduler.js';
 import { createLoopLag } from './loop-lag.js';
@@ -79,4 +80,6 @@ port.on('message', async (m: ToWorker) => {
   }
 });
 
-post({ type: 'ready' });
+// halftime's own first-use costs (cold code, parsers, modules) are paid here, in this thread, before
+// the first measurement.
+post({ type: 'ready', warmUp: await warmUp(config.monitors) });

@@ -3,7 +3,15 @@ import type { ExpectConfig } from '../config/schema.js';
 import { queryJson } from '../lang/json-path.js';
 import type { Evidence } from './types.js';
 
-export type Observed = { status: number; body: string; latencyMs: number; headers?: Record<string, string>; bytes?: number };
+export type Observed = {
+  status: number;
+  body: string;
+  latencyMs: number;
+  headers?: Record<string, string>;
+  bytes?: number;
+  /** bodyContains/bodyNotContains strings already looked for while the body streamed in (body.ts). */
+  found?: ReadonlyMap<string, boolean>;
+};
 
 type Quote = { quote(s: string): string; show(v: unknown): string };
 
@@ -15,6 +23,9 @@ function quoting(redact: (s: string) => string): Quote {
   };
   return { quote, show: (v) => (v === undefined ? 'missing' : quote(typeof v === 'string' ? v : JSON.stringify(v))) };
 }
+
+/** Whether the body contains `needle`: as found while it streamed, or in its text. */
+const bodyHas = (seen: Observed, needle: string) => seen.found?.get(needle) ?? seen.body.includes(needle);
 
 /**
  * Checks a response against the step's expectations; every check is kept as evidence. `redact`
@@ -30,11 +41,11 @@ export function evaluateExpect(expect: ExpectConfig, seen: Observed, redact: (s:
     out.push({ what: 'status', expected: '2xx or 3xx', actual: String(seen.status), pass: seen.status >= 200 && seen.status < 400 });
   }
   for (const needle of expect.bodyContains ?? []) {
-    const found = seen.body.includes(needle);
+    const found = bodyHas(seen, needle);
     out.push({ what: 'body contains', expected: quote(needle), actual: found ? 'found' : 'not found', pass: found });
   }
   for (const needle of expect.bodyNotContains ?? []) {
-    const found = seen.body.includes(needle);
+    const found = bodyHas(seen, needle);
     out.push({ what: 'body does not contain', expected: quote(needle), actual: found ? 'found' : 'not found', pass: !found });
   }
   for (const pattern of expect.bodyMatches ?? []) {

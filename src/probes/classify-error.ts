@@ -42,9 +42,36 @@ export function classifyError(err: unknown, ctx: { timedOut: boolean; timeoutMs:
     return { code: 'timeout', message: `timed out talking to ${ctx.host}${detail(c)}` };
   const tls = codes.find((x) => TLS_CODE.test(x));
   if (tls) return { code: 'tls', message: `TLS handshake with ${ctx.host} failed: ${all.find((e) => e.code === tls)?.message ?? tls}${detail(tls)}` };
+  // The target answered, but not with HTTP halftime can read.
+  const parser = all.find((e) => e.name === 'HTTPParserError' || (typeof e.code === 'string' && e.code.startsWith('HPE_')));
+  if (parser) return { code: 'protocol', message: `${ctx.host} sent a response that is not valid HTTP/1.1: ${parserReason(parser.message)}${detail(parser.code)}` };
+  if (all.some((e) => e.name === 'HeadersTooLarge') || (c = has('UND_ERR_HEADERS_OVERFLOW')))
+    return { code: 'protocol', message: `${ctx.host} sent response headers larger than halftime accepts (16 KiB)${detail(c)}` };
+  if ((c = has('UND_ERR_RES_CONTENT_LENGTH_MISMATCH'))) return { code: 'protocol', message: `${ctx.host} sent a body whose length does not match its Content-Length header${detail(c)}` };
+  if (all.some((e) => e.code === 'UND_ERR_SOCKET' && e.message === 'bad response'))
+    return { code: 'protocol', message: `${ctx.host} sent a response halftime cannot use (an informational 1xx response, or bytes before any request)${detail('UND_ERR_SOCKET')}` };
+  // undici refused to send what the step asked for (a header value with a line break, a bad method).
+  if ((c = has('UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED')))
+    return { code: 'config', message: `the request could not be sent: ${all.find((e) => e.code === c)?.message ?? c}${detail(c)}` };
   if ((c = has('ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED', 'UND_ERR_CLOSED')))
     return { code: 'reset', message: `connection to ${ctx.host} was reset or closed before the response completed${detail(c)}` };
   if ((c = has('EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL')))
     return { code: 'network', message: `${ctx.host} is unreachable${detail(c)}` };
   return { code: 'network', message: `request failed: ${first.message ?? String(err)}${detail(first.code)}` };
+}
+
+/** undici's parser says "Response does not match the HTTP/1.1 protocol (Invalid header token)": keep the reason. */
+function parserReason(message: string | undefined): string {
+  const m = /\(([^)]*)\)\s*$/.exec(message ?? '');
+  return m ? m[1].charAt(0).toLowerCase() + m[1].slice(1) : (message ?? 'unreadable response');
+}
+
+/**
+ * Something threw inside halftime while it ran a step: the step fails with this (stored and shown
+ * like any failure) instead of the run being lost. It names the error so it can be reported.
+ */
+export function internalFailure(err: unknown): Failure {
+  const e = err as { name?: string; message?: string } | undefined;
+  const what = e && typeof e === 'object' ? `${e.name ?? 'Error'}: ${e.message ?? ''}` : String(err);
+  return { code: 'internal', message: `halftime failed while running this step (${what}); this is a bug in halftime, please report it` };
 }

@@ -18,28 +18,32 @@ export type Cookies = {
 
 export function createCookies(): Cookies {
   let jar = new CookieJar();
+  // Until a cookie is kept there is nothing to look up: the jar's lookup (URL parse, domain and
+  // path matching) costs about as much as a burst's whole request handling otherwise would.
+  let empty = true;
   return {
     header(url) {
-      return jar.getCookieStringSync(url);
+      return empty ? '' : jar.getCookieStringSync(url);
     },
     store(url, setCookie) {
       if (!setCookie) return;
       for (const c of Array.isArray(setCookie) ? setCookie : [setCookie]) {
         try {
-          jar.setCookieSync(c, url, { ignoreError: true });
+          if (jar.setCookieSync(c, url, { ignoreError: true })) empty = false;
         } catch {
           /* a cookie the jar refuses is simply not kept, as in a browser */
         }
       }
     },
     get(url, name) {
-      return jar.getCookiesSync(url).find((c) => c.key === name)?.value;
+      return empty ? undefined : jar.getCookiesSync(url).find((c) => c.key === name)?.value;
     },
     names(url) {
-      return jar.getCookiesSync(url).map((c) => c.key);
+      return empty ? [] : jar.getCookiesSync(url).map((c) => c.key);
     },
     clear() {
       jar = new CookieJar();
+      empty = true;
     },
   };
 }

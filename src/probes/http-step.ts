@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { ExpectConfig } from '../config/schema.js';
 import { evaluateExpect } from './assert.js';
-import { classifyError } from './classify-error.js';
+import { DecodedTooLarge, openBodyReader, type BodyRead, type BodyReader } from './body.js';
+import { classifyError, internalFailure } from './classify-error.js';
 import type { Cookies } from './cookies.js';
-import { BodyTooLarge, exchange, splitUrl, type Exchange } from './exchange.js';
-import type { ConnectionTiming, Session } from './session.js';
-import { zeroTimings, type Failure, type StepResult, type Timings } from './types.js';
+import { BodyTooLarge, exchange, splitUrl, type BodySink, type Exchange } from './exchange.js';
+import { addHop } from './hop-timing.js';
+import type { Session } from './session.js';
+import { zeroTimings, type Evidence, type Failure, type StepResult, type Timings } from './types.js';
 
 export type HttpStepInput = {
   index: number;
@@ -36,6 +37,12 @@ export type HttpStepOptions = {
    * are read only as far as the step's expectations need them, and not returned.
    */
   lean?: boolean;
+  /**
+   * Return the decoded body (default true; lean steps never do). A caller that reads nothing from
+   * it (no extraction, no HTML) passes false, and a large body is then only searched as it streams
+   * by for the step's bodyContains/bodyNotContains, never held whole.
+   */
+  keepBody?: boolean;
 };
 
 /**
@@ -52,21 +59,6 @@ export const DEFAULT_HEADERS: Record<string, string> = {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-function decode(buf: Buffer, encoding: string | undefined, cap: number): Buffer {
-  const opts = { maxOutputLength: cap };
-  switch ((encoding ?? '').trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return gunzipSync(buf, opts);
-    case 'deflate':
-      return inflateSync(buf, opts);
-    case 'br':
-      return brotliDecompressSync(buf, opts);
-    default:
-      return buf;
-  }
-}
-
 /**
  * Runs one HTTP step on the session's connections. Never throws: every failure mode comes back as
  * a `failure` with a clear reason, and the timing breakdown of whatever happened.
@@ -76,15 +68,21 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   const startedAt = Date.now();
   const t0 = opts.intendedStart ?? performance.now();
   const timings: Timings = zeroTimings();
-  // One plain timer per step ends whatever exchange is in flight; an outer signal does the same.
+  // One plain timer per step ends whatever exchange (or body decoding) is in flight; an outer signal does the same.
   let current: Exchange | undefined;
+  /** The final response's body reader, once its headers are in (set from the exchange's callback). */
+  const hop: { reading?: BodyReader } = {};
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     current?.abort(new DOMException('step timeout', 'TimeoutError'));
+    hop.reading?.stop();
   }, step.timeoutMs);
   const outer = opts.signal;
-  const onOuterAbort = () => current?.abort(outer?.reason ?? new DOMException('aborted', 'AbortError'));
+  const onOuterAbort = () => {
+    current?.abort(outer?.reason ?? new DOMException('aborted', 'AbortError'));
+    hop.reading?.stop();
+  };
   outer?.addEventListener('abort', onOuterAbort, { once: true });
   const track = (x: Exchange) => {
     current = x;
@@ -99,34 +97,44 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   let bytes = 0;
   let status: number | undefined;
   let headers: Record<string, string> = {};
-  let text = '';
+  let read: BodyRead | undefined;
   let failure: Failure | undefined;
-  /** The exchange whose response the step ends with (its headers and body are read in `finish`). */
+  /** The exchange whose response the step ends with (its headers are read in `finish`). */
   let last: Exchange | undefined;
+  /** performance.now() of the last byte of the last response (the step's end, before any decoding). */
+  let lastByte = 0;
   const lean = opts.lean === true;
-  // A lean step that checks nothing in the body only counts its bytes.
-  const keepBodyBytes = lean && !needsBody(step.expect) ? 0 : step.maxBodyBytes;
-  const tooLarge = (): Failure => ({ code: 'body_too_large', message: `response body larger than the ${step.maxBodyBytes} byte limit` });
+  const needs = bodyNeeds(step.expect);
+  const keepText = needs.wholeBody || (!lean && opts.keepBody !== false);
+  // Only the final response's body is read (not a redirect's); a step that reads nothing in it
+  // (a lean one without body checks) only counts its bytes.
+  const openBody =
+    keepText || needs.needles.length > 0
+      ? (x: Exchange): BodySink | undefined =>
+          step.followRedirects && REDIRECTS.has(x.status) && x.header('location').length > 0
+            ? undefined
+            : (hop.reading = openBodyReader(x, { maxBytes: step.maxBodyBytes, keepText, needles: needs.needles }))
+      : undefined;
 
   const finish = (): HttpStepOutcome => {
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuterAbort);
-    timings.total = performance.now() - t0;
-    if (last && (!lean || step.expect.headers)) headers = last.headers().headers;
-    if (last && !failure && (!lean || needsBody(step.expect))) {
-      try {
-        text = decode(last.body(), last.header('content-encoding')[0], step.maxBodyBytes).toString('utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') failure = tooLarge();
-        else failure = { code: 'network', message: `could not decode ${last.header('content-encoding')[0]} body: ${(err as Error).message}` };
+    timings.total = (lastByte || performance.now()) - t0;
+    let evidence: Evidence[] = [];
+    try {
+      if (last && (!lean || step.expect.headers)) headers = last.headers().headers;
+      const text = read?.text ?? '';
+      if (status !== undefined && !failure) {
+        evidence = evaluateExpect(step.expect, { status, body: text, found: read?.found, headers, bytes, latencyMs: timings.total }, redact);
+        const bad = evidence.find((e) => !e.pass);
+        if (bad)
+          failure = bad.what === 'status'
+            ? { code: 'status', message: `expected status ${bad.expected}, got ${bad.actual}` }
+            : { code: 'assertion', message: `${bad.what}: expected ${bad.expected}, got ${bad.actual}` };
       }
-    }
-    const evidence = status !== undefined && !failure ? evaluateExpect(step.expect, { status, body: text, headers, bytes, latencyMs: timings.total }, redact) : [];
-    if (!failure) {
-      const bad = evidence.find((e) => !e.pass);
-      if (bad) failure = bad.what === 'status'
-        ? { code: 'status', message: `expected status ${bad.expected}, got ${bad.actual}` }
-        : { code: 'assertion', message: `${bad.what}: expected ${bad.expected}, got ${bad.actual}` };
+      if (read?.note) evidence.push(read.note);
+    } catch (err) {
+      failure = internalFailure(err);
     }
     const hide = redact ?? ((s: string) => s);
     const result: StepResult = {
@@ -144,78 +152,126 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       headers: redactValues(headers, redact),
       evidence,
     };
-    return { result, body: text, headers, finalUrl: url };
+    return { result, body: lean ? '' : (read?.text ?? ''), headers, finalUrl: url };
   };
 
-  for (;;) {
-    // undici hands a finished connection back to its pool on a later tick; a request sent straight
-    // after the previous one (next step, redirect hop) would otherwise open a second connection.
-    // A single-connection session (an undici Client) queues it on that connection instead.
-    if (session.connectionsPerOrigin > 1) await new Promise((resolve) => setImmediate(resolve));
-    if (timedOut || outer?.aborted) {
-      failure = timedOut ? classifyError(undefined, { timedOut, timeoutMs: step.timeoutMs, host: '' }) : { code: 'aborted', message: 'run was stopped before the step finished' };
-      return finish();
-    }
-    let target: { origin: string; path: string; host: string };
-    try {
-      target = splitUrl(url);
-    } catch {
-      failure = { code: 'network', message: `not a valid URL: ${url}` };
-      return finish();
-    }
-    let hopHeaders = sendHeaders;
-    const jarCookies = opts.cookies?.header(url);
-    if (jarCookies || (body === undefined && 'content-type' in sendHeaders)) {
-      hopHeaders = { ...sendHeaders };
-      if (body === undefined) delete hopHeaders['content-type'];
-      if (jarCookies) hopHeaders.cookie = hopHeaders.cookie ? `${hopHeaders.cookie}; ${jarCookies}` : jarCookies;
-    }
-    const connBefore = session.connections.length;
-    const hopStart = performance.now();
-    const x = await exchange(
-      session.dispatcher,
-      { origin: target.origin, path: target.path, method, headers: hopHeaders, body: method === 'GET' || method === 'HEAD' ? undefined : body, maxBodyBytes: step.maxBodyBytes, keepBodyBytes },
-      track,
-    );
-    current = undefined;
-    bytes += x.bytes;
-    const opened = session.connections.length > connBefore ? session.connections[session.connections.length - 1] : undefined;
-    addHop(timings, opened, hopStart, x.tHeaders || x.tEnd, x.tEnd);
-    if (x.tHeaders) {
-      status = x.status;
-      last = x;
-      if (opts.cookies) {
-        const setCookie = x.header('set-cookie');
-        if (setCookie.length) opts.cookies.store(url, setCookie);
-      }
-    }
-    if (x.error !== undefined) {
-      if (x.error instanceof BodyTooLarge) failure = tooLarge();
-      else failure = classifyError(x.error, { timedOut, timeoutMs: step.timeoutMs, host: target.host });
-      return finish();
-    }
-    const location = step.followRedirects && REDIRECTS.has(x.status) ? x.header('location')[0] : undefined;
-    if (location) {
-      if (redirects >= step.maxRedirects) {
-        failure = { code: 'redirects', message: `more than ${step.maxRedirects} redirects (last to ${location})` };
+  try {
+    for (;;) {
+      // undici hands a finished connection back to its pool on a later tick; a request sent straight
+      // after the previous one (next step, redirect hop) would otherwise open a second connection.
+      // A single-connection session (an undici Client) queues it on that connection instead.
+      if (session.connectionsPerOrigin > 1) await new Promise((resolve) => setImmediate(resolve));
+      if (timedOut || outer?.aborted) {
+        failure = timedOut ? classifyError(undefined, { timedOut, timeoutMs: step.timeoutMs, host: '' }) : { code: 'aborted', message: 'run was stopped before the step finished' };
         return finish();
       }
-      redirects++;
-      const next = new URL(location, url);
-      // Like a browser: credentials set for one origin are not sent to another.
-      if (next.origin !== target.origin) sendHeaders = withoutCredentials(sendHeaders);
-      url = next.toString();
-      if (x.status === 303 || ((x.status === 301 || x.status === 302) && method === 'POST')) {
-        method = 'GET';
-        body = undefined;
+      let target: { origin: string; path: string; host: string };
+      try {
+        target = splitUrl(url);
+      } catch {
+        failure = { code: 'config', message: `not a valid URL: ${url}` };
+        return finish();
       }
-      continue;
+      let hopHeaders = sendHeaders;
+      const jarCookies = opts.cookies?.header(url);
+      if (jarCookies || (body === undefined && 'content-type' in sendHeaders)) {
+        hopHeaders = { ...sendHeaders };
+        if (body === undefined) delete hopHeaders['content-type'];
+        if (jarCookies) hopHeaders.cookie = hopHeaders.cookie ? `${hopHeaders.cookie}; ${jarCookies}` : jarCookies;
+      }
+      const connBefore = session.connections.length;
+      const hopStart = performance.now();
+      hop.reading = undefined;
+      const x = await exchange(
+        session.dispatcher,
+        { origin: target.origin, path: target.path, method, headers: hopHeaders, body: method === 'GET' || method === 'HEAD' ? undefined : body, maxBodyBytes: step.maxBodyBytes, keepBodyBytes: 0, openBody },
+        track,
+      );
+      current = undefined;
+      bytes += x.bytes;
+      lastByte = x.tEnd;
+      const opened = session.connections.length > connBefore ? session.connections[session.connections.length - 1] : undefined;
+      addHop(timings, opened, hopStart, x);
+      if (x.tHeaders) {
+        status = x.status;
+        last = x;
+        if (opts.cookies) {
+          const setCookie = x.header('set-cookie');
+          if (setCookie.length) opts.cookies.store(url, setCookie);
+        }
+      }
+      if (x.error !== undefined) {
+        const r = readerOf(hop);
+        r?.stop();
+        const decoded = x.error instanceof DecodedTooLarge && r ? (await r.finish()).failure : undefined;
+        if (decoded) failure = decoded;
+        else if (x.error instanceof BodyTooLarge) failure = { code: 'body_too_large', message: `response body larger than the ${step.maxBodyBytes} byte limit` };
+        else failure = classifyError(x.error, { timedOut, timeoutMs: step.timeoutMs, host: target.host });
+        return finish();
+      }
+      const location = step.followRedirects && REDIRECTS.has(x.status) ? x.header('location')[0] : undefined;
+      if (location) {
+        if (redirects >= step.maxRedirects) {
+          failure = { code: 'redirects', message: `more than ${step.maxRedirects} redirects (last to ${location})` };
+          return finish();
+        }
+        const next = parseLocation(location, url);
+        if (typeof next === 'string') {
+          failure = { code: 'protocol', message: next };
+          return finish();
+        }
+        redirects++;
+        // Like a browser: credentials set for one origin are not sent to another.
+        if (next.origin !== target.origin) sendHeaders = withoutCredentials(sendHeaders);
+        url = next.toString();
+        if (x.status === 303 || ((x.status === 301 || x.status === 302) && method === 'POST')) {
+          method = 'GET';
+          body = undefined;
+        }
+        continue;
+      }
+      const reader = readerOf(hop);
+      if (reader) {
+        const done = reader.finish();
+        const r = done instanceof Promise ? await done : done;
+        read = r;
+        if (timedOut || outer?.aborted) failure = timedOut ? classifyError(undefined, { timedOut, timeoutMs: step.timeoutMs, host: target.host }) : { code: 'aborted', message: 'run was stopped before the step finished' };
+        else if (r.failure) failure = r.failure;
+      }
+      return finish();
     }
+  } catch (err) {
+    // Whatever was thrown on the way (a bug of ours included) ends the step, never the run.
+    current?.abort(err as Error);
+    hop.reading?.stop();
+    failure = internalFailure(err);
     return finish();
   }
 }
 
-const needsBody = (e: ExpectConfig) => !!(e.bodyContains || e.bodyNotContains || e.bodyMatches || e.json);
+/** The hop's reader, as the exchange's callback left it (a plain read, which the type checker does not narrow). */
+const readerOf = (hop: { reading?: BodyReader }) => hop.reading;
+
+/** The URL a redirect points to, or a sentence saying why it cannot be followed. */
+function parseLocation(location: string, base: string): URL | string {
+  let next: URL;
+  try {
+    next = new URL(location, base);
+  } catch {
+    return `the redirect points to an invalid URL: Location ${JSON.stringify(location)}`;
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') return `the redirect points to a URL that is not http(s): Location ${JSON.stringify(location)}`;
+  return next;
+}
+
+const needsCache = new WeakMap<ExpectConfig, { needles: string[]; wholeBody: boolean }>();
+
+/** What a step's checks need of the body: strings to look for, or the whole text (regex, JSON). Kept per expect object (a burst reuses it). */
+function bodyNeeds(e: ExpectConfig): { needles: string[]; wholeBody: boolean } {
+  let n = needsCache.get(e);
+  if (!n) needsCache.set(e, (n = { needles: [...(e.bodyContains ?? []), ...(e.bodyNotContains ?? [])], wholeBody: !!(e.bodyMatches || e.json) }));
+  return n;
+}
 
 /** A copy of the headers, each value passed through `redact` when given. */
 function redactValues(headers: Record<string, string>, redact: ((s: string) => string) | undefined): Record<string, string> {
@@ -238,31 +294,4 @@ function lowerKeys(h: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
   return out;
-}
-
-/**
- * Adds one hop's phases. A connection opened during the hop is the one the hop used (a session's
- * steps run one at a time); its socket events split the wait before the first byte into DNS,
- * connect and TLS. Otherwise the request went out on a kept-alive connection.
- */
-function addHop(t: Timings, conn: ConnectionTiming | undefined, hopStart: number, tHeaders: number, tEnd: number) {
-  let sent = hopStart;
-  if (conn && conn.ready === undefined) {
-    // The connection never became usable: its time belongs to the phase that failed, not to TTFB.
-    const dnsEnd = conn.lookup ?? conn.start;
-    t.dns += dnsEnd - conn.start;
-    if (conn.connected === undefined) t.connect += tEnd - dnsEnd;
-    else t.tls += tEnd - conn.connected;
-    return;
-  }
-  if (conn) {
-    const dnsEnd = conn.lookup ?? conn.start;
-    const tcpEnd = conn.connected ?? conn.ready;
-    if (conn.lookup !== undefined) t.dns += conn.lookup - conn.start;
-    if (tcpEnd !== undefined) t.connect += tcpEnd - dnsEnd;
-    if (conn.secured !== undefined && tcpEnd !== undefined) t.tls += conn.secured - tcpEnd;
-    sent = conn.ready ?? conn.secured ?? tcpEnd ?? hopStart;
-  }
-  t.ttfb += Math.max(0, tHeaders - sent);
-  t.download += Math.max(0, tEnd - tHeaders);
 }

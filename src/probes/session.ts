@@ -3,9 +3,14 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import { hostAllowed } from '../lang/allow-hosts.js';
+import { UNDICI_HEADER_LIMIT } from './exchange.js';
 
-/** Phase times of one new connection, from the socket's own events (performance.now() clock). */
-export type ConnectionTiming = { start: number; lookup?: number; connected?: number; secured?: number; ready?: number; error?: boolean };
+/**
+ * Phase times of one new connection, from the socket's own events (performance.now() clock): the
+ * connector was called (start), the name was looked up (lookup; none for an IP address), the first
+ * connect call went to the kernel (attempt), TCP connected, TLS secured, the socket handed to undici.
+ */
+export type ConnectionTiming = { start: number; lookup?: number; attempt?: number; connected?: number; secured?: number; ready?: number; error?: boolean };
 
 /**
  * The connections of one run: a new visitor opens fresh connections (so DNS, connect and TLS are
@@ -66,6 +71,9 @@ export function createSession(opts: SessionOptions = {}): Session {
       callback(...args);
     }) as unknown as Socket;
     socket.once('lookup', () => (timing.lookup ??= performance.now()));
+    // Connect time starts here, at the connect call itself, not when the connector was entered: the
+    // socket's set-up before it (and an event-loop turn, for an IP address) is ours, not the target's.
+    socket.once('connectionAttempt', () => (timing.attempt ??= performance.now()));
     socket.once('connect', () => (timing.connected ??= performance.now()));
     socket.once('secureConnect', () => (timing.secured ??= performance.now()));
     return socket;
@@ -74,6 +82,8 @@ export function createSession(opts: SessionOptions = {}): Session {
     connect,
     connections: connectionsPerOrigin,
     keepAliveTimeout: 30_000,
+    // Header size is limited by the exchange, on the socket's bytes (see MAX_HEADER_BYTES).
+    maxHeaderSize: UNDICI_HEADER_LIMIT,
     // Our own AbortSignal bounds each step; these only stop undici from waiting forever.
     headersTimeout: 0,
     bodyTimeout: 0,

@@ -5,9 +5,9 @@ export type Timings = {
   dns: number;
   connect: number;
   tls: number;
-  /** Request sent (connection ready) to first response byte (headers). */
+  /** The request written to the socket to the first response byte read from it (as curl's starttransfer − pretransfer). */
   ttfb: number;
-  /** First byte to last byte of the body. */
+  /** First response byte to last byte: the rest of the headers and the body. */
   download: number;
   /** From the moment the step was meant to start to the last byte, redirects included. */
   total: number;
@@ -24,6 +24,10 @@ export type FailureCode =
   | 'body_too_large'
   | 'redirects'
   | 'network'
+  /** The target answered with something that is not usable HTTP (garbage, oversized headers, an invalid redirect, an undecodable body). */
+  | 'protocol'
+  /** halftime itself failed while running the step (a bug): stored so it shows, instead of losing the run. */
+  | 'internal'
   | 'aborted'
   | 'config'
   | 'extract'

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { acquireFileLock, describeHolder, FileLocked, type FileLock, type LockHolder } from './file-lock.js';
 
 /** Another `halftime serve` holds the database: a second writer would run every check and alert twice. */
@@ -23,6 +24,8 @@ export class DatabaseLocked extends Error {
 export function acquireServeLock(dbPath: string, opts: { onLost?: (holder: LockHolder | undefined) => void } = {}): FileLock | undefined {
   if (dbPath === ':memory:') return undefined;
   const abs = resolve(dbPath);
+  // The lock is taken before the database is opened, which would create its folder: create it here.
+  mkdirSync(dirname(abs), { recursive: true });
   try {
     return acquireFileLock(`${abs}.serve-lock`, 'halftime serve', { onLost: opts.onLost });
   } catch (err) {

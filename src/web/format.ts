@@ -6,6 +6,22 @@ export function fmtMs(ms: number | null | undefined): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
+/**
+ * A timing phase: a phase that did not happen (TLS on http, DNS for an IP address, a reused
+ * connection) is exactly 0 and shown as absent, not as "<1 ms".
+ */
+export const fmtPhase = (ms: number | null | undefined): string => (ms === 0 ? 'none' : fmtMs(ms));
+
+/** The timing breakdown of a step, phases that did not happen left out. */
+export function fmtTimings(t: { dns: number; connect: number; tls: number; ttfb: number; download: number; total: number }): string {
+  const parts: string[] = [];
+  if (t.dns > 0) parts.push(`DNS ${fmtMs(t.dns)}`);
+  if (t.connect > 0) parts.push(`connect ${fmtMs(t.connect)}`);
+  if (t.tls > 0) parts.push(`TLS ${fmtMs(t.tls)}`);
+  parts.push(`TTFB ${fmtMs(t.ttfb)}`, `download ${fmtMs(t.download)}`, `total ${fmtMs(t.total)}`);
+  return parts.join(' · ');
+}
+
 export function fmtPct(ratio: number | null | undefined): string {
   if (ratio === null || ratio === undefined) return '–';
   const pct = ratio * 100;

@@ -4,7 +4,7 @@ import { RANGES } from '../store/history.js';
 import type { RunRow, StepRow } from '../store/runs.js';
 import type { StepChoice } from '../store/step-keys.js';
 import { samplesNote } from '../lang/percentile.js';
-import { fmtMs, fmtPct } from './format.js';
+import { fmtMs, fmtTimings, fmtPct } from './format.js';
 import { Layout } from './layout.js';
 import { TraceRefView, type ShownTrace } from './trace-ref.js';
 
@@ -225,7 +225,7 @@ export function RunDetail(props: { steps: StepRow[]; trace?: ShownTrace }) {
             <code>{`${s.method} ${s.url}`}</code> {s.status !== null ? `→ ${s.status}` : ''} {s.ok ? '' : `— ${s.failureMessage ?? s.failureCode ?? 'failed'}`}
           </p>
           <p class="timings">
-            {`DNS ${fmtMs(s.timings.dns)} · connect ${fmtMs(s.timings.connect)} · TLS ${fmtMs(s.timings.tls)} · TTFB ${fmtMs(s.timings.ttfb)} · download ${fmtMs(s.timings.download)} · total ${fmtMs(s.timings.total)} · ${s.bytes} bytes${s.redirects ? ` · ${s.redirects} redirects` : ''}`}
+            {`${fmtTimings(s.timings)} · ${s.bytes} bytes${s.redirects ? ` · ${s.redirects} redirects` : ''}`}
           </p>
           {s.evidence.length > 0 ? (
             <table class="evidence">

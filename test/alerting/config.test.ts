@@ -35,7 +35,7 @@ alerts:
 monitors:
   - id: shop
     name: Shop
-    steps: [{ url: "http://127.0.0.1:1/" }]
+    steps: [{ name: pay, url: "http://127.0.0.1:1/" }]
     alerts:
       channels: [ops, chat]
       degraded:

@@ -7,12 +7,12 @@ import { harnessPerTest, loadYaml, makeRun, writeHistory, type Harness } from '.
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 const MIN = 60_000;
 
-const config = (alerts: string) =>
+const config = (alerts: string, steps = '[{ name: get, url: "http://127.0.0.1:1/" }]') =>
   loadYaml(`
 monitors:
   - id: api
     name: API
-    steps: [{ name: get, url: "http://127.0.0.1:1/" }]
+    steps: ${steps}
     alerts:
 ${alerts}
 `);
@@ -21,7 +21,7 @@ describe('rule engine on stored history', () => {
   const per = harnessPerTest(T0);
   const { clock } = per;
   let h: Harness;
-  const open = (alerts: string) => (h = per.open(config(alerts)));
+  const open = (alerts: string, steps?: string) => (h = per.open(config(alerts, steps)));
   /** One run every 61 s against a 1-minute window: each evaluation sees exactly the newest run. */
   const step = async (ms: number) => {
     clock.advance(61_000);
@@ -78,7 +78,7 @@ describe('rule engine on stored history', () => {
   });
 
   it('per-step rules judge that step only', async () => {
-    open(`      degraded: [{ rule: "p99 > 300ms over 5m", step: pay, minSamples: 2, enterAfter: 1 }]`);
+    open(`      degraded: [{ rule: "p99 > 300ms over 5m", step: pay, minSamples: 2, enterAfter: 1 }]`, '[{ name: cart, url: "http://127.0.0.1:1/" }, { name: pay, url: "http://127.0.0.1:1/" }]');
     const run = (pay: number) => makeRun('api', clock.now(), { steps: [{ name: 'cart', totalMs: 2000 }, { name: 'pay', totalMs: pay }] });
     clock.advance(MIN);
     expect(await h.feed(run(100))).toEqual([]);

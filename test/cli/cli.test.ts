@@ -1,44 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, tempDir, type TestServer } from '../helpers.js';
-
-const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
-const cwd = new URL('../..', import.meta.url).pathname;
-
-function halftime(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, [...CLI, ...args], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 });
-}
-
-/** Starts `serve` as a child process; resolves with its status page URL once it prints its start line. */
-async function startServe(cmd: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
-  const child = spawn(process.execPath, cmd, { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no start line; stderr: ${stderr}`)), 20_000);
-    child.stdout.on('data', () => {
-      const m = /status page at (http:\/\/\S+?)\/\n/.exec(stdout);
-      if (m) clearTimeout(t), resolve(m[1]);
-    });
-  }).catch((err) => {
-    child.kill('SIGTERM');
-    throw err;
-  });
-  return {
-    url,
-    /** SIGTERM, then the exit code and everything written to stderr. */
-    async stop() {
-      child.kill('SIGTERM');
-      return { code: await exited, stderr };
-    },
-  };
-}
+import { halftime, startServe } from './cli-helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let target: TestServer;
@@ -55,25 +20,25 @@ afterAll(async () => {
 });
 
 describe('halftime validate', () => {
-  it('prints every problem with its path and exits 1', () => {
+  it('prints every problem with its path and exits 2', async () => {
     const file = join(tmp.dir, 'bad.yaml');
     writeFileSync(file, 'monitors:\n  - name: a\n    every: 30s\n    steps:\n      - url: http://127.0.0.1/\n  - name: b\n    steps:\n      - url: nope\n');
-    const r = halftime(['validate', '--config', file]);
-    expect(r.status).toBe(1);
+    const r = await halftime(['validate', '--config', file]);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain('monitors[1].steps[0].url: not a valid URL');
   });
 
-  it('accepts a good config (also via HALFTIME_CONFIG) and names the secrets it uses, not their values', () => {
+  it('accepts a good config (also via HALFTIME_CONFIG) and names the secrets it uses, not their values', async () => {
     const file = join(tmp.dir, 'good.yaml');
     writeFileSync(file, 'monitors:\n  - name: API\n    steps:\n      - url: http://127.0.0.1/\n        headers: { authorization: "Bearer ${env:TOKEN}" }\n');
-    const r = halftime(['validate'], { HALFTIME_CONFIG: file, TOKEN: 'hunter2-value' });
+    const r = await halftime(['validate'], { env: { HALFTIME_CONFIG: file, TOKEN: 'hunter2-value' } });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('ok — 1 monitor, 1 step, secrets from environment: TOKEN');
     expect(r.stdout).not.toContain('hunter2-value');
   });
 
-  it('has readable help', () => {
-    const r = halftime(['--help']);
+  it('has readable help', async () => {
+    const r = await halftime(['--help']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/serve \[options\]\s+run the scheduler/);
     expect(r.stdout).toMatch(/validate \[options\]\s+check a config file/);
@@ -81,11 +46,11 @@ describe('halftime validate', () => {
 });
 
 describe('halftime serve', () => {
-  it('does not start with a bad config', () => {
+  it('does not start with a bad config (exit 2)', async () => {
     const file = join(tmp.dir, 'bad2.yaml');
     writeFileSync(file, 'monitors:\n  - name: a\n    every: nope\n    steps:\n      - url: http://127.0.0.1/\n');
-    const r = halftime(['serve', '--config', file, '--port', '0', '--db', join(tmp.dir, 'never.db')]);
-    expect(r.status).toBe(1);
+    const r = await halftime(['serve', '--config', file, '--port', '0', '--db', join(tmp.dir, 'never.db')]);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain('monitors[0].every: not a duration');
   });
 
@@ -109,7 +74,7 @@ monitors:
     steps: [{ url: "${target.url}/" }]
 `,
     );
-    const serve = await startServe([...CLI, 'serve', '--port', '0'], { cwd, env: { HALFTIME_CONFIG: file, HALFTIME_DB: db } });
+    const serve = await startServe(['--port', '0'], { env: { HALFTIME_CONFIG: file, HALFTIME_DB: db } });
     let stopped: { code: number | null; stderr: string } | undefined;
     try {
       let html = '';
@@ -139,7 +104,6 @@ monitors:
 });
 
 describe('bin/halftime.js started from another directory', () => {
-  const BIN = new URL('../../bin/halftime.js', import.meta.url).pathname;
   const config = () => {
     const file = join(tmp.dir, 'elsewhere.yaml');
     writeFileSync(
@@ -156,8 +120,8 @@ monitors:
     return file;
   };
 
-  it('serves its pages (hono JSX from the sources) wherever it is started', async () => {
-    const serve = await startServe([BIN, 'serve', '--port', '0', '--config', config(), '--db', join(tmp.dir, 'elsewhere.db')], { cwd: tmp.dir, env: { HALFTIME_ADMIN_PASSWORD: 'a long enough password' } });
+  it('serves its pages (hono JSX) wherever it is started', async () => {
+    const serve = await startServe(['--port', '0', '--config', config(), '--db', join(tmp.dir, 'elsewhere.db')], { cwd: tmp.dir, env: { HALFTIME_ADMIN_PASSWORD: 'a long enough password' } });
     let stopped: { code: number | null; stderr: string } | undefined;
     try {
       const status = await fetch(`${serve.url}/`);
@@ -173,8 +137,8 @@ monitors:
     expect(stopped.stderr).not.toContain('React is not defined');
   });
 
-  it('runs a burst in its worker thread wherever it is started', () => {
-    const r = spawnSync(process.execPath, [BIN, 'load', 'target-up', '--no-store', '--config', config()], { cwd: tmp.dir, encoding: 'utf8', timeout: 30_000 });
+  it('runs a burst in its worker thread wherever it is started', async () => {
+    const r = await halftime(['load', 'target-up', '--no-store', '--config', config()], { cwd: tmp.dir });
     expect(r.stderr).not.toContain('Error');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\d+ requests/);

@@ -1,27 +1,11 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, tempDir, type TestServer } from '../helpers.js';
+import { halftime as run } from './cli-helpers.js';
 
-const cwd = new URL('../..', import.meta.url).pathname;
-
-/** Runs the CLI without blocking this thread (the target server lives here). */
-function halftime(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd, env: { ...process.env, SHOP_KEY: 'k3y-v4lue', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill(), 20_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const halftime = (args: string[], env: NodeJS.ProcessEnv = {}) => run(args, { env: { SHOP_KEY: 'k3y-v4lue', ...env }, timeoutMs: 20_000 });
 
 let tmp: ReturnType<typeof tempDir>;
 let target: TestServer;

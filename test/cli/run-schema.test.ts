@@ -1,23 +1,12 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_CONFIG_PATH } from '../../src/config/read.js';
 import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
 import { tempDir } from '../helpers.js';
+import { halftime as run } from './cli-helpers.js';
 
-const cwd = new URL('../..', import.meta.url).pathname;
-/** Runs the CLI without blocking this process (the demo shop it talks to lives here). */
-function halftime(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd, env: { ...process.env, ...env }, timeout: 30_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const halftime = (args: string[], env: NodeJS.ProcessEnv = {}) => run(args, { env });
 
 let demo: DemoApp;
 let tmp: ReturnType<typeof tempDir>;
@@ -58,9 +47,9 @@ describe('halftime run', async () => {
     expect(r.stdout).not.toContain('wrong-password');
   });
 
-  it('names the monitors when the one asked for is unknown', async () => {
+  it('names the monitors when the one asked for is unknown, with the usage exit code 2', async () => {
     const r = await halftime(['run', 'nope', '--config', config], { SHOP_PASSWORD: 'kickoff' });
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain('no monitor "nope"');
     expect(r.stderr).toContain('shopper');
   });

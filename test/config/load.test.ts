@@ -61,9 +61,14 @@ monitors:
     expect(list.some((p) => p.startsWith('monitors[0]'))).toBe(false);
   });
 
-  it('rejects unknown keys (typos) by name', () => {
+  it('rejects unknown keys (typos) by name, with the key meant or the keys allowed there', () => {
     expect(problems('monitors:\n  - name: a\n    steps:\n      - url: http://127.0.0.1/\n        expcet: {}\n')).toEqual([
-      'monitors[0].steps[0]: unknown key: expcet',
+      'monitors[0].steps[0]: unknown key: expcet (did you mean expect?)',
+    ]);
+    expect(problems('servr: {}\nmonitors:\n  - name: a\n    steps:\n      - url: http://127.0.0.1/\n        extract: { t: { css: a, atr: href } }\n        zzz: 1\n')).toEqual([
+      ': unknown key: servr (did you mean server?)', // the root: ConfigError's text prints it as (root)
+      'monitors[0].steps[0]: unknown key: zzz; allowed here: name, method, url, query, headers, form, json, body, timeout, followRedirects, maxRedirects, maxBodyBytes, alwaysRun, extract, expect, csrf, assets, think',
+      'monitors[0].steps[0].extract.t: unknown key: atr (did you mean attr?)',
     ]);
   });
 
@@ -80,7 +85,7 @@ monitors:
     cron: "99 * * * *"
     steps: []
 `);
-    expect(list).toContain('monitors[1].name: duplicate monitor id "shop" (also monitors[0])');
+    expect(list).toContain('monitors[1].name: duplicate monitor id "shop" (also monitors[0]); give each monitor its own id');
     expect(list).toContain('monitors[1].cron: give either every or cron, not both');
     expect(list.some((p) => p.startsWith('monitors[2].cron: not a valid cron expression'))).toBe(true);
     expect(list).toContain('monitors[2].steps: a monitor needs at least one step');

@@ -1,5 +1,5 @@
 /**
- * A database with pages overwritten with garbage: `halftime serve` refuses to start (exit 3) with a
+ * A database with pages overwritten with garbage: `halftime serve` refuses to start (exit 1) with a
  * message naming the file, what PRAGMA quick_check found and how to recover — instead of serving as
  * if nothing were wrong. Damage found later by the daily check makes /healthz 503 and shows on the
  * admin health page.
@@ -58,7 +58,7 @@ function garble(path: string) {
 }
 
 describe('a damaged database', () => {
-  it('is refused at start: exit 3, the file, the findings and the way out named', async () => {
+  it('is refused at start: exit 1, the file, the findings and the way out named', async () => {
     const db = join(tmp.dir, 'damaged.db');
     populated(db);
     garble(db);
@@ -66,7 +66,7 @@ describe('a damaged database', () => {
     writeFileSync(config, `monitors:\n  - { name: Shop, every: 1m, steps: [{ url: "${target.url}/" }] }\n`);
     const serve = await startServeChild(['--config', config, '--db', db, '--port', '0'], { cwd: tmp.dir });
     expect(serve.url).toBeUndefined();
-    expect(await serve.exited).toBe(3);
+    expect(await serve.exited).toBe(1);
     const err = serve.stderr();
     expect(err).toContain(`halftime: not starting: the database ${db} is damaged; PRAGMA quick_check found:`);
     expect(err).toContain('.recover');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError } from '../../src/probes/classify-error.js';
+import { classifyError, internalFailure } from '../../src/probes/classify-error.js';
+import { HeadersTooLarge } from '../../src/probes/exchange.js';
 
 const ctx = { timedOut: false, timeoutMs: 5_000, host: 'shop.example.test' };
 
@@ -65,5 +66,29 @@ describe('classifyError', () => {
     const b = new Error('b', { cause: a });
     a.cause = b;
     expect(classifyError(a, ctx)).toEqual({ code: 'network', message: 'request failed: a' });
+  });
+
+  it('classifies what is not usable HTTP as protocol, with the parser\'s reason', () => {
+    const parser = Object.assign(new Error('Response does not match the HTTP/1.1 protocol (Invalid header token)'), { name: 'HTTPParserError' });
+    expect(classifyError(parser, ctx)).toEqual({ code: 'protocol', message: 'shop.example.test sent a response that is not valid HTTP/1.1: invalid header token' });
+    expect(classifyError(sysError('UND_ERR_HEADERS_OVERFLOW', 'Headers Overflow Error'), ctx)).toEqual({
+      code: 'protocol',
+      message: 'shop.example.test sent response headers larger than halftime accepts (16 KiB) (UND_ERR_HEADERS_OVERFLOW)',
+    });
+    expect(classifyError(new HeadersTooLarge('response headers larger than 16384 bytes'), ctx)).toEqual({ code: 'protocol', message: 'shop.example.test sent response headers larger than halftime accepts (16 KiB)' });
+    expect(classifyError(sysError('UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'Response body length does not match content-length header'), ctx).code).toBe('protocol');
+    expect(classifyError(sysError('UND_ERR_SOCKET', 'bad response'), ctx).code).toBe('protocol');
+  });
+
+  it('classifies a request undici refuses to send as config', () => {
+    expect(classifyError(sysError('UND_ERR_INVALID_ARG', 'invalid x-token header'), ctx)).toEqual({ code: 'config', message: 'the request could not be sent: invalid x-token header (UND_ERR_INVALID_ARG)' });
+  });
+
+  it('names a failure of halftime itself as internal', () => {
+    expect(internalFailure(new TypeError('x is not a function'))).toEqual({
+      code: 'internal',
+      message: 'halftime failed while running this step (TypeError: x is not a function); this is a bug in halftime, please report it',
+    });
+    expect(internalFailure('plain').message).toContain('(plain)');
   });
 });

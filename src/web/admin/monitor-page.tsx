@@ -2,7 +2,7 @@ import type { Child } from 'hono/jsx';
 import type { AdminMonitorRow } from '../../store/admin-queries.js';
 import type { RunDetail, RunRow } from '../../store/runs.js';
 import type { MonitorInfo, Series } from '../../store/history.js';
-import { fmtAgo, fmtMs } from '../format.js';
+import { fmtAgo, fmtMs, fmtPhase } from '../format.js';
 import { ADMIN_URLS, ChartAssets, HistorySection, RunsTable, type StepChoice } from '../monitor-page.js';
 import { AdminLayout, CsrfField } from './admin-layout.js';
 import { STATE_LABEL } from './dashboard.js';
@@ -59,7 +59,7 @@ export function RunResultView(props: { run: RunDetail; note?: string; trace?: Sh
                   <span class={`badge badge-${s.ok ? 'up' : 'down'}`}>{s.status ?? s.failureCode ?? '–'}</span>
                 </td>
                 {(['dns', 'connect', 'tls', 'ttfb', 'download', 'total'] as const).map((k) => (
-                  <td class="num">{fmtMs(s.timings[k])}</td>
+                  <td class="num">{k === 'total' || k === 'ttfb' || k === 'download' ? fmtMs(s.timings[k]) : fmtPhase(s.timings[k])}</td>
                 ))}
                 <td class="num">{s.bytes}</td>
               </tr>
