@@ -32,6 +32,11 @@ export type SenderOptions = {
   redact?: (s: string) => string;
   /** Told when the outbox cannot be read or a delivery cannot be recorded (the database fails). */
   health?: HealthReporter;
+  /**
+   * Several nodes: asked right before each delivery; false when this node no longer holds the outbox
+   * lease (another node has taken over), so a paused node never sends what the new holder sends.
+   */
+  fence?: () => Promise<boolean>;
 };
 
 export type Sender = {
@@ -125,6 +130,7 @@ export function createSender(opts: SenderOptions): Sender {
       await giveUp(row, `malformed message: ${(err as Error).message}`, undefined);
       return true;
     }
+    if (opts.fence && !(await opts.fence())) return false;
     let timeout: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -240,7 +246,8 @@ export function createSender(opts: SenderOptions): Sender {
 
   return {
     start() {
-      if (timer || stopped) return;
+      if (timer) return;
+      stopped = false;
       timer = setInterval(() => void tick(), opts.pollMs ?? 1_000);
       timer.unref();
       void tick();
@@ -249,6 +256,7 @@ export function createSender(opts: SenderOptions): Sender {
     async stop(waitMs) {
       stopped = true;
       if (timer) clearInterval(timer);
+      timer = undefined;
       const all = Promise.all([...busy.values()]);
       if (waitMs === undefined) return void (await all);
       let t: NodeJS.Timeout | undefined;

@@ -5,7 +5,7 @@ import type { HealthReporter } from '../health/registry.js';
 import { NO_REDACTION, type Redactor } from '../lang/redact.js';
 import type { Logger } from '../log.js';
 import type { RunResult } from '../probes/types.js';
-import type { AlertStore, Incident } from '../store/alerts.js';
+import type { AlertCommit, AlertStore, Incident } from '../store/alerts.js';
 import type { LatencyQuery, LatencySource } from '../store/latency.js';
 import { builtinChannels } from './channels/index.js';
 import { evaluate, initialAlertState, type MonitorAlertState, type MonitorStatus, type RunSummary } from './engine.js';
@@ -32,6 +32,15 @@ export type AlertingDeps = {
   health?: HealthReporter;
   /** For the retry jitter (default Math.random). */
   random?: () => number;
+  /**
+   * Several nodes share the database (PostgreSQL): each judgement reads and writes the monitor's state
+   * under its lock in the database, and `status()` follows what the other nodes judged.
+   */
+  shared?: boolean;
+  /** Shared mode: how often the states judged elsewhere are read (default 2 s). */
+  statusRefreshMs?: number;
+  /** Shared mode: whether this node may send now (it holds the outbox lease); see Sender's fence. */
+  fence?: () => Promise<boolean>;
 };
 
 export type Alerting = {
@@ -46,7 +55,11 @@ export type Alerting = {
   sender: Sender;
   /** The configured channels (for messages that must not wait in the outbox, such as "halftime is unhealthy"). */
   channels: ConfiguredChannel[];
+  /** Starts the sender and the reminders (one node: both here). */
   start(): void;
+  /** Reminders and outbox pruning alone (several nodes: on the node holding housekeeping). */
+  startReminders(): void;
+  stopReminders(): void;
   /** Stops reminders and the sender; waits for deliveries in progress at most `waitMs` (they stay in the outbox). */
   stop(waitMs?: number): Promise<void>;
 };
@@ -70,11 +83,13 @@ function memoLongRanges(latency: LatencySource): LatencySource {
 }
 
 export function summarise(run: RunResult): RunSummary {
-  if (run.ok || !run.failure) return { ok: run.ok, startedAt: run.startedAt };
+  const location = run.location ? { location: run.location } : {};
+  if (run.ok || !run.failure) return { ok: run.ok, startedAt: run.startedAt, ...location };
   const step = run.failure.step !== undefined ? run.steps[run.failure.step] : undefined;
   return {
     ok: false,
     startedAt: run.startedAt,
+    ...location,
     failure: { step: step?.name, code: run.failure.code, message: run.failure.message, status: step?.status },
   };
 }
@@ -106,6 +121,7 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     log: deps.log,
     redact,
     health: deps.health,
+    fence: deps.fence,
   });
 
   // One evaluation at a time per monitor: a reminder tick and a new run never interleave their state.
@@ -119,10 +135,17 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
   }
 
   async function judge(key: string, run: RunSummary | null): Promise<AlertEvent[]> {
-    const entry = monitors.get(key);
-    if (!entry) return [];
+    if (!monitors.has(key)) return [];
+    if (!deps.shared) return decide(key, run, states.get(key) ?? initialAlertState(), (c) => alertStore.commit(c));
+    // Several nodes: the state in the database, read and written under the monitor's lock.
+    return alertStore.transact(key, (stored, commit) =>
+      decide(key, run, stored ? { ...initialAlertState(), ...(stored as Partial<MonitorAlertState>) } : initialAlertState(), commit),
+    );
+  }
+
+  async function decide(key: string, run: RunSummary | null, prev: MonitorAlertState, commit: (c: AlertCommit) => Promise<void>): Promise<AlertEvent[]> {
+    const entry = monitors.get(key)!;
     const t = now();
-    const prev = states.get(key) ?? initialAlertState();
     const window = maintenance.activeFor(key, t);
     const result = await evaluate({
       now: t,
@@ -138,7 +161,7 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     const events = result.events.map((e) => (entry.rules.recipients ? { ...e, recipients: entry.rules.recipients } : e));
     if (events.length === 0 && result.incidents.length === 0 && JSON.stringify(result.state) === JSON.stringify(prev)) return [];
     const serialised = events.map((e) => JSON.stringify(redact.value(e)));
-    await alertStore.commit({
+    await commit({
       monitorKey: key,
       status: result.state.status,
       state: result.state,
@@ -151,6 +174,7 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
       outbox: serialised.flatMap((event) => entry.rules.channels.map((channel) => ({ channel, event }))),
     });
     states.set(key, result.state);
+    if (deps.shared) othersJudged.set(key, result.state.status);
     committedAt = now();
     for (const e of events) deps.log?.warn(`alert: ${e.kind}`, { monitor: key, condition: e.condition });
     if (events.length > 0) void sender.tick();
@@ -158,6 +182,21 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
   }
 
   let reminderTimer: NodeJS.Timeout | undefined;
+  // Shared mode: what the other nodes judged, for status() (pages, API, metrics on every node).
+  const othersJudged = new Map<string, MonitorStatus>();
+  const refreshStatuses = async () => {
+    try {
+      for (const [k, st] of await alertStore.statuses()) othersJudged.set(k, st as MonitorStatus);
+    } catch (err) {
+      deps.log?.warn('reading alert states failed', { error: err });
+    }
+  };
+  let statusTimer: NodeJS.Timeout | undefined;
+  if (deps.shared) {
+    await refreshStatuses();
+    statusTimer = setInterval(() => void refreshStatuses(), deps.statusRefreshMs ?? 2_000);
+    statusTimer.unref();
+  }
   let committedAt = -Infinity;
   let failedAt = -Infinity;
   // Failures go to the health registry, which logs once per change (not once per run) and puts
@@ -183,6 +222,16 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     return out;
   };
 
+  function startReminders() {
+    if (reminderTimer) return;
+    reminderTimer = setInterval(() => {
+      void tick();
+      // Delivered messages are kept 30 days for inspection, then forgotten.
+      void safely(async () => (await alertStore.outbox.prune(now() - 30 * 86_400_000), []));
+    }, 60_000);
+    reminderTimer.unref();
+  }
+
   return {
     onRun(run) {
       return safely(() =>
@@ -197,6 +246,7 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     tick,
     status(key) {
       if (maintenance.activeFor(key, now())) return 'maintenance';
+      if (deps.shared) return othersJudged.get(key) ?? states.get(key)?.status ?? 'no_data';
       return states.get(key)?.status ?? 'no_data';
     },
     incidents: (key, since, limit) => alertStore.recentIncidents(key, since, limit),
@@ -205,15 +255,16 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     channels,
     start() {
       sender.start();
-      reminderTimer = setInterval(() => {
-        void tick();
-        // Delivered messages are kept 30 days for inspection, then forgotten.
-        void safely(async () => (await alertStore.outbox.prune(now() - 30 * 86_400_000), []));
-      }, 60_000);
-      reminderTimer.unref();
+      startReminders();
+    },
+    startReminders,
+    stopReminders() {
+      if (reminderTimer) clearInterval(reminderTimer);
+      reminderTimer = undefined;
     },
     async stop(waitMs?: number) {
       if (reminderTimer) clearInterval(reminderTimer);
+      if (statusTimer) clearInterval(statusTimer);
       await sender.stop(waitMs);
     },
   };

@@ -100,6 +100,19 @@ export function createAlertStore(sql: Sql) {
     return { ...r, state: r.deadAt !== null ? 'dead' : r.deliveredAt !== null ? 'delivered' : 'pending', eventId: str(e?.id), kind: str(e?.kind), monitor: str(e?.monitor?.key) };
   };
 
+  async function commitIn(tx: Sql, c: AlertCommit): Promise<void> {
+    const [id] = await tx.pluck<number>('SELECT id FROM monitors WHERE key = ?', [c.monitorKey]);
+    if (id === undefined) throw new Error(`unknown monitor "${c.monitorKey}"`);
+    await tx.run(SAVE_STATE, [id, c.status, JSON.stringify(c.state), c.now]);
+    for (const op of c.incidents) {
+      const ev = JSON.stringify(op.evidence);
+      if (op.op === 'open') await tx.run(OPEN_INCIDENT, [id, op.kind, op.startedAt, op.worst, op.summary, ev, op.value ?? op.worst, ev]);
+      else if (op.op === 'update') await tx.run(UPDATE_INCIDENT, [op.worst, ev, op.worst, op.worst, id, op.kind]);
+      else await tx.run(CLOSE_INCIDENT, [op.endedAt, op.worst, op.worst, op.value ?? null, ev, id, op.kind]);
+    }
+    for (const o of c.outbox) await tx.run(ENQUEUE, [o.channel, o.event, c.now, c.now]);
+  }
+
   return {
     /** Saved engine state per monitor key, for resuming after a restart. */
     async loadStates(): Promise<Map<string, unknown>> {
@@ -108,18 +121,26 @@ export function createAlertStore(sql: Sql) {
     },
     /** One evaluation's outcome in one transaction: the new state, incident changes and the messages to send. */
     async commit(c: AlertCommit): Promise<void> {
-      await sql.tx(async (tx) => {
-        const [id] = await tx.pluck<number>('SELECT id FROM monitors WHERE key = ?', [c.monitorKey]);
-        if (id === undefined) throw new Error(`unknown monitor "${c.monitorKey}"`);
-        await tx.run(SAVE_STATE, [id, c.status, JSON.stringify(c.state), c.now]);
-        for (const op of c.incidents) {
-          const ev = JSON.stringify(op.evidence);
-          if (op.op === 'open') await tx.run(OPEN_INCIDENT, [id, op.kind, op.startedAt, op.worst, op.summary, ev, op.value ?? op.worst, ev]);
-          else if (op.op === 'update') await tx.run(UPDATE_INCIDENT, [op.worst, ev, op.worst, op.worst, id, op.kind]);
-          else await tx.run(CLOSE_INCIDENT, [op.endedAt, op.worst, op.worst, op.value ?? null, ev, id, op.kind]);
-        }
-        for (const o of c.outbox) await tx.run(ENQUEUE, [o.channel, o.event, c.now, c.now]);
+      await sql.tx((tx) => commitIn(tx, c));
+    },
+    /**
+     * One evaluation under the monitor's lock, for several nodes on one database: `fn` gets the stored
+     * state (undefined before the first) and commits inside the same transaction, so two nodes judging
+     * runs of the same monitor take turns and each sees the other's outcome.
+     */
+    async transact<T>(monitorKey: string, fn: (stored: unknown, commit: (c: AlertCommit) => Promise<void>) => Promise<T>): Promise<T> {
+      return sql.tx(async (tx) => {
+        const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
+        const [id] = await tx.pluck<number>(`SELECT id FROM monitors WHERE key = ?${lock}`, [monitorKey]);
+        if (id === undefined) throw new Error(`unknown monitor "${monitorKey}"`);
+        const [data] = await tx.pluck<string>('SELECT data FROM alert_state WHERE monitor_id = ?', [id]);
+        return fn(data === undefined ? undefined : JSON.parse(data), (c) => commitIn(tx, c));
       });
+    },
+    /** Every monitor's stored status (what other nodes judged), by key. */
+    async statuses(): Promise<Map<string, string>> {
+      const rows = await sql.all<{ key: string; status: string }>('SELECT m.key, s.status FROM alert_state s JOIN monitors m ON m.id = s.monitor_id');
+      return new Map(rows.map((r) => [r.key, r.status]));
     },
     /** Enqueue without touching state (used for test messages). */
     async enqueue(channel: string, event: string, now: number): Promise<void> {

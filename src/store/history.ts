@@ -1,6 +1,6 @@
 import type { Sql } from './sql.js';
 import { bucketStart, LEVELS, PHASES, RUN_STEP, type Level, type Phase } from './rollups.js';
-import { addBins, binsPercentiles, createSketch, decodeBins, nearestRank, summarize, type SketchSummary } from './sketch.js';
+import { addBins, binsPercentiles, createSketch, decodeBins, decodeSketch, encodeSketch, nearestRank, summarize, type SketchSummary } from './sketch.js';
 import { createStepKeys, type StepChoice } from './step-keys.js';
 
 /** The chart ranges and the rollup level each one reads. */
@@ -31,6 +31,8 @@ export type Series = {
   step: number;
   /** The step's name; null for the whole run or a key the monitor does not have. */
   stepName: string | null;
+  /** One location's history, or null for every location merged. */
+  location: string | null;
   from: number;
   to: number;
   t: number[];
@@ -71,25 +73,49 @@ export type HistoryOptions = {
 /** The last 24 hours, hourly, oldest first: p95 of successful runs (null for an hour without one), failed and all runs. */
 export type Trend = { p95: Num[]; failures: number[]; runs: number[] };
 
+/**
+ * Rows of several locations for the same bucket (ordered by ts) merged into one: counts and phase sums
+ * add up, sketches merge (never an average of percentiles).
+ */
+function mergeLocations(rows: RawRow[]): RawRow[] {
+  const out: RawRow[] = [];
+  for (const r of rows) {
+    const last = out[out.length - 1];
+    if (!last || last[0] !== r[0]) {
+      out.push(r);
+      continue;
+    }
+    const total = decodeSketch(last[3]);
+    total.merge(decodeSketch(r[3]));
+    const ttfb = decodeSketch(last[4]);
+    ttfb.merge(decodeSketch(r[4]));
+    out[out.length - 1] = [r[0], last[1] + r[1], last[2] + r[2], encodeSketch(total), encodeSketch(ttfb), last[5] + r[5], last[6] + r[6], last[7] + r[7], last[8] + r[8], last[9] + r[9]];
+  }
+  return out;
+}
+
 /** The latency read model over the rollup tables. */
 export function createHistory(sql: Sql, opts: HistoryOptions = {}) {
   const singleStep = opts.singleStep ?? new Set<number>();
   const stepKeys = createStepKeys(sql);
   const MONITOR = 'SELECT id, key, name, description, public, active FROM monitors WHERE key = ?';
+  // One location's rows, or (location null) every location's, merged per bucket below.
   const range = (l: Level) =>
     `SELECT ts, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms
-     FROM ${LEVELS[l].table} WHERE monitor_id = ? AND ts >= ? AND ts <= ? AND step = ? ORDER BY ts`;
+     FROM ${LEVELS[l].table} WHERE monitor_id = ? AND ts >= ? AND ts <= ? AND step = ? AND (CAST(? AS TEXT) IS NULL OR loc = ?) ORDER BY ts`;
   const RANGE = { minute: range('minute'), hour: range('hour'), day: range('day') } satisfies Record<Level, string>;
+  const fetch = async (level: Level, monitorId: number, from: number, to: number, step: number, location: string | null) =>
+    mergeLocations(await sql.raw<RawRow>(RANGE[level], [monitorId, from, to, step, location, location]));
 
   // Rows as arrays: building an object per row costs more than the whole query.
-  async function rows(level: Level, monitorId: number, from: number, to: number, step: number): Promise<RawRow[]> {
-    const r = await sql.raw<RawRow>(RANGE[level], [monitorId, from, to, step]);
+  async function rows(level: Level, monitorId: number, from: number, to: number, step: number, location: string | null = null): Promise<RawRow[]> {
+    const r = await fetch(level, monitorId, from, to, step, location);
     // One-step monitors keep only run buckets: they are the current step's.
-    if (r.length === 0 && step >= 0 && singleStep.has(monitorId) && (await stepKeys.newest(monitorId)) === step) return sql.raw<RawRow>(RANGE[level], [monitorId, from, to, RUN_STEP]);
+    if (r.length === 0 && step >= 0 && singleStep.has(monitorId) && (await stepKeys.newest(monitorId)) === step) return fetch(level, monitorId, from, to, RUN_STEP, location);
     return r;
   }
 
-  async function buildSeries(m: MonitorInfo, range: Range, step: number, now: number): Promise<Series> {
+  async function buildSeries(m: MonitorInfo, range: Range, step: number, now: number, location: string | null): Promise<Series> {
     const { level, span } = RANGES[range];
     const bucketMs = LEVELS[level].ms;
     const to = bucketStart(now, bucketMs);
@@ -101,6 +127,7 @@ export function createHistory(sql: Sql, opts: HistoryOptions = {}) {
       bucketMs,
       step,
       stepName: step === RUN_STEP ? null : ((await stepKeys.byKey(m.id, step))?.name ?? null),
+      location,
       from,
       to,
       t: [],
@@ -129,7 +156,7 @@ export function createHistory(sql: Sql, opts: HistoryOptions = {}) {
       for (const k of seriesKeys) s[k].push(null);
       for (const p of PHASES) s.phases[p].push(null);
     };
-    for (const [ts, bucketRuns, bucketFailures, totalBlob, ttfbBlob, dns, connect, tls, ttfbSum, download] of await rows(level, m.id, from, to, step)) {
+    for (const [ts, bucketRuns, bucketFailures, totalBlob, ttfbBlob, dns, connect, tls, ttfbSum, download] of await rows(level, m.id, from, to, step, location)) {
       if (prev !== undefined && ts - prev > bucketMs) gap(prev + bucketMs);
       prev = ts;
       const total = decodeBins(totalBlob);
@@ -181,10 +208,10 @@ export function createHistory(sql: Sql, opts: HistoryOptions = {}) {
       return all.filter((s) => s.step === newest);
     },
     /** Latency percentiles, uptime and phase means for a monitor (step -1) or one step (by key) over a range; undefined for an unknown monitor. */
-    async series(key: string, range: Range, opts: { step?: number; now?: number } = {}): Promise<Series | undefined> {
+    async series(key: string, range: Range, opts: { step?: number; now?: number; location?: string | null } = {}): Promise<Series | undefined> {
       const m = await monitor(key);
       if (!m) return undefined;
-      return buildSeries(m, range, opts.step ?? RUN_STEP, opts.now ?? Date.now());
+      return buildSeries(m, range, opts.step ?? RUN_STEP, opts.now ?? Date.now(), opts.location ?? null);
     },
     /**
      * The last 24 hours of whole runs, hourly, from the hourly sketches: the one trend the status page's
@@ -193,7 +220,7 @@ export function createHistory(sql: Sql, opts: HistoryOptions = {}) {
     async trend(monitorId: number, now = Date.now()): Promise<Trend> {
       const to = bucketStart(now, LEVELS.hour.ms);
       const from = to - 23 * LEVELS.hour.ms;
-      const byTs = new Map((await sql.raw<RawRow>(RANGE.hour, [monitorId, from, to, RUN_STEP])).map((r) => [r[0], r]));
+      const byTs = new Map((await fetch('hour', monitorId, from, to, RUN_STEP, null)).map((r) => [r[0], r]));
       const out: Trend = { p95: [], failures: [], runs: [] };
       for (let ts = from; ts <= to; ts += LEVELS.hour.ms) {
         const r = byTs.get(ts);
@@ -208,7 +235,7 @@ export function createHistory(sql: Sql, opts: HistoryOptions = {}) {
       const sketch = createSketch();
       let runs = 0;
       const from = bucketStart(now, LEVELS.minute.ms) - 59 * LEVELS.minute.ms;
-      for (const r of await sql.raw<RawRow>(RANGE.minute, [monitorId, from, Number.MAX_SAFE_INTEGER, RUN_STEP])) {
+      for (const r of await fetch('minute', monitorId, from, Number.MAX_SAFE_INTEGER, RUN_STEP, null)) {
         runs += r[1];
         addBins(sketch, decodeBins(r[3]));
       }

@@ -7,6 +7,7 @@
 import { createAdminQueries, type AdminQueries } from './admin-queries.js';
 import { createAlertStore, type AlertStore } from './alerts.js';
 import { createAuthStore, type AuthStore } from './auth-store.js';
+import { createCluster, type Cluster } from './cluster.js';
 import { migrate, openSqliteFile } from './db.js';
 import { createHistory, type History } from './history.js';
 import { createLatencySource, type LatencySource } from './latency.js';
@@ -33,6 +34,8 @@ export type Store = {
   auth: AuthStore;
   admin: AdminQueries;
   loadRuns: LoadRuns;
+  /** Leases, fencing tokens and live nodes, for several nodes on one PostgreSQL database. */
+  cluster: Cluster;
   /** The retention job's deletes, with this store's policy. */
   retention(policy: RetentionPolicy, opts?: RetentionOptions): Retention;
   /** A cheap round trip (for /healthz). */
@@ -50,13 +53,13 @@ export type OpenStoreOptions = WriterOptions & {
 };
 
 /** True for a PostgreSQL URL (`postgres://` or `postgresql://`). */
-export const isPostgresUrl = (location: string) => /^postgres(ql)?:\/\//i.test(location);
+export const isPostgresUrl = (database: string) => /^postgres(ql)?:\/\//i.test(database);
 
 /** `host:port/database` of a PostgreSQL URL, without user or password. */
-export function describeLocation(location: string): string {
-  if (!isPostgresUrl(location)) return location;
+export function describeDatabase(database: string): string {
+  if (!isPostgresUrl(database)) return database;
   try {
-    const u = new URL(location);
+    const u = new URL(database);
     return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
   } catch {
     return 'postgres (unparsable URL)';
@@ -80,11 +83,11 @@ export function storeSql(store: Store): Sql {
  * monitors. Without `monitors` (null) nothing is synced: for a process that only reads, or only
  * stores load runs, beside a server that owns the monitor list.
  */
-export async function openStore(location: string, monitors: MonitorDef[] | null, opts: OpenStoreOptions = {}): Promise<Store> {
-  const sql = isPostgresUrl(location) ? postgresSql(location, { max: opts.poolSize, onError: opts.onConnectionError }) : sqliteSql(openSqliteFile(location));
+export async function openStore(database: string, monitors: MonitorDef[] | null, opts: OpenStoreOptions = {}): Promise<Store> {
+  const sql = isPostgresUrl(database) ? postgresSql(database, { max: opts.poolSize, onError: opts.onConnectionError }) : sqliteSql(openSqliteFile(database));
   try {
     await migrate(sql, opts.migrateTo);
-    return await storeOn(sql, location, monitors, opts);
+    return await storeOn(sql, database, monitors, opts);
   } catch (err) {
     await sql.close().catch(() => undefined);
     throw err;
@@ -92,7 +95,7 @@ export async function openStore(location: string, monitors: MonitorDef[] | null,
 }
 
 /** The store's read models and writer over an open, migrated database. */
-export async function storeOn(sql: Sql, location: string, monitors: MonitorDef[] | null, opts: WriterOptions = {}): Promise<Store> {
+export async function storeOn(sql: Sql, database: string, monitors: MonitorDef[] | null, opts: WriterOptions = {}): Promise<Store> {
   const ids = monitors ? await syncMonitors(sql, monitors) : new Map<string, number>();
   const singleStep = new Set((monitors ?? []).filter((m) => m.steps === 1).map((m) => ids.get(m.key)!));
   const writer = createWriter(sql, ids, { singleStep, ...opts });
@@ -101,7 +104,7 @@ export async function storeOn(sql: Sql, location: string, monitors: MonitorDef[]
   let closed: Promise<void> | undefined;
   const store: Store = {
     kind: sql.dialect,
-    where: describeLocation(location),
+    where: describeDatabase(database),
     status,
     runs: createRuns(sql),
     history,
@@ -112,6 +115,7 @@ export async function storeOn(sql: Sql, location: string, monitors: MonitorDef[]
     admin: createAdminQueries(sql, history),
     loadRuns: createLoadRuns(sql),
     retention: (policy, ropts) => createRetention(sql, policy, ropts),
+    cluster: createCluster(sql),
     ping: () => status.ping(),
     close() {
       closed ??= (async () => {
@@ -126,5 +130,5 @@ export async function storeOn(sql: Sql, location: string, monitors: MonitorDef[]
 }
 
 export type { MonitorDef, History, RunReader, StatusReader, Sql };
-export { startRetentionJob, DEFAULT_RETENTION, type RetentionPolicy, type RetentionCounts } from './retention.js';
+export { startRetentionJob, DEFAULT_RETENTION, type RetentionJob, type RetentionPolicy, type RetentionCounts } from './retention.js';
 export { RANGES, isRange, type Range, type Series } from './history.js';

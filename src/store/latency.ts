@@ -15,6 +15,8 @@ export type LatencyQuery = {
   from: number;
   /** Epoch ms, exclusive. */
   to: number;
+  /** One location's runs only; omitted or null: every location's. */
+  location?: string | null;
 };
 
 /** `samples`: the successful runs (or steps) actually found in the range, never more than are kept. */
@@ -40,20 +42,22 @@ function checkPercentile(p: number) {
  * range, so it is cheap for short windows only; raw runs are kept `retention.runs` (default 7 days).
  */
 export function createRawLatencySource(sql: Sql): LatencySource {
+  const LOC = '(CAST(? AS TEXT) IS NULL OR r.location = ?)';
   const RUN_COUNT = `SELECT count(*) FROM runs r JOIN monitors m ON m.id = r.monitor_id
-     WHERE m.key = ? AND r.ok = 1 AND r.started_at >= ? AND r.started_at < ?`;
+     WHERE m.key = ? AND r.ok = 1 AND r.started_at >= ? AND r.started_at < ? AND ${LOC}`;
   const RUN_NTH = `SELECT r.duration_ms FROM runs r JOIN monitors m ON m.id = r.monitor_id
-     WHERE m.key = ? AND r.ok = 1 AND r.started_at >= ? AND r.started_at < ?
+     WHERE m.key = ? AND r.ok = 1 AND r.started_at >= ? AND r.started_at < ? AND ${LOC}
      ORDER BY r.duration_ms LIMIT 1 OFFSET ?`;
   const STEP_COUNT = `SELECT count(*) FROM step_results s JOIN runs r ON r.id = s.run_id JOIN monitors m ON m.id = r.monitor_id
-     WHERE m.key = ? AND s.name = ? AND s.ok = 1 AND r.started_at >= ? AND r.started_at < ?`;
+     WHERE m.key = ? AND s.name = ? AND s.ok = 1 AND r.started_at >= ? AND r.started_at < ? AND ${LOC}`;
   const STEP_NTH = `SELECT s.total_ms FROM step_results s JOIN runs r ON r.id = s.run_id JOIN monitors m ON m.id = r.monitor_id
-     WHERE m.key = ? AND s.name = ? AND s.ok = 1 AND r.started_at >= ? AND r.started_at < ?
+     WHERE m.key = ? AND s.name = ? AND s.ok = 1 AND r.started_at >= ? AND r.started_at < ? AND ${LOC}
      ORDER BY s.total_ms LIMIT 1 OFFSET ?`;
   return async (q) => {
     checkPercentile(q.percentile);
     const step = q.step ?? null;
-    const args = step === null ? [q.monitorKey, q.from, q.to] : [q.monitorKey, step, q.from, q.to];
+    const loc = q.location ?? null;
+    const args = step === null ? [q.monitorKey, q.from, q.to, loc, loc] : [q.monitorKey, step, q.from, q.to, loc, loc];
     const [samples] = await sql.pluck<number>(step === null ? RUN_COUNT : STEP_COUNT, args);
     if (!samples) return { value: null, samples: 0 };
     const rank = rankOf(q.percentile, samples);
@@ -86,7 +90,7 @@ export function createLatencySource(sql: Sql, opts: LatencySourceOptions = {}): 
   const raw = createRawLatencySource(sql);
   const singleStep = opts.singleStep ?? new Set<number>();
   const one = async (text: string, params: unknown[]) => (await sql.pluck<number | null>(text, params))[0] ?? null;
-  const sketchesOf = (l: Level) => `SELECT total_sketch FROM ${LEVELS[l].table} WHERE monitor_id = ? AND ts >= ? AND ts < ? AND step = ?`;
+  const sketchesOf = (l: Level) => `SELECT total_sketch FROM ${LEVELS[l].table} WHERE monitor_id = ? AND ts >= ? AND ts < ? AND step = ? AND (CAST(? AS TEXT) IS NULL OR loc = ?)`;
   const oldestOf = (l: Level) => `SELECT min(ts) FROM ${LEVELS[l].table} WHERE monitor_id = ?`;
   const stepKeys = createStepKeys(sql);
   /** The rollup key of a step name and when it was first run; a one-step monitor's current step reads the run rows. */
@@ -95,9 +99,9 @@ export function createLatencySource(sql: Sql, opts: LatencySourceOptions = {}): 
     if (!key) return undefined;
     return { step: singleStep.has(id) && (await stepKeys.newest(id)) === key.step ? RUN_STEP : key.step, since: key.firstSeen };
   };
-  const RAW_RUNS = 'SELECT duration_ms FROM runs WHERE monitor_id = ? AND ok = 1 AND started_at >= ? AND started_at < ?';
+  const RAW_RUNS = 'SELECT duration_ms FROM runs r WHERE monitor_id = ? AND ok = 1 AND started_at >= ? AND started_at < ? AND (CAST(? AS TEXT) IS NULL OR r.location = ?)';
   const RAW_STEPS = `SELECT s.total_ms FROM runs r JOIN step_results s ON s.run_id = r.id
-       WHERE r.monitor_id = ? AND s.name = ? AND s.ok = 1 AND r.started_at >= ? AND r.started_at < ?`;
+       WHERE r.monitor_id = ? AND s.name = ? AND s.ok = 1 AND r.started_at >= ? AND r.started_at < ? AND (CAST(? AS TEXT) IS NULL OR r.location = ?)`;
   const found = (v: number | null | undefined) => (v === null || v === undefined ? Infinity : v);
 
   return async (q) => {
@@ -132,11 +136,12 @@ export function createLatencySource(sql: Sql, opts: LatencySourceOptions = {}): 
     for (const p of pieces) {
       if (p.tier === null) continue;
       if (p.tier === 'raw') {
-        const values = step === null ? await sql.pluck<number>(RAW_RUNS, [id, p.from, p.to]) : await sql.pluck<number>(RAW_STEPS, [id, step, p.from, p.to]);
+        const loc = q.location ?? null;
+        const values = step === null ? await sql.pluck<number>(RAW_RUNS, [id, p.from, p.to, loc, loc]) : await sql.pluck<number>(RAW_STEPS, [id, step, p.from, p.to, loc, loc]);
         for (const v of values) merged.accept(Math.max(0, v));
         continue;
       }
-      for (const blob of await sql.pluck<Buffer>(sketchesOf(p.tier), [id, p.from, p.to, rows!.step])) {
+      for (const blob of await sql.pluck<Buffer>(sketchesOf(p.tier), [id, p.from, p.to, rows!.step, q.location ?? null, q.location ?? null])) {
         let bins;
         try {
           bins = decodeBins(blob);

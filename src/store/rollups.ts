@@ -17,11 +17,13 @@ export const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'download'] as const;
 export type Phase = (typeof PHASES)[number];
 export type PhaseSums = Record<Phase, number>;
 
-/** One bucket of one monitor and one step (or the whole run), in memory. */
+/** One bucket of one monitor and one step (or the whole run), measured from one location, in memory. */
 export type Bucket = {
   monitorId: number;
   step: number;
   ts: number;
+  /** The location that measured ('' for a single node). */
+  loc: string;
   runs: number;
   failures: number;
   /** Latency of the successful runs (or steps). */
@@ -34,8 +36,8 @@ export type Bucket = {
 const zeroPhases = (): PhaseSums => ({ dns: 0, connect: 0, tls: 0, ttfb: 0, download: 0 });
 export const bucketStart = (t: number, ms: number) => Math.floor(t / ms) * ms;
 
-function emptyBucket(monitorId: number, step: number, ts: number): Bucket {
-  return { monitorId, step, ts, runs: 0, failures: 0, total: createSketch(), ttfb: createSketch(), phases: zeroPhases() };
+function emptyBucket(monitorId: number, step: number, ts: number, loc: string): Bucket {
+  return { monitorId, step, ts, loc, runs: 0, failures: 0, total: createSketch(), ttfb: createSketch(), phases: zeroPhases() };
 }
 
 function addSample(b: Bucket, ok: boolean, total: number, phases: PhaseSums) {
@@ -58,7 +60,7 @@ export function mergeBucket(dst: Bucket, src: Bucket) {
   for (const p of PHASES) dst.phases[p] += src.phases[p];
 }
 
-const bucketKey = (monitorId: number, step: number, ts: number) => `${monitorId}:${step}:${ts}`;
+const bucketKey = (monitorId: number, step: number, ts: number, loc: string) => `${monitorId}:${step}:${ts}:${loc}`;
 
 /** The rollup key of a monitor's step name (see step-keys.ts). */
 export type StepKeyOf = (monitorId: number, name: string) => number;
@@ -71,19 +73,20 @@ export type StepKeyOf = (monitorId: number, name: string) => number;
  */
 export function aggregateMinutes(runs: { monitorId: number; run: RunResult }[], keyOf: StepKeyOf, singleStep: ReadonlySet<number> = new Set()): Bucket[] {
   const buckets = new Map<string, Bucket>();
-  const get = (monitorId: number, step: number, ts: number) => {
-    const k = bucketKey(monitorId, step, ts);
+  const get = (monitorId: number, step: number, ts: number, loc: string) => {
+    const k = bucketKey(monitorId, step, ts, loc);
     let b = buckets.get(k);
-    if (!b) buckets.set(k, (b = emptyBucket(monitorId, step, ts)));
+    if (!b) buckets.set(k, (b = emptyBucket(monitorId, step, ts, loc)));
     return b;
   };
   for (const { monitorId, run } of runs) {
     const ts = bucketStart(run.startedAt, LEVELS.minute.ms);
+    const loc = run.location ?? '';
     const sums = zeroPhases();
     for (const s of run.steps) for (const p of PHASES) sums[p] += s.timings[p];
-    addSample(get(monitorId, RUN_STEP, ts), run.ok, run.durationMs, sums);
+    addSample(get(monitorId, RUN_STEP, ts, loc), run.ok, run.durationMs, sums);
     if (singleStep.has(monitorId)) continue;
-    for (const s of run.steps) addSample(get(monitorId, keyOf(monitorId, s.name), ts), s.ok, s.timings.total, s.timings);
+    for (const s of run.steps) addSample(get(monitorId, keyOf(monitorId, s.name), ts, loc), s.ok, s.timings.total, s.timings);
   }
   return [...buckets.values()];
 }
@@ -93,9 +96,9 @@ export function coarsen(buckets: Bucket[], ms: number): Bucket[] {
   const out = new Map<string, Bucket>();
   for (const b of buckets) {
     const ts = bucketStart(b.ts, ms);
-    const k = bucketKey(b.monitorId, b.step, ts);
+    const k = bucketKey(b.monitorId, b.step, ts, b.loc);
     let d = out.get(k);
-    if (!d) out.set(k, (d = emptyBucket(b.monitorId, b.step, ts)));
+    if (!d) out.set(k, (d = emptyBucket(b.monitorId, b.step, ts, b.loc)));
     mergeBucket(d, b);
   }
   return [...out.values()];
@@ -105,6 +108,7 @@ export type BucketRow = {
   monitor_id: number;
   ts: number;
   step: number;
+  loc: string;
   runs: number;
   failures: number;
   total_sketch: Buffer;
@@ -121,6 +125,7 @@ export function rowToBucket(r: BucketRow): Bucket {
     monitorId: r.monitor_id,
     step: r.step,
     ts: r.ts,
+    loc: r.loc ?? '',
     runs: r.runs,
     failures: r.failures,
     total: decodeSketch(r.total_sketch),
@@ -134,6 +139,7 @@ export function bucketToRow(b: Bucket): BucketRow {
     monitor_id: b.monitorId,
     ts: b.ts,
     step: b.step,
+    loc: b.loc,
     runs: b.runs,
     failures: b.failures,
     total_sketch: encodeSketch(b.total),
@@ -153,26 +159,27 @@ export type RollupWriter = {
   upsert(tx: Sql, level: Level, buckets: Bucket[]): Promise<void>;
 };
 
-const BUCKET_COLS = 'monitor_id, ts, step, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms';
+const BUCKET_COLS = 'monitor_id, ts, step, loc, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms';
 
 /** Each bucket touched by a batch is read, merged and written once per level; hours and days are merged from the batch's minutes. */
 export function createRollupWriter(singleStep?: ReadonlySet<number>): RollupWriter {
-  const text = (level: Level) => {
+  const text = (level: Level, lock: string) => {
     const t = LEVELS[level].table;
     return {
-      get: `SELECT ${BUCKET_COLS} FROM ${t} WHERE monitor_id = ? AND ts = ? AND step = ?`,
-      put: `INSERT INTO ${t} (${BUCKET_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (monitor_id, ts, step) DO UPDATE SET runs = excluded.runs, failures = excluded.failures, total_sketch = excluded.total_sketch,
+      get: `SELECT ${BUCKET_COLS} FROM ${t} WHERE monitor_id = ? AND ts = ? AND step = ? AND loc = ?${lock}`,
+      put: `INSERT INTO ${t} (${BUCKET_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (monitor_id, ts, step, loc) DO UPDATE SET runs = excluded.runs, failures = excluded.failures, total_sketch = excluded.total_sketch,
            ttfb_sketch = excluded.ttfb_sketch, dns_ms = excluded.dns_ms, connect_ms = excluded.connect_ms, tls_ms = excluded.tls_ms,
            ttfb_ms = excluded.ttfb_ms, download_ms = excluded.download_ms`,
     };
   };
-  const texts = { minute: text('minute'), hour: text('hour'), day: text('day') };
+  // On PostgreSQL two nodes of one location (a takeover) may write the same bucket: the read locks it.
+  const texts = { sqlite: { minute: text('minute', ''), hour: text('hour', ''), day: text('day', '') }, postgres: { minute: text('minute', ' FOR UPDATE'), hour: text('hour', ' FOR UPDATE'), day: text('day', ' FOR UPDATE') } };
 
   async function upsert(tx: Sql, level: Level, buckets: Bucket[]) {
-    const { get, put } = texts[level];
+    const { get, put } = texts[tx.dialect][level];
     for (const b of buckets) {
-      const existing = await tx.get<BucketRow>(get, [b.monitorId, b.ts, b.step]);
+      const existing = await tx.get<BucketRow>(get, [b.monitorId, b.ts, b.step, b.loc]);
       let merged = b;
       if (existing) {
         // An unreadable stored bucket is replaced rather than allowed to fail every later batch.
@@ -184,7 +191,7 @@ export function createRollupWriter(singleStep?: ReadonlySet<number>): RollupWrit
         }
       }
       const r = bucketToRow(merged);
-      await tx.run(put, [r.monitor_id, r.ts, r.step, r.runs, r.failures, r.total_sketch, r.ttfb_sketch, r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms, r.download_ms]);
+      await tx.run(put, [r.monitor_id, r.ts, r.step, r.loc, r.runs, r.failures, r.total_sketch, r.ttfb_sketch, r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms, r.download_ms]);
     }
   }
 

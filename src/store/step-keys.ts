@@ -39,6 +39,8 @@ type Row = { step: number; name: string; first_seen: number; last_seen: number; 
 const toRow = (r: Row): StepKeyRow => ({ step: r.step, name: r.name, firstSeen: r.first_seen, lastSeen: r.last_seen, lastIndex: r.last_idx });
 
 const COLS = 'step, name, first_seen, last_seen, last_idx';
+/** The advisory lock class for handing out step keys on PostgreSQL ("stepkeys" as a 32-bit number). */
+const STEP_KEY_LOCK = 0x73746570;
 
 export function createStepKeys(sql: Sql) {
   // A new name takes the monitor's next key; a known one keeps its key and widens its first/last seen.
@@ -79,6 +81,8 @@ export function createStepKeys(sql: Sql) {
       for (const [monitorId, names] of seen) {
         const m = new Map<string, number>();
         keys.set(monitorId, m);
+        // Several nodes may name a monitor's new step at once: the next key is handed out one at a time.
+        if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(?, ?)', [STEP_KEY_LOCK, monitorId]);
         for (const [name, x] of names) m.set(name, (await tx.pluck<number>(UPSERT, [monitorId, monitorId, name, x.first, x.last, x.index]))[0]);
       }
       return (monitorId, name) => {

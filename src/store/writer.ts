@@ -29,6 +29,8 @@ export type WriterHealth = {
   lastError: string | null;
   /** Runs dropped because the queue was full while writes failed (since start). */
   dropped: number;
+  /** Runs not stored because their monitor, location and planned slot were stored already (since start). */
+  duplicates: number;
   pending: number;
 };
 
@@ -65,9 +67,13 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
   let failures = 0;
   let lastError: string | null = null;
   let dropped = 0;
-  const health = (): WriterHealth => ({ failingSince, failures, lastError, dropped, pending: queue.length });
-  const INSERT_RUN = `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms, trace_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
+  let duplicates = 0;
+  const health = (): WriterHealth => ({ failingSince, failures, lastError, dropped, duplicates, pending: queue.length });
+  // One run per monitor, location and planned slot: a slot measured twice (a node that lost its lease
+  // while the database was away) is stored once.
+  const INSERT_RUN = `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms, trace_id, location)
+     SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+     WHERE NOT EXISTS (SELECT 1 FROM runs WHERE monitor_id = ? AND location = ? AND planned_at = ?) RETURNING id`;
   const INSERT_STEP = `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message,
        dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -85,9 +91,14 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
         const monitorId = monitorIds.get(r.monitorId);
         if (monitorId === undefined) continue;
         const aborted = isAborted(r);
-        if (!aborted) known.push({ monitorId, run: r });
+        const location = r.location ?? '';
         const [runId] = await tx.pluck<number>(INSERT_RUN, [monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
-          r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null, r.traceId ?? null]);
+          r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null, r.traceId ?? null, location, monitorId, location, r.plannedAt]);
+        if (runId === undefined) {
+          duplicates++;
+          continue;
+        }
+        if (!aborted) known.push({ monitorId, run: r });
         for (const s of r.steps) {
           const t = s.timings;
           await tx.run(INSERT_STEP, [runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,

@@ -217,4 +217,40 @@ export const postgresMigrations: Migration[] = [
     name: 'runs: the W3C trace id their requests carried',
     sql: `ALTER TABLE runs ADD COLUMN trace_id TEXT;`,
   },
+  {
+    version: 15,
+    name: 'locations: each run and rollup bucket keeps the location that measured it; leases and nodes for several nodes',
+    sql: `
+      ALTER TABLE runs ADD COLUMN location TEXT NOT NULL DEFAULT '';
+      -- One run per monitor, location and planned slot: a node that lost its lease cannot store a slot twice.
+      CREATE UNIQUE INDEX runs_by_slot ON runs(monitor_id, location, planned_at);
+      ALTER TABLE rollup_minute ADD COLUMN loc TEXT NOT NULL DEFAULT '';
+      ALTER TABLE rollup_minute DROP CONSTRAINT rollup_minute_pkey;
+      ALTER TABLE rollup_minute ADD PRIMARY KEY (monitor_id, ts, step, loc);
+      ALTER TABLE rollup_hour ADD COLUMN loc TEXT NOT NULL DEFAULT '';
+      ALTER TABLE rollup_hour DROP CONSTRAINT rollup_hour_pkey;
+      ALTER TABLE rollup_hour ADD PRIMARY KEY (monitor_id, ts, step, loc);
+      ALTER TABLE rollup_day ADD COLUMN loc TEXT NOT NULL DEFAULT '';
+      ALTER TABLE rollup_day DROP CONSTRAINT rollup_day_pkey;
+      ALTER TABLE rollup_day ADD PRIMARY KEY (monitor_id, ts, step, loc);
+      CREATE TABLE leases (
+        name       TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        token      BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE TABLE nodes (
+        id         TEXT PRIMARY KEY,
+        location   TEXT NOT NULL,
+        role       TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        started_at BIGINT NOT NULL,
+        seen_at    BIGINT NOT NULL
+      );
+      CREATE TABLE duty_state (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
 ];
