@@ -104,6 +104,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const shared = isPostgresUrl(dbPath);
   const location = opts.location ?? process.env.HALFTIME_LOCATION ?? config.node.location;
   const role = opts.role ?? (process.env.HALFTIME_ROLE as 'all' | 'web' | undefined) ?? config.node.role;
+  if (!/^([a-z0-9][a-z0-9_-]{0,31})?$/.test(location)) throw new StartError(`not a location name: "${location}" (lowercase letters, digits, - or _, at most 32)`, 2);
+  if (role !== 'all' && role !== 'web') throw new StartError(`not a role: "${role}" (all or web)`, 2);
   const health = opts.health ?? createHealth({ log });
   const events = createEventHub();
   // Prometheus metrics, OTLP traces and metrics: fed by the writer once runs are stored, off the probes' timing path.

@@ -7,7 +7,7 @@ import { DatabaseLocked } from '../store/serve-lock.js';
 import { EXIT, orConfigExit } from './exit-codes.js';
 import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
 
-export type ServeOptions = { config?: string; db?: string; port?: number; host?: string; demo?: boolean };
+export type ServeOptions = { config?: string; db?: string; port?: number; host?: string; demo?: boolean; location?: string; role?: 'all' | 'web' };
 
 /**
  * `halftime serve`. Exit codes: 0 after a clean shutdown; 1 when it cannot start (the port is taken,
@@ -31,7 +31,7 @@ export async function serveCommand(opts: ServeOptions) {
   }
   let ht;
   try {
-    ht = await startHalftime({ loaded, dbPath: opts.db, port: opts.port, host: opts.host, logger: log });
+    ht = await startHalftime({ loaded, dbPath: opts.db, port: opts.port, host: opts.host, logger: log, location: opts.location, role: opts.role });
   } catch (err) {
     await demo?.close();
     // The reasons an operator can act on get one plain sentence: a database in use elsewhere is a

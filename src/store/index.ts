@@ -8,7 +8,9 @@ import { createAdminQueries, type AdminQueries } from './admin-queries.js';
 import { createAlertStore, type AlertStore } from './alerts.js';
 import { createAuthStore, type AuthStore } from './auth-store.js';
 import { createCluster, type Cluster } from './cluster.js';
-import { migrate, openSqliteFile } from './db.js';
+import { existsSync } from 'node:fs';
+import { CopyRefused, copySqliteToPostgres, type CopyResult } from './copy.js';
+import { migrate, openSqliteFile, schemaVersion } from './db.js';
 import { createHistory, type History } from './history.js';
 import { createLatencySource, type LatencySource } from './latency.js';
 import { createLoadRuns, type LoadRuns } from './load-runs.js';
@@ -129,6 +131,40 @@ export async function storeOn(sql: Sql, database: string, monitors: MonitorDef[]
   return store;
 }
 
+/**
+ * `halftime migrate`: brings the database (a SQLite path or a PostgreSQL URL) to this halftime's
+ * schema; the versions before and after.
+ */
+export async function migrateDatabase(database: string): Promise<{ before: number; after: number }> {
+  const sql = isPostgresUrl(database) ? postgresSql(database, { max: 2 }) : sqliteSql(openSqliteFile(database));
+  try {
+    const before = await schemaVersionIfAny(sql);
+    await migrate(sql);
+    return { before, after: await schemaVersion(sql) };
+  } finally {
+    await sql.close();
+  }
+}
+
+async function schemaVersionIfAny(sql: Sql): Promise<number> {
+  const exists = sql.dialect === 'postgres' ? await sql.pluck<string | null>("SELECT to_regclass('schema_migrations')::text") : await sql.pluck<string>("SELECT name FROM sqlite_master WHERE name = 'schema_migrations'");
+  return exists[0] ? schemaVersion(sql) : 0;
+}
+
+/** `halftime migrate --from`: the SQLite file's history copied into an empty PostgreSQL database (see copy.ts). */
+export async function copyIntoPostgres(fromSqlite: string, toUrl: string, opts: Parameters<typeof copySqliteToPostgres>[2] = {}): Promise<CopyResult> {
+  if (!isPostgresUrl(toUrl)) throw new CopyRefused(`the target must be a PostgreSQL URL (postgres://…), not ${toUrl}`);
+  if (isPostgresUrl(fromSqlite)) throw new CopyRefused('--from takes a SQLite file: the copy goes from the embedded database to PostgreSQL');
+  if (!existsSync(fromSqlite)) throw new CopyRefused(`no SQLite database at ${fromSqlite}`);
+  const to = postgresSql(toUrl, { max: 2 });
+  try {
+    return await copySqliteToPostgres(fromSqlite, to, opts);
+  } finally {
+    await to.close();
+  }
+}
+
+export { CopyRefused, type CopyResult, type CopiedTable } from './copy.js';
 export type { MonitorDef, History, RunReader, StatusReader, Sql };
 export { startRetentionJob, DEFAULT_RETENTION, type RetentionJob, type RetentionPolicy, type RetentionCounts } from './retention.js';
 export { RANGES, isRange, type Range, type Series } from './history.js';

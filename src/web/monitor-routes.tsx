@@ -32,6 +32,12 @@ export function parseStep(v: string | undefined): Parsed<number> {
   return Number.isInteger(n) && n >= -1 && n <= 2 ** 31 ? { ok: true, value: n } : { ok: false, error: `step must be -1 (whole run) or a step key from 0, as listed in the series' steps (got ${JSON.stringify(v)})` };
 }
 
+/** `location`: one location's history (as runs are labelled, `fra`), or absent for every location merged. */
+export function parseLocation(v: string | undefined): Parsed<string | null> {
+  if (v === undefined || v === '') return { ok: true, value: null };
+  return /^[a-z0-9][a-z0-9_-]{0,31}$/.test(v) ? { ok: true, value: v } : { ok: false, error: `location must be a location name such as fra (lowercase letters, digits, - or _; got ${JSON.stringify(v)})` };
+}
+
 /** Series fields a client can ask for with `fields=` (default: all). `t` and the metadata always come. */
 export const SERIES_FIELDS = ['runs', 'failures', 'samples', 'uptime', 'p50', 'p95', 'p99', 'max', 'min', 'mean', 'ttfbP50', 'ttfbP95', 'phases', 'summary'] as const;
 type SeriesField = (typeof SERIES_FIELDS)[number];
@@ -55,6 +61,7 @@ export function seriesJson(s: Series, fields?: SeriesField[], steps: StepChoice[
     resolution: s.level,
     bucketMs: s.bucketMs,
     step: s.step,
+    location: s.location,
     stepName: s.stepName,
     steps: steps.map((x) => ({ step: x.step, name: x.name, current: x.current })),
     from: s.from,
@@ -98,7 +105,9 @@ export async function historyFor(deps: Pick<MonitorRouteDeps, 'history' | 'runs'
   if (!range.ok) return range;
   const step = parseStep(query('step'));
   if (!step.ok) return step;
-  return { ok: true, s: (await deps.history.series(m.key, range.value, { step: step.value, now: deps.now() }))!, steps: await deps.history.steps(m.id) };
+  const location = parseLocation(query('location'));
+  if (!location.ok) return location;
+  return { ok: true, s: (await deps.history.series(m.key, range.value, { step: step.value, now: deps.now(), location: location.value }))!, steps: await deps.history.steps(m.id) };
 }
 
 /** `GET <path>` (path ending in `/:key/series`): the JSON series of monitors that pass `visible`. */
@@ -106,17 +115,18 @@ export function registerSeriesRoute<E extends Env>(app: Hono<E>, deps: MonitorRo
   app.get(path, async (c) => {
     const m = await deps.history.monitor(c.req.param('key') ?? '');
     if (!m || !visible(m)) return c.json({ error: notFound }, 404);
-    const { range, step } = { range: parseRange(c.req.query('range')), step: parseStep(c.req.query('step')) };
+    const { range, step, location } = { range: parseRange(c.req.query('range')), step: parseStep(c.req.query('step')), location: parseLocation(c.req.query('location')) };
     if (!range.ok) return c.json({ error: range.error }, 400);
     if (!step.ok) return c.json({ error: step.error }, 400);
+    if (!location.ok) return c.json({ error: location.error }, 400);
     const fields = parseFields(c.req.query('fields'));
     if (!fields.ok) return c.json({ error: fields.error }, 400);
     const t = deps.now();
-    const render = async () => JSON.stringify(seriesJson((await deps.history.series(m.key, range.value, { step: step.value, now: t }))!, fields.value, await deps.history.steps(m.id)));
+    const render = async () => JSON.stringify(seriesJson((await deps.history.series(m.key, range.value, { step: step.value, now: t, location: location.value }))!, fields.value, await deps.history.steps(m.id)));
     if (!deps.seriesCache) return c.body(await render(), 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     // One answer per bucket: a new bucket is a new key; new runs mark the monitor's answers stale.
     const bucket = Math.floor(t / LEVELS[RANGES[range.value].level].ms);
-    const page = await deps.seriesCache.get(`${m.key}\u0000${range.value}\u0000${step.value}\u0000${fields.value?.join(',') ?? ''}\u0000${bucket}`, render, 'application/json');
+    const page = await deps.seriesCache.get(`${m.key}\u0000${range.value}\u0000${step.value}\u0000${location.value ?? ''}\u0000${fields.value?.join(',') ?? ''}\u0000${bucket}`, render, 'application/json');
     return sendCached(c, page, { maxAge: 5 });
   });
 }
