@@ -40,22 +40,50 @@ export function startDuty(opts: DutyOptions): Duty {
   let token: number | null = null;
   let renewedAt = 0;
   let closed = false;
-  let busy: Promise<void> = Promise.resolve();
-  const run = (fn: () => Promise<void>) => (busy = busy.then(fn, fn));
+  // Renewals never wait for a start or stop in progress (a measuring thread may take seconds to warm
+  // up): a lease renewed only after its duty started would lapse, and two nodes would take turns.
+  let renewing: Promise<void> = Promise.resolve();
+  let switching: Promise<void> = Promise.resolve();
+  const switchTo = (fn: () => Promise<void>) => (switching = switching.then(fn, fn));
 
-  const lose = async (why: string) => {
-    if (token === null) return;
-    token = null;
-    opts.log?.warn(`duty given up: ${opts.name}`, { reason: why });
+  const stopDuty = async () => {
     try {
       await opts.stop();
     } catch (err) {
       opts.log?.error(`stopping duty ${opts.name} failed`, { error: err });
     }
   };
+  const lose = (why: string) => {
+    if (token === null) return;
+    token = null;
+    opts.log?.warn(`duty given up: ${opts.name}`, { reason: why });
+    void switchTo(stopDuty);
+  };
+  const take = (got: number, was: number | null) => {
+    token = got;
+    if (was !== null) opts.log?.warn(`duty ${opts.name}: the lease changed hands meanwhile; restarting it`, { token: got });
+    else opts.log?.info(`duty taken: ${opts.name}`, { token: got });
+    void switchTo(async () => {
+      if (was !== null) await stopDuty();
+      if (token !== got) return;
+      try {
+        await opts.start(got);
+      } catch (err) {
+        // Not running it: give the lease back so this node (next tick) or another tries again.
+        opts.log?.error(`starting duty ${opts.name} failed; giving the lease back`, { error: err });
+        await stopDuty();
+        // In turn with the renewals, so none renews the lease between the release and forgetting it.
+        await (renewing = renewing.then(async () => {
+          if (token !== got) return;
+          await opts.cluster.release(opts.name, opts.holder).catch((e) => opts.log?.warn(`giving back the lease ${opts.name} failed; it expires by itself`, { error: e }));
+          token = null;
+        }));
+      }
+    });
+  };
 
-  const tick = () =>
-    run(async () => {
+  const renew = () =>
+    (renewing = renewing.then(async () => {
       if (closed) return;
       let got: number | null;
       try {
@@ -63,38 +91,32 @@ export function startDuty(opts: DutyOptions): Duty {
       } catch (err) {
         // The database is away: keep what is held until the lease would have expired (or for good, for
         // a duty whose work waits in memory), then stop.
-        if (token !== null && !opts.keepWhenUnreachable && now() - renewedAt > opts.ttlMs) await lose(`cannot renew the lease: ${(err as Error).message}`);
+        if (token !== null && !opts.keepWhenUnreachable && now() - renewedAt > opts.ttlMs) lose(`cannot renew the lease: ${(err as Error).message}`);
         return;
       }
+      if (closed) return;
       if (got === null) return lose('another node holds the lease');
       renewedAt = now();
-      if (token === got) return;
-      const was = token;
-      token = got;
-      if (was !== null) opts.log?.warn(`duty ${opts.name}: the lease changed hands meanwhile; restarting it`, { token: got });
-      else opts.log?.info(`duty taken: ${opts.name}`, { token: got });
-      try {
-        if (was !== null) await opts.stop();
-        await opts.start(got);
-      } catch (err) {
-        opts.log?.error(`starting duty ${opts.name} failed`, { error: err });
-      }
-    });
+      if (token !== got) take(got, token);
+    }));
 
-  const timer = setInterval(() => void tick(), Math.max(100, Math.floor(opts.ttlMs / 3)));
+  const timer = setInterval(() => void renew(), Math.max(100, Math.floor(opts.ttlMs / 3)));
   timer.unref();
-  void tick();
+  void renew();
   return {
     token: () => token,
-    tick,
+    async tick() {
+      await renew();
+      await switching;
+    },
     async close() {
       clearInterval(timer);
-      await run(async () => {
-        closed = true;
-        const held = token !== null;
-        await lose('stopping');
-        if (held) await opts.cluster.release(opts.name, opts.holder).catch(() => undefined);
-      });
+      await renewing;
+      closed = true;
+      const held = token !== null;
+      lose('stopping');
+      await switching;
+      if (held) await opts.cluster.release(opts.name, opts.holder).catch(() => undefined);
     },
   };
 }
