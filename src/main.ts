@@ -231,8 +231,10 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       onSkip: (id) => log.warn('previous run still going; skipped this slot', { monitor: id }),
     });
     undo.push(() => loadScheduler.stop(0));
-    // One node: its thread warms up now and starts with the server. Several: when the lease says so.
+    // One node: its thread warms up now and starts with the server. Several: every node keeps a warm
+    // thread and starts its schedule when it gets its location's lease, so a takeover waits for no warm-up.
     if (!shared && role === 'all') await measure.switchOn();
+    else if (role === 'all') await measure.prepare();
     observe.watch({
       monitorState: (key) => alerting.status(key),
       alertRules: async () => alertRuleReadings(await store.alerts.loadStates()),
@@ -240,6 +242,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       outboxPending: () => store.alerts.outbox.pending(),
       scheduler: () => measure.stats(),
       writer: () => ({ pending: store.writer.pending, written: store.writer.written }),
+      duties: () => node?.duties() ?? [],
     });
     undo.push(() => observe.stop());
 
@@ -281,6 +284,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       admission: { lag: () => mainLoop.recent(1_000) },
       metrics: config.metrics.enabled ? { ...config.metrics, scrape: observe.scrape, negotiate, onError: (err) => log.error('/metrics failed', { error: err }) } : undefined,
       traceLinks: { href: observe.traceLink?.href, public: observe.traceLink?.public ?? false },
+      node: shared ? () => (node ? { id: node.info.id, location, role, duties: node.held() } : { id: '(joining)', location, role, duties: [] }) : undefined,
       log,
       operator: {
         users: store.auth,
@@ -343,9 +347,11 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
         leaseMs: config.node.lease,
         version: VERSION,
         log,
-        scheduler: { start: () => measure.switchOn(), stop: () => measure.switchOff(config.server.shutdownGrace) },
+        scheduler: { start: () => measure.switchOn(), stop: () => measure.switchOff(config.server.shutdownGrace, { standby: true }) },
         outbox: { start: () => alerting.sender.start(), stop: () => alerting.sender.stop(1_000) },
         housekeeping,
+        health,
+        locations: [...new Set([...(config.locations ?? []), ...config.monitors.flatMap((m) => m.locations ?? [])])],
       });
     }
     watchScheduler(health, measure, { behindMs: opts.schedulerBehindMs ?? 60_000 });

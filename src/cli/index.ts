@@ -41,7 +41,7 @@ program
     'after',
     `\nWith no --config and no HALFTIME_CONFIG, halftime loads its embedded example\n(${EXAMPLE_CONFIG})\nand starts the demo shop it monitors, so the status page fills with real data within a minute.`,
   )
-  .action(async (opts: ServeOptions) => (await import('./serve.js')).serveCommand(opts));
+  .action(async (opts: ServeOptions, cmd: Command) => (await import('./serve.js')).serveCommand({ ...opts, dbGiven: cmd.getOptionValueSource('db') === 'cli' }));
 
 program
   .command('migrate')

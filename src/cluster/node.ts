@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { Cluster, NodeInfo } from '../store/cluster.js';
 import { startDuty, type Duty } from './duty.js';
+import type { Health } from '../health/registry.js';
 
 export type Controllable = { start(): void | Promise<void>; stop(): void | Promise<void> };
 
@@ -26,6 +27,10 @@ export type NodeOptions = {
   scheduler?: Controllable;
   outbox: Controllable;
   housekeeping: Controllable;
+  /** Where duties no node holds are reported (every node reports them, web nodes too). */
+  health?: Pick<Health, 'fail' | 'ok'>;
+  /** Locations that must have a node checking from them (config `locations` and monitors' own). */
+  locations?: string[];
 };
 
 export type ClusterNode = {
@@ -34,6 +39,10 @@ export type ClusterNode = {
   fenceOutbox(): Promise<boolean>;
   /** The duties held right now, by lease name. */
   held(): string[];
+  /** The duties this node takes part in, and whether it holds each now. */
+  duties(): [string, boolean][];
+  /** Looks for duties no node holds (also on a timer); returns their names. */
+  checkDuties(): Promise<string[]>;
   close(): Promise<void>;
 };
 
@@ -73,6 +82,43 @@ export function joinCluster(o: NodeOptions): ClusterNode {
   }
   const outbox = duties.get('outbox');
 
+  // Fail loud: a location whose nodes all stopped measures nothing, and an outbox nobody holds sends
+  // nothing. Any node sees it in the leases: one not renewed for longer than a lease (or never taken).
+  const missingSince = new Map<string, number>();
+  const describeDuty = (name: string) =>
+    name === 'outbox' ? 'no node sends alerts' : name === 'housekeeping' ? 'no node runs retention and reminders' : `no node checks from ${name.slice('scheduler:'.length) || 'this location'}`;
+  const reported = new Set<string>();
+  async function checkDuties(): Promise<string[]> {
+    const [leases, dbNow] = await Promise.all([o.cluster.leases(), o.cluster.clock()]);
+    const byName = new Map(leases.map((l) => [l.name, l]));
+    const expected = new Set(['outbox', 'housekeeping', ...(o.locations ?? []).map((l) => `scheduler:${l}`), ...leases.filter((l) => l.name.startsWith('scheduler:')).map((l) => l.name)]);
+    if (o.role === 'all' && o.scheduler) expected.add(`scheduler:${o.location}`);
+    const unheld: string[] = [];
+    for (const name of expected) {
+      const l = byName.get(name);
+      // No row: given back (a clean stop) or never taken; counted from when this node first saw it so.
+      if (l) missingSince.delete(name);
+      else if (!missingSince.has(name)) missingSince.set(name, Date.now());
+      const lapsedFor = l ? dbNow - l.expiresAt : Date.now() - missingSince.get(name)!;
+      if (lapsedFor > o.leaseMs) {
+        unheld.push(name);
+        const since = Date.now() - lapsedFor;
+        o.health?.fail(`duty:${name}`, `${describeDuty(name)}: the ${name} lease has not been held for ${Math.round(lapsedFor / 1000)} s`, since);
+        if (!reported.has(name)) o.log.error(`${describeDuty(name)}`, { lease: name, lapsedSeconds: Math.round(lapsedFor / 1000) });
+        reported.add(name);
+      } else if (reported.delete(name)) {
+        o.health?.ok(`duty:${name}`);
+        o.log.info(`held again: ${name}`, { holder: l?.holder });
+      }
+    }
+    return unheld;
+  }
+  const watchTimer = setInterval(
+    () => void checkDuties().catch((err) => o.log.warn('cannot read the leases to see that every duty is held', { error: err })),
+    Math.max(1_000, o.leaseMs),
+  );
+  watchTimer.unref();
+
   return {
     info,
     async fenceOutbox() {
@@ -87,8 +133,11 @@ export function joinCluster(o: NodeOptions): ClusterNode {
       }
     },
     held: () => [...duties].filter(([, d]) => d.token() !== null).map(([n]) => n),
+    duties: () => [...duties].map(([n, d]) => [n, d.token() !== null]),
+    checkDuties,
     async close() {
       clearInterval(beatTimer);
+      clearInterval(watchTimer);
       await Promise.all([...duties.values()].map((d) => d.close()));
       await o.cluster.leave(info.id).catch(() => undefined);
     },

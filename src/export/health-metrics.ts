@@ -21,6 +21,8 @@ export type HealthSources = {
   outboxPending?: () => number | Promise<number>;
   scheduler?: () => { started: number; finished: number; skipped: number; inFlight: number; queued: number };
   writer?: () => { pending: number; written: number };
+  /** Several nodes: the duties this node could hold (scheduler:<location>, outbox, housekeeping) and whether it holds each now. */
+  duties?: () => Iterable<[string, boolean]>;
 };
 
 export const STATES = ['up', 'degraded', 'down', 'maintenance', 'no_data'] as const;
@@ -107,6 +109,9 @@ export function createHealthMetrics(
     const counts = new Map<string, number>([['down', 0], ['degraded', 0]]);
     for (const kind of await open()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
     for (const [kind, n] of counts) g.set({ kind }, n);
+  });
+  gauge('halftime_duty_held', 'Several nodes: 1 for each duty this node holds now (scheduler:<location>, outbox, housekeeping), 0 for those another node holds', ['duty'], (g) => {
+    for (const [duty, held] of sources().duties?.() ?? []) g.set({ duty }, held ? 1 : 0);
   });
   gauge('halftime_outbox_pending_messages', 'Alert messages not yet delivered (retried with backoff)', [], async (g) => {
     const f = sources().outboxPending;

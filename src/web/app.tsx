@@ -83,6 +83,8 @@ export type WebDeps = {
   metrics?: MetricsRouteDeps;
   /** Trace ids on run details (admin; public ones when `public`), linked by `otel.traceUrl`. */
   traceLinks?: TraceLinks;
+  /** Several nodes: this node in /healthz (its id, location, role and the duties it holds). */
+  node?: () => { id: string; location: string; role: string; duties: string[] };
 };
 
 export function createApp(deps: WebDeps) {
@@ -171,7 +173,7 @@ export function createApp(deps: WebDeps) {
     const warnings = (snap?.warnings ?? []).map((p) => ({ check: p.check, reason: p.reason, since: new Date(p.since).toISOString() }));
     const ok = problems.length === 0;
     c.header('cache-control', 'no-store');
-    return c.json({ ok, db, scheduler, problems, warnings }, ok ? 200 : 503);
+    return c.json({ ok, db, scheduler, problems, warnings, ...(deps.node ? { node: deps.node() } : {}) }, ok ? 200 : 503);
   });
 
   if (deps.metrics) app.route('/', metricsRoutes(deps.metrics));

@@ -132,8 +132,12 @@ monitors:
     expect(holderPid(now.get('scheduler:fra')!.holder)).not.toBe(victim.pid);
     // A new holder gets a new fencing token: a late write of the old one is refused.
     expect(now.get('scheduler:fra')!.token).toBeGreaterThan(sched.token);
-    // Within two leases, plus the thread's start and the first slot (every 1 s) on a busy machine.
+    // Within two leases, plus the first slot (every 1 s) on a busy machine: the standby's thread was warm.
     expect(takeover).toBeLessThan(2 * LEASE_MS + 4_000);
+    // The new holder says so in /metrics and /healthz.
+    const heir = nodes.find((n) => n.pid === holderPid(now.get('scheduler:fra')!.holder))!;
+    expect(await (await fetch(`${heir.url}/metrics`)).text()).toMatch(/halftime_duty_held\{duty="scheduler:fra"\} 1/);
+    expect(((await (await fetch(`${heir.url}/healthz`)).json()) as { node: { duties: string[] } }).node.duties).toContain('scheduler:fra');
 
     // The target goes down: one DOWN message, whoever holds the outbox, however many nodes see it.
     tgt.failing.add('*');
@@ -167,7 +171,7 @@ monitors:
   it('a quorum of locations: one location failing raises nothing; both failing raise DOWN; a web node holds no duty', async () => {
     const file = config('{ down: { after: 2, locations: 2 } }');
     await node(file, '--location', 'fra');
-    await node(file, '--location', 'nyc');
+    const nyc = await node(file, '--location', 'nyc');
     const web = await node(file, '--location', 'fra', '--role', 'web');
     tgt.failing.add('fra');
     const count = async (loc: string, ok: 0 | 1) => (await (await sql()).pluck<number>('SELECT count(*) FROM runs WHERE location = ? AND ok = ?', [loc, ok]))[0];
@@ -191,5 +195,20 @@ monitors:
     expect((await fetch(`${web.url}/`)).status).toBe(200);
     expect((await fetch(`${web.url}/healthz`)).status).toBe(200);
     expect([...(await leases()).values()].map((l) => holderPid(l.holder))).not.toContain(web.pid);
+    const health = (await (await fetch(`${web.url}/healthz`)).json()) as { node: { location: string; role: string; duties: string[] } };
+    expect(health.node).toMatchObject({ location: 'fra', role: 'web', duties: [] });
+
+    // Fail loud: when the last node of a location stops, every node's /healthz says no one checks from there.
+    await nyc.kill9();
+    const noNyc = await until(
+      'healthz to report nyc',
+      async () => {
+        const r = await fetch(`${web.url}/healthz`);
+        const b = (await r.json()) as { problems: { check: string; reason: string }[] };
+        return r.status === 503 && b.problems.find((p) => p.check === 'duty:scheduler:nyc');
+      },
+      8 * LEASE_MS,
+    );
+    expect(noNyc.reason).toMatch(/no node checks from nyc/);
   }, 180_000);
 });
