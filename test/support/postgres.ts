@@ -33,7 +33,7 @@ export function postgresBinDir(): string {
   throw new Error('PostgreSQL server binaries not found (install Debian\'s "postgresql" package; .ci/run does)');
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   const port = (s.address() as { port: number }).port;
