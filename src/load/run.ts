@@ -22,6 +22,8 @@ export type BurstRunOptions = {
   /** Hides secrets in failure messages before they are stored or shown. */
   redact?: (s: string) => string;
   onStoreError?: (err: unknown) => void;
+  /** Refuse to run (reject with the store's error) when the run cannot be stored: for starts that must be shown and stoppable. */
+  requireStored?: boolean;
 };
 
 export async function runBurstAndStore(r: ResolvedBurst, opts: BurstRunOptions): Promise<{ runId?: number; summary: BurstSummary }> {
@@ -37,7 +39,14 @@ export async function runBurstAndStore(r: ResolvedBurst, opts: BurstRunOptions):
   };
   // Points are written in the order they came, one after the other; the summary after the last.
   let writes: Promise<void> = Promise.resolve();
-  if (store) await safely(async () => (runId = await store.begin({ name: r.name, monitorKey: r.monitorKey, trigger: opts.trigger, plan: r.plan, planText: describePlan(r.plan) })));
+  if (store) {
+    try {
+      runId = await store.begin({ name: r.name, monitorKey: r.monitorKey, trigger: opts.trigger, plan: r.plan, planText: describePlan(r.plan) });
+    } catch (err) {
+      if (opts.requireStored) throw err;
+      opts.onStoreError?.(err);
+    }
+  }
   if (runId !== undefined) opts.onBegin?.(runId);
   const handle = startBurstWorker(r.job, {
     signal: opts.signal,

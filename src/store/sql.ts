@@ -50,11 +50,17 @@ function createMutex() {
  * outside a transaction that change rows wait for the open one too, so they never land inside it.
  */
 export function sqliteSql(db: Database.Database): Sql {
-  const cache = new Map<string, Database.Statement>();
-  const prepare = (text: string) => {
+  // One cache per row shape: pluck() and raw() switch a statement's mode for good, so a statement
+  // shared between `pluck` and `all` of the same text would answer `all` with plucked values.
+  type Shape = 'rows' | 'pluck' | 'raw';
+  const caches: Record<Shape, Map<string, Database.Statement>> = { rows: new Map(), pluck: new Map(), raw: new Map() };
+  const prepare = (text: string, shape: Shape = 'rows') => {
+    const cache = caches[shape];
     let st = cache.get(text);
     if (!st) {
       st = db.prepare(text);
+      if (shape === 'pluck') st.pluck();
+      else if (shape === 'raw') st.raw();
       if (cache.size > 2_000) cache.clear();
       cache.set(text, st);
     }
@@ -73,8 +79,8 @@ export function sqliteSql(db: Database.Database): Sql {
       dialect: 'sqlite',
       all: <T>(text: string, params: Params = []) => settle(() => prepare(text).all(...params) as T[]),
       get: <T>(text: string, params: Params = []) => settle(() => prepare(text).get(...params) as T | undefined),
-      pluck: <T>(text: string, params: Params = []) => settle(() => prepare(text).pluck().all(...params) as T[]),
-      raw: <T extends unknown[]>(text: string, params: Params = []) => settle(() => prepare(text).raw().all(...params) as T[]),
+      pluck: <T>(text: string, params: Params = []) => settle(() => prepare(text, 'pluck').all(...params) as T[]),
+      raw: <T extends unknown[]>(text: string, params: Params = []) => settle(() => prepare(text, 'raw').all(...params) as T[]),
       run: (text, params = []) => {
         const go = () => settle(() => ({ changes: prepare(text).run(...params).changes }));
         return inTx ? go() : lock(go);

@@ -39,7 +39,8 @@ describe('halftime CLI with provider channels', () => {
     tg: { type: telegram, botToken: "\${env:TG_TOKEN}", chatId: ops, colour: red }
     pager2: { type: pagerdutty, routingKey: x }`);
     const r = await halftime(['validate', '--config', file], { PD_KEY: 'too-short-key', PUSHOVER_USER: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG', TG_TOKEN });
-    expect(r.code).toBe(1);
+    // An invalid config is wrong input: exit 2 (src/cli/exit-codes.ts).
+    expect(r.code).toBe(2);
     const lines = r.stderr.split('\n').map((l) => l.trim());
     expect(lines).toContain('alerts.channels.pager.routingKey: a PagerDuty integration key is 32 characters');
     expect(lines).toContain('alerts.channels.pager.severity.down: Invalid option: expected one of "critical"|"error"|"warning"|"info"');
@@ -83,9 +84,11 @@ alerts:
     const r = await halftime(['schema']);
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout);
-    const defs = schema.$defs as Record<string, any>;
-    const alerts = defs[schema.properties.alerts.$ref.split('/').at(-1)];
-    const variants = alerts.properties.channels.additionalProperties.oneOf as any[];
+    const defs = (schema.$defs ?? {}) as Record<string, any>;
+    // A part of the schema may be inline or a reference into $defs.
+    const deref = (node: any): any => (node && typeof node.$ref === 'string' ? deref(defs[node.$ref.split('/').at(-1)]) : node);
+    const alerts = deref(schema.properties.alerts);
+    const variants = (deref(deref(deref(alerts.properties.channels).additionalProperties).oneOf) as any[]).map(deref);
     expect(variants.map((v) => v.properties.type.const)).toEqual(builtinChannels.types());
     const byType = Object.fromEntries(variants.map((v) => [v.properties.type.const, v]));
     expect(byType.pagerduty.required).toEqual(['type', 'routingKey']);
