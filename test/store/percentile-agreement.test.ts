@@ -67,7 +67,7 @@ describe.each(BACKENDS)('one percentile definition (nearest rank) everywhere on 
 
     // The alert engine's window over the same runs (exact, from the raw runs).
     for (const p of PS) {
-      const rule: DegradedRule = { text: `p${p * 100} > 500ms over 10m`, percentile: p, windowMs: 10 * MIN, thresholdMs: 500, step: null, minSamples: 1, enterAfter: 1, leaveAfter: 1 };
+      const rule: DegradedRule = { text: `p${p * 100} > 500ms over 10m`, percentile: p, windowMs: 10 * MIN, thresholdMs: 500, step: null, minSamples: 1, enterAfter: 1, leaveAfter: 1, locations: 1 };
       const j = (await judgeRule(rule, 'shop', f.clock.now, f.store.latency))!;
       expect(j.evidence).toMatchObject({ actualMs: exact(p), samples: 6 });
       expect(j.bad).toBe(exact(p) > 500);

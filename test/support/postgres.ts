@@ -14,6 +14,8 @@ import pg from 'pg';
 export type PgCluster = {
   url: string;
   port: number;
+  /** Its data folder (postmaster.pid is there). */
+  dataDir: string;
   stop(): void;
   /** Stops the server as a crash would (immediate), keeping its data: an outage. */
   pause(): void;
@@ -70,6 +72,7 @@ export async function startPostgres(): Promise<PgCluster> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    dataDir: data,
     pause() {
       run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
     },
