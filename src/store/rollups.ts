@@ -1,5 +1,6 @@
 import type { RunResult } from '../probes/types.js';
 import type { Sql } from './sql.js';
+import { insertRows, inLists } from './batch.js';
 import { createSketch, decodeSketch, encodeSketch, type Sketch } from './sketch.js';
 
 /** The three rollup levels: table and bucket width. Days and hours are UTC. */
@@ -160,39 +161,66 @@ export type RollupWriter = {
 };
 
 const BUCKET_COLS = 'monitor_id, ts, step, loc, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms';
+const rowValues = (r: BucketRow) => [r.monitor_id, r.ts, r.step, r.loc, r.runs, r.failures, r.total_sketch, r.ttfb_sketch, r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms, r.download_ms];
+const rowKey = (r: { monitor_id: number; ts: number; step: number; loc: string }) => bucketKey(r.monitor_id, r.step, r.ts, r.loc ?? '');
+const keyOfBucket = (b: Bucket) => bucketKey(b.monitorId, b.step, b.ts, b.loc);
 
-/** Each bucket touched by a batch is read, merged and written once per level; hours and days are merged from the batch's minutes. */
+/** A stored bucket with `b` merged in; an unreadable stored bucket is replaced rather than allowed to fail every later batch. */
+function mergedWith(stored: BucketRow | undefined, b: Bucket): Bucket {
+  if (!stored) return b;
+  try {
+    const merged = rowToBucket(stored);
+    mergeBucket(merged, b);
+    return merged;
+  } catch {
+    return b;
+  }
+}
+
+/**
+ * Each bucket touched by a batch is read, merged and written once per level; hours and days are
+ * merged from the batch's minutes. Reads and writes are multi-row statements (see batch.ts): a batch
+ * costs a few round trips per level, not two per bucket.
+ */
 export function createRollupWriter(singleStep?: ReadonlySet<number>): RollupWriter {
-  const text = (level: Level, lock: string) => {
-    const t = LEVELS[level].table;
-    return {
-      get: `SELECT ${BUCKET_COLS} FROM ${t} WHERE monitor_id = ? AND ts = ? AND step = ? AND loc = ?${lock}`,
-      put: `INSERT INTO ${t} (${BUCKET_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (monitor_id, ts, step, loc) DO UPDATE SET runs = excluded.runs, failures = excluded.failures, total_sketch = excluded.total_sketch,
-           ttfb_sketch = excluded.ttfb_sketch, dns_ms = excluded.dns_ms, connect_ms = excluded.connect_ms, tls_ms = excluded.tls_ms,
-           ttfb_ms = excluded.ttfb_ms, download_ms = excluded.download_ms`,
-    };
-  };
-  // On PostgreSQL two nodes of one location (a takeover) may write the same bucket: the read locks it.
-  const texts = { sqlite: { minute: text('minute', ''), hour: text('hour', ''), day: text('day', '') }, postgres: { minute: text('minute', ' FOR UPDATE'), hour: text('hour', ' FOR UPDATE'), day: text('day', ' FOR UPDATE') } };
+  const SET = `runs = excluded.runs, failures = excluded.failures, total_sketch = excluded.total_sketch, ttfb_sketch = excluded.ttfb_sketch,
+    dns_ms = excluded.dns_ms, connect_ms = excluded.connect_ms, tls_ms = excluded.tls_ms, ttfb_ms = excluded.ttfb_ms, download_ms = excluded.download_ms`;
 
-  async function upsert(tx: Sql, level: Level, buckets: Bucket[]) {
-    const { get, put } = texts[tx.dialect][level];
-    for (const b of buckets) {
-      const existing = await tx.get<BucketRow>(get, [b.monitorId, b.ts, b.step, b.loc]);
-      let merged = b;
-      if (existing) {
-        // An unreadable stored bucket is replaced rather than allowed to fail every later batch.
-        try {
-          merged = rowToBucket(existing);
-          mergeBucket(merged, b);
-        } catch {
-          merged = b;
+  async function read(tx: Sql, table: string, buckets: Bucket[], lock: string): Promise<Map<string, BucketRow>> {
+    const wanted = new Set(buckets.map(keyOfBucket));
+    const found = new Map<string, BucketRow>();
+    // A superset (every step and location of those monitors and bucket starts), narrowed here.
+    for (const [mIn, mParams] of inLists(buckets.map((b) => b.monitorId))) {
+      for (const [tIn, tParams] of inLists(buckets.map((b) => b.ts))) {
+        for (const r of await tx.all<BucketRow>(`SELECT ${BUCKET_COLS} FROM ${table} WHERE monitor_id IN (${mIn}) AND ts IN (${tIn})${lock}`, [...mParams, ...tParams])) {
+          const k = rowKey(r);
+          if (wanted.has(k)) found.set(k, r);
         }
       }
-      const r = bucketToRow(merged);
-      await tx.run(put, [r.monitor_id, r.ts, r.step, r.loc, r.runs, r.failures, r.total_sketch, r.ttfb_sketch, r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms, r.download_ms]);
     }
+    return found;
+  }
+
+  async function upsert(tx: Sql, level: Level, buckets: Bucket[]) {
+    if (buckets.length === 0) return;
+    const table = LEVELS[level].table;
+    // On PostgreSQL two nodes of one location (a takeover) may write the same bucket: the read locks
+    // the rows that exist, and a row another node creates meanwhile is merged in a second pass.
+    const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const stored = await read(tx, table, buckets, lock);
+    const updates = buckets.filter((b) => stored.has(keyOfBucket(b)));
+    const inserts = buckets.filter((b) => !stored.has(keyOfBucket(b)));
+    await insertRows(tx, `${table} (${BUCKET_COLS})`, 13, updates.map((b) => rowValues(bucketToRow(mergedWith(stored.get(keyOfBucket(b)), b)))), `ON CONFLICT (monitor_id, ts, step, loc) DO UPDATE SET ${SET}`);
+    if (inserts.length === 0) return;
+    const created = new Set(
+      (await insertRows<[number, number, number, string]>(tx, `${table} (${BUCKET_COLS})`, 13, inserts.map((b) => rowValues(bucketToRow(b))), 'ON CONFLICT DO NOTHING RETURNING monitor_id, ts, step, loc')).map(
+        ([monitor_id, ts, step, loc]) => rowKey({ monitor_id, ts, step, loc }),
+      ),
+    );
+    const late = inserts.filter((b) => !created.has(keyOfBucket(b)));
+    if (late.length === 0) return;
+    const now = await read(tx, table, late, lock);
+    await insertRows(tx, `${table} (${BUCKET_COLS})`, 13, late.map((b) => rowValues(bucketToRow(mergedWith(now.get(keyOfBucket(b)), b)))), `ON CONFLICT (monitor_id, ts, step, loc) DO UPDATE SET ${SET}`);
   }
 
   return {

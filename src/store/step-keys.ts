@@ -1,5 +1,6 @@
 import type { RunResult } from '../probes/types.js';
 import type { Sql } from './sql.js';
+import { insertRows, inLists } from './batch.js';
 
 /**
  * Per-step history is keyed by the step's name, not its position: each monitor maps every step name
@@ -43,19 +44,31 @@ const COLS = 'step, name, first_seen, last_seen, last_idx';
 const STEP_KEY_LOCK = 0x73746570;
 
 export function createStepKeys(sql: Sql) {
-  // A new name takes the monitor's next key; a known one keeps its key and widens its first/last seen.
-  const UPSERT = `INSERT INTO step_keys (monitor_id, step, name, first_seen, last_seen, last_idx)
-     VALUES (?, (SELECT coalesce(max(step), -1) + 1 FROM step_keys WHERE monitor_id = ?), ?, ?, ?, ?)
-     ON CONFLICT (monitor_id, name) DO UPDATE SET
+  // A known name keeps its key and widens its first/last seen; a new one was given the monitor's next key.
+  const UPSERT_SUFFIX = `ON CONFLICT (monitor_id, name) DO UPDATE SET
        first_seen = CASE WHEN excluded.first_seen < step_keys.first_seen THEN excluded.first_seen ELSE step_keys.first_seen END,
        last_idx = CASE WHEN excluded.last_seen >= step_keys.last_seen THEN excluded.last_idx ELSE step_keys.last_idx END,
-       last_seen = CASE WHEN excluded.last_seen > step_keys.last_seen THEN excluded.last_seen ELSE step_keys.last_seen END
-     RETURNING step`;
+       last_seen = CASE WHEN excluded.last_seen > step_keys.last_seen THEN excluded.last_seen ELSE step_keys.last_seen END`;
+
+  /** The stored keys of these monitors, by monitor and name. */
+  async function stored(tx: Sql, monitorIds: Iterable<number>): Promise<Map<number, Map<string, number>>> {
+    const out = new Map<number, Map<string, number>>();
+    for (const [inList, params] of inLists(monitorIds)) {
+      for (const [monitorId, step, name] of await tx.raw<[number, number, string]>(`SELECT monitor_id, step, name FROM step_keys WHERE monitor_id IN (${inList})`, params)) {
+        let m = out.get(monitorId);
+        if (!m) out.set(monitorId, (m = new Map()));
+        m.set(name, step);
+      }
+    }
+    return out;
+  }
 
   return {
     /**
      * Registers the step names of a batch of runs and returns a lookup of their keys. Call inside the
      * writer's transaction, with its executor (the keys must commit with the rollups that use them).
+     * One read and one multi-row upsert per batch; handing out keys to new names (rare: a changed
+     * journey) takes a per-monitor lock on PostgreSQL, so two nodes never give one key two names.
      */
     async assign(tx: Sql, runs: { monitorId: number; run: RunResult }[]): Promise<(monitorId: number, name: string) => number> {
       type Seen = { first: number; last: number; index: number };
@@ -77,14 +90,26 @@ export function createStepKeys(sql: Sql) {
           }
         }
       }
-      const keys = new Map<number, Map<string, number>>();
-      for (const [monitorId, names] of seen) {
-        const m = new Map<string, number>();
-        keys.set(monitorId, m);
-        // Several nodes may name a monitor's new step at once: the next key is handed out one at a time.
-        if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(?, ?)', [STEP_KEY_LOCK, monitorId]);
-        for (const [name, x] of names) m.set(name, (await tx.pluck<number>(UPSERT, [monitorId, monitorId, name, x.first, x.last, x.index]))[0]);
+      let keys = await stored(tx, seen.keys());
+      const withNew = [...seen].filter(([monitorId, names]) => [...names.keys()].some((n) => !keys.get(monitorId)?.has(n))).map(([monitorId]) => monitorId);
+      if (withNew.length > 0) {
+        if (tx.dialect === 'postgres') {
+          // In id order, so two nodes locking several monitors cannot wait on each other.
+          for (const id of [...withNew].sort((a, b) => a - b)) await tx.run('SELECT pg_advisory_xact_lock(?, ?)', [STEP_KEY_LOCK, id]);
+          // Read again under the locks: another node may have named them meanwhile.
+          const again = await stored(tx, withNew);
+          keys = new Map([...keys, ...again]);
+        }
+        for (const id of withNew) {
+          const m = keys.get(id) ?? new Map<string, number>();
+          keys.set(id, m);
+          let next = Math.max(-1, ...m.values()) + 1;
+          for (const name of seen.get(id)!.keys()) if (!m.has(name)) m.set(name, next++);
+        }
       }
+      const rows: unknown[][] = [];
+      for (const [monitorId, names] of seen) for (const [name, x] of names) rows.push([monitorId, keys.get(monitorId)!.get(name), name, x.first, x.last, x.index]);
+      await insertRows(tx, 'step_keys (monitor_id, step, name, first_seen, last_seen, last_idx)', 6, rows, UPSERT_SUFFIX);
       return (monitorId, name) => {
         const k = keys.get(monitorId)?.get(name);
         if (k === undefined) throw new Error(`no step key for step "${name}" of monitor ${monitorId}`);

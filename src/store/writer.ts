@@ -2,6 +2,7 @@ import type { RunResult } from '../probes/types.js';
 import type { Sql } from './sql.js';
 import { createRollupWriter } from './rollups.js';
 import { createStepKeys } from './step-keys.js';
+import { insertRows, inLists, rowChunks } from './batch.js';
 
 export type WriterOptions = {
   /** Flush when this many runs are queued (default 200). */
@@ -70,46 +71,84 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
   let duplicates = 0;
   const health = (): WriterHealth => ({ failingSince, failures, lastError, dropped, duplicates, pending: queue.length });
   // One run per monitor, location and planned slot: a slot measured twice (a node that lost its lease
-  // while the database was away) is stored once.
-  const INSERT_RUN = `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms, trace_id, location)
-     SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-     WHERE NOT EXISTS (SELECT 1 FROM runs WHERE monitor_id = ? AND location = ? AND planned_at = ?) RETURNING id`;
-  const INSERT_STEP = `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message,
-       dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-  const BUMP_DAY = `INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, 1, ?)
-     ON CONFLICT (monitor_id, day) DO UPDATE SET runs = daily_uptime.runs + 1, failures = daily_uptime.failures + excluded.failures`;
-  // Each monitor's newest run, for status pages that must not scan the runs table per visit.
-  const SET_LAST = `UPDATE monitors SET last_run_at = ?, last_ok = ?, last_duration_ms = ?, last_failure = ?
-     WHERE id = ? AND (last_run_at IS NULL OR last_run_at <= ?)`;
+  // while the database was away) is stored once. Every statement takes many rows (see batch.ts).
+  const RUN_COLS = 'monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms, trace_id, location';
+  const STEP_COLS = 'run_id, idx, name, method, url, status, ok, failure_code, failure_message, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets';
+  const BUMP_DAYS = 'ON CONFLICT (monitor_id, day) DO UPDATE SET runs = daily_uptime.runs + excluded.runs, failures = daily_uptime.failures + excluded.failures';
+  // Each monitor's newest run, for status pages that must not scan the runs table per visit. VALUES
+  // columns are column1… on both engines; the casts give PostgreSQL their types.
+  const lastRow = '(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT))';
+  const setLast = (n: number) => `UPDATE monitors SET last_run_at = v.column2, last_ok = v.column3, last_duration_ms = v.column4, last_failure = v.column5
+     FROM (VALUES ${Array.from({ length: n }, () => lastRow).join(', ')}) AS v
+     WHERE monitors.id = v.column1 AND (monitors.last_run_at IS NULL OR monitors.last_run_at <= v.column2)`;
   const rollups = createRollupWriter(opts.singleStep);
   const stepKeys = createStepKeys(sql);
+  const slotOf = (monitorId: number, location: string, plannedAt: number) => `${monitorId}\u0000${location}\u0000${plannedAt}`;
+
   const writeBatch = (runs: RunResult[]) =>
     sql.tx(async (tx) => {
-      const known: { monitorId: number; run: RunResult }[] = [];
+      // Known monitors, one run per slot.
+      const slots = new Map<string, { monitorId: number; run: RunResult }>();
       for (const r of runs) {
         const monitorId = monitorIds.get(r.monitorId);
         if (monitorId === undefined) continue;
-        const aborted = isAborted(r);
-        const location = r.location ?? '';
-        const [runId] = await tx.pluck<number>(INSERT_RUN, [monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
-          r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null, r.traceId ?? null, location, monitorId, location, r.plannedAt]);
-        if (runId === undefined) {
-          duplicates++;
-          continue;
+        const slot = slotOf(monitorId, r.location ?? '', r.plannedAt);
+        if (slots.has(slot)) duplicates++;
+        else slots.set(slot, { monitorId, run: r });
+      }
+      if (slots.size === 0) return;
+      // Slots stored before (a superset by monitor and planned time, narrowed here).
+      const wanted = [...slots.values()];
+      for (const [mIn, mParams] of inLists(wanted.map((x) => x.monitorId))) {
+        for (const [pIn, pParams] of inLists(wanted.map((x) => x.run.plannedAt))) {
+          for (const [m, loc, planned] of await tx.raw<[number, string, number]>(`SELECT monitor_id, location, planned_at FROM runs WHERE monitor_id IN (${mIn}) AND planned_at IN (${pIn})`, [...mParams, ...pParams])) {
+            if (slots.delete(slotOf(m, loc, planned))) duplicates++;
+          }
         }
-        if (!aborted) known.push({ monitorId, run: r });
+      }
+      const toStore = [...slots.values()];
+      // Another node may store a slot meanwhile (PostgreSQL's unique index): that row is not returned.
+      const ids = new Map(
+        (
+          await insertRows<[number, number, string, number]>(
+            tx,
+            `runs (${RUN_COLS})`,
+            13,
+            toStore.map(({ monitorId, run: r }) => [monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
+              r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null, r.traceId ?? null, r.location ?? '']),
+            'ON CONFLICT DO NOTHING RETURNING id, monitor_id, location, planned_at',
+          )
+        ).map(([id, m, loc, planned]) => [slotOf(m, loc, planned), id]),
+      );
+      const stored = toStore.filter(({ monitorId, run }) => ids.has(slotOf(monitorId, run.location ?? '', run.plannedAt)));
+      duplicates += toStore.length - stored.length;
+
+      const steps: unknown[][] = [];
+      for (const { monitorId, run: r } of stored) {
+        const runId = ids.get(slotOf(monitorId, r.location ?? '', r.plannedAt));
         for (const s of r.steps) {
           const t = s.timings;
-          await tx.run(INSERT_STEP, [runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
+          steps.push([runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
             t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null]);
         }
-        if (!aborted) await tx.run(BUMP_DAY, [monitorId, dayOf(r.startedAt), r.ok ? 0 : 1]);
       }
+      await insertRows(tx, `step_results (${STEP_COLS})`, 19, steps);
+
+      // Aborted runs are stored and shown, but are no part of uptime, the monitor's state or rollups.
+      const known = stored.filter(({ run }) => !isAborted(run));
+      const days = new Map<string, [number, string, number, number]>();
       const newest = new Map<number, RunResult>();
-      // Aborted runs are not in `known`: a run cut off by shutdown is not the monitor's state.
-      for (const { monitorId, run } of known) if ((newest.get(monitorId)?.startedAt ?? -Infinity) <= run.startedAt) newest.set(monitorId, run);
-      for (const [monitorId, r] of newest) await tx.run(SET_LAST, [r.startedAt, r.ok ? 1 : 0, r.durationMs, r.ok ? null : (r.failure?.message ?? null), monitorId, r.startedAt]);
+      for (const { monitorId, run } of known) {
+        const day = dayOf(run.startedAt);
+        const d = days.get(`${monitorId}:${day}`) ?? days.set(`${monitorId}:${day}`, [monitorId, day, 0, 0]).get(`${monitorId}:${day}`)!;
+        d[2]++;
+        if (!run.ok) d[3]++;
+        if ((newest.get(monitorId)?.startedAt ?? -Infinity) <= run.startedAt) newest.set(monitorId, run);
+      }
+      await insertRows(tx, 'daily_uptime (monitor_id, day, runs, failures)', 4, [...days.values()], BUMP_DAYS);
+      for (const chunk of rowChunks([...newest])) {
+        await tx.run(setLast(chunk.length), chunk.flatMap(([monitorId, r]) => [monitorId, r.startedAt, r.ok ? 1 : 0, r.durationMs, r.ok ? null : (r.failure?.message ?? null)]));
+      }
       // Same transaction: the rollups never disagree with the raw runs, and step keys commit with the rollups using them.
       await rollups.apply(tx, known, await stepKeys.assign(tx, known));
     });

@@ -1,6 +1,8 @@
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/store/db.js';
-import type { MonitorDef } from '../../src/store/index.js';
+import { migrate, openSqlite } from '../../src/store/db.js';
+import { openStore, type MonitorDef } from '../../src/store/index.js';
+import { migrations } from '../../src/store/migrations.js';
 import { BACKENDS, dropTestStore, openTestStore, storeSql, type TestStore } from '../support/backends.js';
 import { DAY, HOUR, MIN, runOf, step } from './history-fixtures.js';
 
@@ -18,10 +20,16 @@ describe('rollups migration on SQLite', () => {
   afterEach(() => dropTestStore(store));
 
   it('is applied to a database whose later migrations (3, 4, 6) ran before it existed', async () => {
-    const sql = storeSql(store);
+    // A database from before migration 15 (which rebuilt the rollup tables with a location).
+    const path = join(dirname(store.db.location), 'older.db');
+    await store.close();
+    const sql = await openSqlite(path, { migrateTo: 14 });
     for (const t of ['rollup_minute', 'rollup_hour', 'rollup_day']) await sql.exec(`DROP TABLE ${t}`);
     await sql.run('DELETE FROM schema_migrations WHERE version = 2');
-    expect(await migrate(sql)).toBe(1);
+    // Migration 2 now, then the ones after 14.
+    expect(await migrate(sql)).toBe(1 + migrations.filter((m) => m.version > 14).length);
+    await sql.close();
+    store = Object.assign(await openStore(path, MONITORS, { flushMs: 60_000 }), { db: store.db });
     store.writer.write(runOf('one', NOW - MIN, [step(0, 0, 12)]));
     await store.writer.flush();
     expect((await store.history.series('one', '24h', { now: NOW }))!.summary.runs).toBe(1);
@@ -82,7 +90,8 @@ describe.each(BACKENDS)('history series on %s', (kind) => {
 
   it('reads one step of a multi-step monitor, and step 0 of a one-step monitor from its run buckets', async () => {
     store.writer.write(runOf('two', NOW - MIN, [step(0, 0, 10), step(1, 0, 90)]));
-    store.writer.write(runOf('two', NOW - MIN, [step(0, 0, 12, false)]));
+    // Two runs in one millisecond (a "run now" beside a scheduled one): different planned times.
+    store.writer.write({ ...runOf('two', NOW - MIN, [step(0, 0, 12, false)]), plannedAt: NOW - MIN - 1 });
     store.writer.write(runOf('one', NOW - MIN, [step(0, 0, 33)]));
     await store.writer.flush();
     const whole = (await store.history.series('two', '24h', { now: NOW }))!;

@@ -35,7 +35,8 @@ describe.each(BACKENDS)('keyset paging on non-unique timestamps on %s', (kind) =
   it('runs of one monitor and of all monitors: every run once, newest first, across a shared millisecond', async () => {
     // Five runs of the shop in one millisecond, around a page boundary of 2; two more before and after.
     const times = [T + 5, T, T, T, T, T, T - 5];
-    for (const at of times) f.store.writer.write(runOf('shop', at, [step(0, at, 10)]));
+    // Each from its own planned slot (one run per monitor and slot is stored).
+    times.forEach((at, i) => f.store.writer.write({ ...runOf('shop', at, [step(0, at, 10)]), plannedAt: T - 1_000 + i }));
     f.store.writer.write(runOf('private-db', T, [step(0, T, 20)]));
     await f.store.writer.flush();
     const everyShop = await ids(f.store.runs.list({ monitor: 'shop', limit: 100 }));
@@ -64,7 +65,7 @@ describe.each(BACKENDS)('keyset paging on non-unique timestamps on %s', (kind) =
   });
 
   it('the JSON API hands out (time, id) cursors and follows them', async () => {
-    for (let i = 0; i < 5; i++) f.store.writer.write(runOf('shop', T, [step(0, T, 10 + i)]));
+    for (let i = 0; i < 5; i++) f.store.writer.write({ ...runOf('shop', T, [step(0, T, 10 + i)]), plannedAt: T - 1_000 + i });
     await f.store.writer.flush();
     const { cookie, csrf } = await f.login();
     const token = /value="(ht_[^"]+)"/.exec(await (await f.post('/admin/tokens', cookie, { name: 'ci', _csrf: csrf })).text())![1];

@@ -4,7 +4,7 @@ import type { RunResult } from '../../src/probes/types.js';
 import { openSqlite, schemaVersion } from '../../src/store/db.js';
 import { migrations } from '../../src/store/migrations.js';
 import { openStore, storeSql, type MonitorDef, type Sql, type Store } from '../../src/store/index.js';
-import { createRollupWriter, type BucketRow } from '../../src/store/rollups.js';
+import { aggregateMinutes, bucketToRow, coarsen, LEVELS, mergeBucket, rowToBucket, type Bucket, type BucketRow } from '../../src/store/rollups.js';
 import { RELATIVE_ACCURACY } from '../../src/store/sketch.js';
 import { tempDir } from '../helpers.js';
 import { DAY, HOUR, MIN, personaRun, rng, runOf, step } from './history-fixtures.js';
@@ -30,7 +30,17 @@ async function writeOld(sql: Sql, ids: Map<string, number>, runs: RunResult[]) {
   const INSERT_STEP = `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence)
      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?, 0, 0, '[]')`;
   const runOnly = new Set([ids.get('ping')!, ids.get('journey')!]);
-  const rollups = createRollupWriter(runOnly);
+  // The rollup tables as they were then: no location in the key (added by migration 15).
+  const COLS = 'monitor_id, ts, step, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms';
+  const putOld = async (tx: Sql, table: string, buckets: Bucket[]) => {
+    for (const b of buckets) {
+      const stored = await tx.get<BucketRow>(`SELECT ${COLS} FROM ${table} WHERE monitor_id = ? AND ts = ? AND step = ?`, [b.monitorId, b.ts, b.step]);
+      const merged = stored ? rowToBucket(stored) : b;
+      if (stored) mergeBucket(merged, b);
+      const r = bucketToRow(merged);
+      await tx.run(`INSERT OR REPLACE INTO ${table} (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [r.monitor_id, r.ts, r.step, r.runs, r.failures, r.total_sketch, r.ttfb_sketch, r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms, r.download_ms]);
+    }
+  };
   await sql.tx(async (tx) => {
     for (const r of runs) {
       const id = ids.get(r.monitorId)!;
@@ -42,7 +52,11 @@ async function writeOld(sql: Sql, ids: Map<string, number>, runs: RunResult[]) {
     }
     // Keyed by index: each step renamed to its index for the aggregation.
     const byIndex = runs.map((r) => ({ monitorId: ids.get(r.monitorId)!, run: { ...r, steps: r.steps.map((s) => ({ ...s, name: String(s.index) })) } }));
-    await rollups.apply(tx, byIndex, (_, name) => Number(name));
+    const minutes = aggregateMinutes(byIndex, (_, name) => Number(name), runOnly);
+    const hours = coarsen(minutes, LEVELS.hour.ms);
+    await putOld(tx, 'rollup_minute', minutes);
+    await putOld(tx, 'rollup_hour', hours);
+    await putOld(tx, 'rollup_day', coarsen(hours, LEVELS.day.ms));
   });
 }
 
@@ -99,8 +113,8 @@ describe('upgrading a SQLite database whose per-step rollups are keyed by index'
   it('keeps each index as the key of the name it has in the stored runs, and serves the same per-step series', async () => {
     // Upgraded through this migration to the newest.
     expect(await schemaVersion(storeSql(store))).toBe(Math.max(...migrations.map((m) => m.version)));
-    // The rollup rows themselves are untouched.
-    expect(await storeSql(store).all('SELECT * FROM rollup_hour WHERE step >= 0 ORDER BY monitor_id, ts, step')).toEqual(stepRows);
+    // The rollup rows themselves are untouched (migration 15 added their location: '' for one node).
+    expect(await storeSql(store).all('SELECT * FROM rollup_hour WHERE step >= 0 ORDER BY monitor_id, ts, step')).toEqual(stepRows.map((r) => ({ ...r, loc: '' })));
     expect(await steps('shop')).toEqual([
       [0, 'home', true],
       [1, 'search', true],
