@@ -24,14 +24,14 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function seed(store: Store, keys: string[], runsPerMonitor: number, spacingMs: number, now: number) {
+async function seed(store: Store, keys: string[], runsPerMonitor: number, spacingMs: number, now: number) {
   for (let r = 0; r < runsPerMonitor; r++) {
     const at = now - (runsPerMonitor - r) * spacingMs;
     for (const [i, key] of keys.entries()) {
       const ok = (i * 7 + r) % 97 !== 0 && !(i % 50 === 0 && r === runsPerMonitor - 1);
       store.writer.write({ monitorId: key, plannedAt: at, startedAt: at + (i % 1000), durationMs: 40 + ((i * 13 + r * 7) % 200), ok, steps: [] });
     }
-    store.writer.flush();
+    await store.writer.flush();
   }
 }
 
@@ -40,32 +40,32 @@ function operatorApp(store: Store, statusCacheMs: number, full = false) {
   // `full`: as main.ts wires the operator side (history charts, incidents); the status page figures below keep the plain app.
   const more = full ? { history: store.history, runs: store.runs } : {};
   return createApp({
-    queries: store.queries,
+    status: store.status,
     title: 'Bench',
     schedulerAlive: () => true,
     statusCacheMs,
     ...more,
-    operator: { users: store.auth, admin: store.admin, events, ...(full ? { incidents: store.alerts } : {}) },
+    operator: { users: store.auth, admin: store.admin, runs: store.runs, events, ...(full ? { incidents: store.alerts } : {}) },
   });
 }
 
 async function dashboard(dir: string) {
   const now = Date.now();
   const keys = Array.from({ length: 10_000 }, (_, i) => `m${i}`);
-  const store = openStore(
+  const store = await openStore(
     join(dir, 'dash.db'),
     keys.map((key, i) => ({ key, name: `Service ${i}`, public: i % 2 === 0, schedule: 'every 10m' })),
     { batchSize: 1_000_000 },
   );
   const t0 = performance.now();
-  seed(store, keys, 144, 10 * MIN, now);
+  await seed(store, keys, 144, 10 * MIN, now);
   console.log(`seeded 10,000 monitors × 144 runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const userId = store.auth.createUser('admin', 'not-used');
+  const userId = await store.auth.createUser('admin', 'not-used');
   const sid = randomToken();
-  store.auth.createSession(sha256(sid), userId, randomToken(), now + HOUR);
+  await store.auth.createSession(sha256(sid), userId, randomToken(), now + HOUR);
   // 20 open incidents, as during a bad day.
   for (let i = 0; i < 20; i++) {
-    store.alerts.commit({ monitorKey: `m${i * 50}`, status: 'down', state: {}, now, outbox: [], incidents: [{ op: 'open', kind: 'down', startedAt: now - i * MIN, worst: 2, summary: `m${i * 50} is down`, evidence: { failures: 2 } }] });
+    await store.alerts.commit({ monitorKey: `m${i * 50}`, status: 'down', state: {}, now, outbox: [], incidents: [{ op: 'open', kind: 'down', startedAt: now - i * MIN, worst: 2, summary: `m${i * 50} is down`, evidence: { failures: 2 } }] });
   }
   const app = operatorApp(store, 0, true);
   const headers = { cookie: `halftime_session=${sid}` };
@@ -93,7 +93,7 @@ async function dashboard(dir: string) {
     // CPU time is what the request costs this process; wall time also counts waiting for a core on a busy machine.
     console.log(`${label}: median ${median(times).toFixed(1)} ms wall, ${median(cpu).toFixed(1)} ms CPU (wall min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}; 15 requests)`);
   }
-  store.close();
+  await store.close();
 }
 
 /** autocannon in its own process (so this process, the server, keeps its core to itself). */
@@ -116,13 +116,13 @@ async function autocannon(url: string, seconds: number, headers: string[] = []):
 async function statusPage(dir: string) {
   const now = Date.now();
   const keys = Array.from({ length: 200 }, (_, i) => `p${i}`);
-  const store = openStore(
+  const store = await openStore(
     join(dir, 'status.db'),
     keys.map((key, i) => ({ key, name: `Public service ${i}`, public: true, schedule: 'every 1m' })),
     { batchSize: 1_000_000 },
   );
-  seed(store, keys, 89, 24 * HOUR, now - 24 * HOUR); // one run a day for the older daily bars
-  seed(store, keys, 1440, MIN, now); // a run a minute for the last 24 h
+  await seed(store, keys, 89, 24 * HOUR, now - 24 * HOUR); // one run a day for the older daily bars
+  await seed(store, keys, 1440, MIN, now); // a run a minute for the last 24 h
   console.log('seeded 200 public monitors: 1,440 runs in the last 24 h each, 90 days of bars');
 
   for (const [cacheMs, gzip] of [[0, false], [1500, false], [1500, true]] as const) {
@@ -140,7 +140,7 @@ async function statusPage(dir: string) {
     );
     await new Promise<void>((r) => server.close(() => r()));
   }
-  store.close();
+  await store.close();
 }
 
 console.log(`load average at start: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);

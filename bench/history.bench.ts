@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RunResult } from '../src/probes/types.js';
 import { createHistory } from '../src/store/history.js';
-import { createRetention, openStore } from '../src/store/index.js';
+import { openStore, storeSql, type Sql } from '../src/store/index.js';
 import { LEVELS, RUN_STEP } from '../src/store/rollups.js';
 import { createSketch, encodeSketch } from '../src/store/sketch.js';
 import { logNormal as logNormalOf, rng } from '../test/store/history-fixtures.js';
@@ -47,8 +47,9 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 const gb = (n: number) => `${(n / 1024 ** 3).toFixed(2)} GB`;
 
-function tableBytes(db: ReturnType<typeof openStore>['db']): Map<string, number> {
-  const rows = db.prepare(`SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name`).all() as { name: string; bytes: number }[];
+/** Bytes per table and index of a SQLite database (the dbstat virtual table). */
+async function tableBytes(sql: Sql): Promise<Map<string, number>> {
+  const rows = await sql.all<{ name: string; bytes: number }>(`SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name`);
   return new Map(rows.map((r) => [r.name, r.bytes]));
 }
 const sumTables = (m: Map<string, number>, prefix: string[]) => [...m].filter(([n]) => prefix.some((p) => n === p || n.startsWith(`sqlite_autoindex_${p}`))).reduce((a, [, b]) => a + b, 0);
@@ -57,18 +58,15 @@ const tmp = mkdtempSync(join(tmpdir(), 'halftime-bench-history-'));
 try {
   // ---------- 1. Build the rollup database ----------
   const keys = Array.from({ length: MONITORS }, (_, i) => `m${String(i).padStart(4, '0')}`);
-  const store = openStore(join(tmp, 'history.db'), keys.map((key) => ({ key, name: `Monitor ${key}`, public: true, schedule: 'every 60s', steps: 1 })), { flushMs: 3_600_000 });
-  const db = store.db;
-  const ins = Object.fromEntries(
-    (Object.keys(LEVELS) as (keyof typeof LEVELS)[]).map((l) => [
-      l,
-      db.prepare(
-        `INSERT INTO ${LEVELS[l].table} (monitor_id, ts, step, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms) VALUES (?, ?, ${RUN_STEP}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-    ]),
-  );
-  const bumpDay = db.prepare('INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, ?, ?)');
-  const ids = keys.map((k) => store.history.monitor(k)!.id);
+  // SQLite: the sizes below are its file and tables (dbstat).
+  const store = await openStore(join(tmp, 'history.db'), keys.map((key) => ({ key, name: `Monitor ${key}`, public: true, schedule: 'every 60s', steps: 1 })), { flushMs: 3_600_000 });
+  const db = storeSql(store);
+  const insertInto = (l: keyof typeof LEVELS) =>
+    `INSERT INTO ${LEVELS[l].table} (monitor_id, ts, step, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms) VALUES (?, ?, ${RUN_STEP}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  const INSERT = { minute: insertInto('minute'), hour: insertInto('hour'), day: insertInto('day') };
+  const BUMP_DAY = 'INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, ?, ?)';
+  const ids: number[] = [];
+  for (const k of keys) ids.push((await store.history.monitor(k))!.id);
   const dayBlobs: { total: Buffer; ttfb: Buffer }[] = [];
   const t0 = performance.now();
   const start = NOW - DAYS * DAY;
@@ -76,7 +74,8 @@ try {
   for (const [mi, id] of ids.entries()) {
     const mu = 4 + (mi % 7) * 0.25;
     const sigma = 0.35 + (mi % 5) * 0.12;
-    db.transaction(() => {
+    await db.tx(async (tx) => {
+      const ins = (l: keyof typeof LEVELS, ...params: unknown[]) => tx.run(INSERT[l], params);
       for (let d = 0; d < DAYS; d++) {
         const dayTs = start + d * DAY;
         const day = { total: createSketch(), ttfb: createSketch(), runs: 0, fail: 0, ph: 0 };
@@ -101,11 +100,11 @@ try {
                 mf.accept(v * 0.6);
               }
               const s = ok ? v : 0;
-              ins.minute.run(id, ts, 1, ok ? 0 : 1, encodeSketch(mt), encodeSketch(mf), s * 0.02, s * 0.05, s * 0.1, s * 0.6, s * 0.23);
+              await ins('minute', id, ts, 1, ok ? 0 : 1, encodeSketch(mt), encodeSketch(mf), s * 0.02, s * 0.05, s * 0.1, s * 0.6, s * 0.23);
             }
           }
           const p = hour.ph;
-          ins.hour.run(id, hourTs, hour.runs, hour.fail, encodeSketch(hour.total), encodeSketch(hour.ttfb), p * 0.02, p * 0.05, p * 0.1, p * 0.6, p * 0.23);
+          await ins('hour', id, hourTs, hour.runs, hour.fail, encodeSketch(hour.total), encodeSketch(hour.ttfb), p * 0.02, p * 0.05, p * 0.1, p * 0.6, p * 0.23);
           day.total.merge(hour.total);
           day.ttfb.merge(hour.ttfb);
           day.runs += hour.runs;
@@ -115,18 +114,19 @@ try {
         const blobs = { total: encodeSketch(day.total), ttfb: encodeSketch(day.ttfb) };
         if (mi === 0) dayBlobs.push(blobs);
         const p = day.ph;
-        ins.day.run(id, dayTs, day.runs, day.fail, blobs.total, blobs.ttfb, p * 0.02, p * 0.05, p * 0.1, p * 0.6, p * 0.23);
-        bumpDay.run(id, new Date(dayTs).toISOString().slice(0, 10), day.runs, day.fail);
+        await ins('day', id, dayTs, day.runs, day.fail, blobs.total, blobs.ttfb, p * 0.02, p * 0.05, p * 0.1, p * 0.6, p * 0.23);
+        await tx.run(BUMP_DAY, [id, new Date(dayTs).toISOString().slice(0, 10), day.runs, day.fail]);
       }
-    })();
+    });
   }
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  await db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   const buildS = (performance.now() - t0) / 1000;
   console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
   console.log(`built ${MONITORS} monitors × ${DAYS} days of rollups in ${buildS.toFixed(1)} s`);
 
-  const counts = Object.fromEntries((Object.keys(LEVELS) as (keyof typeof LEVELS)[]).map((l) => [l, db.prepare(`SELECT count(*) FROM ${LEVELS[l].table}`).pluck().get() as number]));
-  const bytes30 = tableBytes(db);
+  const counts: Record<keyof typeof LEVELS, number> = { minute: 0, hour: 0, day: 0 };
+  for (const l of Object.keys(LEVELS) as (keyof typeof LEVELS)[]) counts[l] = (await db.pluck<number>(`SELECT count(*) FROM ${LEVELS[l].table}`))[0];
+  const bytes30 = await tableBytes(db);
   const rollupBytes = {
     minute: sumTables(bytes30, [LEVELS.minute.table]),
     hour: sumTables(bytes30, [LEVELS.hour.table]),
@@ -135,23 +135,23 @@ try {
   const fileBytes30 = statSync(join(tmp, 'history.db')).size;
   console.log(`rows: minute ${counts.minute}, hour ${counts.hour}, day ${counts.day}`);
   console.log(`rollup tables: minute ${mb(rollupBytes.minute)}, hour ${mb(rollupBytes.hour)}, day ${mb(rollupBytes.day)}; file ${mb(fileBytes30)}`);
-  const avgBlob = (t: string) => db.prepare(`SELECT avg(length(total_sketch) + length(ttfb_sketch)) FROM ${t}`).pluck().get() as number;
-  console.log(`sketch bytes per row (total + ttfb): minute ${avgBlob('rollup_minute').toFixed(0)}, hour ${avgBlob('rollup_hour').toFixed(0)}, day ${avgBlob('rollup_day').toFixed(0)}`);
+  const avgBlob = async (t: string) => (await db.pluck<number>(`SELECT avg(length(total_sketch) + length(ttfb_sketch)) FROM ${t}`))[0];
+  console.log(`sketch bytes per row (total + ttfb): minute ${(await avgBlob('rollup_minute')).toFixed(0)}, hour ${(await avgBlob('rollup_hour')).toFixed(0)}, day ${(await avgBlob('rollup_day')).toFixed(0)}`);
 
   // ---------- 2. Query timings ----------
   const history = createHistory(db);
   const pick = rng(7);
   // Wall time per call, plus the process CPU time per call (less sensitive to other work on a shared machine).
   const cpuMs: number[][] = [];
-  const timeIt = (n: number, fn: (key: string) => unknown) => {
-    for (let i = 0; i < 5; i++) fn(keys[i]);
+  const timeIt = async (n: number, fn: (key: string) => Promise<unknown>) => {
+    for (let i = 0; i < 5; i++) await fn(keys[i]);
     const out: number[] = [];
     const cpu: number[] = [];
     for (let i = 0; i < n; i++) {
       const key = keys[Math.floor(pick() * keys.length)];
       const c = process.cpuUsage();
       const a = performance.now();
-      fn(key);
+      await fn(key);
       out.push(performance.now() - a);
       const d = process.cpuUsage(c);
       cpu.push((d.user + d.system) / 1000);
@@ -160,10 +160,10 @@ try {
     return out;
   };
   const cpuMedian = () => median(cpuMs[cpuMs.length - 1]).toFixed(2);
-  const q24 = timeIt(200, (k) => history.series(k, '24h', { now: NOW - 1 }));
-  const q7 = timeIt(100, (k) => history.series(k, '7d', { now: NOW - 1 }));
-  const q30 = timeIt(100, (k) => history.series(k, '30d', { now: NOW - 1 }));
-  const q1y30 = timeIt(200, (k) => history.series(k, '1y', { now: NOW - 1 }));
+  const q24 = await timeIt(200, (k) => history.series(k, '24h', { now: NOW - 1 }));
+  const q7 = await timeIt(100, (k) => history.series(k, '7d', { now: NOW - 1 }));
+  const q30 = await timeIt(100, (k) => history.series(k, '30d', { now: NOW - 1 }));
+  const q1y30 = await timeIt(200, (k) => history.series(k, '1y', { now: NOW - 1 }));
   const cpuOf = (i: number) => median(cpuMs[i]).toFixed(2);
   console.log(`series 24h (1440 minute points): median ${median(q24).toFixed(2)} ms, p95 ${pct(q24, 0.95).toFixed(2)} ms, CPU median ${cpuOf(0)} ms`);
   console.log(`series 7d (168 hourly points):   median ${median(q7).toFixed(2)} ms, p95 ${pct(q7, 0.95).toFixed(2)} ms, CPU median ${cpuOf(1)} ms`);
@@ -172,18 +172,16 @@ try {
 
   // A full year of daily rows (the 30 measured day sketches repeated) to time the 1y query at full length and measure a year's daily rows.
   const dailyBefore = rollupBytes.day;
-  const insDay = db.prepare(
-    `INSERT INTO rollup_day (monitor_id, ts, step, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms) VALUES (?, ?, -1, 1440, 3, ?, ?, 1, 1, 1, 1, 1)`,
-  );
-  db.transaction(() => {
-    for (const id of ids) for (let d = DAYS; d < 365; d++) insDay.run(id, start - (d - DAYS + 1) * DAY, dayBlobs[d % DAYS].total, dayBlobs[d % DAYS].ttfb);
-  })();
-  const dailyYearBytes = sumTables(tableBytes(db), ['rollup_day']);
-  const q1y = timeIt(200, (k) => history.series(k, '1y', { now: NOW - 1 }));
+  const INSERT_DAY = `INSERT INTO rollup_day (monitor_id, ts, step, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms) VALUES (?, ?, -1, 1440, 3, ?, ?, 1, 1, 1, 1, 1)`;
+  await db.tx(async (tx) => {
+    for (const id of ids) for (let d = DAYS; d < 365; d++) await tx.run(INSERT_DAY, [id, start - (d - DAYS + 1) * DAY, dayBlobs[d % DAYS].total, dayBlobs[d % DAYS].ttfb]);
+  });
+  const dailyYearBytes = sumTables(await tableBytes(db), ['rollup_day']);
+  const q1y = await timeIt(200, (k) => history.series(k, '1y', { now: NOW - 1 }));
   console.log(`series 1y (365 daily points):    median ${median(q1y).toFixed(2)} ms, p95 ${pct(q1y, 0.95).toFixed(2)} ms, CPU median ${cpuMedian()} ms`);
 
   // ---------- 3. Page weight ----------
-  const app = createApp({ queries: store.queries, history: store.history, runs: store.runs, title: 'Bench', schedulerAlive: () => true, now: () => NOW - 1 });
+  const app = createApp({ status: store.status, history: store.history, runs: store.runs, title: 'Bench', schedulerAlive: () => true, now: () => NOW - 1 });
   // Bytes as served: plain, and with `accept-encoding: gzip` (the compress middleware).
   const body = async (path: string, gzip = false) => Buffer.from(await (await app.request(path, { headers: gzip ? { 'accept-encoding': 'gzip' } : {} })).arrayBuffer());
   const pageTimes: number[] = [];
@@ -248,7 +246,7 @@ try {
   }
 
   // ---------- 4. Raw runs, measured with the real writer on a small sample ----------
-  const rawStore = openStore(join(tmp, 'raw.db'), Array.from({ length: RAW_SAMPLE_MONITORS }, (_, i) => ({ key: `r${i}`, name: `Raw ${i}`, public: true, schedule: 'every 60s', steps: 1 })), { flushMs: 3_600_000, batchSize: 1_000_000 });
+  const rawStore = await openStore(join(tmp, 'raw.db'), Array.from({ length: RAW_SAMPLE_MONITORS }, (_, i) => ({ key: `r${i}`, name: `Raw ${i}`, public: true, schedule: 'every 60s', steps: 1 })), { flushMs: 3_600_000, batchSize: 1_000_000 });
   const runsPerMonitor = RAW_SAMPLE_DAYS * 1440;
   const w0 = performance.now();
   let written = 0;
@@ -280,18 +278,18 @@ try {
         ],
       };
       rawStore.writer.write(r);
-      if (++written % 200 === 0) rawStore.writer.flush();
+      if (++written % 200 === 0) await rawStore.writer.flush();
     }
   }
-  rawStore.writer.flush();
+  await rawStore.writer.flush();
   const writeS = (performance.now() - w0) / 1000;
-  rawStore.db.pragma('wal_checkpoint(TRUNCATE)');
-  const rawTables = tableBytes(rawStore.db);
+  await storeSql(rawStore).exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  const rawTables = await tableBytes(storeSql(rawStore));
   const rawRunBytes = sumTables(rawTables, ['runs', 'step_results', 'runs_by_monitor_time']);
   const perRun = rawRunBytes / written;
   console.log(`writer with rollups: ${Math.round(written / writeS)} runs/s in batches of 200 over ${RAW_SAMPLE_MONITORS} monitors (${written} one-step runs; with 1,000 monitors see writer.bench.ts)`);
   console.log(`raw run + step row: ${perRun.toFixed(0)} bytes per one-step run`);
-  rawStore.close();
+  await rawStore.close();
 
   // ---------- 5. Sizes: now, a year, and raw for comparison ----------
   const perMonitor = (n: number) => n / MONITORS;
@@ -312,7 +310,7 @@ try {
   // ---------- 6. Retention on this database ----------
   const batchTimes: number[] = [];
   let last = performance.now();
-  const retention = createRetention(db, { runs: 7 * DAY, minute: 47 * HOUR, hourly: 29 * DAY, daily: 730 * DAY }, {
+  const retention = store.retention({ runs: 7 * DAY, minute: 47 * HOUR, hourly: 29 * DAY, daily: 730 * DAY }, {
     batchSize: 1000,
     pause: async () => {
       const t = performance.now();
@@ -328,9 +326,9 @@ try {
     `retention pass deleting 1 h of minute rows and 1 day of hourly rows per monitor (${removed.minute} + ${removed.hourly} rows): ${passS.toFixed(1)} s in ${batchTimes.length} batches; batch median ${median(batchTimes).toFixed(2)} ms, p99 ${pct(batchTimes, 0.99).toFixed(2)} ms, max ${Math.max(...batchTimes).toFixed(2)} ms`,
   );
   const e0 = performance.now();
-  await createRetention(db, { runs: 7 * DAY, minute: 47 * HOUR, hourly: 29 * DAY, daily: 730 * DAY }).run(NOW);
+  await store.retention({ runs: 7 * DAY, minute: 47 * HOUR, hourly: 29 * DAY, daily: 730 * DAY }).run(NOW);
   console.log(`retention pass with nothing to delete: ${(performance.now() - e0).toFixed(0)} ms`);
-  store.close();
+  await store.close();
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

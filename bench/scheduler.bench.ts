@@ -45,7 +45,7 @@ const monitors: MonitorConfig[] = Array.from({ length: MONITORS }, (_, i) =>
 );
 
 let writeErrors = 0;
-const store = openStore(
+const store = await openStore(
   join(dir, 'bench.db'),
   monitors.map((m) => ({ key: monitorId(m), name: m.name, public: true, schedule: `every ${EVERY_MS / 1000}s` })),
   { onError: () => writeErrors++ },
@@ -134,10 +134,10 @@ try {
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const offCpu = wait0 === undefined ? undefined : (runQueueWaitMs() ?? 0) - wait0;
-  store.writer.flush();
+  await store.writer.flush();
   sampleRss();
   const stats = scheduler.stats();
-  const stored = store.queries.statusOverview({ publicOnly: false, days: 1 }).reduce((n, m) => n + m.runs24h, 0);
+  const stored = (await store.status.statusOverview({ publicOnly: false, days: 1 })).reduce((n, m) => n + m.runs24h, 0);
   const srv = await server.stats();
   const control = await canary.stats();
   const mem = process.memoryUsage();
@@ -174,7 +174,7 @@ try {
   clearInterval(stallTimer);
   gcObserver.disconnect();
   await scheduler.stop(0);
-  store.close();
+  await store.close();
   await server.close();
   await canary.close();
   rmSync(dir, { recursive: true, force: true });

@@ -11,8 +11,11 @@
  * Each variant writes rounds of one run per monitor, a minute apart (new minute buckets, the same
  * hour and day buckets merged again: the steady state), into a fresh SQLite file (WAL) in a temp
  * folder, through `store.writer` exactly as the scheduler's results go. Medians of BENCH_RUNS (5).
+ * With BENCH_POSTGRES=1 each variant is also written into a fresh PostgreSQL database (a throwaway
+ * local cluster, as the tests start one; durability off, so it measures round trips, not fsync).
  *
  *   npm run bench -- writer
+ *   BENCH_POSTGRES=1 npm run bench -- writer
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -21,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import type { RunResult, StepResult } from '../src/probes/types.js';
 import { openStore } from '../src/store/index.js';
 import { logNormal, rng } from '../test/store/history-fixtures.js';
+import { createTestDatabase, startPostgres, type PgCluster } from '../test/support/postgres.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 /** Runs written per variant and repetition (whole rounds of one run per monitor). */
@@ -53,12 +57,20 @@ function stepOf(index: number, at: number, ms: number): StepResult {
   };
 }
 
-function measure(v: Variant): { runsPerSec: number; cpuUsPerRun: number } {
+/** A fresh, empty database of the backend: its location and how to remove it. */
+type Fresh = () => Promise<{ location: string; drop(): Promise<void> }>;
+
+const freshSqlite: Fresh = async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'halftime-bench-writer-'));
+  return { location: join(tmp, 'w.db'), drop: async () => rmSync(tmp, { recursive: true, force: true }) };
+};
+
+async function measure(v: Variant, fresh: Fresh): Promise<{ runsPerSec: number; cpuUsPerRun: number }> {
+  const db = await fresh();
   try {
     const keys = Array.from({ length: v.monitors }, (_, i) => `m${i}`);
     // A flush interval longer than the run: batches are exactly `batch` runs, as under load.
-    const store = openStore(join(tmp, 'w.db'), keys.map((key) => ({ key, name: key, public: true, schedule: 'every 60s', steps: v.steps })), { batchSize: v.batch, flushMs: 3_600_000 });
+    const store = await openStore(db.location, keys.map((key) => ({ key, name: key, public: true, schedule: 'every 60s', steps: v.steps })), { batchSize: v.batch, flushMs: 3_600_000 });
     const rand = rng(9);
     const rounds = Math.max(1, Math.round(TARGET_RUNS / v.monitors));
     // Build the results first: the figure is the writer's, not the fixture's.
@@ -72,30 +84,53 @@ function measure(v: Variant): { runsPerSec: number; cpuUsPerRun: number } {
     }
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    for (const r of results) store.writer.write(r);
-    store.writer.flush();
+    // Runs arrive while the previous batch is written; each flush takes what is queued, `batch` runs here.
+    for (let i = 0; i < results.length; i++) {
+      store.writer.write(results[i]);
+      if ((i + 1) % v.batch === 0) await store.writer.flush();
+    }
+    await store.writer.flush();
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(c0);
     if (store.writer.written !== results.length) throw new Error(`wrote ${store.writer.written} of ${results.length} runs`);
-    store.close();
+    await store.close();
     return { runsPerSec: results.length / secs, cpuUsPerRun: (cpu.user + cpu.system) / results.length };
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    await db.drop();
   }
 }
 
-console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores; Node ${process.version}; ${RUNS} repetitions of ~${TARGET_RUNS} runs each, variants interleaved`);
-const got = new Map<string, { rps: number[]; cpu: number[] }>(VARIANTS.map((v) => [v.name, { rps: [], cpu: [] }]));
-for (let i = 0; i < RUNS; i++) {
-  for (const v of VARIANTS) {
-    const r = measure(v);
-    got.get(v.name)!.rps.push(r.runsPerSec);
-    got.get(v.name)!.cpu.push(r.cpuUsPerRun);
-  }
+const cluster: PgCluster | undefined = process.env.BENCH_POSTGRES === '1' ? await startPostgres() : undefined;
+const backends: [string, Fresh][] = [['SQLite', freshSqlite]];
+if (cluster) {
+  backends.push([
+    'PostgreSQL',
+    async () => {
+      const db = await createTestDatabase(cluster.url, 'halftime_bench');
+      return { location: db.url, drop: db.drop };
+    },
+  ]);
 }
-console.log('| writer, runs + steps + minute/hour/day rollups | runs/s (median) | runs/s (each repetition) | CPU µs per run |');
-console.log('|---|---:|---|---:|');
-for (const v of VARIANTS) {
-  const g = got.get(v.name)!;
-  console.log(`| ${v.name} | ${Math.round(median(g.rps)).toLocaleString('en')} | ${g.rps.map((x) => Math.round(x).toLocaleString('en')).join(', ')} | ${Math.round(median(g.cpu))} |`);
+try {
+  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores; Node ${process.version}; ${RUNS} repetitions of ~${TARGET_RUNS} runs each, variants interleaved`);
+  const got = new Map<string, { rps: number[]; cpu: number[] }>();
+  for (let i = 0; i < RUNS; i++) {
+    for (const v of VARIANTS) {
+      for (const [backend, fresh] of backends) {
+        const r = await measure(v, fresh);
+        const g = got.get(`${backend}: ${v.name}`) ?? { rps: [], cpu: [] };
+        g.rps.push(r.runsPerSec);
+        g.cpu.push(r.cpuUsPerRun);
+        got.set(`${backend}: ${v.name}`, g);
+      }
+    }
+  }
+  // CPU is this process's (the writer's side); PostgreSQL's own work runs in its server processes.
+  console.log('| writer, runs + steps + minute/hour/day rollups | runs/s (median) | runs/s (each repetition) | CPU µs per run (this process) |');
+  console.log('|---|---:|---|---:|');
+  for (const [name, g] of got) {
+    console.log(`| ${name} | ${Math.round(median(g.rps)).toLocaleString('en')} | ${g.rps.map((x) => Math.round(x).toLocaleString('en')).join(', ')} | ${Math.round(median(g.cpu))} |`);
+  }
+} finally {
+  cluster?.stop();
 }

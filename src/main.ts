@@ -13,11 +13,14 @@ import { createHealth, type Health } from './health/registry.js';
 import { createLoadControl } from './load/control.js';
 import { loadJobs } from './load/jobs.js';
 import { createLogger, type Logger } from './log.js';
-import { startMeasuring, type MeasureHost } from './measure/host.js';
+import { startMeasuring } from './measure/host.js';
+import { switchableMeasuring, type SwitchableMeasuring } from './measure/switchable.js';
+import { checkClock, joinCluster, type ClusterNode } from './cluster/node.js';
+import { VERSION } from './export/version.js';
 import { createLoopLag } from './measure/loop-lag.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { describeHolder } from './store/file-lock.js';
-import { createRetention, openStore, startRetentionJob, type Store } from './store/index.js';
+import { describeDatabase, isPostgresUrl, openStore, startRetentionJob, type RetentionJob, type Store } from './store/index.js';
 import { DatabaseCorrupt, describeIntegrity, isCorruptionError, quickCheck, type IntegrityResult } from './store/integrity.js';
 import { acquireServeLock } from './store/serve-lock.js';
 import { createApp } from './web/app.js';
@@ -29,8 +32,12 @@ import { createEventHub, type EventHub } from './web/events.js';
 
 export type HalftimeOptions = {
   loaded: LoadedConfig;
-  /** Overrides config storage.path. */
+  /** The database: a SQLite path or a PostgreSQL URL (default: HALFTIME_DATABASE_URL, storage.url, storage.path). */
   dbPath?: string;
+  /** This node's location (default: HALFTIME_LOCATION, node.location). */
+  location?: string;
+  /** `web`: pages only, no checks or duties (default: HALFTIME_ROLE, node.role). */
+  role?: 'all' | 'web';
   port?: number;
   host?: string;
   logger?: Logger;
@@ -52,7 +59,9 @@ export type Halftime = {
   url: string;
   store: Store;
   /** The measuring thread (scheduler and probes): run now, stats, lag. */
-  scheduler: MeasureHost;
+  scheduler: SwitchableMeasuring;
+  /** With several nodes (PostgreSQL): this node in the cluster (its id, the duties it holds). */
+  node?: ClusterNode;
   alerting: Alerting;
   events: EventHub;
   health: Health;
@@ -90,7 +99,13 @@ async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
 export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const { config, redact } = opts.loaded;
   const log = opts.logger ?? createLogger({ redact });
-  const dbPath = opts.dbPath ?? config.storage.path;
+  const dbPath = opts.dbPath ?? process.env.HALFTIME_DATABASE_URL ?? config.storage.url ?? config.storage.path;
+  // PostgreSQL: several nodes may share it (leases, locations); SQLite: one process per file.
+  const shared = isPostgresUrl(dbPath);
+  const location = opts.location ?? process.env.HALFTIME_LOCATION ?? config.node.location;
+  const role = opts.role ?? (process.env.HALFTIME_ROLE as 'all' | 'web' | undefined) ?? config.node.role;
+  if (!/^([a-z0-9][a-z0-9_-]{0,31})?$/.test(location)) throw new StartError(`not a location name: "${location}" (lowercase letters, digits, - or _, at most 32)`, 2);
+  if (role !== 'all' && role !== 'web') throw new StartError(`not a role: "${role}" (all or web)`, 2);
   const health = opts.health ?? createHealth({ log });
   const events = createEventHub();
   // Prometheus metrics, OTLP traces and metrics: fed by the writer once runs are stored, off the probes' timing path.
@@ -116,20 +131,23 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   };
 
   try {
-    // One server per database file, taken before the file is opened.
-    const lock = acquireServeLock(dbPath, {
-      onLost: (h) => health.fail('database', `lost the lock on ${resolve(dbPath)}: ${h ? `now held by ${describeHolder(h)}` : 'the lock file was removed'}; another server may write this database`),
-    });
+    // SQLite: one server per database file, taken before the file is opened; damaged pages are
+    // refused before anything reads or writes them (see DatabaseCorrupt).
+    const lock = shared
+      ? undefined
+      : acquireServeLock(dbPath, {
+          onLost: (h) => health.fail('database', `lost the lock on ${resolve(dbPath)}: ${h ? `now held by ${describeHolder(h)}` : 'the lock file was removed'}; another server may write this database`),
+        });
     if (lock) undo.push(() => lock.release());
-
-    // Damaged pages are refused before anything reads or writes them (see DatabaseCorrupt).
-    const first = await quickCheck(dbPath, { timeoutMs: opts.integrity?.timeoutMs });
-    if (first.status === 'corrupt') throw new DatabaseCorrupt(resolve(dbPath), first.problems);
-    integrityFound(first);
+    if (!shared) {
+      const first = await quickCheck(dbPath, { timeoutMs: opts.integrity?.timeoutMs });
+      if (first.status === 'corrupt') throw new DatabaseCorrupt(resolve(dbPath), first.problems);
+      integrityFound(first);
+    }
 
     let store: Store;
     try {
-      store = openStore(
+      store = await openStore(
         dbPath,
         config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, group: m.group, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
         {
@@ -152,33 +170,57 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
         },
       );
     } catch (err) {
-      if (isCorruptionError(err)) throw new DatabaseCorrupt(resolve(dbPath), [(err as Error).message]);
+      if (!shared && isCorruptionError(err)) throw new DatabaseCorrupt(resolve(dbPath), [(err as Error).message]);
+      if (shared) throw new StartError(`cannot use the PostgreSQL database at ${describeDatabase(dbPath)}: ${redact((err as Error).message || String((err as NodeJS.ErrnoException).code))}`);
       throw err;
     }
     undo.push(() => store.close());
+    if (shared) await checkClock(store.cluster, config.node.maxClockSkew).catch((err) => Promise.reject(new StartError((err as Error).message)));
 
     const admin = await ensureAdmin(store.auth, opts.adminPassword ?? process.env.HALFTIME_ADMIN_PASSWORD);
     if (admin === 'setup-needed') log.warn('no admin account yet: open /setup from this machine, or set HALFTIME_ADMIN_PASSWORD');
     else if (admin === 'created' || admin === 'updated') log.info(`admin account ${admin} from HALFTIME_ADMIN_PASSWORD`, { user: 'admin' });
 
-    const alerting = createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), log, redact, health });
+    // Several nodes: only the outbox lease holder sends (fenced right before each delivery).
+    let node: ClusterNode | undefined;
+    const alerting = await createAlerting({
+      config,
+      alertStore: store.alerts,
+      latency: store.latency,
+      flush: () => store.writer.flush(),
+      log,
+      redact,
+      health,
+      shared,
+      fence: shared ? () => node?.fenceOutbox() ?? Promise.resolve(false) : undefined,
+    });
     undo.push(() => alerting.stop(1_000));
 
+    const judging = new Map<string, Promise<unknown>>();
     // Scheduler and probes run in their own thread; every finished run comes back here to be written
     // and judged, so nothing on this thread (pages, API, writer, alerting) can delay a measurement.
-    const measure = startMeasuring({
+    // This location's monitors: those that name it (or every location), none on a web node.
+    const here = config.monitors.filter((m) => {
+      const where = m.locations ?? config.locations;
+      return role === 'all' && (!where || !location || where.includes(location));
+    });
+    const measure = switchableMeasuring(() => startMeasuring({
       loaded: opts.loaded,
       log,
       trace: observe.trace,
+      location,
+      monitors: here.map((m) => monitorId(m)),
       onRun(result, { aborted }) {
         observe.lateness(result.startedAt - result.plannedAt);
         store.writer.write(result);
         // A run cut off by shutdown says nothing about the target: stored as aborted, not judged.
         if (aborted) return log.info('check cut off by shutdown; stored as aborted', { monitor: result.monitorId });
-        alerting.onRun(result);
+        // Judged in the background (it may read the store); "run now" waits for it.
+        const judged = alerting.onRun(result).finally(() => judging.get(result.monitorId) === judged && judging.delete(result.monitorId));
+        judging.set(result.monitorId, judged);
         if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
       },
-    });
+    }), { graceMs: config.server.shutdownGrace });
     undo.push(() => measure.stop(0));
     // One burst at a time per server, whether started from /admin or by a cron schedule; scheduled
     // bursts are few and start a worker of their own, so their schedule stays on this thread.
@@ -189,33 +231,49 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       onSkip: (id) => log.warn('previous run still going; skipped this slot', { monitor: id }),
     });
     undo.push(() => loadScheduler.stop(0));
-    await measure.ready;
+    // One node: its thread warms up now and starts with the server. Several: every node keeps a warm
+    // thread and starts its schedule when it gets its location's lease, so a takeover waits for no warm-up.
+    if (!shared && role === 'all') await measure.switchOn();
+    else if (role === 'all') await measure.prepare();
     observe.watch({
       monitorState: (key) => alerting.status(key),
-      alertRules: () => alertRuleReadings(store.alerts.loadStates()),
-      openIncidents: () => store.alerts.listIncidents({ open: true, limit: 500 }).map((i) => i.kind),
+      alertRules: async () => alertRuleReadings(await store.alerts.loadStates()),
+      openIncidents: async () => (await store.alerts.listIncidents({ open: true, limit: 500 })).map((i) => i.kind),
       outboxPending: () => store.alerts.outbox.pending(),
       scheduler: () => measure.stats(),
       writer: () => ({ pending: store.writer.pending, written: store.writer.written }),
+      duties: () => node?.duties() ?? [],
     });
     undo.push(() => observe.stop());
 
     const { every: retentionEvery, batchSize: retentionBatch, ...policy } = config.retention;
-    const retention = startRetentionJob(createRetention(store.db, policy, { batchSize: retentionBatch }), {
-      everyMs: retentionEvery,
-      onDone: (c) => {
-        if (c.runs + c.minute + c.hourly + c.daily + c.dailyUptime > 0) log.info('retention removed old history', c);
+    let retention: RetentionJob | undefined;
+    const housekeeping = {
+      start() {
+        retention ??= startRetentionJob(store.retention(policy, { batchSize: retentionBatch }), {
+          everyMs: retentionEvery,
+          onDone: (c) => {
+            if (c.runs + c.minute + c.hourly + c.daily + c.dailyUptime > 0) log.info('retention removed old history', c);
+          },
+          onError: (err) => log.error('retention failed; will retry', { error: err }),
+        });
+        alerting.startReminders();
       },
-      onError: (err) => log.error('retention failed; will retry', { error: err }),
-    });
-    undo.push(() => retention.stop());
+      async stop() {
+        alerting.stopReminders();
+        const r = retention;
+        retention = undefined;
+        await r?.stop();
+      },
+    };
+    undo.push(() => housekeeping.stop());
 
     // How late this thread runs: monitor pages, series and the API shed load while it runs late.
     const mainLoop = createLoopLag({ intervalMs: 20, keepMs: 10_000 });
     undo.push(() => mainLoop.stop());
     const jobIds = new Set(config.monitors.map((m) => monitorId(m)));
     const app = createApp({
-      queries: store.queries,
+      status: store.status,
       history: store.history,
       runs: store.runs,
       title: config.server.title,
@@ -226,10 +284,12 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       admission: { lag: () => mainLoop.recent(1_000) },
       metrics: config.metrics.enabled ? { ...config.metrics, scrape: observe.scrape, negotiate, onError: (err) => log.error('/metrics failed', { error: err }) } : undefined,
       traceLinks: { href: observe.traceLink?.href, public: observe.traceLink?.public ?? false },
+      node: shared ? () => (node ? { id: node.info.id, location, role, duties: node.held() } : { id: '(joining)', location, role, duties: [] }) : undefined,
       log,
       operator: {
         users: store.auth,
         admin: store.admin,
+        runs: store.runs,
         incidents: store.alerts,
         events,
         publicUrl: config.server.publicUrl,
@@ -253,7 +313,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
         runNow: async (key) => {
           if (!jobIds.has(key)) return undefined;
           const started = await measure.runNow(key);
-          store.writer.flush();
+          await store.writer.flush();
+          await judging.get(key);
           return { started };
         },
       },
@@ -272,20 +333,49 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
     // Started: from here on, nothing fails the start.
-    measure.start();
     loadScheduler.start();
-    alerting.start();
+    if (!shared) {
+      // One node does everything: checks (already warm), the sender, reminders and retention.
+      alerting.start();
+      housekeeping.start();
+    } else {
+      // Several nodes: each duty runs on the one node holding its lease; another takes over when it lapses.
+      node = joinCluster({
+        cluster: store.cluster,
+        location,
+        role,
+        leaseMs: config.node.lease,
+        version: VERSION,
+        log,
+        scheduler: { start: () => measure.switchOn(), stop: () => measure.switchOff(config.server.shutdownGrace, { standby: true }) },
+        outbox: { start: () => alerting.sender.start(), stop: () => alerting.sender.stop(1_000) },
+        housekeeping,
+        health,
+        locations: [...new Set([...(config.locations ?? []), ...config.monitors.flatMap((m) => m.locations ?? [])])],
+      });
+    }
     watchScheduler(health, measure, { behindMs: opts.schedulerBehindMs ?? 60_000 });
     watchOutbox(health, store.alerts.outbox, { unhealthyAfterMs: config.alerts?.retry.unhealthyAfter ?? 900_000 });
     health.start(opts.healthEveryMs ?? 5_000);
-    const runIntegrity = async () => {
+    const runIntegrity = async (): Promise<IntegrityResult> => {
+      if (shared) {
+        // PostgreSQL keeps its own page checksums; from here, the check is that it answers.
+        const t0 = Date.now();
+        const r: IntegrityResult = await store.cluster.clock().then(
+          () => ({ status: 'ok' as const, ms: Date.now() - t0 }),
+          (err: Error) => ({ status: 'error' as const, ms: Date.now() - t0, error: redact(err.message) }),
+        );
+        integrityFound(r);
+        return r;
+      }
       const r = await quickCheck(dbPath, { timeoutMs: opts.integrity?.timeoutMs });
       integrityFound(r);
       if (r.status === 'corrupt') log.error('the database is damaged', { db: resolve(dbPath), problems: r.problems.slice(0, 5).join('; ') });
       return r;
     };
-    const integrityTimer = setInterval(() => void runIntegrity(), opts.integrity?.everyMs ?? 86_400_000);
-    integrityTimer.unref();
+    // PostgreSQL looks after its own pages; the file check is SQLite's.
+    const integrityTimer = shared ? undefined : setInterval(() => void runIntegrity(), opts.integrity?.everyMs ?? 86_400_000);
+    integrityTimer?.unref();
     const self = config.selfCheck;
     const heartbeat: Heartbeat | undefined = self.url ? startHeartbeat({ url: self.url, everyMs: self.every, health, log }) : undefined;
     const channels = alerting.channels;
@@ -300,6 +390,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       url,
       store,
       scheduler: measure,
+      node,
       alerting,
       events,
       health,
@@ -311,14 +402,18 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           const left = () => Math.max(0, deadline - Date.now());
           // Checks get the grace less a reserve for cutting off the rest, writing and closing.
           const checksGrace = Math.max(0, graceMs - Math.min(1_500, graceMs / 4));
+          // Leases are given up at once, so another node takes over without waiting for them to lapse.
+          await atMost(node?.close() ?? Promise.resolve(), left());
           await Promise.all([measure.stop(checksGrace), loadScheduler.stop(checksGrace)]);
           clearInterval(integrityTimer);
           heartbeat?.stop();
           selfAlert?.stop();
           health.stop();
           await atMost(loadControl.close(), left());
-          await retention.stop();
+          await housekeeping.stop();
           // Deliveries still in progress when time is up stay in the outbox and go out after the restart.
+          // Judgements of the last runs finish before their store closes.
+          await atMost(Promise.all(judging.values()), left());
           await alerting.stop(left());
           events.close();
           mainLoop.stop();
@@ -326,7 +421,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
           await atMost(closed, left());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-          store.close();
+          await store.close();
           // After the store: its last flush hands the final runs to the exporters, which send what they can.
           await observe.stop();
           lock?.release();

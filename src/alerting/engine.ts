@@ -19,6 +19,11 @@ export type MonitorAlertState = {
   rules: Record<string, RuleState>;
   /** When the last down/degraded/reminder message was raised, for reminders. */
   lastAlertAt: number | null;
+  /**
+   * Per location ('' on a single node): its own consecutive failures and successes. The monitor is
+   * DOWN while at least `down.locations` of them see it failing `down.after` times in a row.
+   */
+  locs?: Record<string, { failures: number; successes: number; failingSince: number | null }>;
 };
 
 export const initialAlertState = (): MonitorAlertState => ({
@@ -33,7 +38,7 @@ export const initialAlertState = (): MonitorAlertState => ({
   lastAlertAt: null,
 });
 
-export type RunSummary = { ok: boolean; startedAt: number; failure?: FailureEvidence };
+export type RunSummary = { ok: boolean; startedAt: number; failure?: FailureEvidence; location?: string };
 
 /**
  * Incident record changes. An incident keeps three things apart: the evidence that opened it (the
@@ -57,7 +62,7 @@ export type EvaluateInput = {
   latency: LatencySource;
   newId: () => string;
   /** Whether an operator acknowledged the open incident of this condition (no reminders then). Asked only when a reminder is due. */
-  acknowledged?: (condition: Condition) => boolean;
+  acknowledged?: (condition: Condition) => boolean | Promise<boolean>;
 };
 
 export type Evaluation = { state: MonitorAlertState; events: AlertEvent[]; incidents: IncidentOp[] };
@@ -86,16 +91,16 @@ export function baselineRange(rule: DegradedRule, now: number): { from: number; 
 }
 
 /** One judgement of one rule: bad/good with evidence, or null when there are too few samples. */
-export function judgeRule(rule: DegradedRule, monitorKey: string, now: number, latency: LatencySource): { bad: boolean; evidence: LatencyEvidence } | null {
+export async function judgeRule(rule: DegradedRule, monitorKey: string, now: number, latency: LatencySource, location: string | null = null): Promise<{ bad: boolean; evidence: LatencyEvidence } | null> {
   const step = rule.step;
-  const cur = latency({ monitorKey, step, percentile: rule.percentile, from: now - rule.windowMs, to: now + 1 });
+  const cur = await latency({ monitorKey, step, percentile: rule.percentile, from: now - rule.windowMs, to: now + 1, location });
   if (cur.value === null || cur.samples < rule.minSamples) return null;
   let thresholdMs: number;
   let baselineMs: number | undefined;
   let baselineSamples = 0;
   const range = baselineRange(rule, now);
   if (range) {
-    const base = latency({ monitorKey, step, percentile: rule.percentile, from: range.from, to: range.to });
+    const base = await latency({ monitorKey, step, percentile: rule.percentile, from: range.from, to: range.to, location });
     if (base.value === null || base.samples < rule.minSamples) return null;
     baselineMs = base.value;
     baselineSamples = base.samples;
@@ -105,6 +110,7 @@ export function judgeRule(rule: DegradedRule, monitorKey: string, now: number, l
   }
   const evidence: LatencyEvidence = {
     rule: rule.text,
+    ...(location ? { location } : {}),
     step,
     percentile: rule.percentile,
     windowMs: rule.windowMs,
@@ -118,9 +124,9 @@ export function judgeRule(rule: DegradedRule, monitorKey: string, now: number, l
 
 /**
  * The rule engine: (stored history, config, previous state) → (new state, events, incident changes).
- * No I/O of its own, no clock: `now` and the latency reader are passed in.
+ * No I/O of its own, no clock: `now` and the latency reader are passed in (async: the store may be a network database).
  */
-export function evaluate(input: EvaluateInput): Evaluation {
+export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const { now, monitor, rules, run, latency } = input;
   const s: MonitorAlertState = structuredClone(input.prev);
   const events: AlertEvent[] = [];
@@ -142,30 +148,45 @@ export function evaluate(input: EvaluateInput): Evaluation {
   }
 
   if (run) {
-    // Down / recovered.
+    // Down / recovered, counted per location: DOWN once enough locations each see it failing.
+    const here = run.location ?? '';
+    const locs = (s.locs ??= {});
+    const L = (locs[here] ??= { failures: 0, successes: 0, failingSince: null });
+    const failingLocations = () => Object.entries(locs).filter(([, l]) => l.failures >= rules.down.after);
     if (run.ok) {
-      s.successes++;
-      s.failures = 0;
-      s.failingSince = null;
-      if (s.down && s.successes >= rules.down.recoverAfter) {
+      L.successes++;
+      L.failures = 0;
+      L.failingSince = null;
+    } else {
+      L.failures++;
+      L.successes = 0;
+      L.failingSince ??= run.startedAt;
+    }
+    // The run's own location's counts, as single-node states always had them.
+    s.failures = L.failures;
+    s.successes = L.successes;
+    s.failingSince = L.failingSince;
+    const failing = failingLocations();
+    const quorum = rules.down.locations ?? 1;
+    const where = (list: [string, unknown][]) => (list.some(([k]) => k !== '') ? { locations: list.map(([k]) => k).sort() } : {});
+    if (run.ok) {
+      if (s.down && L.successes >= rules.down.recoverAfter && failing.length < quorum) {
         const evidence = { failures: s.down.worst, lastFailure: s.lastFailure ?? undefined, worst: s.down.worst };
         event('recovered', 'down', s.down.since, evidence);
         incidents.push({ op: 'close', kind: 'down', endedAt: now, worst: s.down.worst, value: null, evidence });
         s.down = null;
       }
     } else {
-      s.failures++;
-      s.successes = 0;
-      s.failingSince ??= run.startedAt;
-      s.lastFailure = run.failure ?? { message: 'failed' };
-      if (!s.down && s.failures >= rules.down.after) {
-        s.down = { since: s.failingSince, worst: s.failures };
-        const e = event('down', 'down', s.down.since, { failures: s.failures, lastFailure: s.lastFailure, worst: s.failures });
-        incidents.push({ op: 'open', kind: 'down', startedAt: s.down.since, worst: s.failures, event: e });
+      s.lastFailure = { ...(run.failure ?? { message: 'failed' }), ...(here ? { location: here } : {}) };
+      if (!s.down && failing.length >= quorum) {
+        const since = Math.min(...failing.map(([, l]) => l.failingSince ?? now));
+        s.down = { since, worst: L.failures };
+        const e = event('down', 'down', since, { failures: L.failures, lastFailure: s.lastFailure, worst: L.failures, ...where(failing) });
+        incidents.push({ op: 'open', kind: 'down', startedAt: since, worst: L.failures, event: e });
         s.lastAlertAt = now;
-      } else if (s.down && s.failures > s.down.worst) {
-        s.down.worst = s.failures;
-        incidents.push({ op: 'update', kind: 'down', worst: s.failures, evidence: { failures: s.failures, lastFailure: s.lastFailure, worst: s.failures } });
+      } else if (s.down && L.failures > s.down.worst) {
+        s.down.worst = L.failures;
+        incidents.push({ op: 'update', kind: 'down', worst: L.failures, evidence: { failures: L.failures, lastFailure: s.lastFailure, worst: L.failures, ...where(failing) } });
       }
     }
 
@@ -174,11 +195,20 @@ export function evaluate(input: EvaluateInput): Evaluation {
       const keep: Record<string, RuleState> = {};
       let entered: LatencyEvidence | null = null;
       let worstNow: LatencyEvidence | null = null;
+      const heldNow = new Set<string>();
+      const heldBefore = new Set(
+        rules.degraded
+          .filter((r) => (r.locations ?? 1) > 1)
+          .map(ruleKey)
+          .filter((base) => Object.entries(input.prev.rules).filter(([k, v]) => k.startsWith(`${base}#`) && v.active).length >= (rules.degraded.find((r) => ruleKey(r) === base)!.locations ?? 1)),
+      );
       for (const rule of rules.degraded) {
-        const key = ruleKey(rule);
+        const many = (rule.locations ?? 1) > 1;
+        // A rule over several locations judges each on its own window and keeps a state per location.
+        const key = many ? `${ruleKey(rule)}#${run.location ?? ''}` : ruleKey(rule);
         const rs: RuleState = s.rules[key] ?? { bad: 0, good: 0, active: false, since: null, last: null };
         keep[key] = rs;
-        const j = judgeRule(rule, monitor.key, now, latency);
+        const j = await judgeRule(rule, monitor.key, now, latency, many ? (run.location ?? '') : null);
         if (!j) continue; // too few samples: no judgement either way
         rs.last = j.evidence;
         if (j.bad) {
@@ -187,7 +217,6 @@ export function evaluate(input: EvaluateInput): Evaluation {
           if (!rs.active && rs.bad >= rule.enterAfter) {
             rs.active = true;
             rs.since = now;
-            entered ??= j.evidence;
           }
         } else {
           rs.good++;
@@ -197,10 +226,25 @@ export function evaluate(input: EvaluateInput): Evaluation {
             rs.since = null;
           }
         }
-        if (rs.active && (!worstNow || j.evidence.actualMs / j.evidence.thresholdMs > worstNow.actualMs / worstNow.thresholdMs)) worstNow = j.evidence;
+      }
+      // The other locations' states of multi-location rules are kept as they were.
+      for (const [key, rs] of Object.entries(s.rules)) if (key.includes('#') && !(key in keep)) keep[key] = rs;
+      // A rule holds when it is active in enough locations (a single-location rule: when it is active).
+      for (const rule of rules.degraded) {
+        const base = ruleKey(rule);
+        const states = (rule.locations ?? 1) > 1 ? Object.entries(keep).filter(([k]) => k.startsWith(`${base}#`)).map(([, v]) => v) : [keep[base]].filter(Boolean);
+        const active = states.filter((r) => r.active);
+        if (active.length < (rule.locations ?? 1)) continue;
+        const wasHeld = (rule.locations ?? 1) > 1 ? heldBefore.has(base) : !!input.prev.rules[base]?.active;
+        for (const r of active) {
+          if (!r.last) continue;
+          if (!wasHeld) entered ??= r.last;
+          if (!worstNow || r.last.actualMs / r.last.thresholdMs > worstNow.actualMs / worstNow.thresholdMs) worstNow = r.last;
+        }
+        heldNow.add(base);
       }
       s.rules = keep;
-      const anyActive = Object.values(keep).some((r) => r.active);
+      const anyActive = heldNow.size > 0;
       if (!s.degraded && anyActive) {
         const ev = entered ?? worstNow!;
         s.degraded = { since: now, worst: ev.actualMs, evidence: ev };
@@ -229,7 +273,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
   // Reminders while still down or degraded.
   const open = s.down ? 'down' : s.degraded ? 'degraded' : null;
   const reminderDue = open && events.length === 0 && rules.reminderEveryMs !== null && s.lastAlertAt !== null && now - s.lastAlertAt >= rules.reminderEveryMs;
-  if (open && reminderDue && !input.acknowledged?.(open)) {
+  if (open && reminderDue && !(await input.acknowledged?.(open))) {
     if (open === 'down') event('reminder', 'down', s.down!.since, { failures: s.failures, lastFailure: s.lastFailure ?? undefined, worst: s.down!.worst });
     else event('reminder', 'degraded', s.degraded!.since, { latency: s.degraded!.evidence, worst: s.degraded!.worst });
     s.lastAlertAt = now;

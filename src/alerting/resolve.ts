@@ -6,14 +6,14 @@ export type MonitorAlertRules = {
   enabled: boolean;
   channels: string[];
   recipients?: string[];
-  down: { after: number; recoverAfter: number };
+  down: { after: number; recoverAfter: number; locations: number };
   degraded: DegradedRule[];
   reminderEveryMs: number | null;
 };
 
 export function resolveMonitorAlerts(config: Config, m: MonitorConfig): MonitorAlertRules {
   const a = config.alerts;
-  const defaults = a?.defaults ?? { down: { after: 2, recoverAfter: 1 }, reminderEvery: null, channels: undefined };
+  const defaults = a?.defaults ?? { down: { after: 2, recoverAfter: 1, locations: 1 }, reminderEvery: null, channels: undefined };
   const allChannels = Object.keys(a?.channels ?? {});
   if (m.alerts?.enabled === false) return { enabled: false, channels: [], down: defaults.down, degraded: [], reminderEveryMs: null };
   const own = m.alerts;

@@ -32,6 +32,11 @@ export type SenderOptions = {
   redact?: (s: string) => string;
   /** Told when the outbox cannot be read or a delivery cannot be recorded (the database fails). */
   health?: HealthReporter;
+  /**
+   * Several nodes: asked right before each delivery; false when this node no longer holds the outbox
+   * lease (another node has taken over), so a paused node never sends what the new holder sends.
+   */
+  fence?: () => Promise<boolean>;
 };
 
 export type Sender = {
@@ -96,9 +101,9 @@ export function createSender(opts: SenderOptions): Sender {
     opts.health?.fail('outbox-records', `${what} failed: ${err instanceof Error ? err.message : String(err)}`);
   };
 
-  function giveUp(row: OutboxRow, reason: string, event: Partial<AlertEvent> | undefined, attempted?: { error: string }): void {
+  async function giveUp(row: OutboxRow, reason: string, event: Partial<AlertEvent> | undefined, attempted?: { error: string }): Promise<void> {
     try {
-      opts.store.outbox.dead(row.id, now(), reason, attempted);
+      await opts.store.outbox.dead(row.id, now(), reason, attempted);
       retryAt.delete(row.id);
     } catch (err) {
       storeFailed('recording a dead alert message', err);
@@ -122,9 +127,10 @@ export function createSender(opts: SenderOptions): Sender {
       event = JSON.parse(row.event) as AlertEvent;
       if (typeof event?.id !== 'string' || typeof event.kind !== 'string') throw new Error('no event id or kind');
     } catch (err) {
-      giveUp(row, `malformed message: ${(err as Error).message}`, undefined);
+      await giveUp(row, `malformed message: ${(err as Error).message}`, undefined);
       return true;
     }
+    if (opts.fence && !(await opts.fence())) return false;
     let timeout: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -138,17 +144,17 @@ export function createSender(opts: SenderOptions): Sender {
       const attempts = row.attempts + 1;
       const age = now() - row.createdAt;
       if (isPermanentFailure(err)) {
-        giveUp(row, `permanent failure: ${message}`, event, { error: message });
+        await giveUp(row, `permanent failure: ${message}`, event, { error: message });
         return true;
       }
       if (attempts >= retry.maxAttempts || age >= retry.maxAgeMs) {
         const limit = attempts >= retry.maxAttempts ? `${attempts} attempts` : `${Math.round(age / 60_000)} min of retries`;
-        giveUp(row, `gave up after ${limit}: ${message}`, event, { error: message });
+        await giveUp(row, `gave up after ${limit}: ${message}`, event, { error: message });
         return true;
       }
       const wait = jitteredBackoffMs(row.attempts, retry, random);
       try {
-        opts.store.outbox.failed(row.id, now() + wait, message);
+        await opts.store.outbox.failed(row.id, now() + wait, message);
         retryAt.delete(row.id);
       } catch (e) {
         storeFailed('recording a failed delivery', e);
@@ -163,9 +169,9 @@ export function createSender(opts: SenderOptions): Sender {
     return recordDelivered(row.id, now());
   }
 
-  function recordDelivered(id: number, at: number): boolean {
+  async function recordDelivered(id: number, at: number): Promise<boolean> {
     try {
-      opts.store.outbox.delivered(id, at);
+      await opts.store.outbox.delivered(id, at);
       deliveredUnrecorded.delete(id);
       retryAt.delete(id);
       return true;
@@ -179,11 +185,11 @@ export function createSender(opts: SenderOptions): Sender {
   /** Delivers due messages of one channel in order until none is due or one fails. */
   async function drainChannel(ch: ConfiguredChannel): Promise<void> {
     for (let i = 0; i < 1000 && !stopped; i++) {
-      const row = opts.store.outbox.head(ch.name);
+      const row = await opts.store.outbox.head(ch.name);
       if (!row) return;
       const sentAt = deliveredUnrecorded.get(row.id);
       if (sentAt !== undefined) {
-        if (!recordDelivered(row.id, sentAt)) return;
+        if (!(await recordDelivered(row.id, sentAt))) return;
         continue;
       }
       if (Math.max(row.nextAttemptAt, retryAt.get(row.id) ?? 0) > now()) return;
@@ -192,9 +198,9 @@ export function createSender(opts: SenderOptions): Sender {
   }
 
   /** Messages for a channel that is no longer configured can never be sent: give them up, oldest first. */
-  function buryUnknown(name: string): void {
+  async function buryUnknown(name: string): Promise<void> {
     for (let i = 0; i < 1000; i++) {
-      const row = opts.store.outbox.head(name);
+      const row = await opts.store.outbox.head(name);
       if (!row || (retryAt.get(row.id) ?? 0) > now()) return;
       let event: Partial<AlertEvent> | undefined;
       try {
@@ -202,21 +208,21 @@ export function createSender(opts: SenderOptions): Sender {
       } catch {
         event = undefined;
       }
-      giveUp(row, `channel "${name}" is no longer configured`, event);
+      await giveUp(row, `channel "${name}" is no longer configured`, event);
     }
   }
 
-  function tick(): Promise<void> {
-    if (stopped) return Promise.resolve();
+  async function tick(): Promise<void> {
+    if (stopped) return;
     const tickStart = performance.now();
     const started: Promise<void>[] = [];
     let names: string[];
     try {
-      names = opts.store.outbox.channelsWithPending();
-      for (const name of names) if (!channels.has(name)) buryUnknown(name);
+      names = await opts.store.outbox.channelsWithPending();
+      for (const name of names) if (!channels.has(name)) await buryUnknown(name);
     } catch (err) {
       storeFailed('reading the outbox', err);
-      return Promise.resolve();
+      return;
     }
     for (const name of names) {
       const ch = channels.get(name);
@@ -240,7 +246,8 @@ export function createSender(opts: SenderOptions): Sender {
 
   return {
     start() {
-      if (timer || stopped) return;
+      if (timer) return;
+      stopped = false;
       timer = setInterval(() => void tick(), opts.pollMs ?? 1_000);
       timer.unref();
       void tick();
@@ -249,6 +256,7 @@ export function createSender(opts: SenderOptions): Sender {
     async stop(waitMs) {
       stopped = true;
       if (timer) clearInterval(timer);
+      timer = undefined;
       const all = Promise.all([...busy.values()]);
       if (waitMs === undefined) return void (await all);
       let t: NodeJS.Timeout | undefined;

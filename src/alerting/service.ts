@@ -5,7 +5,7 @@ import type { HealthReporter } from '../health/registry.js';
 import { NO_REDACTION, type Redactor } from '../lang/redact.js';
 import type { Logger } from '../log.js';
 import type { RunResult } from '../probes/types.js';
-import type { AlertStore, Incident } from '../store/alerts.js';
+import type { AlertCommit, AlertStore, Incident } from '../store/alerts.js';
 import type { LatencyQuery, LatencySource } from '../store/latency.js';
 import { builtinChannels } from './channels/index.js';
 import { evaluate, initialAlertState, type MonitorAlertState, type MonitorStatus, type RunSummary } from './engine.js';
@@ -21,7 +21,7 @@ export type AlertingDeps = {
   alertStore: AlertStore;
   latency: LatencySource;
   /** Called before judging, so the run just handed to the writer is in the stored history. */
-  flush?: () => void;
+  flush?: () => Promise<unknown>;
   now?: () => number;
   log?: Logger;
   /** Hides secrets in events, incident evidence and messages, as values, before they are serialized. */
@@ -32,20 +32,34 @@ export type AlertingDeps = {
   health?: HealthReporter;
   /** For the retry jitter (default Math.random). */
   random?: () => number;
+  /**
+   * Several nodes share the database (PostgreSQL): each judgement reads and writes the monitor's state
+   * under its lock in the database, and `status()` follows what the other nodes judged.
+   */
+  shared?: boolean;
+  /** Shared mode: how often the states judged elsewhere are read (default 2 s). */
+  statusRefreshMs?: number;
+  /** Shared mode: whether this node may send now (it holds the outbox lease); see Sender's fence. */
+  fence?: () => Promise<boolean>;
 };
 
 export type Alerting = {
   /** Judge a run that was just written; events go to the outbox, then the sender is nudged. */
-  onRun(run: RunResult): AlertEvent[];
+  onRun(run: RunResult): Promise<AlertEvent[]>;
   /** Check reminders for every monitor without a new run (called on a timer). */
-  tick(): AlertEvent[];
+  tick(): Promise<AlertEvent[]>;
+  /** The judged state, from memory (no database round trip). */
   status(monitorKey: string): MonitorStatus;
-  incidents(monitorKey: string, since: number, limit?: number): Incident[];
+  incidents(monitorKey: string, since: number, limit?: number): Promise<Incident[]>;
   maintenance: MaintenanceCalendar;
   sender: Sender;
   /** The configured channels (for messages that must not wait in the outbox, such as "halftime is unhealthy"). */
   channels: ConfiguredChannel[];
+  /** Starts the sender and the reminders (one node: both here). */
   start(): void;
+  /** Reminders and outbox pruning alone (several nodes: on the node holding housekeeping). */
+  startReminders(): void;
+  stopReminders(): void;
   /** Stops reminders and the sender; waits for deliveries in progress at most `waitMs` (they stay in the outbox). */
   stop(waitMs?: number): Promise<void>;
 };
@@ -61,23 +75,30 @@ function memoLongRanges(latency: LatencySource): LatencySource {
       if (cache.size > 500) cache.clear();
       hit = latency(q);
       cache.set(key, hit);
+      // A failed read is not kept: the next evaluation asks again.
+      hit.catch(() => cache.delete(key));
     }
     return hit;
   };
 }
 
 export function summarise(run: RunResult): RunSummary {
-  if (run.ok || !run.failure) return { ok: run.ok, startedAt: run.startedAt };
+  const location = run.location ? { location: run.location } : {};
+  if (run.ok || !run.failure) return { ok: run.ok, startedAt: run.startedAt, ...location };
   const step = run.failure.step !== undefined ? run.steps[run.failure.step] : undefined;
   return {
     ok: false,
     startedAt: run.startedAt,
+    ...location,
     failure: { step: step?.name, code: run.failure.code, message: run.failure.message, status: step?.status },
   };
 }
 
-/** Wires the rule engine to the stored history, the incident records, the outbox and the sender. */
-export function createAlerting(deps: AlertingDeps): Alerting {
+/**
+ * Wires the rule engine to the stored history, the incident records, the outbox and the sender.
+ * Resolves once the engine states saved before a restart are loaded.
+ */
+export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
   const now = deps.now ?? Date.now;
   const redact = deps.redact ?? NO_REDACTION;
   const { config, alertStore } = deps;
@@ -85,7 +106,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   const monitors = new Map(config.monitors.map((m) => [monitorId(m), { m, rules: resolveMonitorAlerts(config, m) }]));
   const maintenance = createMaintenanceCalendar(config.alerts?.maintenance ?? []);
   const states = new Map<string, MonitorAlertState>();
-  for (const [key, data] of alertStore.loadStates()) if (monitors.has(key)) states.set(key, { ...initialAlertState(), ...(data as Partial<MonitorAlertState>) });
+  for (const [key, data] of await alertStore.loadStates()) if (monitors.has(key)) states.set(key, { ...initialAlertState(), ...(data as Partial<MonitorAlertState>) });
 
   const channels: ConfiguredChannel[] = Object.entries(config.alerts?.channels ?? {}).map(([name, c]) => ({ name, plugin: builtinChannels.get(c.type)!, options: c.options }));
   const retry = config.alerts?.retry;
@@ -100,15 +121,33 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     log: deps.log,
     redact,
     health: deps.health,
+    fence: deps.fence,
   });
 
-  function judge(key: string, run: RunSummary | null): AlertEvent[] {
-    const entry = monitors.get(key);
-    if (!entry) return [];
+  // One evaluation at a time per monitor: a reminder tick and a new run never interleave their state.
+  const queues = new Map<string, Promise<unknown>>();
+  function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const next = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
+    const settled = next.catch(() => undefined);
+    queues.set(key, settled);
+    void settled.then(() => queues.get(key) === settled && queues.delete(key));
+    return next;
+  }
+
+  async function judge(key: string, run: RunSummary | null): Promise<AlertEvent[]> {
+    if (!monitors.has(key)) return [];
+    if (!deps.shared) return decide(key, run, states.get(key) ?? initialAlertState(), (c) => alertStore.commit(c));
+    // Several nodes: the state in the database, read and written under the monitor's lock.
+    return alertStore.transact(key, (stored, commit) =>
+      decide(key, run, stored ? { ...initialAlertState(), ...(stored as Partial<MonitorAlertState>) } : initialAlertState(), commit),
+    );
+  }
+
+  async function decide(key: string, run: RunSummary | null, prev: MonitorAlertState, commit: (c: AlertCommit) => Promise<void>): Promise<AlertEvent[]> {
+    const entry = monitors.get(key)!;
     const t = now();
-    const prev = states.get(key) ?? initialAlertState();
     const window = maintenance.activeFor(key, t);
-    const result = evaluate({
+    const result = await evaluate({
       now: t,
       monitor: { key, name: entry.m.name, url: monitorLink(config.server.publicUrl, key) },
       rules: entry.rules,
@@ -122,7 +161,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     const events = result.events.map((e) => (entry.rules.recipients ? { ...e, recipients: entry.rules.recipients } : e));
     if (events.length === 0 && result.incidents.length === 0 && JSON.stringify(result.state) === JSON.stringify(prev)) return [];
     const serialised = events.map((e) => JSON.stringify(redact.value(e)));
-    alertStore.commit({
+    await commit({
       monitorKey: key,
       status: result.state.status,
       state: result.state,
@@ -135,6 +174,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       outbox: serialised.flatMap((event) => entry.rules.channels.map((channel) => ({ channel, event }))),
     });
     states.set(key, result.state);
+    if (deps.shared) othersJudged.set(key, result.state.status);
     committedAt = now();
     for (const e of events) deps.log?.warn(`alert: ${e.kind}`, { monitor: key, condition: e.condition });
     if (events.length > 0) void sender.tick();
@@ -142,13 +182,28 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   }
 
   let reminderTimer: NodeJS.Timeout | undefined;
+  // Shared mode: what the other nodes judged, for status() (pages, API, metrics on every node).
+  const othersJudged = new Map<string, MonitorStatus>();
+  const refreshStatuses = async () => {
+    try {
+      for (const [k, st] of await alertStore.statuses()) othersJudged.set(k, st as MonitorStatus);
+    } catch (err) {
+      deps.log?.warn('reading alert states failed', { error: err });
+    }
+  };
+  let statusTimer: NodeJS.Timeout | undefined;
+  if (deps.shared) {
+    await refreshStatuses();
+    statusTimer = setInterval(() => void refreshStatuses(), deps.statusRefreshMs ?? 2_000);
+    statusTimer.unref();
+  }
   let committedAt = -Infinity;
   let failedAt = -Infinity;
   // Failures go to the health registry, which logs once per change (not once per run) and puts
   // them on /healthz; without one, each is logged.
-  const safely = (fn: () => AlertEvent[]): AlertEvent[] => {
+  const safely = async (fn: () => Promise<AlertEvent[]>): Promise<AlertEvent[]> => {
     try {
-      const events = fn();
+      const events = await fn();
       // Evaluations that change nothing do not write: only a write that worked (or a quiet minute)
       // shows the failure is over, so a full disk does not flap between failing and fine.
       if (committedAt >= failedAt || now() - failedAt >= 60_000) deps.health?.ok('alerting');
@@ -161,20 +216,37 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     }
   };
 
-  const tick = () => [...monitors.keys()].flatMap((key) => safely(() => judge(key, null)));
+  const tick = async () => {
+    const out: AlertEvent[] = [];
+    for (const key of monitors.keys()) out.push(...(await safely(() => serial(key, () => judge(key, null)))));
+    return out;
+  };
+
+  function startReminders() {
+    if (reminderTimer) return;
+    reminderTimer = setInterval(() => {
+      void tick();
+      // Delivered messages are kept 30 days for inspection, then forgotten.
+      void safely(async () => (await alertStore.outbox.prune(now() - 30 * 86_400_000), []));
+    }, 60_000);
+    reminderTimer.unref();
+  }
 
   return {
     onRun(run) {
-      return safely(() => {
-        // Latency rules read this run from the store; the down rule needs only the run itself,
-        // so monitors without latency rules keep the writer's batching.
-        if (monitors.get(run.monitorId)?.rules.degraded.length) deps.flush?.();
-        return judge(run.monitorId, summarise(run));
-      });
+      return safely(() =>
+        serial(run.monitorId, async () => {
+          // Latency rules read this run from the store; the down rule needs only the run itself,
+          // so monitors without latency rules keep the writer's batching.
+          if (monitors.get(run.monitorId)?.rules.degraded.length) await deps.flush?.();
+          return judge(run.monitorId, summarise(run));
+        }),
+      );
     },
     tick,
     status(key) {
       if (maintenance.activeFor(key, now())) return 'maintenance';
+      if (deps.shared) return othersJudged.get(key) ?? states.get(key)?.status ?? 'no_data';
       return states.get(key)?.status ?? 'no_data';
     },
     incidents: (key, since, limit) => alertStore.recentIncidents(key, since, limit),
@@ -183,15 +255,16 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     channels,
     start() {
       sender.start();
-      reminderTimer = setInterval(() => {
-        tick();
-        // Delivered messages are kept 30 days for inspection, then forgotten.
-        safely(() => (alertStore.outbox.prune(now() - 30 * 86_400_000), []));
-      }, 60_000);
-      reminderTimer.unref();
+      startReminders();
+    },
+    startReminders,
+    stopReminders() {
+      if (reminderTimer) clearInterval(reminderTimer);
+      reminderTimer = undefined;
     },
     async stop(waitMs?: number) {
       if (reminderTimer) clearInterval(reminderTimer);
+      if (statusTimer) clearInterval(statusTimer);
       await sender.stop(waitMs);
     },
   };

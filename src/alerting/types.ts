@@ -2,11 +2,13 @@
 export type AlertEventKind = 'down' | 'degraded' | 'recovered' | 'reminder' | 'test';
 export type Condition = 'down' | 'degraded';
 
-export type FailureEvidence = { step?: string; code?: string; message?: string; status?: number };
+export type FailureEvidence = { step?: string; code?: string; message?: string; status?: number; /** Where it was measured (several locations). */ location?: string };
 
 export type LatencyEvidence = {
   /** The rule as written, e.g. `p95 > 800ms over 10m`. */
   rule: string;
+  /** The location whose window this is (rules over several locations). */
+  location?: string;
   /** Step name, or null for the whole run. */
   step: string | null;
   /** 0.95 for p95. */
@@ -26,6 +28,8 @@ export type LatencyEvidence = {
 
 export type AlertEvidence = {
   failures?: number;
+  /** The locations that saw it failing (several locations). */
+  locations?: string[];
   lastFailure?: FailureEvidence;
   latency?: LatencyEvidence;
   /** Worst value seen during the episode (ms for degraded, consecutive failures for down). */

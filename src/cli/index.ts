@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { registerLoadCommand } from './load-options.js';
+import type { MigrateOptions } from './migrate.js';
 import type { RunCommandOptions } from './run.js';
 import type { ServeOptions } from './serve.js';
 
@@ -30,7 +31,9 @@ program
   .command('serve')
   .description('run the scheduler, store results and serve the status page')
   .addOption(configOption())
-  .addOption(new Option('--db <file>', 'SQLite database file (default: storage.path in the config, ./data/halftime.db)').env('HALFTIME_DB'))
+  .addOption(new Option('--db <file|url>', 'SQLite database file or postgres:// URL (default: HALFTIME_DATABASE_URL, storage.url or storage.path in the config, ./data/halftime.db)').env('HALFTIME_DB'))
+  .addOption(new Option('--location <name>', 'where this node measures from (runs are labelled with it; several nodes need PostgreSQL)').env('HALFTIME_LOCATION'))
+  .addOption(new Option('--role <role>', '`all` measures, alerts and serves; `web` only serves pages').choices(['all', 'web']).env('HALFTIME_ROLE'))
   .addOption(new Option('-p, --port <port>', 'HTTP port (default: server.port, 3000)').env('HALFTIME_PORT').argParser(parsePort))
   .addOption(new Option('--host <address>', 'address to listen on (default: server.host, 127.0.0.1)').env('HALFTIME_HOST'))
   .option('--demo', 'also start the demo shop on 127.0.0.1:3100 (on by default when no config is given)')
@@ -38,7 +41,16 @@ program
     'after',
     `\nWith no --config and no HALFTIME_CONFIG, halftime loads its embedded example\n(${EXAMPLE_CONFIG})\nand starts the demo shop it monitors, so the status page fills with real data within a minute.`,
   )
-  .action(async (opts: ServeOptions) => (await import('./serve.js')).serveCommand(opts));
+  .action(async (opts: ServeOptions, cmd: Command) => (await import('./serve.js')).serveCommand({ ...opts, dbGiven: cmd.getOptionValueSource('db') === 'cli' }));
+
+program
+  .command('migrate')
+  .description('bring the database to this version\'s schema; with --from, copy a SQLite database into an empty PostgreSQL one')
+  .addOption(configOption())
+  .addOption(new Option('--db <file|url>', 'the database: a SQLite file or a postgres:// URL (default: storage.url or storage.path in the config)').env('HALFTIME_DATABASE_URL'))
+  .option('--from <file>', 'a SQLite database to copy into the (empty) PostgreSQL database given by --db')
+  .addHelpText('after', '\nExample: halftime migrate --from data/halftime.db --db postgres://halftime@db/halftime')
+  .action(async (opts: MigrateOptions) => (await import('./migrate.js')).migrateCommand(opts));
 
 program
   .command('validate')

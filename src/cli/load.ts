@@ -10,9 +10,8 @@ import type { SeriesPoint } from '../load/sketch-series.js';
 import type { BurstSummary } from '../load/types.js';
 import { samplesNote } from '../lang/percentile.js';
 import type { DemoApp } from '../../examples/demo-app.js';
-import { openDb } from '../store/db.js';
+import { openStore } from '../store/index.js';
 import { EXIT } from './exit-codes.js';
-import { createLoadRuns } from '../store/load-runs.js';
 
 export type LoadCliOptions = {
   config?: string;
@@ -126,8 +125,9 @@ export async function loadCommand(target: string, o: LoadCliOptions) {
     const { startDemoApp } = await import('../../examples/demo-app.js');
     demo = await startDemoApp({ port: 3100 }).catch(() => undefined);
   }
-  const db = o.store ? openDb(o.db ?? loaded.config.storage.path) : undefined;
-  const loadRuns = db ? createLoadRuns(db) : undefined;
+  // Load runs only: the monitor list belongs to the server (if one runs on this database).
+  const store = o.store ? await openStore(o.db ?? loaded.config.storage.path, null) : undefined;
+  const loadRuns = store?.loadRuns;
   const tty = process.stderr.isTTY;
   process.stderr.write(`halftime load ${resolved.name}: ${describePlan(resolved.plan)}\n`);
   const ctl = new AbortController();
@@ -158,7 +158,7 @@ export async function loadCommand(target: string, o: LoadCliOptions) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     lock.release();
-    db?.close();
+    await store?.close();
     await demo?.close();
   }
   if (tty) process.stderr.write('\n');

@@ -7,7 +7,7 @@ import { DatabaseLocked } from '../store/serve-lock.js';
 import { EXIT, orConfigExit } from './exit-codes.js';
 import { startDemoApp, type DemoApp } from '../../examples/demo-app.js';
 
-export type ServeOptions = { config?: string; db?: string; port?: number; host?: string; demo?: boolean };
+export type ServeOptions = { config?: string; db?: string; port?: number; host?: string; demo?: boolean; location?: string; role?: 'all' | 'web'; /** --db on the command line (not HALFTIME_DB). */ dbGiven?: boolean };
 
 /**
  * `halftime serve`. Exit codes: 0 after a clean shutdown; 1 when it cannot start (the port is taken,
@@ -29,9 +29,12 @@ export async function serveCommand(opts: ServeOptions) {
     }
     log.info('demo shop is running', { url: demo.url });
   }
+  // --db, then HALFTIME_DATABASE_URL and storage.url (PostgreSQL), then HALFTIME_DB (the image sets
+  // it) and storage.path: a URL set anywhere is not overridden by the image's default file.
+  const dbPath = opts.dbGiven ? opts.db : (process.env.HALFTIME_DATABASE_URL ?? loaded.config.storage.url ?? opts.db);
   let ht;
   try {
-    ht = await startHalftime({ loaded, dbPath: opts.db, port: opts.port, host: opts.host, logger: log });
+    ht = await startHalftime({ loaded, dbPath, port: opts.port, host: opts.host, logger: log, location: opts.location, role: opts.role });
   } catch (err) {
     await demo?.close();
     // The reasons an operator can act on get one plain sentence: a database in use elsewhere is a

@@ -31,6 +31,8 @@ export type DegradedRule = {
   minSamples: number;
   enterAfter: number;
   leaveAfter: number;
+  /** Locations that must see it bad at once (each judged on its own window); 1: the whole run's window, any location. */
+  locations: number;
 };
 
 const ruleExtras = {
@@ -38,6 +40,7 @@ const ruleExtras = {
   minSamples: z.number().int().min(1).max(100_000).default(5),
   enterAfter: z.number().int().min(1).max(1000).default(2),
   leaveAfter: z.number().int().min(1).max(1000).default(2),
+  locations: z.number().int().min(1).max(100).default(1).describe('how many locations must see the rule broken at once (each on its own window)'),
 };
 
 const degradedRuleSchema = z
@@ -53,8 +56,8 @@ const degradedRuleSchema = z
     }),
   ])
   .transform((v, ctx): DegradedRule => {
-    const obj = typeof v === 'string' ? { rule: v, ...ruleExtras, minSamples: 5, enterAfter: 2, leaveAfter: 2, step: undefined } : v;
-    const extras = { step: obj.step ?? null, minSamples: obj.minSamples, enterAfter: obj.enterAfter, leaveAfter: obj.leaveAfter };
+    const obj = typeof v === 'string' ? { rule: v, ...ruleExtras, minSamples: 5, enterAfter: 2, leaveAfter: 2, locations: 1, step: undefined } : v;
+    const extras = { step: obj.step ?? null, minSamples: obj.minSamples, enterAfter: obj.enterAfter, leaveAfter: obj.leaveAfter, locations: obj.locations };
     if ('rule' in obj && obj.rule !== undefined) {
       const structured = typeof v === 'object' && (v.percentile ?? v.over ?? v.above ?? v.baseline) !== undefined;
       if (structured) {
@@ -98,6 +101,13 @@ const degradedRuleSchema = z
 const downSchema = z.strictObject({
   after: z.number().int().min(1).max(1000).default(2).describe('consecutive failed runs before DOWN'),
   recoverAfter: z.number().int().min(1).max(1000).default(1).describe('consecutive successful runs before RECOVERED'),
+  locations: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(1)
+    .describe('how many locations must see it failing (each `after` times in a row) before DOWN: one location\'s network blip raises no alarm'),
 });
 
 const reminderSchema = z.union([z.literal('off'), z.literal(false), durationMs(60_000)]).transform((v) => (v === 'off' || v === false ? null : v));
@@ -148,10 +158,10 @@ export const alertsSchema = z.strictObject({
   defaults: z
     .strictObject({
       channels: z.array(channelName).optional().describe('default route: channels for monitors that name none (default: all channels)'),
-      down: downSchema.default({ after: 2, recoverAfter: 1 }),
+      down: downSchema.default({ after: 2, recoverAfter: 1, locations: 1 }),
       reminderEvery: reminderSchema.default(null),
     })
-    .default({ down: { after: 2, recoverAfter: 1 }, reminderEvery: null }),
+    .default({ down: { after: 2, recoverAfter: 1, locations: 1 }, reminderEvery: null }),
   maintenance: z.array(maintenanceSchema).default([]),
   /**
    * How the sender retries a failed delivery: first wait, doubled each time up to max (each wait

@@ -11,12 +11,16 @@ export { expectSchema, stepSchema, type ExpectConfig, type StepConfig } from './
 
 const idPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
+/** A location's name: short, lowercase, for labels and lease names (`fra`, `us-east-1`). */
+const locationName = z.string().regex(/^([a-z0-9][a-z0-9_-]{0,31})?$/, 'a location is lowercase letters, digits, - or _ (max 32)');
+
 export const monitorSchema = z
   .strictObject({
     id: z.string().regex(idPattern, 'must be lowercase letters, digits, - or _ (max 64)').optional(),
     name: z.string().min(1).max(200),
     description: z.string().max(2000).optional(),
     public: z.boolean().default(false),
+    locations: z.array(locationName.min(1)).min(1).optional().describe('where this monitor is checked from (default: config locations, else every location that has a node)'),
     group: z.string().trim().min(1).max(100).optional().describe('Status-page group: monitors of a group are shown together, under the group\'s worst state'),
     every: duration({ min: 1_000, max: 7 * 86_400_000 }).optional(),
     cron: cronExpression.optional(),
@@ -92,7 +96,25 @@ export const configSchema = z
           .describe('On SIGTERM, how long a clean stop may take: checks in flight get this less about a second, then are cut off and stored as aborted. Keep it below docker stop -t (default 10 s)'),
       })
       .default({ host: '127.0.0.1', port: 3000, title: 'Status', trustProxy: 0, shutdownGrace: 8_000 }),
-    storage: z.strictObject({ path: z.string().min(1).default('./data/halftime.db') }).default({ path: './data/halftime.db' }),
+    storage: z
+      .strictObject({
+        path: z.string().min(1).default('./data/halftime.db').describe('SQLite file (the embedded default)'),
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//i, 'a PostgreSQL URL: postgres://user:password@host:5432/database')
+          .optional()
+          .describe('PostgreSQL instead of SQLite, shared by several nodes (or HALFTIME_DATABASE_URL); put the password in ${secret:…}'),
+      })
+      .default({ path: './data/halftime.db' }),
+    node: z
+      .strictObject({
+        location: locationName.default('').describe("where this node checks from (--location, HALFTIME_LOCATION); '' for a single node"),
+        role: z.enum(['all', 'web']).default('all').describe('all: checks, alerts and pages; web: pages only (--role, HALFTIME_ROLE)'),
+        lease: duration({ min: 2_000, max: 300_000 }).default(10_000).describe('how long a node holds a duty without renewing it: another node takes over within about this long'),
+        maxClockSkew: duration({ min: 100, max: 600_000 }).default(5_000).describe("refuse to start when this node's clock differs from the database's by more"),
+      })
+      .default({ location: '', role: 'all', lease: 10_000, maxClockSkew: 5_000 }),
+    locations: z.array(locationName.min(1)).optional().describe('locations a monitor is checked from when it names none (default: every location that has a node)'),
     scheduler: z
       .strictObject({
         concurrency: z.number().int().min(1).max(10_000).default(50),

@@ -15,12 +15,14 @@ export type HealthSources = {
   monitors: readonly string[];
   /** Alert state of a monitor: up, degraded, down, maintenance or no_data. */
   monitorState?: (key: string) => string;
-  alertRules?: () => Iterable<AlertRuleReading>;
+  alertRules?: () => Iterable<AlertRuleReading> | Promise<Iterable<AlertRuleReading>>;
   /** The kind (down, degraded) of each open incident. */
-  openIncidents?: () => Iterable<string>;
-  outboxPending?: () => number;
+  openIncidents?: () => Iterable<string> | Promise<Iterable<string>>;
+  outboxPending?: () => number | Promise<number>;
   scheduler?: () => { started: number; finished: number; skipped: number; inFlight: number; queued: number };
   writer?: () => { pending: number; written: number };
+  /** Several nodes: the duties this node could hold (scheduler:<location>, outbox, housekeeping) and whether it holds each now. */
+  duties?: () => Iterable<[string, boolean]>;
 };
 
 export const STATES = ['up', 'degraded', 'down', 'maintenance', 'no_data'] as const;
@@ -41,9 +43,9 @@ export function createHealthMetrics(
   const registers = [registry];
   // Registered last (below): a scrape serialises metrics in order, so this one sees the failures of the others in the same scrape.
   const sourceErrors = new client.Counter({ name: 'halftime_metrics_source_errors_total', help: 'Scrapes where a metric source failed (its metric was left out)', labelNames: ['source'], registers: [] });
-  const read = <T>(source: string, f: () => T): T | undefined => {
+  const read = async <T>(source: string, f: () => T | Promise<T>): Promise<T | undefined> => {
     try {
-      return f();
+      return await f();
     } catch (err) {
       sourceErrors.inc({ source });
       onSourceError(source, err);
@@ -51,15 +53,19 @@ export function createHealthMetrics(
     }
   };
   /** A gauge whose values are read at scrape time; `fill` sets them (the old ones are cleared first). */
-  const gauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: client.Gauge<L>) => void) =>
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: client.Gauge<L>) => void | Promise<void>) =>
     new client.Gauge<L>({
       name,
       help,
       labelNames,
       registers,
-      collect() {
+      async collect() {
+        // Read first, then replace the old values at once (a scrape meanwhile sees the old set, not a half one).
+        const values: [Partial<Record<L, string | number>>, number][] = [];
+        const shadow = { set: (a: Partial<Record<L, string | number>> | number, b?: number) => (typeof a === 'number' ? values.push([{}, a]) : values.push([a, b!])) } as unknown as client.Gauge<L>;
+        await read(name, () => fill(shadow));
         this.reset();
-        read(name, () => fill(this));
+        for (const [labels, v] of values) this.set(labels as client.LabelValues<L>, v);
       },
     });
   /** A counter whose total is read at scrape time from a running count elsewhere. */
@@ -68,8 +74,8 @@ export function createHealthMetrics(
       name,
       help,
       registers,
-      collect() {
-        const v = read(name, value);
+      async collect() {
+        const v = await read(name, value);
         this.reset();
         if (v !== undefined) this.inc(v);
       },
@@ -86,8 +92,8 @@ export function createHealthMetrics(
     }
   });
   const rules = <L extends 'monitor' | 'rule'>(name: string, help: string, pick: (r: AlertRuleReading) => number | undefined) =>
-    gauge<L>(name, help, ['monitor', 'rule'] as L[], (g) => {
-      for (const r of sources().alertRules?.() ?? []) {
+    gauge<L>(name, help, ['monitor', 'rule'] as L[], async (g) => {
+      for (const r of (await sources().alertRules?.()) ?? []) {
         const v = pick(r);
         if (v !== undefined) (g as client.Gauge<'monitor' | 'rule'>).set({ monitor: r.monitor, rule: r.rule }, v);
       }
@@ -97,16 +103,19 @@ export function createHealthMetrics(
   rules('halftime_alert_rule_threshold_seconds', 'The line a degraded rule compares with (absolute, or factor × baseline)', (r) => (r.thresholdMs === undefined ? undefined : r.thresholdMs / 1000));
   rules('halftime_alert_rule_baseline_seconds', "A relative rule's baseline from the monitor's own history", (r) => (r.baselineMs === undefined ? undefined : r.baselineMs / 1000));
   rules('halftime_alert_rule_samples', 'Runs the rule last measured over its window', (r) => r.samples);
-  gauge('halftime_incidents_open', 'Open incidents by kind (down, degraded)', ['kind'], (g) => {
+  gauge('halftime_incidents_open', 'Open incidents by kind (down, degraded)', ['kind'], async (g) => {
     const open = sources().openIncidents;
     if (!open) return;
     const counts = new Map<string, number>([['down', 0], ['degraded', 0]]);
-    for (const kind of open()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    for (const kind of await open()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
     for (const [kind, n] of counts) g.set({ kind }, n);
   });
-  gauge('halftime_outbox_pending_messages', 'Alert messages not yet delivered (retried with backoff)', [], (g) => {
+  gauge('halftime_duty_held', 'Several nodes: 1 for each duty this node holds now (scheduler:<location>, outbox, housekeeping), 0 for those another node holds', ['duty'], (g) => {
+    for (const [duty, held] of sources().duties?.() ?? []) g.set({ duty }, held ? 1 : 0);
+  });
+  gauge('halftime_outbox_pending_messages', 'Alert messages not yet delivered (retried with backoff)', [], async (g) => {
     const f = sources().outboxPending;
-    if (f) g.set(f());
+    if (f) g.set(await f());
   });
   const sched = () => sources().scheduler?.();
   gauge('halftime_scheduler_in_flight', 'Runs in progress', [], (g) => {
@@ -148,10 +157,10 @@ export function createHealthMetrics(
         help,
         labelNames,
         registers,
-        collect() {
+        async collect() {
           this.reset();
           const o = otlp();
-          if (o) read(name, () => fill((labels, v) => this.inc(labels, v), o));
+          if (o) await read(name, () => fill((labels, v) => this.inc(labels, v), o));
         },
       });
     const SIGNALS = ['traces', 'metrics', 'load'] as const;

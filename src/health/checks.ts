@@ -43,21 +43,21 @@ export function watchScheduler(health: Health, scheduler: { isAlive(): boolean; 
 /** Undelivered alert messages older than `unhealthyAfterMs` (the channel is down or refuses) make halftime unhealthy; given-up ones are a warning. */
 export function watchOutbox(
   health: Health,
-  outbox: { backlog(): { channel: string; count: number; oldest: number; lastError: string | null }[]; deadSince(since: number): number },
+  outbox: { backlog(): Promise<{ channel: string; count: number; oldest: number; lastError: string | null }[]>; deadSince(since: number): Promise<number> },
   opts: { unhealthyAfterMs: number; now?: () => number },
 ): void {
   const now = opts.now ?? Date.now;
-  health.watch('outbox', () => {
+  health.watch('outbox', async () => {
     const t = now();
-    const late = outbox.backlog().filter((b) => t - b.oldest > opts.unhealthyAfterMs);
+    const late = (await outbox.backlog()).filter((b) => t - b.oldest > opts.unhealthyAfterMs);
     if (late.length === 0) return null;
     const parts = late.map(
       (b) => `channel ${b.channel}: ${b.count} message${b.count === 1 ? '' : 's'} waiting, oldest queued ${fmtSpan(t - b.oldest)} ago${b.lastError ? ` (last error: ${b.lastError})` : ''}`,
     );
     return { reason: `alerts are not getting out: ${parts.join('; ')}`, since: Math.min(...late.map((b) => b.oldest)) + opts.unhealthyAfterMs };
   });
-  health.watch('outbox-dead', () => {
-    const n = outbox.deadSince(now() - 86_400_000);
+  health.watch('outbox-dead', async () => {
+    const n = await outbox.deadSince(now() - 86_400_000);
     return n === 0 ? null : { warning: true, reason: `${n} alert message${n === 1 ? ' was' : 's were'} given up on in the last 24 h (see /admin/health)` };
   });
 }

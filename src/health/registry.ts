@@ -40,9 +40,15 @@ export type HealthReporter = {
 export type Health = HealthReporter & {
   /** A warning: shown, logged once, but /healthz stays 200. `null` clears it. */
   warn(check: string, reason: string | null): void;
-  /** A check asked on every look (keep it cheap); errors it throws are a problem of that check. */
-  watch(check: string, fn: () => WatchResult): void;
+  /**
+   * A check asked on every look (keep it cheap); errors it throws are a problem of that check. One
+   * that answers asynchronously (a database query) counts with its last answer; `check()` waits for
+   * fresh ones.
+   */
+  watch(check: string, fn: () => WatchResult | Promise<WatchResult>): void;
   snapshot(): HealthSnapshot;
+  /** Asks every watched check and waits for their answers, then looks: what /healthz serves. */
+  check(): Promise<HealthSnapshot>;
   /** Called with a new snapshot whenever the set of failing checks changes. Returns the unsubscribe function. */
   subscribe(fn: (s: HealthSnapshot) => void): () => void;
   /** Looks at the watched checks now (also done on each snapshot); logs and notifies changes. */
@@ -56,7 +62,10 @@ export function createHealth(opts: { log?: Logger; now?: () => number } = {}): H
   const now = opts.now ?? Date.now;
   const pushed = new Map<string, HealthProblem>();
   const warnings = new Map<string, HealthProblem>();
-  const watched = new Map<string, () => WatchResult>();
+  const watched = new Map<string, () => WatchResult | Promise<WatchResult>>();
+  // The last answer of each check that answers asynchronously.
+  const answered = new Map<string, WatchResult>();
+  const failedCheck = (err: unknown): WatchResult => `could not be checked: ${err instanceof Error ? err.message : String(err)}`;
   const watchedSince = new Map<string, number>();
   const listeners = new Set<(s: HealthSnapshot) => void>();
   let failingKeys = '';
@@ -71,9 +80,13 @@ export function createHealth(opts: { log?: Logger; now?: () => number } = {}): H
     for (const [check, fn] of watched) {
       let r: WatchResult;
       try {
-        r = fn();
+        const got = fn();
+        if (got instanceof Promise) {
+          void got.then((v) => answered.set(check, v), (err) => answered.set(check, failedCheck(err)));
+          r = answered.get(check) ?? null;
+        } else r = got;
       } catch (err) {
-        r = `could not be checked: ${err instanceof Error ? err.message : String(err)}`;
+        r = failedCheck(err);
       }
       if (r === null) {
         watchedSince.delete(check);
@@ -141,13 +154,26 @@ export function createHealth(opts: { log?: Logger; now?: () => number } = {}): H
     },
     snapshot: refresh,
     refresh,
+    async check() {
+      await Promise.all(
+        [...watched].map(async ([check, fn]) => {
+          try {
+            const got = fn();
+            if (got instanceof Promise) answered.set(check, await got);
+          } catch (err) {
+            answered.set(check, failedCheck(err));
+          }
+        }),
+      );
+      return refresh();
+    },
     subscribe(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
     start(everyMs = 5_000) {
       if (timer) return;
-      timer = setInterval(refresh, everyMs);
+      timer = setInterval(() => void this.check(), everyMs);
       timer.unref();
     },
     stop() {

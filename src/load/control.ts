@@ -53,6 +53,8 @@ export function createLoadControl(opts: {
   const { config, redact, source } = opts.loaded;
   const now = opts.now ?? Date.now;
   let current: (ActiveBurst & { abort: AbortController; done: Promise<void> }) | undefined;
+  // A start waiting for its run to be stored.
+  let starting: Promise<unknown> | undefined;
   const watchers = new Set<(ev: BurstWatchEvent) => void>();
   const emit = (ev: BurstWatchEvent) => {
     for (const w of [...watchers]) w(ev);
@@ -79,11 +81,13 @@ export function createLoadControl(opts: {
   }
 
   /**
-   * Starts a burst now. Throws BurstBusy while another runs, BurstRefused (caps, allowlist) or
-   * BurstConfigError (a bad value) before anything is sent. Returns the stored run's id at once.
+   * Starts a burst. Rejects with BurstBusy while another runs (or is starting), BurstRefused (caps,
+   * allowlist) or BurstConfigError (a bad value) before anything is sent. Resolves with the stored
+   * run's id once the run is stored (the store may be a network database), before the burst ends.
    */
-  function start(name: string, overrides: BurstOverrides = {}, o: { trigger?: 'admin' | 'schedule' | 'api'; fieldName?: (key: string) => string } = {}): { runId: number; done: Promise<BurstSummary | undefined> } {
+  async function start(name: string, overrides: BurstOverrides = {}, o: { trigger?: 'admin' | 'schedule' | 'api'; fieldName?: (key: string) => string } = {}): Promise<{ runId: number; done: Promise<BurstSummary | undefined> }> {
     if (current) throw new BurstBusy(active()!);
+    if (starting) throw new BurstBusy(undefined, 'another load check is starting; only one burst runs at a time on this server. Wait until it ends.');
     const resolved = resolveBurst(config, name, overrides, source, o.fieldName);
     let lock: BurstLock | undefined;
     try {
@@ -93,34 +97,39 @@ export function createLoadControl(opts: {
       throw err;
     }
     const abort = new AbortController();
-    let runId: number | undefined;
-    let storeError: unknown;
+    let begun!: (id: number) => void;
+    const began = new Promise<number>((resolve) => (begun = resolve));
     const running = runBurstAndStore(resolved, {
       loadRuns: opts.loadRuns,
       trigger: o.trigger ?? 'admin',
       signal: abort.signal,
       redact,
-      onBegin: (id) => (runId = id),
+      // Without a stored run there would be nothing to show or stop: the burst does not run.
+      requireStored: true,
+      onBegin: (id) => begun(id),
       onPoint: (point) => emit({ type: 'point', point }),
       exportPoint: opts.exportPoint,
-      onStoreError: (err) => {
-        storeError ??= err;
-        opts.log?.error('storing the burst failed', { burst: name, error: err });
-      },
+      onStoreError: (err) => opts.log?.error('storing the burst failed', { burst: name, error: err }),
     });
-    if (runId === undefined) {
-      // Without a stored run there is nothing to show or stop: end the burst at once.
-      abort.abort();
+    let runId: number;
+    // Held from here until `current` is set, so two starts cannot both pass the check above.
+    const gate = Promise.race([began, running.then(() => Promise.reject(new Error('the burst ended before its run was stored')))]);
+    starting = gate.catch(() => undefined);
+    try {
+      runId = await gate;
+    } catch (err) {
       void running.catch(() => {}).finally(() => lock?.release());
-      throw new Error(`could not store the load run: ${(storeError as Error | undefined)?.message ?? 'unknown error'}`);
+      throw new Error(`could not store the load run: ${(err as Error).message}`);
+    } finally {
+      starting = undefined;
     }
     const done = running.then(
       ({ summary }) => summary,
-      (err) => {
+      async (err) => {
         opts.log?.error('burst failed', { burst: name, run: runId, error: err });
         // A worker that could not even start leaves the run as begun: mark it, so it does not look running forever.
         try {
-          if (opts.loadRuns.get(runId!)?.status === 'running') opts.loadRuns.fail(runId!, redact((err as Error).message));
+          if ((await opts.loadRuns.get(runId))?.status === 'running') await opts.loadRuns.fail(runId, redact((err as Error).message));
         } catch {
           /* the store is gone (shutting down) */
         }
@@ -165,6 +174,7 @@ export function createLoadControl(opts: {
     },
     /** Stops a running burst and waits until it is stored (server shutdown). */
     async close(): Promise<void> {
+      await starting;
       current?.abort.abort();
       await current?.done;
     },

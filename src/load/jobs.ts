@@ -23,7 +23,7 @@ export function loadJobs(loaded: LoadedConfig, control: LoadControl, log: Logger
       run: async (_plannedAt, signal) => {
         let started;
         try {
-          started = control.start(b.name, {}, { trigger: 'schedule' });
+          started = await control.start(b.name, {}, { trigger: 'schedule' });
         } catch (err) {
           if (!(err instanceof BurstBusy)) throw err;
           log.warn('scheduled burst skipped: another burst is running', { burst: b.name, running: err.active?.runId ?? err.message });

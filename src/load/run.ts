@@ -22,26 +22,37 @@ export type BurstRunOptions = {
   /** Hides secrets in failure messages before they are stored or shown. */
   redact?: (s: string) => string;
   onStoreError?: (err: unknown) => void;
+  /** Refuse to run (reject with the store's error) when the run cannot be stored: for starts that must be shown and stoppable. */
+  requireStored?: boolean;
 };
 
 export async function runBurstAndStore(r: ResolvedBurst, opts: BurstRunOptions): Promise<{ runId?: number; summary: BurstSummary }> {
   const redact = opts.redact ?? ((s: string) => s);
   const store = opts.loadRuns;
   let runId: number | undefined;
-  const safely = (f: () => void) => {
+  const safely = async (f: () => Promise<unknown>) => {
     try {
-      f();
+      await f();
     } catch (err) {
       opts.onStoreError?.(err);
     }
   };
-  if (store) safely(() => (runId = store.begin({ name: r.name, monitorKey: r.monitorKey, trigger: opts.trigger, plan: r.plan, planText: describePlan(r.plan) })));
+  // Points are written in the order they came, one after the other; the summary after the last.
+  let writes: Promise<void> = Promise.resolve();
+  if (store) {
+    try {
+      runId = await store.begin({ name: r.name, monitorKey: r.monitorKey, trigger: opts.trigger, plan: r.plan, planText: describePlan(r.plan) });
+    } catch (err) {
+      if (opts.requireStored) throw err;
+      opts.onStoreError?.(err);
+    }
+  }
   if (runId !== undefined) opts.onBegin?.(runId);
   const handle = startBurstWorker(r.job, {
     signal: opts.signal,
     onPoint: (raw) => {
       const p = { ...raw, steps: raw.steps.map((x) => ({ ...x, name: redact(x.name) })) };
-      if (store && runId !== undefined) safely(() => store.addPoint(runId!, p));
+      if (store && runId !== undefined) writes = writes.then(() => safely(() => store.addPoint(runId!, p)));
       opts.onPoint?.(p);
       opts.exportPoint?.(p, { runId, name: r.name, monitorKey: r.monitorKey });
     },
@@ -56,9 +67,11 @@ export async function runBurstAndStore(r: ResolvedBurst, opts: BurstRunOptions):
       steps: rest.steps.map((x) => ({ ...x, name: redact(x.name) })),
     };
   } catch (err) {
-    if (store && runId !== undefined) safely(() => store.fail(runId!, redact((err as Error).message)));
+    await writes;
+    if (store && runId !== undefined) await safely(() => store.fail(runId!, redact((err as Error).message)));
     throw err;
   }
-  if (store && runId !== undefined) safely(() => store.finish(runId!, summary));
+  await writes;
+  if (store && runId !== undefined) await safely(() => store.finish(runId!, summary));
   return { runId, summary };
 }

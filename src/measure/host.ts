@@ -4,7 +4,7 @@
  * latest figures for /healthz, and restarts the thread if it ever dies — loudly.
  */
 import type { Worker } from 'node:worker_threads';
-import type { LoadedConfig } from '../config/read.js';
+import { monitorId, type LoadedConfig } from '../config/read.js';
 import type { Logger } from '../log.js';
 import type { TraceSettings } from '../probes/trace-context.js';
 import type { RunResult } from '../probes/types.js';
@@ -23,6 +23,10 @@ export type MeasureOptions = {
   maxRestarts?: number;
   /** W3C trace context on the probes' requests (see probes/trace-context.ts). */
   trace?: TraceSettings;
+  /** This node's location ('' for a single node). */
+  location?: string;
+  /** The monitors this node checks (ids; default: all of the config's). */
+  monitors?: string[];
 };
 
 export type MeasureHost = Scheduler & {
@@ -37,7 +41,7 @@ export type MeasureHost = Scheduler & {
 const EMPTY: SchedulerStats = { started: 0, finished: 0, skipped: 0, inFlight: 0, queued: 0 };
 
 export function startMeasuring(opts: MeasureOptions): MeasureHost {
-  const init: MeasureInit = { config: opts.loaded.config, secrets: [...opts.loaded.secrets].map(([n, v]) => [n, v]), stallMs: opts.stallMs ?? 50, trace: opts.trace };
+  const init: MeasureInit = { config: opts.loaded.config, secrets: [...opts.loaded.secrets].map(([n, v]) => [n, v]), stallMs: opts.stallMs ?? 50, trace: opts.trace, location: opts.location ?? '', monitors: opts.monitors ?? opts.loaded.config.monitors.map((m) => monitorId(m)) };
   const pending = new Map<number, (started: boolean) => void>();
   const restarts: number[] = [];
   let figures: MeasureStats | undefined;

@@ -13,6 +13,10 @@ export type MeasureInit = {
   stallMs: number;
   /** W3C trace context on every run's requests (tracestate from config); absent: not traced. */
   trace?: TraceSettings;
+  /** This node's location (stamped on every run, sent as x-halftime-location); '' for a single node. */
+  location: string;
+  /** The monitors this location checks (ids); others are left to their locations. */
+  monitors: string[];
 };
 
 /** Percentiles in ms over the last stats period. */

@@ -24,14 +24,16 @@ const lag = createLoopLag();
 let stalledRuns = 0;
 const lateness: number[] = [];
 
-const jobs: Job[] = config.monitors.map((m) => {
-  const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout, trace: init.trace });
+const mine = new Set(init.monitors);
+const jobs: Job[] = config.monitors.filter((m) => mine.has(monitorId(m))).map((m) => {
+  const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout, trace: init.trace, location: init.location || undefined });
   return {
     id: monitorId(m),
     schedule: m.cron ? { cron: m.cron } : { every: m.every ?? config.scheduler.defaultEvery },
     run: async (plannedAt, signal) => {
       const t0 = performance.now();
       const result = await runner.run({ plannedAt, signal });
+      if (init.location) result.location = init.location;
       const t1 = performance.now();
       // A stall shows in the lag sample that fires after it: look one interval past the run's end.
       await new Promise((r) => setTimeout(r, lag.intervalMs + 1));

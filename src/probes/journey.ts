@@ -48,6 +48,8 @@ export type JourneyRunnerOptions = {
   seed?: number;
   /** W3C trace context on the requests of `run` (default on, `tracestate` none); the monitor's `trace: false` turns it off. */
   trace?: TraceSettings;
+  /** The node's location: sent as `x-halftime-location` and kept on every run. */
+  location?: string;
 };
 
 /**
@@ -250,6 +252,8 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
       const req = rendered.request;
       // The step's requests (redirect hops and page assets too) carry its span as their parent; a
       // traceparent the step sets itself is left alone.
+      // Where this check runs from, for targets (and tests) that answer per location.
+      if (opts.location && req.headers['x-halftime-location'] === undefined) req.headers['x-halftime-location'] = opts.location;
       let traceHeaders: Record<string, string> | undefined;
       if (trace && req.headers.traceparent === undefined) {
         traceHeaders = { traceparent: traceparent(trace.traceId, spanId!) };

@@ -102,6 +102,8 @@ export type RunResult = {
   tasks?: string[];
   /** The seed of this run's random choices (repeat it with --seed). */
   seed?: number;
+  /** Where it was measured from (the node's `--location`); absent or '' for a single node. */
+  location?: string;
   /**
    * The largest delay (ms) the measuring thread's event loop had while this run was in flight: a
    * probe callback may have waited that long, so up to that much of the latency can be our own.

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 
 export type IncidentKind = 'down' | 'degraded';
 
@@ -67,67 +67,25 @@ export type AlertCommit = {
 };
 
 /** Alert state, incidents and the durable outbox. The outbox is written before anything is sent. */
-export function createAlertStore(db: Db) {
-  const monitorIdOf = db.prepare('SELECT id FROM monitors WHERE key = ?').pluck();
-  const loadStates = db.prepare('SELECT m.key, s.data FROM alert_state s JOIN monitors m ON m.id = s.monitor_id');
-  const saveState = db.prepare(
-    `INSERT INTO alert_state (monitor_id, status, data, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT(monitor_id) DO UPDATE SET status = excluded.status, data = excluded.data, updated_at = excluded.updated_at`,
-  );
-  const openIncident = db.prepare(
-    'INSERT INTO incidents (monitor_id, kind, started_at, worst_value, summary, evidence, opened_value, opened_evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
+export function createAlertStore(sql: Sql) {
+  const SAVE_STATE = `INSERT INTO alert_state (monitor_id, status, data, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (monitor_id) DO UPDATE SET status = excluded.status, data = excluded.data, updated_at = excluded.updated_at`;
+  const OPEN_INCIDENT = 'INSERT INTO incidents (monitor_id, kind, started_at, worst_value, summary, evidence, opened_value, opened_evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
   // A worse value keeps its own evidence; the opening evidence stays as it was.
-  const updateIncident = db.prepare(
-    `UPDATE incidents SET worst_evidence = CASE WHEN @worst >= coalesce(worst_value, -1e308) THEN @evidence ELSE worst_evidence END,
-       worst_value = max(coalesce(worst_value, @worst), @worst)
-     WHERE monitor_id = @id AND kind = @kind AND ended_at IS NULL`,
-  );
-  const closeIncident = db.prepare(
-    `UPDATE incidents SET ended_at = @endedAt, worst_value = max(coalesce(worst_value, @worst), @worst), closed_value = @value, closed_evidence = @evidence
-     WHERE monitor_id = @id AND kind = @kind AND ended_at IS NULL`,
-  );
-  const enqueue = db.prepare('INSERT INTO outbox (channel, event, created_at, next_attempt_at) VALUES (?, ?, ?, ?)');
-  const outboxCols = `id, channel, event, created_at AS createdAt, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError, delivered_at AS deliveredAt,
-     dead_at AS deadAt, dead_reason AS deadReason`;
-  const nextDue = db.prepare(`SELECT ${outboxCols} FROM outbox WHERE channel = ? AND delivered_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT 1`);
-  const pendingChannels = db.prepare('SELECT DISTINCT channel FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL').pluck();
-  const markDelivered = db.prepare('UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?');
-  const markFailed = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
-  const markDead = db.prepare('UPDATE outbox SET dead_at = ?, dead_reason = ?, attempts = attempts + ?, last_error = coalesce(?, last_error) WHERE id = ? AND delivered_at IS NULL');
-  const pendingCount = db.prepare('SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL').pluck();
-  const oldestPending = db.prepare(
-    `SELECT channel, count(*) AS count, min(created_at) AS oldest, (SELECT last_error FROM outbox o2 WHERE o2.channel = o.channel AND o2.delivered_at IS NULL AND o2.dead_at IS NULL ORDER BY id LIMIT 1) AS lastError
-     FROM outbox o WHERE delivered_at IS NULL AND dead_at IS NULL GROUP BY channel ORDER BY oldest`,
-  );
-  const deadSince = db.prepare('SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL AND dead_at >= ?').pluck();
-  const listOutbox = db.prepare(
-    `SELECT ${outboxCols} FROM outbox
-     WHERE (@state = 'all' OR (@state = 'pending' AND delivered_at IS NULL AND dead_at IS NULL) OR (@state = 'dead' AND dead_at IS NOT NULL)
-            OR (@state = 'delivered' AND delivered_at IS NOT NULL))
-       AND (@before IS NULL OR id < @before)
-     ORDER BY id DESC LIMIT @limit`,
-  );
-  // Delivered and dead messages are kept for inspection, then forgotten.
-  const pruneDelivered = db.prepare('DELETE FROM outbox WHERE (delivered_at IS NOT NULL AND delivered_at < @before) OR (dead_at IS NOT NULL AND dead_at < @before)');
-  const incidentCols = `i.id, m.key AS monitorKey, m.name AS monitorName, i.kind, i.started_at AS startedAt, i.ended_at AS endedAt, i.worst_value AS worstValue,
-     i.summary, coalesce(i.opened_evidence, i.evidence) AS evidence, i.opened_value AS openedValue, i.worst_evidence AS worstEvidence,
-     i.closed_value AS closedValue, i.closed_evidence AS closedEvidence, i.acknowledged_at AS acknowledgedAt, i.acknowledged_by AS acknowledgedBy`;
-  const incidentsOf = db.prepare(
-    `SELECT ${incidentCols} FROM incidents i JOIN monitors m ON m.id = i.monitor_id
-     WHERE m.key = ? AND (i.ended_at IS NULL OR i.ended_at >= ?) ORDER BY i.started_at DESC LIMIT ?`,
-  );
-  const incidentList = db.prepare(
-    `SELECT ${incidentCols} FROM incidents i JOIN monitors m ON m.id = i.monitor_id
-     WHERE (@open = 0 OR i.ended_at IS NULL) AND (@key IS NULL OR m.key = @key) AND (@before IS NULL OR (i.started_at <= @before AND (i.started_at < @before OR i.id < @beforeId)))
-     ORDER BY i.started_at DESC, i.id DESC LIMIT @limit`,
-  );
-  const incidentById = db.prepare(`SELECT ${incidentCols} FROM incidents i JOIN monitors m ON m.id = i.monitor_id WHERE i.id = ?`);
-  const ack = db.prepare('UPDATE incidents SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND ended_at IS NULL AND acknowledged_at IS NULL');
-  const ackedOpen = db.prepare(
-    `SELECT 1 FROM incidents i JOIN monitors m ON m.id = i.monitor_id
-     WHERE m.key = ? AND i.kind = ? AND i.ended_at IS NULL AND i.acknowledged_at IS NOT NULL LIMIT 1`,
-  ).pluck();
+  const UPDATE_INCIDENT = `UPDATE incidents SET worst_evidence = CASE WHEN ? >= coalesce(worst_value, -1e308) THEN ? ELSE worst_evidence END,
+       worst_value = CASE WHEN worst_value IS NULL OR ? > worst_value THEN ? ELSE worst_value END
+     WHERE monitor_id = ? AND kind = ? AND ended_at IS NULL`;
+  const CLOSE_INCIDENT = `UPDATE incidents SET ended_at = ?, worst_value = CASE WHEN worst_value IS NULL OR ? > worst_value THEN ? ELSE worst_value END,
+       closed_value = ?, closed_evidence = ?
+     WHERE monitor_id = ? AND kind = ? AND ended_at IS NULL`;
+  const ENQUEUE = 'INSERT INTO outbox (channel, event, created_at, next_attempt_at) VALUES (?, ?, ?, ?)';
+  const OUTBOX_COLS = `id, channel, event, created_at AS "createdAt", attempts, next_attempt_at AS "nextAttemptAt", last_error AS "lastError", delivered_at AS "deliveredAt",
+     dead_at AS "deadAt", dead_reason AS "deadReason"`;
+  const PENDING = 'delivered_at IS NULL AND dead_at IS NULL';
+  const INCIDENT_COLS = `i.id, m.key AS "monitorKey", m.name AS "monitorName", i.kind, i.started_at AS "startedAt", i.ended_at AS "endedAt", i.worst_value AS "worstValue",
+     i.summary, coalesce(i.opened_evidence, i.evidence) AS evidence, i.opened_value AS "openedValue", i.worst_evidence AS "worstEvidence",
+     i.closed_value AS "closedValue", i.closed_evidence AS "closedEvidence", i.acknowledged_at AS "acknowledgedAt", i.acknowledged_by AS "acknowledgedBy"`;
+  const INCIDENT_BY_ID = `SELECT ${INCIDENT_COLS} FROM incidents i JOIN monitors m ON m.id = i.monitor_id WHERE i.id = ?`;
   type RawIncident = Omit<IncidentListItem, 'evidence' | 'worstEvidence' | 'closedEvidence'> & { evidence: string; worstEvidence: string | null; closedEvidence: string | null };
   const json = (s: string | null) => (s === null ? null : JSON.parse(s));
   const toIncident = (r: RawIncident): IncidentListItem => ({ ...r, evidence: JSON.parse(r.evidence), worstEvidence: json(r.worstEvidence), closedEvidence: json(r.closedEvidence) });
@@ -142,101 +100,141 @@ export function createAlertStore(db: Db) {
     return { ...r, state: r.deadAt !== null ? 'dead' : r.deliveredAt !== null ? 'delivered' : 'pending', eventId: str(e?.id), kind: str(e?.kind), monitor: str(e?.monitor?.key) };
   };
 
-  const commit = db.transaction((c: AlertCommit): void => {
-    const id = monitorIdOf.get(c.monitorKey) as number | undefined;
+  async function commitIn(tx: Sql, c: AlertCommit): Promise<void> {
+    const [id] = await tx.pluck<number>('SELECT id FROM monitors WHERE key = ?', [c.monitorKey]);
     if (id === undefined) throw new Error(`unknown monitor "${c.monitorKey}"`);
-    saveState.run(id, c.status, JSON.stringify(c.state), c.now);
+    await tx.run(SAVE_STATE, [id, c.status, JSON.stringify(c.state), c.now]);
     for (const op of c.incidents) {
       const ev = JSON.stringify(op.evidence);
-      if (op.op === 'open') openIncident.run(id, op.kind, op.startedAt, op.worst, op.summary, ev, op.value ?? op.worst, ev);
-      else if (op.op === 'update') updateIncident.run({ worst: op.worst, evidence: ev, id, kind: op.kind });
-      else closeIncident.run({ endedAt: op.endedAt, worst: op.worst, value: op.value ?? null, evidence: ev, id, kind: op.kind });
+      if (op.op === 'open') await tx.run(OPEN_INCIDENT, [id, op.kind, op.startedAt, op.worst, op.summary, ev, op.value ?? op.worst, ev]);
+      else if (op.op === 'update') await tx.run(UPDATE_INCIDENT, [op.worst, ev, op.worst, op.worst, id, op.kind]);
+      else await tx.run(CLOSE_INCIDENT, [op.endedAt, op.worst, op.worst, op.value ?? null, ev, id, op.kind]);
     }
-    for (const o of c.outbox) enqueue.run(o.channel, o.event, c.now, c.now);
-  });
+    for (const o of c.outbox) await tx.run(ENQUEUE, [o.channel, o.event, c.now, c.now]);
+  }
 
   return {
     /** Saved engine state per monitor key, for resuming after a restart. */
-    loadStates(): Map<string, unknown> {
-      return new Map((loadStates.all() as { key: string; data: string }[]).map((r) => [r.key, JSON.parse(r.data)]));
+    async loadStates(): Promise<Map<string, unknown>> {
+      const rows = await sql.all<{ key: string; data: string }>('SELECT m.key, s.data FROM alert_state s JOIN monitors m ON m.id = s.monitor_id');
+      return new Map(rows.map((r) => [r.key, JSON.parse(r.data)]));
     },
-    commit,
+    /** One evaluation's outcome in one transaction: the new state, incident changes and the messages to send. */
+    async commit(c: AlertCommit): Promise<void> {
+      await sql.tx((tx) => commitIn(tx, c));
+    },
+    /**
+     * One evaluation under the monitor's lock, for several nodes on one database: `fn` gets the stored
+     * state (undefined before the first) and commits inside the same transaction, so two nodes judging
+     * runs of the same monitor take turns and each sees the other's outcome.
+     */
+    async transact<T>(monitorKey: string, fn: (stored: unknown, commit: (c: AlertCommit) => Promise<void>) => Promise<T>): Promise<T> {
+      return sql.tx(async (tx) => {
+        const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
+        const [id] = await tx.pluck<number>(`SELECT id FROM monitors WHERE key = ?${lock}`, [monitorKey]);
+        if (id === undefined) throw new Error(`unknown monitor "${monitorKey}"`);
+        const [data] = await tx.pluck<string>('SELECT data FROM alert_state WHERE monitor_id = ?', [id]);
+        return fn(data === undefined ? undefined : JSON.parse(data), (c) => commitIn(tx, c));
+      });
+    },
+    /** Every monitor's stored status (what other nodes judged), by key. */
+    async statuses(): Promise<Map<string, string>> {
+      const rows = await sql.all<{ key: string; status: string }>('SELECT m.key, s.status FROM alert_state s JOIN monitors m ON m.id = s.monitor_id');
+      return new Map(rows.map((r) => [r.key, r.status]));
+    },
     /** Enqueue without touching state (used for test messages). */
-    enqueue(channel: string, event: string, now: number): void {
-      enqueue.run(channel, event, now, now);
+    async enqueue(channel: string, event: string, now: number): Promise<void> {
+      await sql.run(ENQUEUE, [channel, event, now, now]);
     },
     outbox: {
       /** The oldest undelivered message of a channel that is not dead (delivery per channel is in order). */
-      head(channel: string): OutboxRow | undefined {
-        return nextDue.get(channel) as OutboxRow | undefined;
+      head: (channel: string) => sql.get<OutboxRow>(`SELECT ${OUTBOX_COLS} FROM outbox WHERE channel = ? AND ${PENDING} ORDER BY id LIMIT 1`, [channel]),
+      channelsWithPending: () => sql.pluck<string>(`SELECT DISTINCT channel FROM outbox WHERE ${PENDING}`),
+      async delivered(id: number, now: number): Promise<void> {
+        await sql.run('UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?', [now, id]);
       },
-      channelsWithPending(): string[] {
-        return pendingChannels.all() as string[];
-      },
-      delivered(id: number, now: number): void {
-        markDelivered.run(now, id);
-      },
-      failed(id: number, nextAttemptAt: number, error: string): void {
-        markFailed.run(nextAttemptAt, error.slice(0, 1000), id);
+      async failed(id: number, nextAttemptAt: number, error: string): Promise<void> {
+        await sql.run('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?', [nextAttemptAt, error.slice(0, 1000), id]);
       },
       /**
        * Gives up on a message: it is kept (shown in admin and the API) but no longer holds up its
        * channel. `attempted`: this giving-up followed a delivery attempt (counted), with its error.
        */
-      dead(id: number, now: number, reason: string, attempted?: { error: string }): void {
-        markDead.run(now, reason.slice(0, 1000), attempted ? 1 : 0, attempted ? attempted.error.slice(0, 1000) : null, id);
+      async dead(id: number, now: number, reason: string, attempted?: { error: string }): Promise<void> {
+        await sql.run('UPDATE outbox SET dead_at = ?, dead_reason = ?, attempts = attempts + ?, last_error = coalesce(?, last_error) WHERE id = ? AND delivered_at IS NULL', [
+          now,
+          reason.slice(0, 1000),
+          attempted ? 1 : 0,
+          attempted ? attempted.error.slice(0, 1000) : null,
+          id,
+        ]);
       },
-      pending(): number {
-        return pendingCount.get() as number;
-      },
+      pending: async () => (await sql.pluck<number>(`SELECT count(*) FROM outbox WHERE ${PENDING}`))[0],
       /** Per channel: undelivered messages that are not dead, the oldest one's creation time and its last error. */
-      backlog(): { channel: string; count: number; oldest: number; lastError: string | null }[] {
-        return oldestPending.all() as { channel: string; count: number; oldest: number; lastError: string | null }[];
-      },
+      backlog: () =>
+        sql.all<{ channel: string; count: number; oldest: number; lastError: string | null }>(
+          `SELECT channel, count(*) AS count, min(created_at) AS oldest,
+             (SELECT last_error FROM outbox o2 WHERE o2.channel = o.channel AND o2.delivered_at IS NULL AND o2.dead_at IS NULL ORDER BY id LIMIT 1) AS "lastError"
+           FROM outbox o WHERE ${PENDING} GROUP BY channel ORDER BY oldest`,
+        ),
       /** Messages given up on since `since`. */
-      deadSince(since: number): number {
-        return deadSince.get(since) as number;
-      },
+      deadSince: async (since: number) => (await sql.pluck<number>('SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL AND dead_at >= ?', [since]))[0],
       /** Newest first: pending, dead, delivered or all messages; `before` an id, for paging back. */
-      list(opts: { state?: 'pending' | 'dead' | 'delivered' | 'all'; before?: number; limit?: number } = {}): OutboxListItem[] {
+      async list(opts: { state?: 'pending' | 'dead' | 'delivered' | 'all'; before?: number; limit?: number } = {}): Promise<OutboxListItem[]> {
         const limit = Math.min(500, Math.max(1, opts.limit ?? 50));
-        return (listOutbox.all({ state: opts.state ?? 'all', before: opts.before ?? null, limit }) as OutboxRow[]).map(toOutboxItem);
+        const where = { all: 'TRUE', pending: PENDING, dead: 'dead_at IS NOT NULL', delivered: 'delivered_at IS NOT NULL' }[opts.state ?? 'all'];
+        const rows = await sql.all<OutboxRow>(`SELECT ${OUTBOX_COLS} FROM outbox WHERE ${where} AND id < ? ORDER BY id DESC LIMIT ?`, [opts.before ?? Number.MAX_SAFE_INTEGER, limit]);
+        return rows.map(toOutboxItem);
       },
       /** Forget delivered and dead messages older than `before`. */
-      prune(before: number): number {
-        return pruneDelivered.run({ before }).changes;
-      },
-      all(): OutboxRow[] {
-        return db.prepare(`SELECT ${outboxCols} FROM outbox ORDER BY id`).all() as OutboxRow[];
-      },
+      prune: async (before: number) => (await sql.run('DELETE FROM outbox WHERE (delivered_at IS NOT NULL AND delivered_at < ?) OR (dead_at IS NOT NULL AND dead_at < ?)', [before, before])).changes,
+      all: () => sql.all<OutboxRow>(`SELECT ${OUTBOX_COLS} FROM outbox ORDER BY id`),
     },
     /** Open incidents and those that ended after `since`, newest first. */
-    recentIncidents(monitorKey: string, since: number, limit = 5): IncidentListItem[] {
-      return (incidentsOf.all(monitorKey, since, limit) as RawIncident[]).map(toIncident);
+    async recentIncidents(monitorKey: string, since: number, limit = 5): Promise<IncidentListItem[]> {
+      const rows = await sql.all<RawIncident>(
+        `SELECT ${INCIDENT_COLS} FROM incidents i JOIN monitors m ON m.id = i.monitor_id
+         WHERE m.key = ? AND (i.ended_at IS NULL OR i.ended_at >= ?) ORDER BY i.started_at DESC LIMIT ?`,
+        [monitorKey, since, limit],
+      );
+      return rows.map(toIncident);
     },
     /** Incidents newest first: only open ones, of one monitor, after a (start time, id) cursor (for paging back; see PageCursor). */
-    listIncidents(opts: { open?: boolean; monitor?: string; before?: { at: number; id?: number }; limit?: number } = {}): IncidentListItem[] {
+    async listIncidents(opts: { open?: boolean; monitor?: string; before?: { at: number; id?: number }; limit?: number } = {}): Promise<IncidentListItem[]> {
       const limit = Math.min(500, Math.max(1, opts.limit ?? 50));
-      return (incidentList.all({ open: opts.open ? 1 : 0, key: opts.monitor ?? null, before: opts.before?.at ?? null, beforeId: opts.before?.id ?? null, limit }) as RawIncident[]).map(toIncident);
+      const at = opts.before?.at ?? 9e15;
+      const id = opts.before ? (opts.before.id ?? -1) : 9e15;
+      const rows = await sql.all<RawIncident>(
+        `SELECT ${INCIDENT_COLS} FROM incidents i JOIN monitors m ON m.id = i.monitor_id
+         WHERE (? = 0 OR i.ended_at IS NULL) AND (CAST(? AS TEXT) IS NULL OR m.key = ?) AND i.started_at <= ? AND (i.started_at < ? OR i.id < ?)
+         ORDER BY i.started_at DESC, i.id DESC LIMIT ?`,
+        [opts.open ? 1 : 0, opts.monitor ?? null, opts.monitor ?? null, at, at, id, limit],
+      );
+      return rows.map(toIncident);
     },
-    incident(id: number): IncidentListItem | undefined {
-      const r = incidentById.get(id) as RawIncident | undefined;
+    async incident(id: number): Promise<IncidentListItem | undefined> {
+      const r = await sql.get<RawIncident>(INCIDENT_BY_ID, [id]);
       return r && toIncident(r);
     },
     /**
      * Marks an open incident as seen by an operator: its reminders stop (recovery is still announced).
      * Acknowledging twice keeps the first time and name.
      */
-    acknowledge(id: number, by: string, now: number): AcknowledgeResult {
-      const before = incidentById.get(id) as RawIncident | undefined;
+    async acknowledge(id: number, by: string, now: number): Promise<AcknowledgeResult> {
+      const before = await sql.get<RawIncident>(INCIDENT_BY_ID, [id]);
       if (!before) return { ok: false, reason: 'not-found' };
       if (before.endedAt !== null) return { ok: false, reason: 'closed' };
-      ack.run(now, by, id);
-      return { ok: true, incident: toIncident(incidentById.get(id) as RawIncident) };
+      await sql.run('UPDATE incidents SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND ended_at IS NULL AND acknowledged_at IS NULL', [now, by, id]);
+      return { ok: true, incident: toIncident((await sql.get<RawIncident>(INCIDENT_BY_ID, [id]))!) };
     },
     /** Whether the monitor's open incident of this kind has been acknowledged. */
-    isAcknowledged(monitorKey: string, kind: IncidentKind): boolean {
-      return ackedOpen.get(monitorKey, kind) !== undefined;
+    async isAcknowledged(monitorKey: string, kind: IncidentKind): Promise<boolean> {
+      const rows = await sql.pluck(
+        `SELECT 1 FROM incidents i JOIN monitors m ON m.id = i.monitor_id
+         WHERE m.key = ? AND i.kind = ? AND i.ended_at IS NULL AND i.acknowledged_at IS NOT NULL LIMIT 1`,
+        [monitorKey, kind],
+      );
+      return rows.length > 0;
     },
   };
 }

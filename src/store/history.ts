@@ -1,6 +1,6 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import { bucketStart, LEVELS, PHASES, RUN_STEP, type Level, type Phase } from './rollups.js';
-import { addBins, binsPercentiles, createSketch, decodeBins, summarize, type SketchSummary } from './sketch.js';
+import { addBins, binsPercentiles, createSketch, decodeBins, decodeSketch, encodeSketch, nearestRank, summarize, type SketchSummary } from './sketch.js';
 import { createStepKeys, type StepChoice } from './step-keys.js';
 
 /** The chart ranges and the rollup level each one reads. */
@@ -31,6 +31,8 @@ export type Series = {
   step: number;
   /** The step's name; null for the whole run or a key the monitor does not have. */
   stepName: string | null;
+  /** One location's history, or null for every location merged. */
+  location: string | null;
   from: number;
   to: number;
   t: number[];
@@ -68,34 +70,52 @@ export type HistoryOptions = {
   singleStep?: ReadonlySet<number>;
 };
 
-/** The latency read model over the rollup tables. */
-export function createHistory(db: Db, opts: HistoryOptions = {}) {
-  const singleStep = opts.singleStep ?? new Set<number>();
-  const stepKeys = createStepKeys(db);
-  const monitorStmt = db.prepare<[string], { id: number; key: string; name: string; description: string | null; public: number; active: number }>(
-    'SELECT id, key, name, description, public, active FROM monitors WHERE key = ?',
-  );
-  // Rows as arrays (.raw()): building an object per row costs more than the whole query.
-  const rangeStmts = Object.fromEntries(
-    (Object.keys(LEVELS) as Level[]).map((l) => [
-      l,
-      db
-        .prepare<[number, number, number, number], RawRow>(
-          `SELECT ts, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms
-           FROM ${LEVELS[l].table} WHERE monitor_id = ? AND ts >= ? AND ts <= ? AND step = ? ORDER BY ts`,
-        )
-        .raw(),
-    ]),
-  ) as unknown as Record<Level, { all(monitorId: number, from: number, to: number, step: number): RawRow[] }>;
+/** The last 24 hours, hourly, oldest first: p95 of successful runs (null for an hour without one), failed and all runs. */
+export type Trend = { p95: Num[]; failures: number[]; runs: number[] };
 
-  function rows(level: Level, monitorId: number, from: number, to: number, step: number): RawRow[] {
-    const r = rangeStmts[level].all(monitorId, from, to, step);
+/**
+ * Rows of several locations for the same bucket (ordered by ts) merged into one: counts and phase sums
+ * add up, sketches merge (never an average of percentiles).
+ */
+function mergeLocations(rows: RawRow[]): RawRow[] {
+  const out: RawRow[] = [];
+  for (const r of rows) {
+    const last = out[out.length - 1];
+    if (!last || last[0] !== r[0]) {
+      out.push(r);
+      continue;
+    }
+    const total = decodeSketch(last[3]);
+    total.merge(decodeSketch(r[3]));
+    const ttfb = decodeSketch(last[4]);
+    ttfb.merge(decodeSketch(r[4]));
+    out[out.length - 1] = [r[0], last[1] + r[1], last[2] + r[2], encodeSketch(total), encodeSketch(ttfb), last[5] + r[5], last[6] + r[6], last[7] + r[7], last[8] + r[8], last[9] + r[9]];
+  }
+  return out;
+}
+
+/** The latency read model over the rollup tables. */
+export function createHistory(sql: Sql, opts: HistoryOptions = {}) {
+  const singleStep = opts.singleStep ?? new Set<number>();
+  const stepKeys = createStepKeys(sql);
+  const MONITOR = 'SELECT id, key, name, description, public, active FROM monitors WHERE key = ?';
+  // One location's rows, or (location null) every location's, merged per bucket below.
+  const range = (l: Level) =>
+    `SELECT ts, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms
+     FROM ${LEVELS[l].table} WHERE monitor_id = ? AND ts >= ? AND ts <= ? AND step = ? AND (CAST(? AS TEXT) IS NULL OR loc = ?) ORDER BY ts`;
+  const RANGE = { minute: range('minute'), hour: range('hour'), day: range('day') } satisfies Record<Level, string>;
+  const fetch = async (level: Level, monitorId: number, from: number, to: number, step: number, location: string | null) =>
+    mergeLocations(await sql.raw<RawRow>(RANGE[level], [monitorId, from, to, step, location, location]));
+
+  // Rows as arrays: building an object per row costs more than the whole query.
+  async function rows(level: Level, monitorId: number, from: number, to: number, step: number, location: string | null = null): Promise<RawRow[]> {
+    const r = await fetch(level, monitorId, from, to, step, location);
     // One-step monitors keep only run buckets: they are the current step's.
-    if (r.length === 0 && step >= 0 && singleStep.has(monitorId) && stepKeys.newest(monitorId) === step) return rangeStmts[level].all(monitorId, from, to, RUN_STEP);
+    if (r.length === 0 && step >= 0 && singleStep.has(monitorId) && (await stepKeys.newest(monitorId)) === step) return fetch(level, monitorId, from, to, RUN_STEP, location);
     return r;
   }
 
-  function buildSeries(m: MonitorInfo, range: Range, step: number, now: number): Series {
+  async function buildSeries(m: MonitorInfo, range: Range, step: number, now: number, location: string | null): Promise<Series> {
     const { level, span } = RANGES[range];
     const bucketMs = LEVELS[level].ms;
     const to = bucketStart(now, bucketMs);
@@ -106,7 +126,8 @@ export function createHistory(db: Db, opts: HistoryOptions = {}) {
       level,
       bucketMs,
       step,
-      stepName: step === RUN_STEP ? null : (stepKeys.byKey(m.id, step)?.name ?? null),
+      stepName: step === RUN_STEP ? null : ((await stepKeys.byKey(m.id, step))?.name ?? null),
+      location,
       from,
       to,
       t: [],
@@ -135,7 +156,7 @@ export function createHistory(db: Db, opts: HistoryOptions = {}) {
       for (const k of seriesKeys) s[k].push(null);
       for (const p of PHASES) s.phases[p].push(null);
     };
-    for (const [ts, bucketRuns, bucketFailures, totalBlob, ttfbBlob, dns, connect, tls, ttfbSum, download] of rows(level, m.id, from, to, step)) {
+    for (const [ts, bucketRuns, bucketFailures, totalBlob, ttfbBlob, dns, connect, tls, ttfbSum, download] of await rows(level, m.id, from, to, step, location)) {
       if (prev !== undefined && ts - prev > bucketMs) gap(prev + bucketMs);
       prev = ts;
       const total = decodeBins(totalBlob);
@@ -169,8 +190,8 @@ export function createHistory(db: Db, opts: HistoryOptions = {}) {
     return s;
   }
 
-  function monitor(key: string): MonitorInfo | undefined {
-    const m = monitorStmt.get(key);
+  async function monitor(key: string): Promise<MonitorInfo | undefined> {
+    const m = await sql.get<{ id: number; key: string; name: string; description: string | null; public: number; active: number }>(MONITOR, [key]);
     return m && { id: m.id, key: m.key, name: m.name, description: m.description, public: m.public === 1, active: m.active === 1 };
   }
 
@@ -180,29 +201,45 @@ export function createHistory(db: Db, opts: HistoryOptions = {}) {
      * The monitor's steps for the step selector (keys and names), current ones first. A one-step monitor
      * lists its current step only: its run rollups are that step's, and earlier names kept none of their own.
      */
-    steps(monitorId: number): StepChoice[] {
-      const all = stepKeys.choices(monitorId);
+    async steps(monitorId: number): Promise<StepChoice[]> {
+      const all = await stepKeys.choices(monitorId);
       if (!singleStep.has(monitorId)) return all;
-      const newest = stepKeys.newest(monitorId);
+      const newest = await stepKeys.newest(monitorId);
       return all.filter((s) => s.step === newest);
     },
     /** Latency percentiles, uptime and phase means for a monitor (step -1) or one step (by key) over a range; undefined for an unknown monitor. */
-    series(key: string, range: Range, opts: { step?: number; now?: number } = {}): Series | undefined {
-      const m = monitor(key);
+    async series(key: string, range: Range, opts: { step?: number; now?: number; location?: string | null } = {}): Promise<Series | undefined> {
+      const m = await monitor(key);
       if (!m) return undefined;
-      return buildSeries(m, range, opts.step ?? RUN_STEP, opts.now ?? Date.now());
+      return buildSeries(m, range, opts.step ?? RUN_STEP, opts.now ?? Date.now(), opts.location ?? null);
     },
-    /** The last 24 hours' hourly p95 of whole runs, oldest first (null where an hour had no successful run). */
-    p95Trend(monitorId: number, now = Date.now()): Num[] {
+    /**
+     * The last 24 hours of whole runs, hourly, from the hourly sketches: the one trend the status page's
+     * p95 line and the operator's sparkline both draw.
+     */
+    async trend(monitorId: number, now = Date.now()): Promise<Trend> {
       const to = bucketStart(now, LEVELS.hour.ms);
       const from = to - 23 * LEVELS.hour.ms;
-      const byTs = new Map(rangeStmts.hour.all(monitorId, from, to, RUN_STEP).map((r) => [r[0], r[3]]));
-      const out: Num[] = [];
+      const byTs = new Map((await fetch('hour', monitorId, from, to, RUN_STEP, null)).map((r) => [r[0], r]));
+      const out: Trend = { p95: [], failures: [], runs: [] };
       for (let ts = from; ts <= to; ts += LEVELS.hour.ms) {
         const r = byTs.get(ts);
-        out.push(r ? binsPercentiles(decodeBins(r), [0.95])[0] : null);
+        out.p95.push(r ? binsPercentiles(decodeBins(r[3]), [0.95])[0] : null);
+        out.failures.push(r ? r[2] : 0);
+        out.runs.push(r ? r[1] : 0);
       }
       return out;
+    },
+    /** Runs in the last 60 minute buckets (the current one included) and their p95, merged from the minute sketches. */
+    async lastHour(monitorId: number, now = Date.now()): Promise<{ runs: number; p95: Num }> {
+      const sketch = createSketch();
+      let runs = 0;
+      const from = bucketStart(now, LEVELS.minute.ms) - 59 * LEVELS.minute.ms;
+      for (const r of await fetch('minute', monitorId, from, Number.MAX_SAFE_INTEGER, RUN_STEP, null)) {
+        runs += r[1];
+        addBins(sketch, decodeBins(r[3]));
+      }
+      return { runs, p95: nearestRank(sketch, 0.95) };
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import { planTiles, type Piece, type Retained } from './latency-plan.js';
 import { bucketStart, LEVELS, RUN_STEP, type Level } from './rollups.js';
 import { addBins, createSketch, decodeBins, nearestRank } from './sketch.js';
@@ -15,12 +15,14 @@ export type LatencyQuery = {
   from: number;
   /** Epoch ms, exclusive. */
   to: number;
+  /** One location's runs only; omitted or null: every location's. */
+  location?: string | null;
 };
 
 /** `samples`: the successful runs (or steps) actually found in the range, never more than are kept. */
 export type LatencyAnswer = { value: number | null; samples: number };
 
-export type LatencySource = (q: LatencyQuery) => LatencyAnswer;
+export type LatencySource = (q: LatencyQuery) => Promise<LatencyAnswer>;
 
 /** Ranges up to this long, wholly within the kept raw runs, are answered exactly from them. */
 export const EXACT_SPAN_MS = 2 * 3_600_000;
@@ -39,39 +41,32 @@ function checkPercentile(p: number) {
  * (or successful steps of that name) only: failures are judged by the down rule. It sorts the
  * range, so it is cheap for short windows only; raw runs are kept `retention.runs` (default 7 days).
  */
-export function createRawLatencySource(db: Db): LatencySource {
-  const runCount = db.prepare(
-    `SELECT count(*) FROM runs r JOIN monitors m ON m.id = r.monitor_id
-     WHERE m.key = ? AND r.ok = 1 AND r.started_at >= ? AND r.started_at < ?`,
-  );
-  const runNth = db.prepare(
-    `SELECT r.duration_ms FROM runs r JOIN monitors m ON m.id = r.monitor_id
-     WHERE m.key = ? AND r.ok = 1 AND r.started_at >= ? AND r.started_at < ?
-     ORDER BY r.duration_ms LIMIT 1 OFFSET ?`,
-  );
-  const stepCount = db.prepare(
-    `SELECT count(*) FROM step_results s JOIN runs r ON r.id = s.run_id JOIN monitors m ON m.id = r.monitor_id
-     WHERE m.key = ? AND s.name = ? AND s.ok = 1 AND r.started_at >= ? AND r.started_at < ?`,
-  );
-  const stepNth = db.prepare(
-    `SELECT s.total_ms FROM step_results s JOIN runs r ON r.id = s.run_id JOIN monitors m ON m.id = r.monitor_id
-     WHERE m.key = ? AND s.name = ? AND s.ok = 1 AND r.started_at >= ? AND r.started_at < ?
-     ORDER BY s.total_ms LIMIT 1 OFFSET ?`,
-  );
-  return (q) => {
+export function createRawLatencySource(sql: Sql): LatencySource {
+  const LOC = '(CAST(? AS TEXT) IS NULL OR r.location = ?)';
+  const RUN_COUNT = `SELECT count(*) FROM runs r JOIN monitors m ON m.id = r.monitor_id
+     WHERE m.key = ? AND r.ok = 1 AND r.started_at >= ? AND r.started_at < ? AND ${LOC}`;
+  const RUN_NTH = `SELECT r.duration_ms FROM runs r JOIN monitors m ON m.id = r.monitor_id
+     WHERE m.key = ? AND r.ok = 1 AND r.started_at >= ? AND r.started_at < ? AND ${LOC}
+     ORDER BY r.duration_ms LIMIT 1 OFFSET ?`;
+  const STEP_COUNT = `SELECT count(*) FROM step_results s JOIN runs r ON r.id = s.run_id JOIN monitors m ON m.id = r.monitor_id
+     WHERE m.key = ? AND s.name = ? AND s.ok = 1 AND r.started_at >= ? AND r.started_at < ? AND ${LOC}`;
+  const STEP_NTH = `SELECT s.total_ms FROM step_results s JOIN runs r ON r.id = s.run_id JOIN monitors m ON m.id = r.monitor_id
+     WHERE m.key = ? AND s.name = ? AND s.ok = 1 AND r.started_at >= ? AND r.started_at < ? AND ${LOC}
+     ORDER BY s.total_ms LIMIT 1 OFFSET ?`;
+  return async (q) => {
     checkPercentile(q.percentile);
     const step = q.step ?? null;
-    const args = step === null ? [q.monitorKey, q.from, q.to] : [q.monitorKey, step, q.from, q.to];
-    const samples = (step === null ? runCount : stepCount).pluck().get(...args) as number;
-    if (samples === 0) return { value: null, samples: 0 };
+    const loc = q.location ?? null;
+    const args = step === null ? [q.monitorKey, q.from, q.to, loc, loc] : [q.monitorKey, step, q.from, q.to, loc, loc];
+    const [samples] = await sql.pluck<number>(step === null ? RUN_COUNT : STEP_COUNT, args);
+    if (!samples) return { value: null, samples: 0 };
     const rank = rankOf(q.percentile, samples);
-    const value = (step === null ? runNth : stepNth).pluck().get(...args, rank - 1) as number;
+    const [value] = await sql.pluck<number>(step === null ? RUN_NTH : STEP_NTH, [...args, rank - 1]);
     return { value, samples };
   };
 }
 
 const ROLLUP_LEVELS = Object.keys(LEVELS) as Level[];
-const perLevel = <T>(make: (l: Level) => T): Record<Level, T> => ({ minute: make('minute'), hour: make('hour'), day: make('day') });
 
 /**
  * The latency source the alert rules read: a percentile over [from, to) of successful runs (or
@@ -91,46 +86,39 @@ const perLevel = <T>(make: (l: Level) => T): Record<Level, T> => ({ minute: make
  * rollups begin when its name was first run: before that only raw runs hold it (steps of persona
  * journeys stored before per-step keys existed, for one).
  */
-export function createLatencySource(db: Db, opts: LatencySourceOptions = {}): LatencySource {
-  const raw = createRawLatencySource(db);
+export function createLatencySource(sql: Sql, opts: LatencySourceOptions = {}): LatencySource {
+  const raw = createRawLatencySource(sql);
   const singleStep = opts.singleStep ?? new Set<number>();
-  const monitorId = db.prepare<[string], number>('SELECT id FROM monitors WHERE key = ?').pluck();
-  const oldestRun = db.prepare<[number], number | null>('SELECT min(started_at) FROM runs WHERE monitor_id = ?').pluck();
-  const oldest = perLevel((l) => db.prepare<[number], number | null>(`SELECT min(ts) FROM ${LEVELS[l].table} WHERE monitor_id = ?`).pluck());
-  const sketches = perLevel((l) =>
-    db.prepare<[number, number, number, number], Buffer>(`SELECT total_sketch FROM ${LEVELS[l].table} WHERE monitor_id = ? AND ts >= ? AND ts < ? AND step = ?`).pluck(),
-  );
-  const stepKeys = createStepKeys(db);
+  const one = async (text: string, params: unknown[]) => (await sql.pluck<number | null>(text, params))[0] ?? null;
+  const sketchesOf = (l: Level) => `SELECT total_sketch FROM ${LEVELS[l].table} WHERE monitor_id = ? AND ts >= ? AND ts < ? AND step = ? AND (CAST(? AS TEXT) IS NULL OR loc = ?)`;
+  const oldestOf = (l: Level) => `SELECT min(ts) FROM ${LEVELS[l].table} WHERE monitor_id = ?`;
+  const stepKeys = createStepKeys(sql);
   /** The rollup key of a step name and when it was first run; a one-step monitor's current step reads the run rows. */
-  const stepRows = (id: number, name: string) => {
-    const key = stepKeys.byName(id, name);
+  const stepRows = async (id: number, name: string) => {
+    const key = await stepKeys.byName(id, name);
     if (!key) return undefined;
-    return { step: singleStep.has(id) && stepKeys.newest(id) === key.step ? RUN_STEP : key.step, since: key.firstSeen };
+    return { step: singleStep.has(id) && (await stepKeys.newest(id)) === key.step ? RUN_STEP : key.step, since: key.firstSeen };
   };
-  const rawRuns = db.prepare<[number, number, number], number>('SELECT duration_ms FROM runs WHERE monitor_id = ? AND ok = 1 AND started_at >= ? AND started_at < ?').pluck();
-  const rawSteps = db
-    .prepare<[number, string, number, number], number>(
-      `SELECT s.total_ms FROM runs r JOIN step_results s ON s.run_id = r.id
-       WHERE r.monitor_id = ? AND s.name = ? AND s.ok = 1 AND r.started_at >= ? AND r.started_at < ?`,
-    )
-    .pluck();
+  const RAW_RUNS = 'SELECT duration_ms FROM runs r WHERE monitor_id = ? AND ok = 1 AND started_at >= ? AND started_at < ? AND (CAST(? AS TEXT) IS NULL OR r.location = ?)';
+  const RAW_STEPS = `SELECT s.total_ms FROM runs r JOIN step_results s ON s.run_id = r.id
+       WHERE r.monitor_id = ? AND s.name = ? AND s.ok = 1 AND r.started_at >= ? AND r.started_at < ? AND (CAST(? AS TEXT) IS NULL OR r.location = ?)`;
   const found = (v: number | null | undefined) => (v === null || v === undefined ? Infinity : v);
 
-  return (q) => {
+  return async (q) => {
     checkPercentile(q.percentile);
-    const id = monitorId.get(q.monitorKey);
-    if (id === undefined || q.from >= q.to) return { value: null, samples: 0 };
+    const id = await one('SELECT id FROM monitors WHERE key = ?', [q.monitorKey]);
+    if (id === null || q.from >= q.to) return { value: null, samples: 0 };
     const step = q.step ?? null;
-    const rollupFrom = perLevel((l) => found(oldest[l].get(id)));
+    const rollupFrom: Record<Level, number> = { minute: found(await one(oldestOf('minute'), [id])), hour: found(await one(oldestOf('hour'), [id])), day: found(await one(oldestOf('day'), [id])) };
     // The raw runs hold everything from their oldest one on. Before it they hold nothing, and that is
     // a loss only if a rollup level kept something from before that run's bucket (else there never was anything).
-    const oldestRaw = found(oldestRun.get(id));
+    const oldestRaw = found(await one('SELECT min(started_at) FROM runs WHERE monitor_id = ?', [id]));
     const cut = ROLLUP_LEVELS.some((l) => rollupFrom[l] < bucketStart(oldestRaw, LEVELS[l].ms));
     const rawFrom = cut ? oldestRaw : -Infinity;
     if (q.to - q.from <= EXACT_SPAN_MS && rawFrom <= q.from) return raw(q);
 
     // Which rollup rows stand for this series (none for a step name never run).
-    const rows = step === null ? { step: RUN_STEP, since: -Infinity } : stepRows(id, step);
+    const rows = step === null ? { step: RUN_STEP, since: -Infinity } : await stepRows(id, step);
     // A step's rows hold it from when it was first run. Where raw runs still hold that moment, the bucket
     // it falls in is left to them (exact, and they also hold any older steps of that name the rollups
     // never saw); else that bucket is all there is.
@@ -148,11 +136,12 @@ export function createLatencySource(db: Db, opts: LatencySourceOptions = {}): La
     for (const p of pieces) {
       if (p.tier === null) continue;
       if (p.tier === 'raw') {
-        const values = step === null ? rawRuns.all(id, p.from, p.to) : rawSteps.all(id, step, p.from, p.to);
+        const loc = q.location ?? null;
+        const values = step === null ? await sql.pluck<number>(RAW_RUNS, [id, p.from, p.to, loc, loc]) : await sql.pluck<number>(RAW_STEPS, [id, step, p.from, p.to, loc, loc]);
         for (const v of values) merged.accept(Math.max(0, v));
         continue;
       }
-      for (const blob of sketches[p.tier].all(id, p.from, p.to, rows!.step)) {
+      for (const blob of await sql.pluck<Buffer>(sketchesOf(p.tier), [id, p.from, p.to, rows!.step, q.location ?? null, q.location ?? null])) {
         let bins;
         try {
           bins = decodeBins(blob);

@@ -5,7 +5,7 @@
 import type { SeriesPoint } from '../load/sketch-series.js';
 import type { LoadPlan } from '../load/shapes.js';
 import type { BurstSummary } from '../load/types.js';
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 
 export type LoadRunStatus = 'running' | 'passed' | 'failed' | 'aborted' | 'stopped' | 'error';
 
@@ -43,76 +43,53 @@ export function statusOf(s: Pick<BurstSummary, 'stopReason' | 'thresholds'>): Lo
   return s.thresholds.every((t) => t.pass) ? 'passed' : 'failed';
 }
 
-const COLS = `id, name, monitor_key AS monitorKey, trigger, model, plan_text AS planText, started_at AS startedAt, duration_ms AS durationMs,
-  status, stop_message AS stopMessage, requests, errors, polls, rps, p50_ms AS p50, p95_ms AS p95, p99_ms AS p99, max_ms AS max,
-  peak_users AS peakUsers, knee_text AS kneeText`;
+const COLS = `id, name, monitor_key AS "monitorKey", "trigger", model, plan_text AS "planText", started_at AS "startedAt", duration_ms AS "durationMs",
+  status, stop_message AS "stopMessage", requests, errors, polls, rps, p50_ms AS p50, p95_ms AS p95, p99_ms AS p99, max_ms AS max,
+  peak_users AS "peakUsers", knee_text AS "kneeText"`;
 
-export function createLoadRuns(db: Db) {
-  const insertRun = db.prepare(
-    `INSERT INTO load_runs (name, monitor_key, trigger, model, plan, plan_text, started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
-  );
-  const insertPoint = db.prepare(
-    `INSERT OR REPLACE INTO load_series (run_id, t, step, poll, users, rate, requests, errors, polls, p50_ms, p95_ms, p99_ms, max_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const finishRun = db.prepare(
-    `UPDATE load_runs SET duration_ms = @durationMs, status = @status, stop_message = @stopMessage, requests = @requests, errors = @errors,
-       polls = @polls, rps = @rps, p50_ms = @p50, p95_ms = @p95, p99_ms = @p99, max_ms = @max, peak_users = @peakUsers,
-       knee_text = @kneeText, summary = @summary WHERE id = @id`,
-  );
-  const writePoint = db.transaction((runId: number, p: SeriesPoint) => {
-    insertPoint.run(runId, p.t, '', 0, p.users, p.rate ?? null, p.requests, p.errors, p.polls, p.p50, p.p95, p.p99, p.max);
-    for (const s of p.steps) insertPoint.run(runId, p.t, s.name, s.poll ? 1 : 0, null, null, s.count, s.errors, 0, s.p50, s.p95, s.p99, s.max);
-  });
+export function createLoadRuns(sql: Sql) {
+  const INSERT_RUN = `INSERT INTO load_runs (name, monitor_key, "trigger", model, plan, plan_text, started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running') RETURNING id`;
+  const INSERT_POINT = `INSERT INTO load_series (run_id, t, step, poll, users, rate, requests, errors, polls, p50_ms, p95_ms, p99_ms, max_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, step, t) DO UPDATE SET poll = excluded.poll, users = excluded.users, rate = excluded.rate, requests = excluded.requests,
+       errors = excluded.errors, polls = excluded.polls, p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms, p99_ms = excluded.p99_ms, max_ms = excluded.max_ms`;
+  const FINISH = `UPDATE load_runs SET duration_ms = ?, status = ?, stop_message = ?, requests = ?, errors = ?, polls = ?, rps = ?,
+       p50_ms = ?, p95_ms = ?, p99_ms = ?, max_ms = ?, peak_users = ?, knee_text = ?, summary = ? WHERE id = ?`;
 
   return {
-    begin(r: { name: string; monitorKey: string; trigger: 'cli' | 'schedule' | string; plan: LoadPlan; planText: string; startedAt?: number }): number {
-      return Number(insertRun.run(r.name, r.monitorKey, r.trigger, r.plan.model, JSON.stringify(r.plan), r.planText, r.startedAt ?? Date.now()).lastInsertRowid);
+    async begin(r: { name: string; monitorKey: string; trigger: 'cli' | 'schedule' | string; plan: LoadPlan; planText: string; startedAt?: number }): Promise<number> {
+      const [id] = await sql.pluck<number>(INSERT_RUN, [r.name, r.monitorKey, r.trigger, r.plan.model, JSON.stringify(r.plan), r.planText, r.startedAt ?? Date.now()]);
+      return id;
     },
-    addPoint(runId: number, p: SeriesPoint): void {
-      writePoint(runId, p);
-    },
-    finish(runId: number, s: BurstSummary, status: LoadRunStatus = statusOf(s)): void {
-      finishRun.run({
-        id: runId,
-        durationMs: s.durationMs,
-        status,
-        stopMessage: s.stopMessage ?? null,
-        requests: s.requests,
-        errors: s.errors,
-        polls: s.polls,
-        rps: s.rps,
-        p50: s.p50,
-        p95: s.p95,
-        p99: s.p99,
-        max: s.max,
-        peakUsers: s.peakUsers,
-        kneeText: s.knee.sentence,
-        summary: JSON.stringify(s),
+    /** One second of a burst: the whole run's row and one per step, in one small transaction. */
+    async addPoint(runId: number, p: SeriesPoint): Promise<void> {
+      await sql.tx(async (tx) => {
+        await tx.run(INSERT_POINT, [runId, p.t, '', 0, p.users, p.rate ?? null, p.requests, p.errors, p.polls, p.p50, p.p95, p.p99, p.max]);
+        for (const s of p.steps) await tx.run(INSERT_POINT, [runId, p.t, s.name, s.poll ? 1 : 0, null, null, s.count, s.errors, 0, s.p50, s.p95, s.p99, s.max]);
       });
     },
+    async finish(runId: number, s: BurstSummary, status: LoadRunStatus = statusOf(s)): Promise<void> {
+      await sql.run(FINISH, [s.durationMs, status, s.stopMessage ?? null, s.requests, s.errors, s.polls, s.rps, s.p50, s.p95, s.p99, s.max, s.peakUsers, s.knee.sentence, JSON.stringify(s), runId]);
+    },
     /** A run that ended without a summary (the worker failed). */
-    fail(runId: number, message: string): void {
-      db.prepare(`UPDATE load_runs SET status = 'error', stop_message = ? WHERE id = ?`).run(message, runId);
+    async fail(runId: number, message: string): Promise<void> {
+      await sql.run(`UPDATE load_runs SET status = 'error', stop_message = ? WHERE id = ?`, [message, runId]);
     },
-    list(opts: { limit?: number; name?: string } = {}): LoadRunRow[] {
-      const where = opts.name ? 'WHERE name = @name' : '';
-      return db.prepare(`SELECT ${COLS} FROM load_runs ${where} ORDER BY started_at DESC, id DESC LIMIT @limit`).all({ name: opts.name, limit: opts.limit ?? 50 }) as LoadRunRow[];
+    list(opts: { limit?: number; name?: string } = {}): Promise<LoadRunRow[]> {
+      const limit = opts.limit ?? 50;
+      return opts.name
+        ? sql.all<LoadRunRow>(`SELECT ${COLS} FROM load_runs WHERE name = ? ORDER BY started_at DESC, id DESC LIMIT ?`, [opts.name, limit])
+        : sql.all<LoadRunRow>(`SELECT ${COLS} FROM load_runs ORDER BY started_at DESC, id DESC LIMIT ?`, [limit]);
     },
-    get(id: number): LoadRunDetail | undefined {
-      const row = db.prepare(`SELECT ${COLS}, plan, summary FROM load_runs WHERE id = ?`).get(id) as (LoadRunRow & { plan: string; summary: string | null }) | undefined;
+    async get(id: number): Promise<LoadRunDetail | undefined> {
+      const row = await sql.get<LoadRunRow & { plan: string; summary: string | null }>(`SELECT ${COLS}, plan, summary FROM load_runs WHERE id = ?`, [id]);
       if (!row) return undefined;
       return { ...row, plan: JSON.parse(row.plan) as LoadPlan, summary: row.summary ? (JSON.parse(row.summary) as BurstSummary) : null };
     },
     /** Per-second rows: `step` '' is the whole run; otherwise one step (or poll). */
-    series(id: number, step = ''): SeriesRow[] {
-      return db
-        .prepare(`SELECT t, users, rate, requests, errors, polls, p50_ms AS p50, p95_ms AS p95, p99_ms AS p99, max_ms AS max FROM load_series WHERE run_id = ? AND step = ? ORDER BY t`)
-        .all(id, step) as SeriesRow[];
-    },
-    steps(id: number): string[] {
-      return db.prepare(`SELECT DISTINCT step FROM load_series WHERE run_id = ? AND step <> '' ORDER BY step`).pluck().all(id) as string[];
-    },
+    series: (id: number, step = '') =>
+      sql.all<SeriesRow>(`SELECT t, users, rate, requests, errors, polls, p50_ms AS p50, p95_ms AS p95, p99_ms AS p99, max_ms AS max FROM load_series WHERE run_id = ? AND step = ? ORDER BY t`, [id, step]),
+    steps: (id: number) => sql.pluck<string>(`SELECT DISTINCT step FROM load_series WHERE run_id = ? AND step <> '' ORDER BY step`, [id]),
   };
 }
 

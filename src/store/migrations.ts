@@ -1,5 +1,7 @@
+import type { Migration } from './db.js';
+
 /** Numbered migrations, applied in order, each once, each in its own transaction. Never edit one that has shipped: add a new one. */
-export const migrations: { version: number; name: string; sql: string }[] = [
+export const migrations: Migration[] = [
   {
     version: 1,
     name: 'monitors, runs, step results, daily uptime',
@@ -325,6 +327,94 @@ export const migrations: { version: number; name: string; sql: string }[] = [
     version: 14,
     name: 'runs: the W3C trace id their requests carried',
     sql: `ALTER TABLE runs ADD COLUMN trace_id TEXT;`,
+  },
+  {
+    version: 15,
+    name: 'locations: each run and rollup bucket keeps the location that measured it; leases and nodes for several nodes',
+    // Rollups get the location in their key (each location's writer has its own rows; reads merge the
+    // sketches across locations), so the tables are rebuilt with their data.
+    sql: `
+      ALTER TABLE runs ADD COLUMN location TEXT NOT NULL DEFAULT '';
+      CREATE INDEX runs_by_slot ON runs(monitor_id, location, planned_at);
+      CREATE TABLE rollup_minute_new (
+        monitor_id   INTEGER NOT NULL REFERENCES monitors(id),
+        ts           INTEGER NOT NULL, -- bucket start, epoch ms (UTC)
+        step         INTEGER NOT NULL, -- step key (step_keys); -1 = the whole run
+        loc          TEXT NOT NULL DEFAULT '', -- the location that measured (one node: '')
+        runs         INTEGER NOT NULL,
+        failures     INTEGER NOT NULL,
+        total_sketch BLOB NOT NULL,
+        ttfb_sketch  BLOB NOT NULL,
+        dns_ms       REAL NOT NULL,
+        connect_ms   REAL NOT NULL,
+        tls_ms       REAL NOT NULL,
+        ttfb_ms      REAL NOT NULL,
+        download_ms  REAL NOT NULL,
+        PRIMARY KEY (monitor_id, ts, step, loc)
+      ) WITHOUT ROWID;
+      INSERT INTO rollup_minute_new (monitor_id, ts, step, loc, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms)
+        SELECT monitor_id, ts, step, '', runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms FROM rollup_minute;
+      DROP TABLE rollup_minute;
+      ALTER TABLE rollup_minute_new RENAME TO rollup_minute;
+      CREATE TABLE rollup_hour_new (
+        monitor_id   INTEGER NOT NULL REFERENCES monitors(id),
+        ts           INTEGER NOT NULL, -- bucket start, epoch ms (UTC)
+        step         INTEGER NOT NULL, -- step key (step_keys); -1 = the whole run
+        loc          TEXT NOT NULL DEFAULT '', -- the location that measured (one node: '')
+        runs         INTEGER NOT NULL,
+        failures     INTEGER NOT NULL,
+        total_sketch BLOB NOT NULL,
+        ttfb_sketch  BLOB NOT NULL,
+        dns_ms       REAL NOT NULL,
+        connect_ms   REAL NOT NULL,
+        tls_ms       REAL NOT NULL,
+        ttfb_ms      REAL NOT NULL,
+        download_ms  REAL NOT NULL,
+        PRIMARY KEY (monitor_id, ts, step, loc)
+      ) WITHOUT ROWID;
+      INSERT INTO rollup_hour_new (monitor_id, ts, step, loc, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms)
+        SELECT monitor_id, ts, step, '', runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms FROM rollup_hour;
+      DROP TABLE rollup_hour;
+      ALTER TABLE rollup_hour_new RENAME TO rollup_hour;
+      CREATE TABLE rollup_day_new (
+        monitor_id   INTEGER NOT NULL REFERENCES monitors(id),
+        ts           INTEGER NOT NULL, -- bucket start, epoch ms (UTC)
+        step         INTEGER NOT NULL, -- step key (step_keys); -1 = the whole run
+        loc          TEXT NOT NULL DEFAULT '', -- the location that measured (one node: '')
+        runs         INTEGER NOT NULL,
+        failures     INTEGER NOT NULL,
+        total_sketch BLOB NOT NULL,
+        ttfb_sketch  BLOB NOT NULL,
+        dns_ms       REAL NOT NULL,
+        connect_ms   REAL NOT NULL,
+        tls_ms       REAL NOT NULL,
+        ttfb_ms      REAL NOT NULL,
+        download_ms  REAL NOT NULL,
+        PRIMARY KEY (monitor_id, ts, step, loc)
+      ) WITHOUT ROWID;
+      INSERT INTO rollup_day_new (monitor_id, ts, step, loc, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms)
+        SELECT monitor_id, ts, step, '', runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms FROM rollup_day;
+      DROP TABLE rollup_day;
+      ALTER TABLE rollup_day_new RENAME TO rollup_day;
+      CREATE TABLE leases (
+        name       TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        token      INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE nodes (
+        id         TEXT PRIMARY KEY,
+        location   TEXT NOT NULL,
+        role       TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        seen_at    INTEGER NOT NULL
+      );
+      CREATE TABLE duty_state (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
   },
 ];
 

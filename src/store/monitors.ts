@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 
 export type MonitorDef = {
   key: string;
@@ -16,20 +16,19 @@ export type MonitorDef = {
  * Makes the monitors table match the config: upserts each monitor (keeping its id and history)
  * and marks monitors no longer configured inactive. Returns key → id.
  */
-export function syncMonitors(db: Db, defs: MonitorDef[], now = Date.now()): Map<string, number> {
-  const upsert = db.prepare(`
-    INSERT INTO monitors (key, name, description, public, active, schedule, position, grp, created_at, updated_at)
-    VALUES (@key, @name, @description, @public, 1, @schedule, @position, @grp, @now, @now)
-    ON CONFLICT(key) DO UPDATE SET name = excluded.name, description = excluded.description, public = excluded.public,
+export async function syncMonitors(sql: Sql, defs: MonitorDef[], now = Date.now()): Promise<Map<string, number>> {
+  const UPSERT = `INSERT INTO monitors (key, name, description, public, active, schedule, position, grp, created_at, updated_at)
+    VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+    ON CONFLICT (key) DO UPDATE SET name = excluded.name, description = excluded.description, public = excluded.public,
       active = 1, schedule = excluded.schedule, position = excluded.position, grp = excluded.grp, updated_at = excluded.updated_at
-    RETURNING id`);
+    RETURNING id`;
   const ids = new Map<string, number>();
-  db.transaction(() => {
-    db.prepare('UPDATE monitors SET active = 0').run();
-    defs.forEach((d, position) => {
-      const id = upsert.pluck().get({ key: d.key, name: d.name, description: d.description ?? null, public: d.public ? 1 : 0, schedule: d.schedule, position, grp: d.group ?? null, now }) as number;
+  await sql.tx(async (tx) => {
+    await tx.run('UPDATE monitors SET active = 0');
+    for (const [position, d] of defs.entries()) {
+      const [id] = await tx.pluck<number>(UPSERT, [d.key, d.name, d.description ?? null, d.public ? 1 : 0, d.schedule, position, d.group ?? null, now, now]);
       ids.set(d.key, id);
-    });
-  })();
+    }
+  });
   return ids;
 }

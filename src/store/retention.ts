@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import { LEVELS } from './rollups.js';
 import { dayOf } from './writer.js';
 
@@ -22,8 +22,8 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 type Target = {
   name: keyof RetentionCounts;
   keep: (p: RetentionPolicy) => number;
-  nth: { get(monitorId: number, cutoff: number, offset: number): unknown };
-  del: { run(monitorId: number, cutoff: number, upTo: number): { changes: number } };
+  nth: string;
+  del: string;
 };
 
 /**
@@ -31,15 +31,14 @@ type Target = {
  * its own short transaction, yielding between batches. Each batch finds the timestamp of the n-th
  * oldest expired row through the (monitor, time) index and deletes up to it, so no batch scans a table.
  */
-export function createRetention(db: Db, policy: RetentionPolicy, opts: RetentionOptions = {}) {
+export function createRetention(sql: Sql, policy: RetentionPolicy, opts: RetentionOptions = {}) {
   const batchSize = Math.max(1, opts.batchSize ?? 1000);
   const pause = opts.pause ?? yieldToLoop;
-  const monitorIds = db.prepare('SELECT id FROM monitors ORDER BY id').pluck();
   const tsTarget = (name: keyof RetentionCounts, table: string, col: string, keep: (p: RetentionPolicy) => number): Target => ({
     name,
     keep,
-    nth: db.prepare<[number, number, number]>(`SELECT ${col} FROM ${table} WHERE monitor_id = ? AND ${col} < ? ORDER BY ${col} LIMIT 1 OFFSET ?`).pluck(),
-    del: db.prepare<[number, number, number]>(`DELETE FROM ${table} WHERE monitor_id = ? AND ${col} < ? AND ${col} <= ?`),
+    nth: `SELECT ${col} FROM ${table} WHERE monitor_id = ? AND ${col} < ? ORDER BY ${col} LIMIT 1 OFFSET ?`,
+    del: `DELETE FROM ${table} WHERE monitor_id = ? AND ${col} < ? AND ${col} <= ?`,
   });
   const targets: Target[] = [
     // step_results go with their runs (ON DELETE CASCADE).
@@ -49,22 +48,23 @@ export function createRetention(db: Db, policy: RetentionPolicy, opts: Retention
     tsTarget('daily', LEVELS.day.table, 'ts', (p) => p.daily),
   ];
   // The status page's daily bars: kept as long as the daily rollups.
-  const delDays = db.prepare('DELETE FROM daily_uptime WHERE monitor_id = ? AND day < ?');
+  const DEL_DAYS = 'DELETE FROM daily_uptime WHERE monitor_id = ? AND day < ?';
   // A step name's key goes once no rollup level can still hold a bucket of it (a step not run for longer
   // than every level is kept, and a day more); should the name come back it starts a new history.
-  const delStepKeys = db.prepare('DELETE FROM step_keys WHERE monitor_id = ? AND last_seen < ?');
+  const DEL_STEP_KEYS = 'DELETE FROM step_keys WHERE monitor_id = ? AND last_seen < ?';
 
   /** Deletes one batch; returns the rows deleted (0 when nothing older than `cutoff` is left). */
-  const deleteBatch = db.transaction((t: Target, monitorId: number, cutoff: number): number => {
-    const nth = t.nth.get(monitorId, cutoff, batchSize - 1) as number | undefined;
-    return t.del.run(monitorId, cutoff, nth ?? cutoff).changes;
-  });
+  const deleteBatch = (t: Target, monitorId: number, cutoff: number): Promise<number> =>
+    sql.tx(async (tx) => {
+      const [nth] = await tx.pluck<number>(t.nth, [monitorId, cutoff, batchSize - 1]);
+      return (await tx.run(t.del, [monitorId, cutoff, nth ?? cutoff])).changes;
+    });
 
   return {
     /** One full pass over every monitor and table. Resolves with the rows deleted per kind. */
     async run(now = Date.now(), signal?: AbortSignal): Promise<RetentionCounts> {
       const counts: RetentionCounts = { runs: 0, minute: 0, hourly: 0, daily: 0, dailyUptime: 0, stepNames: 0 };
-      const ids = monitorIds.all() as number[];
+      const ids = await sql.pluck<number>('SELECT id FROM monitors ORDER BY id');
       // Pause after every batch that deleted rows, and after every CHECKS_PER_PAUSE empty checks.
       let checks = 0;
       for (const t of targets) {
@@ -73,7 +73,7 @@ export function createRetention(db: Db, policy: RetentionPolicy, opts: Retention
           // Bounded: each batch deletes at least one row or ends the loop.
           for (;;) {
             if (signal?.aborted) return counts;
-            const n = deleteBatch(t, id, cutoff);
+            const n = await deleteBatch(t, id, cutoff);
             counts[t.name] += n;
             if (n > 0 || ++checks >= CHECKS_PER_PAUSE) {
               checks = 0;
@@ -84,10 +84,10 @@ export function createRetention(db: Db, policy: RetentionPolicy, opts: Retention
         }
       }
       const firstDay = dayOf(now - policy.daily);
-      for (const id of ids) counts.dailyUptime += delDays.run(id, firstDay).changes;
+      for (const id of ids) counts.dailyUptime += (await sql.run(DEL_DAYS, [id, firstDay])).changes;
       // After the rollups' pass (an aborted pass returned above), so no row of a deleted key is left.
       const stepCutoff = now - Math.max(policy.minute, policy.hourly, policy.daily) - 86_400_000;
-      for (const id of ids) counts.stepNames += delStepKeys.run(id, stepCutoff).changes;
+      for (const id of ids) counts.stepNames += (await sql.run(DEL_STEP_KEYS, [id, stepCutoff])).changes;
       return counts;
     },
   };

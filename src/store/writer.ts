@@ -1,7 +1,8 @@
 import type { RunResult } from '../probes/types.js';
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import { createRollupWriter } from './rollups.js';
 import { createStepKeys } from './step-keys.js';
+import { insertRows, inLists, rowChunks } from './batch.js';
 
 export type WriterOptions = {
   /** Flush when this many runs are queued (default 200). */
@@ -29,6 +30,8 @@ export type WriterHealth = {
   lastError: string | null;
   /** Runs dropped because the queue was full while writes failed (since start). */
   dropped: number;
+  /** Runs not stored because their monitor, location and planned slot were stored already (since start). */
+  duplicates: number;
   pending: number;
 };
 
@@ -37,9 +40,10 @@ export const isAborted = (r: Pick<RunResult, 'ok' | 'failure'>) => !r.ok && r.fa
 
 export type Writer = {
   write(run: RunResult): void;
-  /** Writes everything queued now, in one transaction. */
-  flush(): number;
-  close(): void;
+  /** Writes everything queued now, in one transaction; resolves with how many runs it wrote. */
+  flush(): Promise<number>;
+  /** Stops the timer and writes what is queued. */
+  close(): Promise<void>;
   readonly pending: number;
   readonly written: number;
   health(): WriterHealth;
@@ -54,7 +58,7 @@ export const dayOf = (epochMs: number) => new Date(epochMs).toISOString().slice(
  * The only way results reach the database: queued in memory, written one transaction per batch.
  * Runs of monitors it does not know (removed from config meanwhile) are dropped with a count.
  */
-export function createWriter(db: Db, monitorIds: Map<string, number>, opts: WriterOptions = {}): Writer {
+export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: WriterOptions = {}): Writer {
   const batchSize = opts.batchSize ?? 200;
   const maxQueue = opts.maxQueue ?? 100_000;
   const now = opts.now ?? Date.now;
@@ -64,56 +68,109 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
   let failures = 0;
   let lastError: string | null = null;
   let dropped = 0;
-  const health = (): WriterHealth => ({ failingSince, failures, lastError, dropped, pending: queue.length });
-  const insertRun = db.prepare(
-    `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms, trace_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertStep = db.prepare(
-    `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message,
-       dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const bumpDay = db.prepare(
-    `INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, 1, ?)
-     ON CONFLICT(monitor_id, day) DO UPDATE SET runs = runs + 1, failures = failures + excluded.failures`,
-  );
-  // Each monitor's newest run, for status pages that must not scan the runs table per visit.
-  const setLast = db.prepare(
-    `UPDATE monitors SET last_run_at = ?, last_ok = ?, last_duration_ms = ?, last_failure = ?
-     WHERE id = ? AND (last_run_at IS NULL OR last_run_at <= ?)`,
-  );
-  const rollups = createRollupWriter(db, opts.singleStep);
-  const stepKeys = createStepKeys(db);
-  const writeBatch = db.transaction((runs: RunResult[]) => {
-    const known: { monitorId: number; run: RunResult }[] = [];
-    for (const r of runs) {
-      const monitorId = monitorIds.get(r.monitorId);
-      if (monitorId === undefined) continue;
-      const aborted = isAborted(r);
-      if (!aborted) known.push({ monitorId, run: r });
-      const runId = insertRun.run(monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
-        r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null, r.traceId ?? null).lastInsertRowid;
-      for (const s of r.steps) {
-        const t = s.timings;
-        insertStep.run(runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
-          t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null);
-      }
-      if (!aborted) bumpDay.run(monitorId, dayOf(r.startedAt), r.ok ? 0 : 1);
-    }
-    const newest = new Map<number, RunResult>();
-    // Aborted runs are not in `known`: a run cut off by shutdown is not the monitor's state.
-    for (const { monitorId, run } of known) if ((newest.get(monitorId)?.startedAt ?? -Infinity) <= run.startedAt) newest.set(monitorId, run);
-    for (const [monitorId, r] of newest) setLast.run(r.startedAt, r.ok ? 1 : 0, r.durationMs, r.ok ? null : (r.failure?.message ?? null), monitorId, r.startedAt);
-    // Same transaction: the rollups never disagree with the raw runs, and step keys commit with the rollups using them.
-    rollups.apply(known, stepKeys.assign(known));
-  });
+  let duplicates = 0;
+  const health = (): WriterHealth => ({ failingSince, failures, lastError, dropped, duplicates, pending: queue.length });
+  // One run per monitor, location and planned slot: a slot measured twice (a node that lost its lease
+  // while the database was away) is stored once. Every statement takes many rows (see batch.ts).
+  const RUN_COLS = 'monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms, trace_id, location';
+  const STEP_COLS = 'run_id, idx, name, method, url, status, ok, failure_code, failure_message, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets';
+  const BUMP_DAYS = 'ON CONFLICT (monitor_id, day) DO UPDATE SET runs = daily_uptime.runs + excluded.runs, failures = daily_uptime.failures + excluded.failures';
+  // Each monitor's newest run, for status pages that must not scan the runs table per visit. VALUES
+  // columns are column1… on both engines; the casts give PostgreSQL their types.
+  const lastRow = '(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT))';
+  const setLast = (n: number) => `UPDATE monitors SET last_run_at = v.column2, last_ok = v.column3, last_duration_ms = v.column4, last_failure = v.column5
+     FROM (VALUES ${Array.from({ length: n }, () => lastRow).join(', ')}) AS v
+     WHERE monitors.id = v.column1 AND (monitors.last_run_at IS NULL OR monitors.last_run_at <= v.column2)`;
+  const rollups = createRollupWriter(opts.singleStep);
+  const stepKeys = createStepKeys(sql);
+  const slotOf = (monitorId: number, location: string, plannedAt: number) => `${monitorId}\u0000${location}\u0000${plannedAt}`;
 
-  const flush = () => {
-    if (queue.length === 0) return 0;
-    const batch = queue.splice(0, queue.length);
-    try {
-      writeBatch(batch);
+  const writeBatch = (runs: RunResult[]) =>
+    sql.tx(async (tx) => {
+      // Known monitors, one run per slot.
+      const slots = new Map<string, { monitorId: number; run: RunResult }>();
+      for (const r of runs) {
+        const monitorId = monitorIds.get(r.monitorId);
+        if (monitorId === undefined) continue;
+        const slot = slotOf(monitorId, r.location ?? '', r.plannedAt);
+        if (slots.has(slot)) duplicates++;
+        else slots.set(slot, { monitorId, run: r });
+      }
+      if (slots.size === 0) return;
+      // Slots stored before (a superset by monitor and planned time, narrowed here).
+      const wanted = [...slots.values()];
+      for (const [mIn, mParams] of inLists(wanted.map((x) => x.monitorId))) {
+        for (const [pIn, pParams] of inLists(wanted.map((x) => x.run.plannedAt))) {
+          for (const [m, loc, planned] of await tx.raw<[number, string, number]>(`SELECT monitor_id, location, planned_at FROM runs WHERE monitor_id IN (${mIn}) AND planned_at IN (${pIn})`, [...mParams, ...pParams])) {
+            if (slots.delete(slotOf(m, loc, planned))) duplicates++;
+          }
+        }
+      }
+      const toStore = [...slots.values()];
+      // Another node may store a slot meanwhile (PostgreSQL's unique index): that row is not returned.
+      const ids = new Map(
+        (
+          await insertRows<[number, number, string, number]>(
+            tx,
+            `runs (${RUN_COLS})`,
+            13,
+            toStore.map(({ monitorId, run: r }) => [monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
+              r.persona ?? null, r.tasks ? JSON.stringify(r.tasks) : null, r.loopDelayMs ?? null, r.traceId ?? null, r.location ?? '']),
+            'ON CONFLICT DO NOTHING RETURNING id, monitor_id, location, planned_at',
+          )
+        ).map(([id, m, loc, planned]) => [slotOf(m, loc, planned), id]),
+      );
+      const stored = toStore.filter(({ monitorId, run }) => ids.has(slotOf(monitorId, run.location ?? '', run.plannedAt)));
+      duplicates += toStore.length - stored.length;
+
+      const steps: unknown[][] = [];
+      for (const { monitorId, run: r } of stored) {
+        const runId = ids.get(slotOf(monitorId, r.location ?? '', r.plannedAt));
+        for (const s of r.steps) {
+          const t = s.timings;
+          steps.push([runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
+            t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null]);
+        }
+      }
+      await insertRows(tx, `step_results (${STEP_COLS})`, 19, steps);
+
+      // Aborted runs are stored and shown, but are no part of uptime, the monitor's state or rollups.
+      const known = stored.filter(({ run }) => !isAborted(run));
+      const days = new Map<string, [number, string, number, number]>();
+      const newest = new Map<number, RunResult>();
+      for (const { monitorId, run } of known) {
+        const day = dayOf(run.startedAt);
+        const d = days.get(`${monitorId}:${day}`) ?? days.set(`${monitorId}:${day}`, [monitorId, day, 0, 0]).get(`${monitorId}:${day}`)!;
+        d[2]++;
+        if (!run.ok) d[3]++;
+        if ((newest.get(monitorId)?.startedAt ?? -Infinity) <= run.startedAt) newest.set(monitorId, run);
+      }
+      await insertRows(tx, 'daily_uptime (monitor_id, day, runs, failures)', 4, [...days.values()], BUMP_DAYS);
+      for (const chunk of rowChunks([...newest])) {
+        await tx.run(setLast(chunk.length), chunk.flatMap(([monitorId, r]) => [monitorId, r.startedAt, r.ok ? 1 : 0, r.durationMs, r.ok ? null : (r.failure?.message ?? null)]));
+      }
+      // Same transaction: the rollups never disagree with the raw runs, and step keys commit with the rollups using them.
+      await rollups.apply(tx, known, await stepKeys.assign(tx, known));
+    });
+
+  let flushing: Promise<number> | undefined;
+  /** One flush at a time; a flush asked for meanwhile runs after it (runs queued since are in it). */
+  const flush = (): Promise<number> => {
+    const run = async (): Promise<number> => {
+      if (queue.length === 0) return 0;
+      const batch = queue.splice(0, queue.length);
+      try {
+        await writeBatch(batch);
+      } catch (err) {
+        // Keep the runs: put them back so the next flush tries again (within the cap, newest kept).
+        queue.unshift(...batch);
+        if (queue.length > maxQueue) dropped += queue.splice(0, queue.length - maxQueue).length;
+        failingSince ??= now();
+        failures++;
+        lastError = err instanceof Error ? err.message : String(err);
+        opts.onError?.(err, health());
+        return 0;
+      }
       written += batch.length;
       if (failingSince !== null) {
         const was = { failedSince: failingSince, failures };
@@ -128,18 +185,15 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
         opts.onError?.(err);
       }
       return batch.length;
-    } catch (err) {
-      // Keep the runs: put them back so the next flush tries again (within the cap, newest kept).
-      queue.unshift(...batch);
-      if (queue.length > maxQueue) dropped += queue.splice(0, queue.length - maxQueue).length;
-      failingSince ??= now();
-      failures++;
-      lastError = err instanceof Error ? err.message : String(err);
-      opts.onError?.(err, health());
-      return 0;
-    }
+    };
+    const next: Promise<number> = (flushing ?? Promise.resolve(0)).then(run, run);
+    flushing = next;
+    void next.finally(() => {
+      if (flushing === next) flushing = undefined;
+    });
+    return next;
   };
-  const timer = setInterval(flush, opts.flushMs ?? 500);
+  const timer = setInterval(() => void flush(), opts.flushMs ?? 500);
   timer.unref();
 
   return {
@@ -147,12 +201,12 @@ export function createWriter(db: Db, monitorIds: Map<string, number>, opts: Writ
       queue.push(run);
       if (queue.length > maxQueue) dropped += queue.splice(0, queue.length - maxQueue).length;
       // While writes fail, only the timer tries again (not every new run).
-      if (queue.length >= batchSize && failingSince === null) flush();
+      if (queue.length >= batchSize && failingSince === null && !flushing) void flush();
     },
     flush,
-    close() {
+    async close() {
       clearInterval(timer);
-      flush();
+      await flush();
     },
     get pending() {
       return queue.length;

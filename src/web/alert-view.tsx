@@ -12,17 +12,23 @@ export type AlertView = {
 /** The part of the alerting service the web needs. */
 export type AlertsReader = {
   status(monitorKey: string): 'up' | 'degraded' | 'down' | 'maintenance' | 'no_data';
-  incidents(monitorKey: string, since: number, limit?: number): Incident[];
+  incidents(monitorKey: string, since: number, limit?: number): Promise<Incident[]>;
   maintenance: { upcoming(now: number, horizonMs?: number): MaintenancePeriod[] };
 };
 
 const DAY = 86_400_000;
 
-export function buildAlertView(reader: AlertsReader, now: number, visibleKeys: string[]): AlertView {
+/**
+ * The alert side of one status page: states for every monitor (from memory), maintenance windows
+ * touching the listed ones, and the recent incidents of those the page shows (read once, here).
+ */
+export async function buildAlertView(reader: AlertsReader, now: number, visibleKeys: string[], shownKeys: string[]): Promise<AlertView> {
   const visible = new Set(visibleKeys);
+  const incidents = new Map<string, Incident[]>();
+  for (const key of new Set(shownKeys)) incidents.set(key, await reader.incidents(key, now - 14 * DAY, 5));
   return {
     state: (key) => reader.status(key),
-    incidents: (key) => reader.incidents(key, now - 14 * DAY, 5),
+    incidents: (key) => incidents.get(key) ?? [],
     maintenance: reader.maintenance.upcoming(now, DAY).filter((w) => w.monitors === null || w.monitors.some((k) => visible.has(k))),
   };
 }

@@ -7,8 +7,8 @@ import type { Logger } from '../log.js';
 import type { AdminQueries } from '../store/admin-queries.js';
 import type { AuthStore } from '../store/auth-store.js';
 import type { History } from '../store/history.js';
-import type { Queries } from '../store/queries.js';
-import type { RunQueries } from '../store/run-queries.js';
+import type { StatusReader } from '../store/status.js';
+import type { RunReader } from '../store/runs.js';
 import { buildAlertView, type AlertsReader } from './alert-view.js';
 import { adminRoutes, type AdminDeps, type RunNow } from './admin/admin-routes.js';
 import type { IncidentsReader, MaintenanceReader } from './admin/incidents.js';
@@ -33,6 +33,8 @@ import type { TraceLinks } from './trace-ref.js';
 export type OperatorDeps = {
   users: AuthStore;
   admin: AdminQueries;
+  /** Raw runs for the operator pages and the API. */
+  runs: RunReader;
   events: EventHub;
   runNow?: RunNow;
   /** `server.publicUrl`, for Origin checks and Secure cookies behind HTTPS. */
@@ -55,15 +57,15 @@ export type OperatorDeps = {
 };
 
 export type WebDeps = {
-  queries: Queries;
+  status: StatusReader;
   /** Latency history and raw runs for monitor pages and charts (omit to serve the status page only). */
   history?: History;
-  runs?: RunQueries;
+  runs?: RunReader;
   title: string;
   /** Liveness of the scheduler, for /healthz. */
   schedulerAlive: () => boolean;
   /** The health registry: its problems make /healthz answer 503 with reasons. */
-  health?: { snapshot(): HealthSnapshot };
+  health?: { snapshot(): HealthSnapshot; check(): Promise<HealthSnapshot> };
   /** For errors no route handled (they answer a plain 500, never a stack trace). */
   log?: Logger;
   now?: () => number;
@@ -81,6 +83,8 @@ export type WebDeps = {
   metrics?: MetricsRouteDeps;
   /** Trace ids on run details (admin; public ones when `public`), linked by `otel.traceUrl`. */
   traceLinks?: TraceLinks;
+  /** Several nodes: this node in /healthz (its id, location, role and the duties it holds). */
+  node?: () => { id: string; location: string; role: string; duties: string[] };
 };
 
 export function createApp(deps: WebDeps) {
@@ -115,28 +119,31 @@ export function createApp(deps: WebDeps) {
   for (const path of ['/monitors/*', '/partials/monitors/*', '/api/monitors/*', '/static/*']) app.use(path, compress());
 
   /** One status page: totals over every public monitor, full figures only for the ones it shows. */
-  const statusData = (query: StatusQuery): StatusPageData => {
+  const statusData = async (query: StatusQuery): Promise<StatusPageData> => {
     const t = now();
-    const index = deps.queries.statusIndex({ publicOnly: true });
-    const alerts = deps.alerts && buildAlertView(deps.alerts, t, index.map((m) => m.key));
-    const model = buildStatusModel(index, alerts, query, deps.statusPageSize ?? 50);
+    const index = await deps.status.statusIndex({ publicOnly: true });
+    // States come from alerting's memory; the page's shape (which monitors it shows) from them.
+    const states = deps.alerts && (await buildAlertView(deps.alerts, t, [], []));
+    const model = buildStatusModel(index, states, query, deps.statusPageSize ?? 50);
     const shown = [...model.attention, ...model.items];
     const ids = [...new Set(shown.map((m) => m.id))];
-    const trends = deps.history ? new Map(ids.map((id) => [id, deps.history!.p95Trend(id, t)])) : undefined;
-    return { model, details: deps.queries.statusDetails(ids, { now: t }), trends, alerts, now: t };
+    const alerts = deps.alerts && (await buildAlertView(deps.alerts, t, index.map((m) => m.key), shown.map((m) => m.key)));
+    const trends = new Map<number, (number | null)[]>();
+    if (deps.history) for (const id of ids) trends.set(id, (await deps.history.trend(id, t)).p95);
+    return { model, details: await deps.status.statusDetails(ids, { now: t }), trends: deps.history ? trends : undefined, alerts, now: t };
   };
   const statusKey = (q: StatusQuery) => `${q.page}\u0000${q.q}\u0000${q.group}`;
 
   app.get('/', async (c) => {
     const query = parseStatusQuery(c.req.query());
-    const page = await statusCache.get(`page\u0000${statusKey(query)}`, () => '<!doctype html>' + (<StatusPage title={deps.title} data={statusData(query)} />).toString());
+    const page = await statusCache.get(`page\u0000${statusKey(query)}`, async () => '<!doctype html>' + (<StatusPage title={deps.title} data={await statusData(query)} />).toString());
     return sendCached(c, page, { maxAge: 5 });
   });
 
   // htmx partial: the same component without the layout.
   app.get('/partials/status', async (c) => {
     const query = parseStatusQuery(c.req.query());
-    const page = await statusCache.get(`partial\u0000${statusKey(query)}`, () => (<StatusList data={statusData(query)} />).toString() as string);
+    const page = await statusCache.get(`partial\u0000${statusKey(query)}`, async () => (<StatusList data={await statusData(query)} />).toString() as string);
     return sendCached(c, page, { maxAge: 5 });
   });
 
@@ -149,16 +156,16 @@ export function createApp(deps: WebDeps) {
     registerMonitorRoutes(app, { history: deps.history, runs: deps.runs, title: deps.title, now, seriesCache, traceLinks: deps.traceLinks?.public ? deps.traceLinks : undefined });
 
   // 200 only when all is well; otherwise 503 naming each reason (the same list the admin health page shows).
-  app.get('/healthz', (c) => {
+  app.get('/healthz', async (c) => {
     let db = false;
     let dbError = '';
     try {
-      db = deps.queries.ping();
+      db = await deps.status.ping();
     } catch (err) {
       dbError = err instanceof Error ? err.message : String(err);
     }
     const scheduler = deps.schedulerAlive();
-    const snap = (deps.health ?? deps.operator?.operations?.health)?.snapshot();
+    const snap = await (deps.health ?? deps.operator?.operations?.health)?.check();
     const problems = (snap?.problems ?? []).map((p) => ({ check: p.check, reason: p.reason, since: new Date(p.since).toISOString() }));
     const t = new Date(now()).toISOString();
     if (!db) problems.unshift({ check: 'database-connection', reason: `the database does not answer${dbError ? `: ${dbError}` : ''}`, since: t });
@@ -166,7 +173,7 @@ export function createApp(deps: WebDeps) {
     const warnings = (snap?.warnings ?? []).map((p) => ({ check: p.check, reason: p.reason, since: new Date(p.since).toISOString() }));
     const ok = problems.length === 0;
     c.header('cache-control', 'no-store');
-    return c.json({ ok, db, scheduler, problems, warnings }, ok ? 200 : 503);
+    return c.json({ ok, db, scheduler, problems, warnings, ...(deps.node ? { node: deps.node() } : {}) }, ok ? 200 : 503);
   });
 
   if (deps.metrics) app.route('/', metricsRoutes(deps.metrics));
@@ -188,6 +195,7 @@ export function createApp(deps: WebDeps) {
       auth,
       users: op.users,
       admin: op.admin,
+      runs: op.runs,
       events: op.events,
       title: deps.title,
       runNow: op.runNow,
@@ -201,7 +209,7 @@ export function createApp(deps: WebDeps) {
       now,
       traceLinks: deps.traceLinks,
     });
-    apiRoutes(app, { auth, admin: op.admin, queries: deps.queries, runNow: op.runNow, history, incidents: op.incidents, loadRuns: op.loadRuns, state, now });
+    apiRoutes(app, { auth, admin: op.admin, runs: op.runs, status: deps.status, runNow: op.runNow, history, incidents: op.incidents, loadRuns: op.loadRuns, state, now });
     if (op.operations) outboxApiRoutes(app, { ops: op.operations });
     op.extraRoutes?.(app, auth);
   }

@@ -1,7 +1,7 @@
 import type { MonitorInfo, Range, Series } from '../store/history.js';
 import { FactList } from './fact-list.js';
 import { RANGES } from '../store/history.js';
-import type { RunRow, StepRow } from '../store/run-queries.js';
+import type { RunRow, StepRow } from '../store/runs.js';
 import type { StepChoice } from '../store/step-keys.js';
 import { samplesNote } from '../lang/percentile.js';
 import { fmtMs, fmtTimings, fmtPct } from './format.js';

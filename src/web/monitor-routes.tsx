@@ -2,14 +2,14 @@ import type { Context, Env, Hono } from 'hono';
 import type { History, MonitorInfo, Range, Series } from '../store/history.js';
 import { isRange, RANGES } from '../store/history.js';
 import { LEVELS } from '../store/rollups.js';
-import type { RunQueries } from '../store/run-queries.js';
+import type { RunReader } from '../store/runs.js';
 import { sendCached, type PageCache } from './page-cache.js';
 import { HistorySection, monitorUrls, MonitorPage, PUBLIC_PREFIXES, RunDetail, RunsTable, type MonitorPrefixes, type StepChoice } from './monitor-page.js';
 import { traceOf, type TraceLinks } from './trace-ref.js';
 
 export type MonitorRouteDeps = {
   history: History;
-  runs: RunQueries;
+  runs: RunReader;
   title: string;
   now: () => number;
   /** Keeps series answers (keys start with the monitor key and a NUL, so one monitor's can be invalidated). */
@@ -30,6 +30,12 @@ export function parseStep(v: string | undefined): Parsed<number> {
   if (v === undefined || v === '') return { ok: true, value: -1 };
   const n = Number(v);
   return Number.isInteger(n) && n >= -1 && n <= 2 ** 31 ? { ok: true, value: n } : { ok: false, error: `step must be -1 (whole run) or a step key from 0, as listed in the series' steps (got ${JSON.stringify(v)})` };
+}
+
+/** `location`: one location's history (as runs are labelled, `fra`), or absent for every location merged. */
+export function parseLocation(v: string | undefined): Parsed<string | null> {
+  if (v === undefined || v === '') return { ok: true, value: null };
+  return /^[a-z0-9][a-z0-9_-]{0,31}$/.test(v) ? { ok: true, value: v } : { ok: false, error: `location must be a location name such as fra (lowercase letters, digits, - or _; got ${JSON.stringify(v)})` };
 }
 
 /** Series fields a client can ask for with `fields=` (default: all). `t` and the metadata always come. */
@@ -55,6 +61,7 @@ export function seriesJson(s: Series, fields?: SeriesField[], steps: StepChoice[
     resolution: s.level,
     bucketMs: s.bucketMs,
     step: s.step,
+    location: s.location,
     stepName: s.stepName,
     steps: steps.map((x) => ({ step: x.step, name: x.name, current: x.current })),
     from: s.from,
@@ -93,30 +100,33 @@ export function seriesJson(s: Series, fields?: SeriesField[], steps: StepChoice[
 type Query = (name: string) => string | undefined;
 
 /** The chart section's data for a monitor from the request's `range` and `step`, or the 400 sentence. */
-export function historyFor(deps: Pick<MonitorRouteDeps, 'history' | 'runs' | 'now'>, m: MonitorInfo, query: Query): { ok: true; s: Series; steps: StepChoice[] } | { ok: false; error: string } {
+export async function historyFor(deps: Pick<MonitorRouteDeps, 'history' | 'runs' | 'now'>, m: MonitorInfo, query: Query): Promise<{ ok: true; s: Series; steps: StepChoice[] } | { ok: false; error: string }> {
   const range = parseRange(query('range'));
   if (!range.ok) return range;
   const step = parseStep(query('step'));
   if (!step.ok) return step;
-  return { ok: true, s: deps.history.series(m.key, range.value, { step: step.value, now: deps.now() })!, steps: deps.history.steps(m.id) };
+  const location = parseLocation(query('location'));
+  if (!location.ok) return location;
+  return { ok: true, s: (await deps.history.series(m.key, range.value, { step: step.value, now: deps.now(), location: location.value }))!, steps: await deps.history.steps(m.id) };
 }
 
 /** `GET <path>` (path ending in `/:key/series`): the JSON series of monitors that pass `visible`. */
 export function registerSeriesRoute<E extends Env>(app: Hono<E>, deps: MonitorRouteDeps, path: string, visible: (m: MonitorInfo) => boolean, notFound: string) {
   app.get(path, async (c) => {
-    const m = deps.history.monitor(c.req.param('key') ?? '');
+    const m = await deps.history.monitor(c.req.param('key') ?? '');
     if (!m || !visible(m)) return c.json({ error: notFound }, 404);
-    const { range, step } = { range: parseRange(c.req.query('range')), step: parseStep(c.req.query('step')) };
+    const { range, step, location } = { range: parseRange(c.req.query('range')), step: parseStep(c.req.query('step')), location: parseLocation(c.req.query('location')) };
     if (!range.ok) return c.json({ error: range.error }, 400);
     if (!step.ok) return c.json({ error: step.error }, 400);
+    if (!location.ok) return c.json({ error: location.error }, 400);
     const fields = parseFields(c.req.query('fields'));
     if (!fields.ok) return c.json({ error: fields.error }, 400);
     const t = deps.now();
-    const render = () => JSON.stringify(seriesJson(deps.history.series(m.key, range.value, { step: step.value, now: t })!, fields.value, deps.history.steps(m.id)));
-    if (!deps.seriesCache) return c.body(render(), 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    const render = async () => JSON.stringify(seriesJson((await deps.history.series(m.key, range.value, { step: step.value, now: t, location: location.value }))!, fields.value, await deps.history.steps(m.id)));
+    if (!deps.seriesCache) return c.body(await render(), 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     // One answer per bucket: a new bucket is a new key; new runs mark the monitor's answers stale.
     const bucket = Math.floor(t / LEVELS[RANGES[range.value].level].ms);
-    const page = await deps.seriesCache.get(`${m.key}\u0000${range.value}\u0000${step.value}\u0000${fields.value?.join(',') ?? ''}\u0000${bucket}`, render, 'application/json');
+    const page = await deps.seriesCache.get(`${m.key}\u0000${range.value}\u0000${step.value}\u0000${location.value ?? ''}\u0000${fields.value?.join(',') ?? ''}\u0000${bucket}`, render, 'application/json');
     return sendCached(c, page, { maxAge: 5 });
   });
 }
@@ -128,25 +138,25 @@ export function registerSeriesRoute<E extends Env>(app: Hono<E>, deps: MonitorRo
  */
 export function registerHistoryRoutes<E extends Env>(app: Hono<E>, deps: MonitorRouteDeps, prefix: MonitorPrefixes, visible: (m: MonitorInfo) => boolean, seriesNotFound = 'no such monitor') {
   const urls = monitorUrls(prefix);
-  const find = (key: string | undefined) => {
-    const m = key === undefined ? undefined : deps.history.monitor(key);
+  const find = async (key: string | undefined) => {
+    const m = key === undefined ? undefined : await deps.history.monitor(key);
     return m && visible(m) ? m : undefined;
   };
   const notFound = (c: Context<E>) => c.text('Not found', 404);
 
-  app.get(`${prefix.partials}/:key/chart`, (c) => {
-    const m = find(c.req.param('key'));
+  app.get(`${prefix.partials}/:key/chart`, async (c) => {
+    const m = await find(c.req.param('key'));
     if (!m) return notFound(c);
-    const h = historyFor(deps, m, (n) => c.req.query(n));
+    const h = await historyFor(deps, m, (n) => c.req.query(n));
     if (!h.ok) return c.text(h.error, 400);
     return c.html(<HistorySection m={m} s={h.s} steps={h.steps} urls={urls} />);
   });
 
-  app.get(`${prefix.partials}/:key/runs/:runId`, (c) => {
-    const m = find(c.req.param('key'));
+  app.get(`${prefix.partials}/:key/runs/:runId`, async (c) => {
+    const m = await find(c.req.param('key'));
     const runId = Number(c.req.param('runId'));
     if (!m || !Number.isSafeInteger(runId)) return notFound(c);
-    const run = deps.runs.detail(m.id, runId);
+    const run = await deps.runs.get(runId, { monitor: m.key });
     if (!run) return notFound(c);
     return c.html(<RunDetail steps={run.steps} trace={deps.traceLinks ? traceOf(deps.traceLinks, m.key, run) : undefined} />);
   });
@@ -159,24 +169,24 @@ export const isPublic = (m: MonitorInfo) => m.public && m.active;
 
 /** The public monitor pages, their htmx partials and the JSON series. */
 export function registerMonitorRoutes<E extends Env>(app: Hono<E>, deps: MonitorRouteDeps) {
-  const visible = (key: string | undefined) => {
-    const m = key === undefined ? undefined : deps.history.monitor(key);
+  const visible = async (key: string | undefined) => {
+    const m = key === undefined ? undefined : await deps.history.monitor(key);
     return m && isPublic(m) ? m : undefined;
   };
 
-  app.get('/monitors/:key', (c) => {
-    const m = visible(c.req.param('key'));
+  app.get('/monitors/:key', async (c) => {
+    const m = await visible(c.req.param('key'));
     if (!m) return c.text('Not found', 404);
-    const h = historyFor(deps, m, (n) => c.req.query(n));
+    const h = await historyFor(deps, m, (n) => c.req.query(n));
     if (!h.ok) return c.text(h.error, 400);
-    const page = <MonitorPage title={deps.title} m={m} s={h.s} steps={h.steps} runs={deps.runs.recent(m.id, 20)} />;
+    const page = <MonitorPage title={deps.title} m={m} s={h.s} steps={h.steps} runs={await deps.runs.list({ monitor: m.key, limit: 20 })} />;
     return c.html('<!doctype html>' + page.toString());
   });
 
-  app.get('/partials/monitors/:key/runs', (c) => {
-    const m = visible(c.req.param('key'));
+  app.get('/partials/monitors/:key/runs', async (c) => {
+    const m = await visible(c.req.param('key'));
     if (!m) return c.text('Not found', 404);
-    return c.html(<RunsTable m={m} runs={deps.runs.recent(m.id, 20)} />);
+    return c.html(<RunsTable m={m} runs={await deps.runs.list({ monitor: m.key, limit: 20 })} />);
   });
 
   registerHistoryRoutes(app, deps, PUBLIC_PREFIXES, isPublic, 'no such public monitor');

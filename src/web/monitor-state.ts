@@ -1,5 +1,5 @@
 import type { OperatorState, StateJudge } from '../store/admin-queries.js';
-import type { MonitorState } from '../store/queries.js';
+import type { MonitorState } from '../store/status.js';
 
 /** What alerting says of a monitor right now (its status()), or nothing when alerting is not wired in. */
 export type AlertStatusReader = (monitorKey: string) => 'up' | 'degraded' | 'down' | 'maintenance' | 'no_data';

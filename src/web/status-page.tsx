@@ -1,4 +1,4 @@
-import type { DayBar, MonitorDetail, MonitorStatus } from '../store/queries.js';
+import type { DayBar, MonitorDetail, MonitorStatus } from '../store/status.js';
 import { fmtAgo, fmtMs, fmtPct } from './format.js';
 import { Layout } from './layout.js';
 import { P95Sparkline } from './sparkline.js';

@@ -5,7 +5,7 @@
  * installation readable.
  */
 import { z } from 'zod';
-import type { MonitorIndexRow } from '../store/queries.js';
+import type { MonitorIndexRow } from '../store/status.js';
 import type { AlertView } from './alert-view.js';
 import { judgedState } from './monitor-state.js';
 

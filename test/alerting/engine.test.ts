@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { baselineRange, evaluate, initialAlertState, judgeRule } from '../../src/alerting/engine.js';
 import { resolveMonitorAlerts } from '../../src/alerting/resolve.js';
-import { createRetention } from '../../src/store/index.js';
+import { storeSql } from '../../src/store/index.js';
+import { BACKENDS } from '../support/backends.js';
 import { harnessPerTest, loadYaml, makeRun, writeHistory, type Harness } from './fixtures.js';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
@@ -17,11 +18,11 @@ monitors:
 ${alerts}
 `);
 
-describe('rule engine on stored history', () => {
-  const per = harnessPerTest(T0);
+describe.each(BACKENDS)('rule engine on stored history on %s', (kind) => {
+  const per = harnessPerTest(T0, kind);
   const { clock } = per;
   let h: Harness;
-  const open = (alerts: string, steps?: string) => (h = per.open(config(alerts, steps)));
+  const open = async (alerts: string, steps?: string) => (h = await per.open(config(alerts, steps)));
   /** One run every 61 s against a 1-minute window: each evaluation sees exactly the newest run. */
   const step = async (ms: number) => {
     clock.advance(61_000);
@@ -30,7 +31,7 @@ describe('rule engine on stored history', () => {
   };
 
   it('hysteresis: enters after K consecutive bad evaluations and leaves after L good ones', async () => {
-    open(`      degraded: [{ rule: "p95 > 500ms over 1m", minSamples: 1, enterAfter: 3, leaveAfter: 2 }]`);
+    await open(`      degraded: [{ rule: "p95 > 500ms over 1m", minSamples: 1, enterAfter: 3, leaveAfter: 2 }]`);
     // Alternating bad/good never reaches three in a row.
     const seq = [900, 100, 900, 900, 100, 900, 100];
     for (const ms of seq) expect(await step(ms)).toEqual([]);
@@ -46,13 +47,13 @@ describe('rule engine on stored history', () => {
     expect(await step(100)).toEqual([]);
     expect(await step(100)).toEqual(['recovered:degraded']);
     expect(h.alerting.status('api')).toBe('up');
-    const [incident] = h.alerting.incidents('api', 0);
+    const [incident] = await h.alerting.incidents('api', 0);
     expect(incident).toMatchObject({ kind: 'degraded', worstValue: 950 });
     expect(incident.endedAt).toBe(clock.now());
   });
 
   it('minimum samples: no judgement until the window holds enough runs', async () => {
-    open(`      degraded: [{ rule: "p95 > 500ms over 10m", minSamples: 5, enterAfter: 1 }]`);
+    await open(`      degraded: [{ rule: "p95 > 500ms over 10m", minSamples: 5, enterAfter: 1 }]`);
     for (let i = 0; i < 4; i++) {
       clock.advance(MIN);
       expect(await h.feed(makeRun('api', clock.now(), { durationMs: 2000 }))).toEqual([]);
@@ -62,13 +63,13 @@ describe('rule engine on stored history', () => {
   });
 
   it('failed runs do not count as latency samples, and a down monitor is not also judged degraded', async () => {
-    open(`      down: { after: 2, recoverAfter: 2 }\n      degraded: [{ rule: "p95 > 500ms over 10m", minSamples: 1, enterAfter: 1 }]`);
+    await open(`      down: { after: 2, recoverAfter: 2 }\n      degraded: [{ rule: "p95 > 500ms over 10m", minSamples: 1, enterAfter: 1 }]`);
     clock.advance(MIN);
     await h.feed(makeRun('api', clock.now(), { ok: false, durationMs: 9000 }));
     clock.advance(MIN);
     const events = await h.feed(makeRun('api', clock.now(), { ok: false, durationMs: 9000 }));
     expect(events.map((e) => e.kind)).toEqual(['down']);
-    expect(h.store.latency({ monitorKey: 'api', percentile: 0.95, from: 0, to: clock.now() + 1 })).toEqual({ value: null, samples: 0 });
+    expect(await h.store.latency({ monitorKey: 'api', percentile: 0.95, from: 0, to: clock.now() + 1 })).toEqual({ value: null, samples: 0 });
     // recoverAfter 2: one success is not yet a recovery.
     clock.advance(MIN);
     expect(await h.feed(makeRun('api', clock.now(), { durationMs: 100 }))).toEqual([]);
@@ -78,7 +79,7 @@ describe('rule engine on stored history', () => {
   });
 
   it('per-step rules judge that step only', async () => {
-    open(`      degraded: [{ rule: "p99 > 300ms over 5m", step: pay, minSamples: 2, enterAfter: 1 }]`, '[{ name: cart, url: "http://127.0.0.1:1/" }, { name: pay, url: "http://127.0.0.1:1/" }]');
+    await open(`      degraded: [{ rule: "p99 > 300ms over 5m", step: pay, minSamples: 2, enterAfter: 1 }]`, '[{ name: cart, url: "http://127.0.0.1:1/" }, { name: pay, url: "http://127.0.0.1:1/" }]');
     const run = (pay: number) => makeRun('api', clock.now(), { steps: [{ name: 'cart', totalMs: 2000 }, { name: 'pay', totalMs: pay }] });
     clock.advance(MIN);
     expect(await h.feed(run(100))).toEqual([]);
@@ -91,25 +92,25 @@ describe('rule engine on stored history', () => {
   });
 
   it('same hour of week baseline uses last week around this hour only', async () => {
-    open(`      degraded: [{ rule: "p95 over 10m > 2x baseline same hour of week", minSamples: 3, enterAfter: 1 }]`);
+    await open(`      degraded: [{ rule: "p95 over 10m > 2x baseline same hour of week", minSamples: 3, enterAfter: 1 }]`);
     const WEEK = 7 * 86_400_000;
     const history = [];
     // Last week around this hour: 300 ms. Every other hour of the week: 2 s (would hide the problem).
     for (let t = T0 - WEEK - 25 * MIN; t < T0 - WEEK + 25 * MIN; t += 5 * MIN) history.push(makeRun('api', t, { durationMs: 300 }));
     for (let t = T0 - WEEK + 2 * 3_600_000; t < T0 - 20 * MIN; t += 60 * MIN) history.push(makeRun('api', t, { durationMs: 2000 }));
-    writeHistory(h.store, history);
+    await writeHistory(h.store, history);
     const events: string[] = [];
     for (let i = 0; i < 3; i++) {
       clock.advance(MIN);
       events.push(...(await h.feed(makeRun('api', clock.now(), { durationMs: 700 }))).map((e) => e.kind));
     }
     expect(events).toEqual(['degraded']);
-    const [incident] = h.alerting.incidents('api', 0);
+    const [incident] = await h.alerting.incidents('api', 0);
     expect(incident.evidence).toMatchObject({ latency: { baselineMs: 300, thresholdMs: 600, baselineLabel: 'same hour last week' } });
   });
 
   it('no relative judgement without enough baseline history', async () => {
-    open(`      degraded: [{ rule: "p95 over 10m > 2x baseline 7d", minSamples: 3, enterAfter: 1 }]`);
+    await open(`      degraded: [{ rule: "p95 over 10m > 2x baseline 7d", minSamples: 3, enterAfter: 1 }]`);
     for (let i = 0; i < 8; i++) {
       clock.advance(MIN);
       expect(await h.feed(makeRun('api', clock.now(), { durationMs: 5000 }))).toEqual([]);
@@ -117,11 +118,11 @@ describe('rule engine on stored history', () => {
   });
 });
 
-describe('relative rules after retention removed the raw runs of the baseline', () => {
+describe.each(BACKENDS)('relative rules after retention removed the raw runs of the baseline on %s', (kind) => {
   const HOUR = 60 * MIN;
   const DAY = 24 * HOUR;
   const WEEK = 7 * DAY;
-  const per = harnessPerTest(T0);
+  const per = harnessPerTest(T0, kind);
   const { clock } = per;
   let h: Harness;
   /** Opens the harness with `retention.runs: 1d`, writes the history, then runs retention as serve would. */
@@ -135,10 +136,10 @@ monitors:
     alerts:
       degraded: [{ rule: "${rule}", minSamples: 3, enterAfter: 1 }]
 `);
-    h = per.open(loaded);
-    writeHistory(h.store, history);
+    h = await per.open(loaded);
+    await writeHistory(h.store, history);
     const { every: _every, batchSize, ...policy } = loaded.config.retention;
-    const removed = await createRetention(h.store.db, policy, { batchSize, pause: async () => {} }).run(T0);
+    const removed = await h.store.retention(policy, { batchSize, pause: async () => {} }).run(T0);
     return removed;
   }
   const slowRuns = async (n: number, ms: number) => {
@@ -164,7 +165,7 @@ monitors:
     expect(Math.abs(l.baselineMs! - exact)).toBeLessThanOrEqual(0.01 * exact);
     expect(l.thresholdMs).toBe(2 * l.baselineMs!);
     // Nothing older than a day is left in the raw tables.
-    expect(h.store.db.prepare('SELECT count(*) FROM runs WHERE started_at < ?').pluck().get(T0 - DAY)).toBe(0);
+    expect(await storeSql(h.store).pluck('SELECT count(*) FROM runs WHERE started_at < ?', [T0 - DAY])).toEqual([0]);
   });
 
   it('same hour of week: answered from last week\'s hourly rollup with raw runs kept 1 day', async () => {
@@ -182,7 +183,7 @@ monitors:
     const history = [];
     for (let t = T0 - 6 * DAY; t < T0 - 2 * DAY; t += 10 * MIN) history.push(makeRun('api', t, { durationMs: 100 }));
     await openWithHistory('p95 over 10m > 2x baseline 7d', history, '{ runs: 1d, minute: 1d, hourly: 1d, daily: 1d }');
-    expect(h.store.latency({ monitorKey: 'api', percentile: 0.95, from: T0 - WEEK, to: T0 - 10 * MIN })).toEqual({ value: null, samples: 0 });
+    expect(await h.store.latency({ monitorKey: 'api', percentile: 0.95, from: T0 - WEEK, to: T0 - 10 * MIN })).toEqual({ value: null, samples: 0 });
     expect(await slowRuns(5, 5000)).toEqual([]);
     expect(h.alerting.status('api')).toBe('up');
   });
@@ -195,12 +196,12 @@ describe('evaluate() as a plain function', () => {
   let n = 0;
   const newId = () => `e${++n}`;
 
-  it('starts with no data and returns new state without touching the input', () => {
+  it('starts with no data and returns new state without touching the input', async () => {
     const prev = initialAlertState();
-    const noLatency = () => ({ value: null, samples: 0 });
-    const r = evaluate({ now: T0, monitor, rules, prev, run: null, inMaintenance: false, latency: noLatency, newId });
+    const noLatency = async () => ({ value: null, samples: 0 });
+    const r = await evaluate({ now: T0, monitor, rules, prev, run: null, inMaintenance: false, latency: noLatency, newId });
     expect(r.state.status).toBe('no_data');
-    const r2 = evaluate({ now: T0, monitor, rules, prev, run: { ok: false, startedAt: T0, failure: { message: 'x' } }, inMaintenance: false, latency: noLatency, newId });
+    const r2 = await evaluate({ now: T0, monitor, rules, prev, run: { ok: false, startedAt: T0, failure: { message: 'x' } }, inMaintenance: false, latency: noLatency, newId });
     expect(r2.state.failures).toBe(1);
     expect(prev.failures).toBe(0);
   });
@@ -217,9 +218,9 @@ describe('evaluate() as a plain function', () => {
     expect(baselineRange(rule('p95 > 800ms over 10m'), at)).toBeNull();
   });
 
-  it('judgeRule reads the window [now - window, now] from the latency source', () => {
+  it('judgeRule reads the window [now - window, now] from the latency source', async () => {
     const asked: unknown[] = [];
-    const j = judgeRule(rules.degraded[0], 'api', T0, (q) => {
+    const j = await judgeRule(rules.degraded[0], 'api', T0, async (q) => {
       asked.push(q);
       return { value: 900, samples: 10 };
     });

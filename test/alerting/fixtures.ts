@@ -9,7 +9,8 @@ import { parseConfigText } from '../../src/configure.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { RunResult, StepResult } from '../../src/probes/types.js';
 import { afterEach, beforeEach } from 'vitest';
-import { startServer, sleep, tempDir, type TestServer } from '../helpers.js';
+import { startServer, sleep, type TestServer } from '../helpers.js';
+import { testDatabase, type Backend, type TestDatabase } from '../support/backends.js';
 
 /** A RunResult as the probes would return it, with chosen timing. */
 export function makeRun(
@@ -51,23 +52,39 @@ export function fakeClock(start: number) {
 }
 
 /**
- * For a describe block: each test gets a fresh temp folder and the clock back at `start`; `open`
- * makes the test's harness on a SQLite file there, closed (and the folder removed) after the test.
+ * For a describe block: each test gets a fresh database of `kind` (a SQLite file in a temp folder, or
+ * a new PostgreSQL database) and the clock back at `start`. `open` makes a harness on it (opening it
+ * again, as after a restart, reuses the same database); every harness opened is closed, and the
+ * database removed, after the test.
  */
-export function harnessPerTest(start: number) {
+export function harnessPerTest(start: number, kind: Backend = 'sqlite') {
   const clock = fakeClock(start);
-  let tmp: ReturnType<typeof tempDir>;
-  let h: Harness | undefined;
-  beforeEach(() => {
-    tmp = tempDir();
+  let db: TestDatabase | undefined;
+  const opened: Harness[] = [];
+  beforeEach(async () => {
+    db = await testDatabase(kind);
     clock.set(start);
   });
   afterEach(async () => {
-    await h?.close();
-    h = undefined;
-    tmp.cleanup();
+    for (const h of opened.splice(0)) await h.close();
+    await db?.drop();
+    db = undefined;
   });
-  return { clock, open: (loaded: LoadedConfig): Harness => (h = openHarness(loaded, `${tmp.dir}/db.sqlite`, clock.now)) };
+  const location = () => {
+    if (!db) throw new Error('harnessPerTest: open a harness inside a test');
+    return db.location;
+  };
+  return {
+    clock,
+    /** This test's database (a SQLite path or a PostgreSQL URL). */
+    location,
+    /** A harness on this test's database, on the shared clock unless `now` is given. */
+    async open(loaded: LoadedConfig, now: () => number = clock.now): Promise<Harness> {
+      const h = await openHarness(loaded, location(), now);
+      opened.push(h);
+      return h;
+    },
+  };
 }
 
 export type SmtpSink = { port: number; mails: ParsedMail[]; logins: string[]; close(): Promise<void>; waitFor(count: number, timeoutMs?: number): Promise<ParsedMail[]> };
@@ -160,34 +177,44 @@ export function loadYaml(yaml: string, env: NodeJS.ProcessEnv = {}) {
 
 export type Harness = { store: Store; alerting: Alerting; feed(run: RunResult): Promise<AlertEvent[]>; close(): Promise<void> };
 
-/** A real store in `dbPath` plus the alerting service on an injected clock, as main.ts wires them. */
-export function openHarness(loaded: LoadedConfig, dbPath: string, now: () => number): Harness {
+/** A real store at `location` (SQLite path or PostgreSQL URL) plus the alerting service on an injected clock, as main.ts wires them. */
+export async function openHarness(loaded: LoadedConfig, location: string, now: () => number): Promise<Harness> {
   const { config } = loaded;
-  const store = openStore(
-    dbPath,
+  const store = await openStore(
+    location,
     config.monitors.map((m) => ({ key: monitorId(m), name: m.name, public: m.public, schedule: 'test' })),
     { flushMs: 60_000 },
   );
-  // random 1: retries wait the whole backoff (no jitter), so tests can name the next attempt's time.
-  const alerting = createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), now, redact: loaded.redact, sendTimeoutMs: 2_000, random: () => 1 });
+  let alerting: Alerting;
+  try {
+    // random 1: retries wait the whole backoff (no jitter), so tests can name the next attempt's time.
+    alerting = await createAlerting({ config, alertStore: store.alerts, latency: store.latency, flush: () => store.writer.flush(), now, redact: loaded.redact, sendTimeoutMs: 2_000, random: () => 1 });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  let closed: Promise<void> | undefined;
   return {
     store,
     alerting,
     async feed(run) {
       store.writer.write(run);
-      const events = alerting.onRun(run);
+      const events = await alerting.onRun(run);
       await alerting.sender.tick();
       return events;
     },
-    async close() {
-      await alerting.stop();
-      store.close();
+    close() {
+      closed ??= (async () => {
+        await alerting.stop();
+        await store.close();
+      })();
+      return closed;
     },
   };
 }
 
 /** Writes many runs straight through the writer (history for baselines). */
-export function writeHistory(store: Store, runs: RunResult[]): void {
+export async function writeHistory(store: Store, runs: RunResult[]): Promise<void> {
   for (const r of runs) store.writer.write(r);
-  store.writer.flush();
+  await store.writer.flush();
 }

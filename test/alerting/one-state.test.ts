@@ -9,6 +9,7 @@ import { newApiToken } from '../../src/web/auth/secrets.js';
 import { hashPassword } from '../../src/web/auth/password.js';
 import { createEventHub } from '../../src/web/events.js';
 import { describe, expect, it } from 'vitest';
+import { BACKENDS } from '../support/backends.js';
 import { harnessPerTest, loadYaml, makeRun } from './fixtures.js';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
@@ -24,12 +25,12 @@ monitors:
       degraded: [{ rule: "p95 > 500ms over 1m", minSamples: 1, enterAfter: 1, leaveAfter: 1 }]
 `);
 
-describe('one state everywhere', () => {
-  const per = harnessPerTest(T0);
+describe.each(BACKENDS)('one state everywhere on %s', (kind) => {
+  const per = harnessPerTest(T0, kind);
   const { clock } = per;
 
   it('admin pages, status page, API and alerts all read the judged state; the incident keeps opening, worst and closing evidence apart', async () => {
-    const h = per.open(config);
+    const h = await per.open(config);
     /** One run every 61 s against a 1-minute window: each evaluation sees exactly the newest run. */
     const step = async (ms: number) => {
       clock.advance(61_000);
@@ -37,18 +38,18 @@ describe('one state everywhere', () => {
     };
     const events = createEventHub();
     const app = createApp({
-      queries: h.store.queries,
+      status: h.store.status,
       history: h.store.history,
       runs: h.store.runs,
       title: 'Acme',
       schedulerAlive: () => true,
       alerts: h.alerting,
       now: clock.now,
-      operator: { users: h.store.auth, admin: h.store.admin, incidents: h.store.alerts, events },
+      operator: { users: h.store.auth, admin: h.store.admin, runs: h.store.runs, incidents: h.store.alerts, events },
     });
-    const userId = h.store.auth.createUser('admin', await hashPassword('correct horse battery'));
+    const userId = await h.store.auth.createUser('admin', await hashPassword('correct horse battery'));
     const token = newApiToken();
-    h.store.auth.createToken('ci', token.hash, token.prefix, userId, clock.now());
+    await h.store.auth.createToken('ci', token.hash, token.prefix, userId, clock.now());
     const request = (path: string, init: RequestInit = {}) => app.request(path, init, { incoming: { socket: { remoteAddress: '203.0.113.7' } } });
     const form = await request('/login');
     const formCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
@@ -83,7 +84,7 @@ describe('one state everywhere', () => {
 
       // Recovery on a 150 ms run: the incident closes, keeping what opened it and its worst.
       expect(await step(150)).toEqual(['recovered']);
-      const [incident] = h.store.alerts.listIncidents({ monitor: 'api' });
+      const [incident] = await h.store.alerts.listIncidents({ monitor: 'api' });
       expect(incident).toMatchObject({ kind: 'degraded', openedValue: 900, worstValue: 2400, closedValue: 150 });
       expect((incident.evidence as any).latency).toMatchObject({ actualMs: 900, thresholdMs: 500 });
       expect((incident.worstEvidence as any).latency).toMatchObject({ actualMs: 2400, thresholdMs: 500 });

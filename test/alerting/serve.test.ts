@@ -1,19 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startHalftime, type Halftime } from '../../src/main.js';
-import { startServer, tempDir, type TestServer } from '../helpers.js';
+import { startServer, type TestServer } from '../helpers.js';
+import { BACKENDS, testDatabase, type TestDatabase } from '../support/backends.js';
 import { loadYaml, startSmtp, type SmtpSink } from './fixtures.js';
 
-describe('halftime serve with alerts', () => {
+describe.each(BACKENDS)('halftime serve with alerts on %s', (kind) => {
   let ht: Halftime | undefined;
   let target: TestServer | undefined;
   let smtp: SmtpSink | undefined;
-  const tmp = tempDir();
+  let db: TestDatabase | undefined;
   afterEach(async () => {
     await ht?.stop(2_000);
     await target?.close();
     await smtp?.close();
-    tmp.cleanup();
+    await db?.drop();
+    ht = target = smtp = db = undefined;
   });
 
   it('a failing target becomes a DOWN email, then RECOVERED when it is back', async () => {
@@ -36,7 +38,8 @@ monitors:
     steps: [{ name: home, url: "${target.url}/" }]
 `);
     const lines: string[] = [];
-    ht = await startHalftime({ loaded, dbPath: `${tmp.dir}/db.sqlite`, port: 0, logger: createLogger({ write: (l) => lines.push(l) }) });
+    db = await testDatabase(kind);
+    ht = await startHalftime({ loaded, dbPath: db.location, port: 0, logger: createLogger({ write: (l) => lines.push(l) }) });
     const [down] = await smtp.waitFor(1, 8_000);
     expect(down?.subject).toBe('[halftime] DOWN Site: 2 failed checks in a row at step "home": HTTP 503');
     expect(down.text).toContain('http://status.test/#monitor-site');

@@ -1,16 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/web/app.js';
+import { BACKENDS } from '../support/backends.js';
 import { harnessPerTest, loadYaml, makeRun, type Harness } from './fixtures.js';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 const MIN = 60_000;
 
-describe('status page with alerting', () => {
-  const per = harnessPerTest(T0);
+describe.each(BACKENDS)('status page with alerting on %s', (kind) => {
+  const per = harnessPerTest(T0, kind);
   const { clock } = per;
   let h: Harness;
-  beforeEach(() => {
-    h = per.open(
+  beforeEach(async () => {
+    h = await per.open(
       loadYaml(`
 alerts:
   maintenance:
@@ -23,7 +24,7 @@ monitors:
 `),
     );
   });
-  const app = () => createApp({ queries: h.store.queries, title: 'Status', schedulerAlive: () => true, now: clock.now, alerts: h.alerting });
+  const app = () => createApp({ status: h.store.status, title: 'Status', schedulerAlive: () => true, now: clock.now, alerts: h.alerting });
 
   it('shows down, degraded, recent incidents and upcoming maintenance', async () => {
     await h.feed(makeRun('shop', clock.now(), { ok: false, steps: [{ name: 'home', totalMs: 30, ok: false, status: 500 }], failure: { code: 'status', message: 'expected status 200, got 500', step: 0 } }));

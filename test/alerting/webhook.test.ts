@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { webhookChannel, signBody } from '../../src/alerting/channels/webhook.js';
 import type { AlertEvent } from '../../src/alerting/types.js';
-import { startServer, tempDir } from '../helpers.js';
-import { fakeClock, loadYaml, makeRun, openHarness, startHookReceiver, startSmtp, type Harness, type HookReceiver, type SmtpSink } from './fixtures.js';
+import { startServer } from '../helpers.js';
+import { BACKENDS } from '../support/backends.js';
+import { harnessPerTest, loadYaml, makeRun, startHookReceiver, startSmtp, type Harness, type HookReceiver, type SmtpSink } from './fixtures.js';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 const SECRET = 'whsec-5e3f9a1c';
@@ -70,22 +71,21 @@ describe('webhook channel', () => {
   });
 });
 
-describe('outbox with several channels', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let h: Harness | undefined;
+describe.each(BACKENDS)('outbox with several channels on %s', (kind) => {
   let smtp: SmtpSink;
   let hook: HookReceiver;
   beforeEach(async () => {
-    tmp = tempDir();
     smtp = await startSmtp();
     hook = await startHookReceiver(SECRET);
   });
   afterEach(async () => {
-    await h?.close();
     await smtp.close();
     await hook.close();
-    tmp.cleanup();
   });
+  // Registered after the servers' hooks, so its afterEach (harnesses closed) runs before theirs.
+  const per = harnessPerTest(T0, kind);
+  const { clock } = per;
+  let h: Harness;
 
   const yaml = (hookUrl: string, timeout = 10_000) =>
     loadYaml(
@@ -105,20 +105,19 @@ monitors:
     );
 
   it('a webhook that is down is retried with backoff without holding back email', async () => {
-    const clock = fakeClock(T0);
-    h = openHarness(yaml(`${hook.url}/hook`), `${tmp.dir}/db.sqlite`, clock.now);
+    h = await per.open(yaml(`${hook.url}/hook`));
     hook.failNext = 2;
     await h.feed(makeRun('checkout', T0, { ok: false }));
     expect(await smtp.waitFor(1)).toHaveLength(1);
     expect(hook.received).toHaveLength(0);
-    const pending = () => h!.store.alerts.outbox.all().filter((r) => r.deliveredAt === null);
-    expect(pending()).toMatchObject([{ channel: 'hook', attempts: 1, lastError: 'webhook answered HTTP 503', nextAttemptAt: T0 + 1000 }]);
+    const pending = async () => (await h.store.alerts.outbox.all()).filter((r) => r.deliveredAt === null);
+    expect(await pending()).toMatchObject([{ channel: 'hook', attempts: 1, lastError: 'webhook answered HTTP 503', nextAttemptAt: T0 + 1000 }]);
     clock.advance(1000);
     await h.alerting.sender.tick();
-    expect(pending()).toMatchObject([{ channel: 'hook', attempts: 2, nextAttemptAt: T0 + 1000 + 2000 }]);
+    expect(await pending()).toMatchObject([{ channel: 'hook', attempts: 2, nextAttemptAt: T0 + 1000 + 2000 }]);
     clock.advance(2000);
     await h.alerting.sender.tick();
-    expect(pending()).toEqual([]);
+    expect(await pending()).toEqual([]);
     expect(hook.received).toHaveLength(1);
     expect(hook.received[0].signatureOk).toBe(true);
     expect(smtp.mails).toHaveLength(1);
@@ -128,15 +127,15 @@ monitors:
     const hung: import('node:http').ServerResponse[] = [];
     const stuck = await startServer((_req, res) => void hung.push(res));
     try {
-      h = openHarness(yaml(`${stuck.url}/hook`, 1500), `${tmp.dir}/db.sqlite`, Date.now);
+      h = await per.open(yaml(`${stuck.url}/hook`, 1500), Date.now);
       h.store.writer.write(makeRun('checkout', Date.now(), { ok: false }));
-      h.alerting.onRun(makeRun('checkout', Date.now(), { ok: false }));
+      await h.alerting.onRun(makeRun('checkout', Date.now(), { ok: false }));
       // Email arrives while the webhook request is still hanging.
       const mails = await smtp.waitFor(1, 1000);
       expect(mails).toHaveLength(1);
       expect(hung.length).toBe(1);
       await h.alerting.sender.tick();
-      const hookRow = h.store.alerts.outbox.all().find((r) => r.channel === 'hook')!;
+      const hookRow = (await h.store.alerts.outbox.all()).find((r) => r.channel === 'hook')!;
       expect(hookRow.deliveredAt).toBeNull();
       expect(hookRow.lastError).toMatch(/abort|timeout/i);
     } finally {

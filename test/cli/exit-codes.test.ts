@@ -130,7 +130,7 @@ describe('each command', () => {
     expect((await halftime(['load', 'nope', ...args])).status).toBe(2);
     expect((await halftime(['load', 'up', ...args, '--users', '100000'])).status).toBe(2);
     expect((await halftime(['load', 'up', '--config', bad, '--no-store'])).status).toBe(2);
-  });
+  }, 60_000); // five processes, two of them bursts in a worker thread
 
   it('serve: 2 for a bad config, 1 when it cannot listen, 0 after a clean shutdown', async () => {
     const db = join(tmp.dir, 'serve.db');
@@ -147,5 +147,5 @@ describe('each command', () => {
     expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
     const stopped = await serve.stop();
     expect(stopped.code).toBe(0);
-  });
+  }, 60_000); // three servers started one after the other
 });

@@ -76,8 +76,8 @@ describe('scheduled bursts', () => {
     );
     const ht = await startHalftime({ loaded, dbPath: join(tmp.dir, 'h.db'), port: 0, host: '127.0.0.1', logger: createLogger({ write: (l) => lines.push(l) }) });
     try {
-      for (let i = 0; i < 60 && !ht.store.loadRuns.list().some((r) => r.status !== 'running'); i++) await sleep(100);
-      const done = ht.store.loadRuns.list().find((r) => r.status !== 'running')!;
+      for (let i = 0; i < 60 && !(await ht.store.loadRuns.list()).some((r) => r.status !== 'running'); i++) await sleep(100);
+      const done = (await ht.store.loadRuns.list()).find((r) => r.status !== 'running')!;
       expect(done).toMatchObject({ name: 'tick', trigger: 'schedule', status: 'passed', monitorKey: 'shop' });
       expect(done.requests).toBeGreaterThan(5);
       expect(lines.some((l) => l.includes('scheduled burst refused') && l.includes('outside') && l.includes('load.allowHosts'))).toBe(true);

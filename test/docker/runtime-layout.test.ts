@@ -86,10 +86,11 @@ monitors:
   command = entry.slice(entry.indexOf('--') + 1);
 }, 300_000);
 
+// Removing the image layout (thousands of files under node_modules) can take half a minute on a busy disk.
 afterAll(async () => {
   await target?.close();
   tmp?.cleanup();
-});
+}, 120_000);
 
 /** `node bin/halftime.js …` in the layout, as the image's ENTRYPOINT runs it. */
 const inImage = (args: string[], extra: NodeJS.ProcessEnv = {}) => {

@@ -73,7 +73,7 @@ describe('operator in a real browser', () => {
       h.store.writer.write({ monitorId: 'shop', plannedAt: at, startedAt: at, durationMs: 80 + 60 * Math.sin(i / 8) ** 2 + (i % 7) * 5, ok: i !== 30, steps: [] });
     }
     await h.scheduler.runNow('shop');
-    h.store.writer.flush();
+    await h.store.writer.flush();
     await page.goto(`${h.url}/`);
     await page.locator('li.monitor[data-monitor="shop"] .badge-up').waitFor();
     expect(await page.locator('h1').textContent()).toBe('Acme status');
@@ -100,7 +100,7 @@ describe('operator in a real browser', () => {
     expect(h.events.size).toBeGreaterThan(baseline);
     // A run happens on the server; nobody reloads the page.
     await h.scheduler.runNow('private-api');
-    h.store.writer.flush();
+    await h.store.writer.flush();
     await row.locator('.badge-up').waitFor({ timeout: 10_000 });
     expect(await row.locator('[data-field="last-latency"]').textContent()).toMatch(/ms$/);
 
@@ -118,16 +118,16 @@ describe('operator in a real browser', () => {
     await page.click('a[href="/admin/monitors/private-api"]');
     await page.waitForURL(`${h.url}/admin/monitors/private-api`);
     expect(await page.locator('h1').textContent()).toContain('Private API');
-    const before = h.store.admin.runs({ monitor: 'private-api' }).length;
+    const before = (await h.store.runs.list({ monitor: 'private-api' })).length;
     await page.click('form.run-now button');
     const result = page.locator('#run-result .run-result');
     await result.waitFor({ timeout: 15_000 });
     expect(await result.locator('h3 .badge').textContent()).toBe('Passed');
     expect(await result.locator('table.steps').textContent()).toContain('health');
     expect(await result.locator('ul.evidence').textContent()).toContain('body contains');
-    expect(h.store.admin.runs({ monitor: 'private-api' }).length).toBe(before + 1);
+    expect((await h.store.runs.list({ monitor: 'private-api' })).length).toBe(before + 1);
     // The recent-runs table follows through SSE.
-    const newest = h.store.admin.runs({ monitor: 'private-api', limit: 1 })[0].id;
+    const newest = (await h.store.runs.list({ monitor: 'private-api', limit: 1 }))[0].id;
     await page.locator(`#recent-runs a[href="/admin/runs/${newest}"]`).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(SHOTS, 'monitor-page.png'), fullPage: true });
   });
@@ -140,8 +140,8 @@ describe('operator in a real browser', () => {
       const at = t - i * 30 * 60_000;
       h.store.writer.write({ monitorId: 'private-api', plannedAt: at, startedAt: at, durationMs: 40 + 50 * Math.sin(i / 9) ** 2 + (i % 5) * 4, ok: i % 40 !== 0, steps: [] });
     }
-    h.store.writer.flush();
-    h.store.alerts.commit({
+    await h.store.writer.flush();
+    await h.store.alerts.commit({
       monitorKey: 'private-api',
       status: 'down',
       state: {},
@@ -163,7 +163,7 @@ describe('operator in a real browser', () => {
     // Acknowledge: the row is swapped in place, the reminders stop.
     await page.click('#monitor-incidents button:has-text("Acknowledge")');
     await page.locator('#monitor-incidents td.ack:has-text("Acknowledged by admin")').waitFor();
-    expect(h.store.alerts.isAcknowledged('private-api', 'down')).toBe(true);
+    expect(await h.store.alerts.isAcknowledged('private-api', 'down')).toBe(true);
 
     // The range switch: no reload (a marker on window survives), new data, address bar follows.
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));

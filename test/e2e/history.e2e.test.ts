@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Halftime } from '../../src/main.js';
 import { runOf, step } from '../store/history-fixtures.js';
 import { missingChromium, SHOTS, startWithBrowser } from './browser.js';
-import { startServer, tempDir, type TestServer } from '../helpers.js';
+import { sleep, startServer, tempDir, type TestServer } from '../helpers.js';
 
 const NEVER = '0 0 1 1 *';
 
@@ -47,7 +47,10 @@ monitors:
     const at = now - i * 60_000;
     h.store.writer.write(runOf('checkout', at, [step(0, at, 20 + (i % 13)), step(1, at, 80 + (i % 29) * 3, i % 50 !== 0)]));
   }
-  h.store.writer.flush();
+  await h.store.writer.flush();
+  // Writing six hours at once holds the main loop for a moment, and the monitor pages shed load (503)
+  // while the loop runs late (web/admission.ts): start once they admit requests again (bounded).
+  for (let i = 0; i < 100 && (await fetch(`${h.url}/monitors/checkout`)).status === 503; i++) await sleep(100);
 }, 60_000);
 
 afterAll(async () => {

@@ -83,7 +83,7 @@ describe('load check in a real browser', () => {
     await page.locator('#load-live-now', { hasText: 'users' }).waitFor({ timeout: 10_000 });
     await page.click('form.load-stop button');
     await page.locator('.status-stopped').waitFor({ timeout: 15_000 });
-    expect(h.store.loadRuns.list()[0].status).toBe('stopped');
+    expect((await h.store.loadRuns.list())[0].status).toBe('stopped');
     await page.screenshot({ path: join(SHOTS, 'load-run-stopped.png'), fullPage: true });
     expect(consoleErrors).toEqual([]);
   });

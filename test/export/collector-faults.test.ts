@@ -134,7 +134,7 @@ monitors:
     });
     const seconds = 5;
     await sleep(seconds * 1000);
-    ht.store.writer.flush();
+    await ht.store.writer.flush();
     const runs = ht.store.writer.written;
     // Two monitors, each once a second: the stalled collector did not slow the checks down.
     expect(runs / (2 * seconds)).toBeGreaterThan(0.7);

@@ -69,7 +69,7 @@ monitors:
     ht = await startHalftime({ loaded: parseConfigText(yaml, 'test.yaml', {}), dbPath: join(tmp.dir, 'h.db'), port: 0, host: '127.0.0.1', logger: createLogger({ quiet: true }), adminPassword: 'correct horse battery' });
     // Bounded wait: a traced run of shop is stored and its spans have reached the receiver.
     for (let i = 0; i < 100; i++) {
-      ht.store.writer.flush();
+      await ht.store.writer.flush();
       if (rx.spans.some((s) => s.parentSpanId === '') && rx.spans.length >= 7 && rx.metrics.some((m) => m.name === 'halftime.step.duration')) break;
       await sleep(100);
     }
@@ -82,18 +82,17 @@ monitors:
   });
 
   /** The newest stored run of shop whose spans arrived, and its span tree. */
-  function tracedRun() {
-    const id = ht.store.history.monitor('shop')!.id;
-    for (const run of ht.store.runs.recent(id, 20)) {
+  async function tracedRun() {
+    for (const run of await ht.store.runs.list({ monitor: 'shop', limit: 20 })) {
       const spans = rx.spans.filter((s) => s.traceId === run.traceId);
       // All six spans of the run: root, three steps, the assets group and its two assets.
-      if (run.traceId && spans.length >= 7) return { run, detail: ht.store.runs.detail(id, run.id)!, spans };
+      if (run.traceId && spans.length >= 7) return { run, detail: (await ht.store.runs.get(run.id, { monitor: 'shop' }))!, spans };
     }
     throw new Error(`no complete trace received (${rx.spans.length} spans so far)`);
   }
 
-  it('stores a W3C trace id with every traced run, and the target saw it in traceparent on every request', () => {
-    const { run, detail, spans } = tracedRun();
+  it('stores a W3C trace id with every traced run, and the target saw it in traceparent on every request', async () => {
+    const { run, detail, spans } = await tracedRun();
     expect(run.traceId).toMatch(/^[0-9a-f]{32}$/);
     const mine = seen.filter((r) => r.traceparent?.includes(run.traceId!));
     const byPath = (p: string) => mine.find((r) => r.path.split('?')[0] === p)!;
@@ -112,8 +111,8 @@ monitors:
     expect(stepSpans.map((s) => s.spanId)).toEqual([spanOf('/'), spanOf('/go'), spanOf('/fail')]);
   });
 
-  it('sends the run as a span tree: run → steps (CLIENT, HTTP attributes, phases, status) → assets', () => {
-    const { run, detail, spans } = tracedRun();
+  it('sends the run as a span tree: run → steps (CLIENT, HTTP attributes, phases, status) → assets', async () => {
+    const { run, detail, spans } = await tracedRun();
     const roots = spans.filter((s) => s.parentSpanId === '');
     expect(roots).toHaveLength(1);
     const root = roots[0];
@@ -164,11 +163,11 @@ monitors:
     expect(rx.requests.find((r) => r.path === '/v1/traces')!.contentType).toBe('application/x-protobuf');
   });
 
-  it('sends no traceparent for a monitor with trace: false, and stores no trace id for it', () => {
+  it('sends no traceparent for a monitor with trace: false, and stores no trace id for it', async () => {
     const quiet = seen.filter((r) => r.path === '/quiet');
     expect(quiet.length).toBeGreaterThan(0);
     expect(quiet.every((r) => r.traceparent === undefined)).toBe(true);
-    const runs = ht.store.runs.recent(ht.store.history.monitor('quiet')!.id, 10);
+    const runs = await ht.store.runs.list({ monitor: 'quiet', limit: 10 });
     expect(runs.length).toBeGreaterThan(0);
     expect(runs.every((r) => r.traceId === null)).toBe(true);
   });
@@ -204,7 +203,7 @@ monitors:
   };
 
   it('shows the trace id with its link on the run details, admin and (when allowed) public', async () => {
-    const { run } = tracedRun();
+    const { run } = await tracedRun();
     const link = `https://grafana.example/explore?traceId=${run.traceId}&amp;from=${run.startedAt - 60_000}`;
     const pub = await (await fetch(`${ht.url}/partials/monitors/shop/runs/${run.id}`)).text();
     expect(pub).toContain(run.traceId);
@@ -227,8 +226,8 @@ monitors:
     expect(start.status).toBe(303);
     const runId = Number(start.headers.get('location')!.split('/').pop());
     const loadPoints = () => rx.metrics.filter((m) => m.name === 'halftime.load.throughput').flatMap((m) => m.gauge?.dataPoints ?? []).filter((p) => attr(p.attributes, 'halftime.load.run_id') === runId);
-    for (let i = 0; i < 150 && (ht.store.loadRuns.get(runId)?.status === 'running' || loadPoints().length < ht.store.loadRuns.series(runId).length); i++) await sleep(100);
-    const stored = ht.store.loadRuns.series(runId);
+    for (let i = 0; i < 150 && ((await ht.store.loadRuns.get(runId))?.status === 'running' || loadPoints().length < (await ht.store.loadRuns.series(runId)).length); i++) await sleep(100);
+    const stored = await ht.store.loadRuns.series(runId);
     expect(stored.length).toBeGreaterThan(0);
     const overall = loadPoints().filter((p) => attr(p.attributes, 'halftime.step') === undefined);
     expect(overall.length).toBe(stored.length);

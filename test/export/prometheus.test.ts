@@ -103,7 +103,7 @@ scrape_configs:
     const until = Date.now() + SCRAPE_SECONDS * 1000;
     while (Date.now() < until) await sleep(500);
     await ht.scheduler.stop(5000);
-    ht.store.writer.flush();
+    await ht.store.writer.flush();
     await sleep(3000);
   }, 120_000);
 
@@ -142,12 +142,11 @@ scrape_configs:
 
     // halftime's own answer over the same runs: the ones counted between those two scrapes. One
     // monitor runs one at a time, so runs reach the metrics in the order they started.
-    const monitor = ht.store.history.monitor('checkout')!;
-    const runs = ht.store.runs.recent(monitor.id, 500).reverse();
+    const runs = (await ht.store.runs.list({ monitor: 'checkout', limit: 500 })).reverse();
     expect(runs.every((r) => r.ok)).toBe(true);
     expect(runs.length).toBe(n1);
     const window = runs.slice(n0, n1);
-    const own = ht.store.latency({ monitorKey: 'checkout', percentile: 0.95, from: window[0].startedAt, to: window[window.length - 1].startedAt + 1 });
+    const own = await ht.store.latency({ monitorKey: 'checkout', percentile: 0.95, from: window[0].startedAt, to: window[window.length - 1].startedAt + 1 });
     expect(own.samples).toBe(n1 - n0);
     const htP95 = own.value! / 1000;
     // The distribution is known: p95 lies in the slow group.
@@ -167,7 +166,7 @@ scrape_configs:
     const body = (await (await fetch(u)).json()) as { data: { exemplars: { labels: { trace_id: string }; value: string }[] }[] };
     const traceIds = body.data.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id));
     expect(traceIds.length).toBeGreaterThan(0);
-    const stored = new Set(ht.store.runs.recent(ht.store.history.monitor('checkout')!.id, 500).map((r) => r.traceId));
+    const stored = new Set((await ht.store.runs.list({ monitor: 'checkout', limit: 500 })).map((r) => r.traceId));
     for (const id of traceIds) expect(stored.has(id)).toBe(true);
   });
 

@@ -1,31 +1,29 @@
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/web/app.js';
-import { tempDir } from '../helpers.js';
+import { dropTestStore, openTestStore, type TestStore } from '../support/backends.js';
 import { fakeRun } from './fixtures.js';
 
 /** The public run details show a run's trace only when `otel.publicTraceLinks` allows it. */
 describe('trace ids on the public run details', () => {
-  const tmp = tempDir();
-  const store = openStore(join(tmp.dir, 'h.db'), [{ key: 'shop', name: 'Shop', public: true, schedule: 'every 1m' }]);
+  let store: TestStore;
   const run = fakeRun({ monitor: 'shop' });
-  store.writer.write(run);
-  store.writer.flush();
-  afterAll(() => {
-    store.close();
-    tmp.cleanup();
+  beforeAll(async () => {
+    store = await openTestStore('sqlite', [{ key: 'shop', name: 'Shop', public: true, schedule: 'every 1m' }]);
+    store.writer.write(run);
+    await store.writer.flush();
   });
+  afterAll(() => dropTestStore(store));
+  const newest = async () => (await store.runs.list({ monitor: 'shop', limit: 1 }))[0];
   const detail = async (traceLinks?: Parameters<typeof createApp>[0]['traceLinks']) => {
-    const app = createApp({ queries: store.queries, history: store.history, runs: store.runs, title: 'Acme', schedulerAlive: () => true, traceLinks });
-    const id = store.runs.recent(store.history.monitor('shop')!.id, 1)[0].id;
+    const app = createApp({ status: store.status, history: store.history, runs: store.runs, title: 'Acme', schedulerAlive: () => true, traceLinks });
+    const { id } = await newest();
     const res = await app.request(`/partials/monitors/shop/runs/${id}`);
     expect(res.status).toBe(200);
     return res.text();
   };
 
-  it('stores the trace id with the run', () => {
-    expect(store.runs.recent(store.history.monitor('shop')!.id, 1)[0].traceId).toBe(run.traceId);
+  it('stores the trace id with the run', async () => {
+    expect((await newest()).traceId).toBe(run.traceId);
   });
 
   it('hides it by default and when only the admin may see it', async () => {

@@ -25,6 +25,7 @@ describe('config', () => {
     expect(problems('otel: { traceUrl: "https://grafana.example/explore" }')[0]).toMatch(/^otel\.traceUrl: must contain \{traceId\}/);
     expect(problems('otel: { tracestate: "no spaces allowed here" }')[0]).toMatch(/^otel\.tracestate: not a W3C tracestate/);
     expect(problems('otel: { endpoint: "collector:4318" }')[0]).toMatch(/^otel\.endpoint: not a valid URL/);
+    // An unknown key names the one it most likely meant (config/key-hints.ts).
     expect(problems('otel: { endpont: "http://c:4318" }')).toEqual(['otel: unknown key: endpont (did you mean endpoint?)']);
     expect(problems('otel: { protocol: grpc }')[0]).toMatch(/^otel\.protocol:/);
     expect(problems('monitors: [{ name: A, trace: "yes", steps: [{ url: "http://127.0.0.1/" }] }]')[0]).toMatch(/^monitors\[0\]\.trace:/);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/configure.js';
 import { createLogger } from '../../src/log.js';
 import { startHalftime } from '../../src/main.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, storeSql } from '../../src/store/index.js';
 import { quickCheck } from '../../src/store/integrity.js';
 import { startServer, tempDir, type TestServer } from '../helpers.js';
 import { startServeChild } from './ops-serve-child.js';
@@ -28,8 +28,8 @@ afterAll(async () => {
 });
 
 /** A closed database with a few thousand runs (many pages of the runs table and its indexes). */
-function populated(path: string) {
-  const store = openStore(path, [{ key: 'shop', name: 'Shop', public: true, schedule: 'every 1m' }]);
+async function populated(path: string) {
+  const store = await openStore(path, [{ key: 'shop', name: 'Shop', public: true, schedule: 'every 1m' }]);
   const t0 = Date.UTC(2026, 10, 1);
   for (let i = 0; i < 3000; i++) {
     store.writer.write({
@@ -42,8 +42,8 @@ function populated(path: string) {
       steps: [],
     });
   }
-  store.writer.flush();
-  store.close();
+  await store.writer.flush();
+  await store.close();
 }
 
 /** Overwrites pages in the middle of the file with random bytes (the header page stays, so it still opens). */
@@ -60,7 +60,7 @@ function garble(path: string) {
 describe('a damaged database', () => {
   it('is refused at start: exit 1, the file, the findings and the way out named', async () => {
     const db = join(tmp.dir, 'damaged.db');
-    populated(db);
+    await populated(db);
     garble(db);
     const config = join(tmp.dir, 'c.yaml');
     writeFileSync(config, `monitors:\n  - { name: Shop, every: 1m, steps: [{ url: "${target.url}/" }] }\n`);
@@ -75,7 +75,7 @@ describe('a damaged database', () => {
 
   it('found by the periodic check while running: /healthz 503 with the reason, and the admin health page says so', async () => {
     const db = join(tmp.dir, 'later.db');
-    populated(db);
+    await populated(db);
     const lines: string[] = [];
     const ht = await startHalftime({
       loaded: parseConfigText(`monitors:\n  - { name: Shop, every: 1m, steps: [{ url: "${target.url}/" }] }\n`, 'c.yaml'),
@@ -87,7 +87,7 @@ describe('a damaged database', () => {
     });
     try {
       expect((await fetch(`${ht.url}/healthz`)).status).toBe(200);
-      ht.store.db.pragma('wal_checkpoint(TRUNCATE)');
+      await storeSql(ht.store).exec('PRAGMA wal_checkpoint(TRUNCATE)');
       garble(db);
       expect((await quickCheck(db)).status).toBe('corrupt');
       const found = await ht.checkIntegrity();

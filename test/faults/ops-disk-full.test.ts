@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/configure.js';
 import { createLogger } from '../../src/log.js';
 import { startHalftime, type Halftime } from '../../src/main.js';
+import { storeSql } from '../../src/store/index.js';
 import { sleep, startServer, tempDir, type TestServer } from '../helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -130,8 +131,8 @@ monitors:
       });
       expect(lines.filter((l) => l.includes('healthy again: writes'))).toHaveLength(1);
       // The runs made while the disk was full were kept in memory and written once space came back.
-      ht.store.writer.flush();
-      const during = ht.store.db.prepare('SELECT count(*) FROM runs WHERE started_at > ? AND started_at < ?').pluck().get(fullAt + 500, freedAt) as number;
+      await ht.store.writer.flush();
+      const [during] = await storeSql(ht.store).pluck<number>('SELECT count(*) FROM runs WHERE started_at > ? AND started_at < ?', [fullAt + 500, freedAt]);
       expect(during).toBeGreaterThan(0);
       expect(ht.store.writer.health()).toMatchObject({ failingSince: null, dropped: 0 });
     } finally {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startHalftime, type Halftime } from '../../src/main.js';
 import { createRedactor } from '../../src/lang/redact.js';
+import { storeSql } from '../../src/store/index.js';
 import { newApiToken } from '../../src/web/auth/secrets.js';
 import { startServer, tempDir, type TestServer } from '../helpers.js';
 import { harnessPerTest, loadYaml, makeRun } from '../alerting/fixtures.js';
@@ -53,15 +54,15 @@ monitors:
 `,
         { PIN: '8080', API_PORT: '8080' },
       );
-      const harness = h.open(loaded);
+      const harness = await h.open(loaded);
       for (let i = 0; i < 4; i++) {
         h.clock.advance(30_000);
         await harness.feed(makeRun('api', h.clock.now(), { durationMs: 18080.5 }));
       }
-      const [incident] = harness.store.alerts.recentIncidents('api', 0, 10);
+      const [incident] = await harness.store.alerts.recentIncidents('api', 0, 10);
       expect(incident?.kind).toBe('degraded');
       expect((incident.evidence as { latency: { actualMs: number } }).latency.actualMs).toBe(18080.5);
-      const queued = harness.store.db.prepare('SELECT event FROM outbox').pluck().all() as string[];
+      const queued = await storeSql(harness.store).pluck<string>('SELECT event FROM outbox');
       expect(queued.length).toBeGreaterThan(0);
       expect((JSON.parse(queued[0]) as { evidence: { latency: { actualMs: number } } }).evidence.latency.actualMs).toBe(18080.5);
     });
@@ -104,16 +105,17 @@ monitors:
       const lines: string[] = [];
       ht = await startHalftime({ loaded, dbPath: `${tmp.dir}/db.sqlite`, port: 0, logger: createLogger({ redact: loaded.redact, write: (l) => lines.push(l) }), adminPassword: 'a long enough password' });
       await ht.scheduler.runNow('api');
-      ht.store.writer.flush();
-      const runId = ht.store.db.prepare('SELECT max(id) FROM runs').pluck().get() as number;
+      await ht.store.writer.flush();
+      const sql = storeSql(ht.store);
+      const [runId] = await sql.pluck<number>('SELECT max(id) FROM runs');
       expect(runId).toBeGreaterThan(0);
       const api = newApiToken();
-      ht.store.auth.createToken('test', api.hash, api.prefix, null);
+      await ht.store.auth.createToken('test', api.hash, api.prefix, null);
       const get = async (p: string) => [p, await (await fetch(ht!.url + p, { headers: p.startsWith('/api/') ? { authorization: `Bearer ${api.token}` } : {} })).text()] as const;
       const pages = await Promise.all([`/`, `/monitors/api`, `/partials/monitors/api/runs/${runId}`, `/api/v1/runs/${runId}`, `/api/v1/monitors/api/runs`].map(get));
       expect(pages.find(([p]) => p === `/api/v1/runs/${runId}`)?.[1]).toContain('x-echo');
-      const stored = JSON.stringify(ht.store.db.prepare('SELECT * FROM step_results').all());
-      const failure = ht.store.db.prepare('SELECT failure_message FROM runs WHERE id = ?').pluck().get(runId) as string;
+      const stored = JSON.stringify(await sql.all('SELECT * FROM step_results'));
+      const [failure] = await sql.pluck<string>('SELECT failure_message FROM runs WHERE id = ?', [runId]);
       expect(failure).toMatch(/x-echo|body contains/);
       expect(stored).toContain('[secret:API_TOKEN]');
       // A distinctive part of the secret, in any escaping, appears nowhere.

@@ -18,6 +18,7 @@ import { createJourneyRunner } from '../../src/probes/journey.js';
 import type { RunResult } from '../../src/probes/types.js';
 import { warmUp } from '../../src/probes/warm-up.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import type { StepRow } from '../../src/store/runs.js';
 import { sleep, tempDir } from '../helpers.js';
 
 const MiB = 1024 * 1024;
@@ -126,13 +127,13 @@ beforeAll(async () => {
     ...(https ? [{ key: 'self-signed-tls', steps: [{ url: `https://127.0.0.1:${https}/` }], code: 'tls', message: /self[- ]signed certificate/ }] : []),
   ];
   monitors = faults.map((f) => monitorSchema.parse({ id: f.key, name: f.key, steps: f.steps }));
-  store = openStore(join(tmp.dir, 'faults.db'), monitors.map((m) => ({ key: m.id!, name: m.name, public: false, schedule: 'test', steps: m.steps.length })));
+  store = await openStore(join(tmp.dir, 'faults.db'), monitors.map((m) => ({ key: m.id!, name: m.name, public: false, schedule: 'test', steps: m.steps.length })));
   // As main does before its scheduler starts.
   expect((await warmUp(monitors)).error).toBeUndefined();
 }, 60_000);
 
 afterAll(async () => {
-  store?.close();
+  await store?.close();
   for (const s of servers) {
     (s as { closeAllConnections?: () => void }).closeAllConnections?.();
     await new Promise((r) => s.close(r));
@@ -147,7 +148,7 @@ async function runMatrix(): Promise<{ runs: RunResult[]; maxDelayMs: number }> {
   const runs = await Promise.all(monitors.map((m) => createJourneyRunner(m, { defaultTimeoutMs: 10_000 }).run()));
   delay.disable();
   for (const r of runs) store.writer.write(r);
-  store.writer.flush();
+  await store.writer.flush();
   return { runs, maxDelayMs: delay.max / 1e6 };
 }
 
@@ -160,13 +161,13 @@ describe.skipIf(!hasOpenssl)('target fault matrix', () => {
       const { runs, maxDelayMs } = await runMatrix();
       delays.push(maxDelayMs);
       for (const [i, f] of faults.entries()) {
-        const stored = store.runs.recent(store.history.monitor(f.key)!.id, 1)[0];
+        const [stored] = await store.runs.list({ monitor: f.key, limit: 1 });
         expect(stored, f.key).toBeDefined();
         expect(stored.failureCode, `${f.key}: ${stored.failureMessage}`).toBe(f.code);
         expect(stored.ok, f.key).toBe(f.code === null);
         if (f.message) expect(stored.failureMessage, f.key).toMatch(f.message);
         expect(runs[i].failure?.code ?? null, f.key).toBe(f.code);
-        const step = store.runs.detail(store.history.monitor(f.key)!.id, stored.id)!.steps[0];
+        const step = (await store.runs.get(stored.id, { monitor: f.key }))!.steps[0];
         expect(step.failureCode, f.key).toBe(f.code);
       }
     }
@@ -174,11 +175,12 @@ describe.skipIf(!hasOpenssl)('target fault matrix', () => {
   }, 90_000);
 
   it('keeps what was learnt before the fault: the status of a body cut short, the bytes of a body too large', async () => {
-    const byKey = (key: string) => {
-      const m = store.history.monitor(key)!;
-      const run = store.runs.recent(m.id, 1)[0];
-      return store.runs.detail(m.id, run.id)!.steps[0];
-    };
+    const steps = new Map<string, StepRow>();
+    for (const key of ['trickle', 'reset-mid-body', 'fifty-mb', 'gzip-bomb', 'invalid-location', 'refused', 'hang']) {
+      const [run] = await store.runs.list({ monitor: key, limit: 1 });
+      steps.set(key, (await store.runs.get(run.id, { monitor: key }))!.steps[0]);
+    }
+    const byKey = (key: string) => steps.get(key)!;
     expect(byKey('trickle').status).toBe(200);
     expect(byKey('reset-mid-body').status).toBe(200);
     expect(byKey('fifty-mb').bytes).toBeGreaterThan(10 * MiB);

@@ -80,26 +80,38 @@ describe('health registry', () => {
 });
 
 describe('pulled checks', () => {
-  it('the outbox: unhealthy when a channel holds a message older than the limit; given-up messages are a warning', () => {
+  it('the outbox: unhealthy when a channel holds a message older than the limit; given-up messages are a warning', async () => {
     let t = T0;
     const backlog = [{ channel: 'ops-mail', count: 2, oldest: T0, lastError: 'connect ECONNREFUSED 127.0.0.1:25' }];
     let dead = 0;
     const h = createHealth({ now: () => t });
-    watchOutbox(h, { backlog: () => backlog, deadSince: () => dead }, { unhealthyAfterMs: 15 * 60_000, now: () => t });
+    // The outbox answers from the database: asynchronously.
+    watchOutbox(h, { backlog: async () => [...backlog], deadSince: async () => dead }, { unhealthyAfterMs: 15 * 60_000, now: () => t });
     t += 14 * 60_000;
-    expect(h.snapshot().ok).toBe(true);
+    expect((await h.check()).ok).toBe(true);
     t += 2 * 60_000;
-    const s = h.snapshot();
-    expect(s.problems).toEqual([
+    const problems = [
       {
         check: 'outbox',
         reason: 'alerts are not getting out: channel ops-mail: 2 messages waiting, oldest queued 16 min ago (last error: connect ECONNREFUSED 127.0.0.1:25)',
         since: T0 + 15 * 60_000,
       },
-    ]);
+    ];
+    expect((await h.check()).problems).toEqual(problems);
+    // snapshot() does not wait: it serves the last answers.
+    expect(h.snapshot().problems).toEqual(problems);
     dead = 1;
     backlog.length = 0;
-    expect(h.snapshot()).toMatchObject({ ok: true, warnings: [{ check: 'outbox-dead', reason: '1 alert message was given up on in the last 24 h (see /admin/health)' }] });
+    expect(h.snapshot().ok).toBe(false);
+    expect(await h.check()).toMatchObject({ ok: true, warnings: [{ check: 'outbox-dead', reason: '1 alert message was given up on in the last 24 h (see /admin/health)' }] });
+  });
+
+  it('an asynchronous check that fails is a problem of its own, reported by check()', async () => {
+    const h = createHealth({ now: () => T0 });
+    h.watch('database', async () => {
+      throw new Error('connection refused');
+    });
+    expect(await h.check()).toMatchObject({ ok: false, problems: [{ check: 'database', reason: 'could not be checked: connection refused', since: T0 }] });
   });
 
   it('the scheduler: behind when checks wait for a free slot longer than the limit', async () => {

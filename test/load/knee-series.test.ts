@@ -2,18 +2,15 @@
  * The knee sentence of a recorded run is derived from exactly the per-second series that is stored
  * and charted: every figure in it is a median of that series' own values.
  */
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/configure.js';
 import { kneeOfSeries, median } from '../../src/load/knee.js';
 import { resolveBurst } from '../../src/load/from-config.js';
 import { runBurstAndStore } from '../../src/load/run.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { startServer, tempDir, type TestServer } from '../helpers.js';
+import { startServer, type TestServer } from '../helpers.js';
+import { BACKENDS, dropTestStore, openTestStore, type TestStore } from '../support/backends.js';
 
 let target: TestServer;
-let tmp: ReturnType<typeof tempDir>;
-let store: Store;
 let inFlight = 0;
 
 beforeAll(async () => {
@@ -25,18 +22,20 @@ beforeAll(async () => {
       res.end('ok');
     }, 3 * inFlight);
   });
-  tmp = tempDir();
-  store = openStore(join(tmp.dir, 'h.db'), []);
 });
 afterAll(async () => {
-  store?.close();
   await target?.close();
-  tmp?.cleanup();
 });
 
 const fmt = (ms: number) => (ms >= 1000 ? `${+(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 
-describe('knee sentence of a recorded run', () => {
+describe.each(BACKENDS)('knee sentence of a recorded run on %s', (kind) => {
+  let store: TestStore;
+  beforeEach(async () => {
+    store = await openTestStore(kind, []);
+  });
+  afterEach(() => dropTestStore(store));
+
   it('gives the stored series\' own medians: p95 and req/s per load level, the low-load p95, seconds inside the plan only', async () => {
     const yaml = `
 load: { allowHosts: [127.0.0.1] }
@@ -48,8 +47,8 @@ monitors:
 `;
     const resolved = resolveBurst(parseConfigText(yaml, 't.yaml').config, 'shop');
     const { runId, summary } = await runBurstAndStore(resolved, { loadRuns: store.loadRuns, trigger: 'cli' });
-    const run = store.loadRuns.get(runId!)!;
-    const rows = store.loadRuns.series(runId!);
+    const run = (await store.loadRuns.get(runId!))!;
+    const rows = await store.loadRuns.series(runId!);
     const sentence = run.kneeText!;
     expect(sentence).toBe(summary.knee.sentence);
 
@@ -73,5 +72,5 @@ monitors:
     if (knee) expect(levels).toContain(Number(knee[1]));
     // The last second inside the plan still ran at full load (it is closed before the users stop).
     expect(rows.find((r) => r.t === 5)!.users).toBe(12);
-  });
+  }, 40_000); // a 6 s burst in a worker thread
 });

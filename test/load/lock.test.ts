@@ -58,18 +58,18 @@ describe('the burst lock beside the database', () => {
     const config = join(tmp.dir, 'lock.yaml');
     const yaml = `load: { allowHosts: [127.0.0.1] }\nmonitors:\n  - name: Shop\n    steps: [{ name: home, url: "${target.url}/" }]\n    load: { users: 1, duration: 1s }\n`;
     writeFileSync(config, yaml);
-    const store = openStore(db, [{ key: 'shop', name: 'Shop', public: false, schedule: 'every 60s' }]);
+    const store = await openStore(db, [{ key: 'shop', name: 'Shop', public: false, schedule: 'every 60s' }]);
     const control = createLoadControl({ loaded: parseConfigText(yaml, config), loadRuns: store.loadRuns, dbPath: db });
     try {
       otherProcessHolds(db, 'halftime load shop');
-      expect(() => control.start('shop')).toThrow(BurstBusy);
-      expect(() => control.start('shop')).toThrow(/halftime load shop/);
-      expect(store.loadRuns.list({ limit: 10 })).toEqual([]);
+      await expect(control.start('shop')).rejects.toThrow(BurstBusy);
+      await expect(control.start('shop')).rejects.toThrow(/halftime load shop/);
+      expect(await store.loadRuns.list({ limit: 10 })).toEqual([]);
       other!.kill();
       other = undefined;
       await new Promise((r) => setTimeout(r, 100));
       // The server runs one now; `halftime load` on the same database is refused meanwhile (exit 2).
-      const { done } = control.start('shop');
+      const { done } = await control.start('shop');
       const bin = new URL('../../bin/halftime.js', import.meta.url).pathname;
       const cli = spawnSync(process.execPath, [bin, 'load', 'shop', '--config', config, '--db', db], { encoding: 'utf8', timeout: 30_000 });
       expect(cli.status).toBe(2);
@@ -78,7 +78,7 @@ describe('the burst lock beside the database', () => {
       expect(existsSync(`${db}.burst-lock`)).toBe(false);
     } finally {
       await control.close();
-      store.close();
+      await store.close();
     }
   });
 });

@@ -62,19 +62,19 @@ monitors:
     expect(start.status).toBe(303);
     const id = Number(start.headers.get('location')!.split('/').pop());
     // Wait (bounded) for the first stored second, then shut down mid-burst.
-    for (let i = 0; i < 50 && ht.store.loadRuns.series(id).length === 0; i++) await sleep(100);
-    expect(ht.store.loadRuns.get(id)!.status).toBe('running');
+    for (let i = 0; i < 50 && (await ht.store.loadRuns.series(id)).length === 0; i++) await sleep(100);
+    expect((await ht.store.loadRuns.get(id))!.status).toBe('running');
     const t0 = Date.now();
     await ht.stop(2000);
     stopped = true;
     expect(Date.now() - t0).toBeLessThan(10_000);
-    const store = openStore(join(tmp.dir, 'h.db'), []);
+    const store = await openStore(join(tmp.dir, 'h.db'), []);
     try {
-      const run = store.loadRuns.get(id)!;
+      const run = (await store.loadRuns.get(id))!;
       expect(run.status).toBe('stopped');
       expect(run.requests).toBeGreaterThan(0);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

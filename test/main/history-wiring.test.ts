@@ -34,9 +34,9 @@ monitors:
 `;
     ht = await startHalftime({ loaded: parseConfigText(yaml, 'test.yaml'), dbPath: join(tmp.dir, 'h.db'), port: 0, host: '127.0.0.1', logger: createLogger({ quiet: true }) });
     // Wait (bounded) until a few runs have been written.
-    for (let i = 0; i < 50 && (ht.store.history.series('journey', '24h')?.summary.runs ?? 0) < 2; i++) {
+    for (let i = 0; i < 50 && ((await ht.store.history.series('journey', '24h'))?.summary.runs ?? 0) < 2; i++) {
       await sleep(200);
-      ht.store.writer.flush();
+      await ht.store.writer.flush();
     }
   });
   afterAll(async () => {

@@ -89,7 +89,7 @@ describe('shutdown with a check in flight', () => {
     // After the restart: the status page does not call it down, its uptime is not dented, and the run shows as aborted.
     const again = await startHalftime({ loaded: parseConfigText(yaml(), 'c.yaml'), dbPath: db, port: 0, host: '127.0.0.1', logger: createLogger({ write: () => {} }) });
     try {
-      const overview = again.store.queries.statusOverview({ publicOnly: true })[0];
+      const [overview] = await again.store.status.statusOverview({ publicOnly: true });
       expect(overview).toMatchObject({ key: 'slow', state: 'unknown', uptime24h: null, lastRunAt: null });
       const page = await (await fetch(`${again.url}/monitors/slow`)).text();
       expect(page).toContain('Aborted: cut off by shutdown (not counted in uptime, latency or alerts)');

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/configure.js';
 import { createLogger } from '../../src/log.js';
 import { startHalftime, type Halftime } from '../../src/main.js';
+import { storeSql } from '../../src/store/index.js';
 import { sleep, tempDir } from '../helpers.js';
 import { startTargetProcess, type TargetProcess } from '../support/target-process.js';
 
@@ -40,9 +41,9 @@ describe('measurement isolation', () => {
       await sleep(300);
     }
     await sleep(1_500);
-    ht.store.writer.flush();
+    await ht.store.writer.flush();
     type Row = { planned_at: number; started_at: number; duration_ms: number; ok: number; loop_delay_ms: number };
-    const rows = ht.store.db.prepare('SELECT planned_at, started_at, duration_ms, ok, loop_delay_ms FROM runs').all() as Row[];
+    const rows = await storeSql(ht.store).all<Row>('SELECT planned_at, started_at, duration_ms, ok, loop_delay_ms FROM runs');
     const stalled = (t: number) => stalls.some(([a, b]) => t >= a && t < b);
     const inStall = rows.filter((r) => stalls.some(([a, b]) => r.planned_at >= a && r.planned_at < b - 100));
     // The same machine at the same time, minus the stall: the runs planned just before and after.

@@ -1,29 +1,25 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createJourneyRunner } from '../../src/probes/journey.js';
 import { schemaVersion } from '../../src/store/db.js';
-import { openStore, type Store } from '../../src/store/index.js';
 import { startShopTarget } from '../fixtures/shop-target.js';
-import { tempDir } from '../helpers.js';
 import { monitorFrom } from '../probes/journey-helpers.js';
+import { BACKENDS, dropTestStore, openTestStore, storeSql, type TestStore } from '../support/backends.js';
 
 let target: Awaited<ReturnType<typeof startShopTarget>>;
-let tmp: ReturnType<typeof tempDir>;
-let store: Store;
 beforeAll(async () => {
   target = await startShopTarget();
-  tmp = tempDir();
-  store = openStore(join(tmp.dir, 'j.db'), [{ key: 'shop', name: 'Shop', public: true, schedule: 'every 60s' }]);
 });
-afterAll(async () => {
-  store.close();
-  await target.close();
-  tmp.cleanup();
-});
+afterAll(() => target.close());
 
-describe('storing journey runs', () => {
+describe.each(BACKENDS)('storing journey runs on %s', (kind) => {
+  let store: TestStore;
+  beforeEach(async () => {
+    store = await openTestStore(kind, [{ key: 'shop', name: 'Shop', public: true, schedule: 'every 60s' }]);
+  });
+  afterEach(() => dropTestStore(store));
+
   it('keeps persona, tasks, the failing step, evidence and page assets', async () => {
-    expect(schemaVersion(store.db)).toBeGreaterThanOrEqual(4);
+    expect(await schemaVersion(storeSql(store))).toBeGreaterThanOrEqual(4);
     const m = monitorFrom(`- name: Shop
   baseUrl: ${target.url}
   personas:
@@ -33,11 +29,13 @@ describe('storing journey runs', () => {
 `);
     const r = await createJourneyRunner(m).run({ noThink: true });
     store.writer.write(r);
-    store.writer.flush();
-    const [row] = store.queries.recentRuns('shop', 1);
-    expect(row).toMatchObject({ persona: 'buyer', tasks: ['search'], ok: false, failure_step: 1, failure_code: 'status' });
+    await store.writer.flush();
+    const [listed] = await store.runs.list({ monitor: 'shop', limit: 1 });
+    expect(listed).toMatchObject({ monitor: 'shop', persona: 'buyer', tasks: ['search'], ok: false, failureStep: 1, failureCode: 'status' });
+    const row = (await store.runs.get(listed.id, { monitor: 'shop' }))!;
+    expect(row).toMatchObject({ persona: 'buyer', tasks: ['search'], ok: false, failureStep: 1 });
     expect(row.steps[0].assets).toMatchObject({ count: 18, failed: 0 });
-    expect(row.steps[0].assets.items).toHaveLength(10);
+    expect(row.steps[0].assets!.items).toHaveLength(10);
     expect(row.steps[1].evidence).toEqual([{ what: 'status', expected: '201', actual: '200', pass: false }]);
   });
 });

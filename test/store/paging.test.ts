@@ -3,24 +3,19 @@
  * millisecond are neither skipped nor repeated.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PageCursor } from '../../src/store/admin-queries.js';
+import type { PageCursor } from '../../src/store/runs.js';
+import { BACKENDS } from '../support/backends.js';
 import { adminFixture, type AdminFixture } from '../web/admin-helpers.js';
 import { runOf, step } from './history-fixtures.js';
-
-let f: AdminFixture;
-beforeEach(async () => {
-  f = await adminFixture();
-});
-afterEach(() => f.close());
 
 const T = Date.UTC(2026, 10, 26, 12, 0, 0);
 
 /** Pages until an empty page (bounded), returning each page's ids. */
-function pageAll<R extends { id: number; startedAt: number }>(read: (before: PageCursor | undefined) => R[]): number[][] {
+async function pageAll<R extends { id: number; startedAt: number }>(read: (before: PageCursor | undefined) => Promise<R[]>): Promise<number[][]> {
   const pages: number[][] = [];
   let before: PageCursor | undefined;
   for (let i = 0; i < 50; i++) {
-    const rows = read(before);
+    const rows = await read(before);
     if (rows.length === 0) return pages;
     pages.push(rows.map((r) => r.id));
     const last = rows[rows.length - 1];
@@ -29,43 +24,49 @@ function pageAll<R extends { id: number; startedAt: number }>(read: (before: Pag
   throw new Error('paging did not end');
 }
 
-describe('keyset paging on non-unique timestamps', () => {
-  it('runs of one monitor and of all monitors: every run once, newest first, across a shared millisecond', () => {
+describe.each(BACKENDS)('keyset paging on non-unique timestamps on %s', (kind) => {
+  let f: AdminFixture;
+  beforeEach(async () => {
+    f = await adminFixture({ kind });
+  });
+  afterEach(() => f.close());
+  const ids = async (rows: Promise<{ id: number }[]>) => (await rows).map((r) => r.id);
+
+  it('runs of one monitor and of all monitors: every run once, newest first, across a shared millisecond', async () => {
     // Five runs of the shop in one millisecond, around a page boundary of 2; two more before and after.
     const times = [T + 5, T, T, T, T, T, T - 5];
-    for (const at of times) f.store.writer.write(runOf('shop', at, [step(0, at, 10)]));
+    // Each from its own planned slot (one run per monitor and slot is stored).
+    times.forEach((at, i) => f.store.writer.write({ ...runOf('shop', at, [step(0, at, 10)]), plannedAt: T - 1_000 + i }));
     f.store.writer.write(runOf('private-db', T, [step(0, T, 20)]));
-    f.store.writer.flush();
-    const everyShop = f.store.admin.runs({ monitor: 'shop', limit: 100 }).map((r) => r.id);
+    await f.store.writer.flush();
+    const everyShop = await ids(f.store.runs.list({ monitor: 'shop', limit: 100 }));
     expect(everyShop).toHaveLength(7);
 
     for (const limit of [1, 2, 3]) {
-      const pages = pageAll((before) => f.store.admin.runs({ monitor: 'shop', limit, before }));
+      const pages = await pageAll((before) => f.store.runs.list({ monitor: 'shop', limit, before }));
       expect(pages.flat()).toEqual(everyShop);
       expect(pages.every((p) => p.length <= limit)).toBe(true);
-      const all = pageAll((before) => f.store.admin.runs({ limit, before }));
-      expect(all.flat()).toEqual(f.store.admin.runs({ limit: 100 }).map((r) => r.id));
+      const all = await pageAll((before) => f.store.runs.list({ limit, before }));
+      expect(all.flat()).toEqual(await ids(f.store.runs.list({ limit: 100 })));
       expect(new Set(all.flat()).size).toBe(8);
     }
     // A plain time still means "older than this time".
-    expect(f.store.admin.runs({ monitor: 'shop', before: { at: T } }).map((r) => r.id)).toEqual(everyShop.slice(-1));
+    expect(await ids(f.store.runs.list({ monitor: 'shop', before: { at: T } }))).toEqual(everyShop.slice(-1));
   });
 
-  it('incidents sharing a start time', () => {
-    const ids: number[] = [];
+  it('incidents sharing a start time', async () => {
     for (const key of ['shop', 'private-db', 'xss']) {
-      f.store.alerts.commit({ monitorKey: key, status: 'down', state: {}, now: T, outbox: [], incidents: [{ op: 'open', kind: 'down', startedAt: T, worst: 2, summary: `${key} down`, evidence: {} }] });
+      await f.store.alerts.commit({ monitorKey: key, status: 'down', state: {}, now: T, outbox: [], incidents: [{ op: 'open', kind: 'down', startedAt: T, worst: 2, summary: `${key} down`, evidence: {} }] });
     }
-    f.store.alerts.commit({ monitorKey: 'shop', status: 'degraded', state: {}, now: T - 1, outbox: [], incidents: [{ op: 'open', kind: 'degraded', startedAt: T - 1, worst: 900, summary: 'slow', evidence: {} }] });
-    const every = f.store.alerts.listIncidents({ limit: 100 });
-    ids.push(...every.map((i) => i.id));
-    expect(ids).toHaveLength(4);
-    for (const limit of [1, 2]) expect(pageAll((before) => f.store.alerts.listIncidents({ limit, before })).flat()).toEqual(ids);
+    await f.store.alerts.commit({ monitorKey: 'shop', status: 'degraded', state: {}, now: T - 1, outbox: [], incidents: [{ op: 'open', kind: 'degraded', startedAt: T - 1, worst: 900, summary: 'slow', evidence: {} }] });
+    const every = await ids(f.store.alerts.listIncidents({ limit: 100 }));
+    expect(every).toHaveLength(4);
+    for (const limit of [1, 2]) expect((await pageAll((before) => f.store.alerts.listIncidents({ limit, before }))).flat()).toEqual(every);
   });
 
   it('the JSON API hands out (time, id) cursors and follows them', async () => {
-    for (let i = 0; i < 5; i++) f.store.writer.write(runOf('shop', T, [step(0, T, 10 + i)]));
-    f.store.writer.flush();
+    for (let i = 0; i < 5; i++) f.store.writer.write({ ...runOf('shop', T, [step(0, T, 10 + i)]), plannedAt: T - 1_000 + i });
+    await f.store.writer.flush();
     const { cookie, csrf } = await f.login();
     const token = /value="(ht_[^"]+)"/.exec(await (await f.post('/admin/tokens', cookie, { name: 'ci', _csrf: csrf })).text())![1];
     const get = async (path: string) => (await f.request(path, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<{ runs: { id: number }[]; next: string | null; error?: string }>;
@@ -78,7 +79,7 @@ describe('keyset paging on non-unique timestamps', () => {
       expect(page.next).toBe(`${T}:${page.runs[page.runs.length - 1].id}`);
       next = page.next;
     }
-    expect(seen).toEqual(f.store.admin.runs({ monitor: 'shop' }).map((r) => r.id));
+    expect(seen).toEqual(await ids(f.store.runs.list({ monitor: 'shop' })));
     expect(seen).toHaveLength(5);
     expect((await get('/api/v1/runs?before=12:ab')).error).toMatch(/^query parameter before must be a cursor from "next"/);
   });

@@ -10,6 +10,7 @@ import { percentileOf } from '../../src/lang/percentile.js';
 import { runBurst } from '../../src/load/engine.js';
 import type { Iteration } from '../../src/load/types.js';
 import { RELATIVE_ACCURACY } from '../../src/store/sketch.js';
+import { BACKENDS } from '../support/backends.js';
 import { adminFixture, type AdminFixture } from '../web/admin-helpers.js';
 import { runOf, step } from './history-fixtures.js';
 
@@ -24,36 +25,38 @@ const close = (got: number | null | undefined, p: number) => {
   expect(Math.abs(got! - exact(p))).toBeLessThanOrEqual(RELATIVE_ACCURACY * exact(p) + 0.05);
 };
 
-let f: AdminFixture;
-beforeEach(async () => {
-  f = await adminFixture();
-  const now = f.clock.now;
-  SAMPLES.forEach((ms, i) => {
-    const at = now - (SAMPLES.length - i) * MIN;
-    f.store.writer.write(runOf('shop', at, [step(0, at, ms)]));
-  });
-  // A failed run is not a latency sample anywhere (it counts for uptime).
-  f.store.writer.write(runOf('shop', now - 30_000, [step(0, now - 30_000, 5, false)]));
-  f.store.writer.flush();
-});
-afterEach(() => f.close());
-
-async function apiToken() {
-  const { cookie, csrf } = await f.login();
-  const html = await (await f.post('/admin/tokens', cookie, { name: 'ci', _csrf: csrf })).text();
-  return /value="(ht_[^"]+)"/.exec(html)![1];
-}
-
-describe('one percentile definition (nearest rank) everywhere', () => {
+describe('the percentile definition', () => {
   it('the definition: p95 of six samples is the slowest of them', () => {
     expect(exact(0.95)).toBe(784);
     expect(exact(0.99)).toBe(784);
     expect(exact(0.5)).toBe(75);
   });
+});
+
+describe.each(BACKENDS)('one percentile definition (nearest rank) everywhere on %s', (kind) => {
+  let f: AdminFixture;
+  beforeEach(async () => {
+    f = await adminFixture({ kind });
+    const now = f.clock.now;
+    SAMPLES.forEach((ms, i) => {
+      const at = now - (SAMPLES.length - i) * MIN;
+      f.store.writer.write(runOf('shop', at, [step(0, at, ms)]));
+    });
+    // A failed run is not a latency sample anywhere (it counts for uptime).
+    f.store.writer.write(runOf('shop', now - 30_000, [step(0, now - 30_000, 5, false)]));
+    await f.store.writer.flush();
+  });
+  afterEach(() => f.close());
+
+  async function apiToken() {
+    const { cookie, csrf } = await f.login();
+    const html = await (await f.post('/admin/tokens', cookie, { name: 'ci', _csrf: csrf })).text();
+    return /value="(ht_[^"]+)"/.exec(html)![1];
+  }
 
   it('chart summary, alert window, /api/v1 series and a burst summary agree on the same samples', async () => {
     // The chart summary (read model behind the monitor page).
-    const series = f.store.history.series('shop', '24h', { now: f.clock.now })!;
+    const series = (await f.store.history.series('shop', '24h', { now: f.clock.now }))!;
     expect(series.summary.count).toBe(6);
     expect(series.summary.p95).toBe(784);
     for (const p of PS) close(series.summary[`p${Math.round(p * 100)}` as 'p50' | 'p95' | 'p99'], p);
@@ -64,8 +67,8 @@ describe('one percentile definition (nearest rank) everywhere', () => {
 
     // The alert engine's window over the same runs (exact, from the raw runs).
     for (const p of PS) {
-      const rule: DegradedRule = { text: `p${p * 100} > 500ms over 10m`, percentile: p, windowMs: 10 * MIN, thresholdMs: 500, step: null, minSamples: 1, enterAfter: 1, leaveAfter: 1 };
-      const j = judgeRule(rule, 'shop', f.clock.now, f.store.latency)!;
+      const rule: DegradedRule = { text: `p${p * 100} > 500ms over 10m`, percentile: p, windowMs: 10 * MIN, thresholdMs: 500, step: null, minSamples: 1, enterAfter: 1, leaveAfter: 1, locations: 1 };
+      const j = (await judgeRule(rule, 'shop', f.clock.now, f.store.latency))!;
       expect(j.evidence).toMatchObject({ actualMs: exact(p), samples: 6 });
       expect(j.bad).toBe(exact(p) > 500);
     }

@@ -11,7 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
-export type PgCluster = { url: string; port: number; stop(): void };
+export type PgCluster = {
+  url: string;
+  port: number;
+  /** Its data folder (postmaster.pid is there). */
+  dataDir: string;
+  stop(): void;
+  /** Stops the server as a crash would (immediate), keeping its data: an outage. */
+  pause(): void;
+  /** Starts it again on the same port after `pause`. */
+  resume(): void;
+};
 
 /** The folder with initdb/pg_ctl/postgres: Debian's /usr/lib/postgresql/<newest>/bin, else PATH. */
 export function postgresBinDir(): string {
@@ -25,7 +35,7 @@ export function postgresBinDir(): string {
   throw new Error('PostgreSQL server binaries not found (install Debian\'s "postgresql" package; .ci/run does)');
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   const port = (s.address() as { port: number }).port;
@@ -48,11 +58,12 @@ export async function startPostgres(): Promise<PgCluster> {
   }
   const data = join(dir, 'data');
   const port = await freePort();
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const start = () => run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
   try {
     run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '-N']);
     // Durability off: a test cluster is thrown away; it only has to be a real server.
-    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-    run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
+    start();
   } catch (err) {
     const log = existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8') : '';
     rmSync(dir, { recursive: true, force: true });
@@ -61,9 +72,16 @@ export async function startPostgres(): Promise<PgCluster> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    dataDir: data,
+    pause() {
+      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+    },
+    resume: start,
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } catch {
+        // Not running (paused): nothing to stop.
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -5,19 +5,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHealth } from '../../src/health/registry.js';
 import { newApiToken } from '../../src/web/auth/secrets.js';
+import { BACKENDS, type Backend } from '../support/backends.js';
 import { adminFixture, type AdminFixture } from './admin-helpers.js';
 
 let f: AdminFixture | undefined;
-afterEach(() => {
-  f?.close();
+afterEach(async () => {
+  await f?.close();
   f = undefined;
 });
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 
-async function withOperations() {
+async function withOperations(kind: Backend) {
   const health = createHealth({ now: () => T0 + 60_000 });
   const fx = await adminFixture({
+    kind,
     operatorWith: (store) => ({
       operations: {
         health,
@@ -32,9 +34,9 @@ async function withOperations() {
   return { fx, health };
 }
 
-describe('halftime health for the operator', () => {
+describe.each(BACKENDS)('halftime health for the operator on %s', (kind) => {
   it('the dashboard banner and /admin/health show the same reasons as /healthz', async () => {
-    const { fx, health } = await withOperations();
+    const { fx, health } = await withOperations(kind);
     f = fx;
     const { cookie } = await fx.login();
     const get = async (path: string) => (await fx.request(path, { headers: { cookie, accept: 'text/html' } })).text();
@@ -57,21 +59,21 @@ describe('halftime health for the operator', () => {
   });
 
   it('lists waiting and dead outbox messages on /admin/health and at GET /api/v1/outbox', async () => {
-    const { fx } = await withOperations();
+    const { fx } = await withOperations(kind);
     f = fx;
     const event = (id: string, kind: string) => JSON.stringify({ id, kind, monitor: { key: 'shop' } });
-    fx.store.alerts.enqueue('ops-mail', event('evt-dead', 'down'), T0);
-    fx.store.alerts.enqueue('ops-mail', event('evt-wait', 'recovered'), T0 + 1);
-    const dead = fx.store.alerts.outbox.head('ops-mail')!;
-    fx.store.alerts.outbox.dead(dead.id, T0 + 2, 'permanent failure: webhook answered HTTP 400', { error: 'webhook answered HTTP 400' });
+    await fx.store.alerts.enqueue('ops-mail', event('evt-dead', 'down'), T0);
+    await fx.store.alerts.enqueue('ops-mail', event('evt-wait', 'recovered'), T0 + 1);
+    const dead = (await fx.store.alerts.outbox.head('ops-mail'))!;
+    await fx.store.alerts.outbox.dead(dead.id, T0 + 2, 'permanent failure: webhook answered HTTP 400', { error: 'webhook answered HTTP 400' });
     const { cookie } = await fx.login();
     const page = await (await fx.request('/admin/health', { headers: { cookie, accept: 'text/html' } })).text();
     expect(page).toMatch(/data-outbox="\d+"[\s\S]*?recovered[\s\S]*?evt-wait[\s\S]*?waiting; next try now/);
     expect(page).toMatch(/evt-dead[\s\S]*?<strong class="error">dead<\/strong>[\s\S]*?permanent failure: webhook answered HTTP 400/);
 
-    const user = fx.store.auth.userByName('admin')!;
+    const user = (await fx.store.auth.userByName('admin'))!;
     const t = newApiToken();
-    fx.store.auth.createToken('ci', t.hash, t.prefix, user.id, T0);
+    await fx.store.auth.createToken('ci', t.hash, t.prefix, user.id, T0);
     const api = async (path: string) => fx.request(path, { headers: { authorization: `Bearer ${t.token}` } });
     const pending = (await (await api('/api/v1/outbox')).json()) as { messages: Record<string, unknown>[]; backlog: unknown[] };
     expect(pending.messages).toMatchObject([{ state: 'pending', eventId: 'evt-wait', kind: 'recovered', monitor: 'shop', channel: 'ops-mail', deadAt: null }]);

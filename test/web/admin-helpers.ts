@@ -1,23 +1,24 @@
-import { join } from 'node:path';
 import { createMaintenanceCalendar } from '../../src/alerting/maintenance.js';
 import type { MaintenanceWindowConfig } from '../../src/config/alerts-schema.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
 import { createApp, type OperatorDeps } from '../../src/web/app.js';
 import type { RunNow } from '../../src/web/admin/admin-routes.js';
 import { createLoginLimiter, type LoginLimiter } from '../../src/web/auth/login-limiter.js';
 import { hashPassword } from '../../src/web/auth/password.js';
 import { createEventHub, type EventHub } from '../../src/web/events.js';
-import { tempDir } from '../helpers.js';
+import { dropTestStore, openTestStore, type Backend } from '../support/backends.js';
 
 export const PASSWORD = 'correct horse battery';
 export const ORIGIN = 'http://localhost';
 
-/** A store with monitors and an `admin` user, the app with its operator side, and a clock the test moves. */
-export async function adminFixture(opts: { operator?: Partial<OperatorDeps>; /** Operator parts that need the fixture's store. */ operatorWith?: (store: Store) => Partial<OperatorDeps>; publicUrl?: string; runNow?: (store: Store) => RunNow; limiter?: LoginLimiter; monitors?: { key: string; name: string; public: boolean }[]; maintenance?: MaintenanceWindowConfig[] } = {}) {
-  const tmp = tempDir();
+/**
+ * A store with monitors and an `admin` user, the app with its operator side, and a clock the test moves.
+ * `kind` picks the backend (default SQLite); `close()` drops the database.
+ */
+export async function adminFixture(opts: { kind?: Backend; operator?: Partial<OperatorDeps>; /** Operator parts that need the fixture's store. */ operatorWith?: (store: Store) => Partial<OperatorDeps>; publicUrl?: string; runNow?: (store: Store) => RunNow; limiter?: LoginLimiter; monitors?: { key: string; name: string; public: boolean }[]; maintenance?: MaintenanceWindowConfig[] } = {}) {
   const events: EventHub = createEventHub();
-  const store = openStore(
-    join(tmp.dir, 'h.db'),
+  const store = await openTestStore(
+    opts.kind ?? 'sqlite',
     (opts.monitors ?? [
       { key: 'shop', name: 'Shop', public: true },
       { key: 'private-db', name: 'Private database', public: false },
@@ -25,10 +26,10 @@ export async function adminFixture(opts: { operator?: Partial<OperatorDeps>; /**
     ]).map((m) => ({ ...m, schedule: 'every 30s' })),
     { onWritten: (runs) => events.publish({ type: 'runs', monitors: runs.map((r) => r.monitorId) }) },
   );
-  store.auth.createUser('admin', await hashPassword(PASSWORD));
+  await store.auth.createUser('admin', await hashPassword(PASSWORD));
   const clock = { now: Date.now() };
   const app = createApp({
-    queries: store.queries,
+    status: store.status,
     history: store.history,
     runs: store.runs,
     title: 'Acme',
@@ -37,6 +38,7 @@ export async function adminFixture(opts: { operator?: Partial<OperatorDeps>; /**
     operator: {
       users: store.auth,
       admin: store.admin,
+      runs: store.runs,
       incidents: store.alerts,
       maintenance: createMaintenanceCalendar(opts.maintenance ?? []),
       events,
@@ -96,10 +98,9 @@ export async function adminFixture(opts: { operator?: Partial<OperatorDeps>; /**
     postLogin,
     login,
     post,
-    close() {
+    async close() {
       events.close();
-      store.close();
-      tmp.cleanup();
+      await dropTestStore(store);
     },
   };
 }

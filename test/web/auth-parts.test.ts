@@ -1,7 +1,5 @@
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
 import { schemaVersion } from '../../src/store/db.js';
 import { createApp } from '../../src/web/app.js';
 import { ensureAdmin } from '../../src/web/auth/bootstrap.js';
@@ -9,18 +7,7 @@ import { createLoginLimiter } from '../../src/web/auth/login-limiter.js';
 import { hashPassword, verifyPassword } from '../../src/web/auth/password.js';
 import { safeNext } from '../../src/web/auth/auth.js';
 import { createEventHub } from '../../src/web/events.js';
-import { tempDir } from '../helpers.js';
-
-let tmp: ReturnType<typeof tempDir>;
-let store: Store;
-beforeEach(() => {
-  tmp = tempDir();
-  store = openStore(join(tmp.dir, 'h.db'), [{ key: 'shop', name: 'Shop', public: true, schedule: 'every 30s' }]);
-});
-afterEach(() => {
-  store.close();
-  tmp.cleanup();
-});
+import { BACKENDS, dropTestStore, openTestStore, storeSql, type TestStore } from '../support/backends.js';
 
 describe('passwords', () => {
   it('are hashed with scrypt and a fresh salt, and verified', async () => {
@@ -35,18 +22,24 @@ describe('passwords', () => {
   });
 });
 
-describe('admin account at start', () => {
+describe.each(BACKENDS)('admin account at start on %s', (kind) => {
+  let store: TestStore;
+  beforeEach(async () => {
+    store = await openTestStore(kind, [{ key: 'shop', name: 'Shop', public: true, schedule: 'every 30s' }]);
+  });
+  afterEach(() => dropTestStore(store));
+
   it('is created from the password, updated when it changes, and left alone without one', async () => {
-    expect(schemaVersion(store.db)).toBeGreaterThanOrEqual(6);
+    expect(await schemaVersion(storeSql(store))).toBeGreaterThanOrEqual(6);
     expect(await ensureAdmin(store.auth, undefined)).toBe('setup-needed');
     await expect(ensureAdmin(store.auth, 'short')).rejects.toThrow(/at least 10 characters/);
     expect(await ensureAdmin(store.auth, 'first password')).toBe('created');
     expect(await ensureAdmin(store.auth, 'first password')).toBe('unchanged');
-    const id = store.auth.userByName('admin')!.id;
-    store.auth.createSession('h', id, 'csrf', Date.now() + 60_000);
+    const id = (await store.auth.userByName('admin'))!.id;
+    await store.auth.createSession('h', id, 'csrf', Date.now() + 60_000);
     expect(await ensureAdmin(store.auth, 'second password')).toBe('updated');
-    expect(await verifyPassword('second password', store.auth.userByName('admin')!.passwordHash)).toBe(true);
-    expect(store.auth.session('h')).toBeUndefined(); // a new password ends old sessions
+    expect(await verifyPassword('second password', (await store.auth.userByName('admin'))!.passwordHash)).toBe(true);
+    expect(await store.auth.session('h')).toBeUndefined(); // a new password ends old sessions
     expect(await ensureAdmin(store.auth, undefined)).toBe('exists');
   });
 });
@@ -84,22 +77,28 @@ describe('redirect after login', () => {
   });
 });
 
-describe('status page render cache', () => {
+describe.each(BACKENDS)('status page render cache on %s', (kind) => {
+  let store: TestStore;
+  beforeEach(async () => {
+    store = await openTestStore(kind, [{ key: 'shop', name: 'Shop', public: true, schedule: 'every 30s' }]);
+  });
+  afterEach(() => dropTestStore(store));
+
   it('serves the cached render until new runs are written (and it is a second old) or it expires', async () => {
     const events = createEventHub();
     const clock = { now: Date.now() };
     const app = createApp({
-      queries: store.queries,
+      status: store.status,
       title: 'Acme',
       schedulerAlive: () => true,
       now: () => clock.now,
       statusCacheMs: 1500,
-      operator: { users: store.auth, admin: store.admin, events },
+      operator: { users: store.auth, admin: store.admin, runs: store.runs, events },
     });
     const first = await (await app.request('/')).text();
     expect(first).toContain('No data yet');
     store.writer.write({ monitorId: 'shop', plannedAt: clock.now, startedAt: clock.now, durationMs: 12, ok: true, steps: [] });
-    store.writer.flush();
+    await store.writer.flush();
     // Written but not announced: still the cached page.
     expect(await (await app.request('/')).text()).toBe(first);
     events.publish({ type: 'runs', monitors: ['shop'] });

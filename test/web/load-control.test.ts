@@ -80,12 +80,12 @@ loads:
 afterAll(async () => {
   await control?.close();
   await target.close();
-  fx.close();
+  await fx.close();
 });
 
 const page = async (path: string) => (await fx.request(path, { headers: { cookie, accept: 'text/html' } })).text();
 const start = (fields: Record<string, string>, withCsrf = true) => fx.post('/admin/load-runs/start', cookie, { monitor: 'shop', burst: 'shop', ...(withCsrf ? { _csrf: csrf } : {}), ...fields });
-const runCount = () => fx.store.loadRuns.list().length;
+const runCount = async () => (await fx.store.loadRuns.list()).length;
 
 /** Reads a server-sent event stream until its `done` event (bounded by a deadline). */
 async function readUntilDone(res: Response, ms = 15_000): Promise<string> {
@@ -126,7 +126,7 @@ describe('starting a load check', () => {
     for (const path of ['/admin/load-runs/1/stop', '/admin/load-runs/1/live']) {
       expect((await fx.request(path, { method: path.endsWith('stop') ? 'POST' : 'GET', headers: { origin: 'http://localhost' } })).status).toBe(401);
     }
-    expect(runCount()).toBe(0);
+    expect(await runCount()).toBe(0);
     expect(control.active()).toBeUndefined();
   });
 
@@ -138,7 +138,7 @@ describe('starting a load check', () => {
     expect(html).toContain(`refusing to send a burst to localhost:${new URL(target.url).port}`);
     expect(html).toContain('load.allowHosts of halftime.yaml');
     expect(html).toContain('value="elsewhere-burst"'); // the form again
-    expect(runCount()).toBe(0);
+    expect(await runCount()).toBe(0);
     expect(hits).toBe(before);
   });
 
@@ -153,7 +153,7 @@ describe('starting a load check', () => {
     expect(html).toContain('value="lots"');
     expect((await start({ users: '2', spawnRate: '2', duration: 'soon' })).status).toBe(400);
     expect((await fx.post('/admin/load-runs/start', cookie, { _csrf: csrf, monitor: 'plain', burst: 'plain' })).status).toBe(404);
-    expect(runCount()).toBe(0);
+    expect(await runCount()).toBe(0);
   });
 
   it('runs a real burst: streams its points live, refuses a second start meanwhile, is stored and listed', async () => {
@@ -184,7 +184,7 @@ describe('starting a load check', () => {
 
     await control.settled();
     expect(control.active()).toBeUndefined();
-    const stored = fx.store.loadRuns.get(id)!;
+    const stored = (await fx.store.loadRuns.get(id))!;
     expect(stored.status).toBe('passed');
     expect(stored.trigger).toBe('admin');
     expect(stored.requests).toBeGreaterThan(0);
@@ -211,7 +211,7 @@ describe('starting a load check', () => {
     expect(stop.headers.get('location')).toBe(`/admin/load-runs/${id}`);
     await control.settled();
     expect(Date.now() - t0).toBeLessThan(10_000);
-    const stored = fx.store.loadRuns.get(id)!;
+    const stored = (await fx.store.loadRuns.get(id))!;
     expect(stored.status).toBe('stopped');
     expect(stored.stopMessage).toContain('stopped before the end of the plan');
     expect(await page(`/admin/load-runs/${id}`)).toContain('status-stopped');
@@ -306,7 +306,7 @@ describe('starting and stopping bursts through the API', () => {
     expect((await api(`/api/v1/load-runs/${id}/stop`)).status).toBe(202);
     await control.settled();
     expect(Date.now() - t0).toBeLessThan(10_000);
-    expect(fx.store.loadRuns.get(id)!.status).toBe('stopped');
+    expect((await fx.store.loadRuns.get(id))!.status).toBe('stopped');
     expect((await api(`/api/v1/load-runs/${id}/stop`)).status).toBe(409);
     expect((await api('/api/v1/load-runs/99999/stop')).status).toBe(404);
   });

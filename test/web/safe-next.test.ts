@@ -8,8 +8,8 @@ import { parseNext } from '../../src/web/auth/auth.js';
 import { adminFixture, ORIGIN, PASSWORD, type AdminFixture } from './admin-helpers.js';
 
 let f: AdminFixture | undefined;
-afterEach(() => {
-  f?.close();
+afterEach(async () => {
+  await f?.close();
   f = undefined;
 });
 

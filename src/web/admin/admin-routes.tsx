@@ -3,6 +3,7 @@ import type { Child } from 'hono/jsx';
 import { streamSSE } from 'hono/streaming';
 import type { AdminQueries } from '../../store/admin-queries.js';
 import type { AuthStore } from '../../store/auth-store.js';
+import type { RunReader } from '../../store/runs.js';
 import type { OperatorState } from '../../store/admin-queries.js';
 import type { AdminEnv, Auth } from '../auth/auth.js';
 import { safeNext } from '../auth/auth.js';
@@ -25,6 +26,8 @@ export type AdminDeps = {
   auth: Auth;
   users: AuthStore;
   admin: AdminQueries;
+  /** Raw runs: the monitor page's list, one run's details, the run-now result. */
+  runs: RunReader;
   events: EventHub;
   title: string;
   runNow?: RunNow;
@@ -69,54 +72,55 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
 
   const judge = stateJudge(deps.state);
   const monitorPage = (f: DashboardFilters, t: number) => deps.admin.monitorPage({ ...f, pageSize: deps.pageSize ?? 50, now: t, judge });
-  const healthBanner = (t: number) => (deps.operations ? <HealthBanner snapshot={deps.operations.health.snapshot()} now={t} /> : null);
+  const healthBanner = async (t: number) => (deps.operations ? <HealthBanner snapshot={await deps.operations.health.check()} now={t} /> : null);
   if (deps.operations) healthRoutes(app, { ops: deps.operations, title: deps.title, now });
   const WEEK = 7 * 86_400_000;
-  const openIncidents = (c: Context<AdminEnv>, t: number) =>
+  const openIncidents = async (c: Context<AdminEnv>, t: number) =>
     deps.incidents ? (
-      <OpenIncidents incidents={deps.incidents.listIncidents({ open: true, limit: 100 })} maintenance={deps.maintenance?.upcoming(t, WEEK) ?? []} now={t} csrfToken={c.get('admin').csrfToken} />
+      <OpenIncidents incidents={await deps.incidents.listIncidents({ open: true, limit: 100 })} maintenance={deps.maintenance?.upcoming(t, WEEK) ?? []} now={t} csrfToken={c.get('admin').csrfToken} />
     ) : null;
   const traceLinks: TraceLinks = deps.traceLinks ?? { public: false };
   const historyDeps = deps.history && { ...deps.history, title: deps.title, now, traceLinks };
   if (historyDeps) registerHistoryRoutes(app, historyDeps, ADMIN_PREFIXES, (m) => m.active);
 
-  app.get('/admin', (c) => {
+  app.get('/admin', async (c) => {
     const t = now();
     const f = filtersOf(c);
     const s = c.get('admin');
+    const [monitors, incidents, banner] = await Promise.all([monitorPage(f, t), openIncidents(c, t), healthBanner(t)]);
     return c.html(
       page(
         <DashboardPage
           title={deps.title}
           username={s.username}
           csrfToken={s.csrfToken}
-          page={monitorPage(f, t)}
+          page={monitors}
           filters={f}
           now={t}
-          sections={[healthBanner(t), openIncidents(c, t), ...(deps.dashboardSections?.(c) ?? [])]}
+          sections={[banner, incidents, ...(deps.dashboardSections?.(c) ?? [])]}
         />,
       ),
     );
   });
 
-  app.get('/admin/partials/incidents', (c) => (deps.incidents ? c.html(openIncidents(c, now())!) : c.text('Alerting is not wired in', 404)));
+  app.get('/admin/partials/incidents', async (c) => (deps.incidents ? c.html((await openIncidents(c, now()))!) : c.text('Alerting is not wired in', 404)));
 
   app.post('/admin/incidents/:id/acknowledge', async (c) => {
     const id = Number(c.req.param('id'));
     if (!deps.incidents || !Number.isSafeInteger(id)) return c.text('No such incident', 404);
     const body = await c.req.parseBody();
     const t = now();
-    const r = deps.incidents.acknowledge(id, c.get('admin').username, t);
+    const r = await deps.incidents.acknowledge(id, c.get('admin').username, t);
     if (!r.ok) return r.reason === 'not-found' ? c.text('No such incident', 404) : c.text('This incident has ended; there is nothing to acknowledge.', 409);
     if (!c.req.header('hx-request')) return c.redirect(safeNext(typeof body.next === 'string' ? body.next : undefined), 303);
     const next = typeof body.next === 'string' ? safeNext(body.next) : '/admin';
     return c.html(<IncidentRow incident={r.incident} now={t} csrfToken={c.get('admin').csrfToken} showMonitor={body.showMonitor === '1'} next={next} />);
   });
 
-  app.get('/admin/partials/monitors', (c) => {
+  app.get('/admin/partials/monitors', async (c) => {
     const t = now();
     const f = filtersOf(c);
-    const p = monitorPage(f, t);
+    const p = await monitorPage(f, t);
     // Keep the address bar in step with what the table shows.
     // (not on the live refreshes, which the table triggers itself: they would flood the history).
     if (c.req.header('hx-request') && c.req.header('hx-trigger') !== 'monitor-table') c.header('hx-push-url', `/admin${filterQuery({ ...f, page: p.page })}`);
@@ -173,15 +177,15 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
     });
   });
 
-  app.get('/admin/monitors/:key', (c) => {
+  app.get('/admin/monitors/:key', async (c) => {
     const t = now();
     const key = c.req.param('key');
-    const m = deps.admin.monitor(key, t, judge);
+    const m = await deps.admin.monitor(key, t, judge);
     if (!m) return c.text(`No monitor "${key}"`, 404);
     let history: AdminHistory | undefined;
-    const info = historyDeps?.history.monitor(key);
+    const info = await historyDeps?.history.monitor(key);
     if (historyDeps && info) {
-      const h = historyFor(historyDeps, info, (n) => c.req.query(n));
+      const h = await historyFor(historyDeps, info, (n) => c.req.query(n));
       if (!h.ok) return c.text(h.error, 400);
       history = { info, s: h.s, steps: h.steps };
     }
@@ -189,7 +193,7 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
     const incidents = deps.incidents ? (
       <MonitorIncidents
         monitorKey={key}
-        incidents={deps.incidents.listIncidents({ monitor: key, limit: 10 })}
+        incidents={await deps.incidents.listIncidents({ monitor: key, limit: 10 })}
         maintenance={(deps.maintenance?.upcoming(t, WEEK) ?? []).filter((w) => w.monitors === null || w.monitors.includes(key))}
         now={t}
         csrfToken={s.csrfToken}
@@ -202,7 +206,7 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
           username={s.username}
           csrfToken={s.csrfToken}
           m={m}
-          runs={deps.admin.runs({ monitor: key, limit: 20 })}
+          runs={await deps.runs.list({ monitor: key, limit: 20 })}
           now={t}
           canRun={!!deps.runNow}
           history={history}
@@ -213,34 +217,35 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
     );
   });
 
-  app.get('/admin/partials/monitors/:key/runs', (c) => {
+  app.get('/admin/partials/monitors/:key/runs', async (c) => {
     const key = c.req.param('key');
-    if (!deps.admin.monitor(key)) return c.text(`No monitor "${key}"`, 404);
-    return c.html(<RecentRuns monitorKey={key} runs={deps.admin.runs({ monitor: key, limit: 20 })} expandable={!!historyDeps} />);
+    if (!(await deps.admin.monitor(key))) return c.text(`No monitor "${key}"`, 404);
+    return c.html(<RecentRuns monitorKey={key} runs={await deps.runs.list({ monitor: key, limit: 20 })} expandable={!!historyDeps} />);
   });
 
   app.post('/admin/monitors/:key/run', async (c) => {
     const key = c.req.param('key');
     const outcome = deps.runNow ? await deps.runNow(key) : undefined;
     if (!outcome) return c.text(`No scheduled monitor "${key}"`, 404);
-    const latest = deps.admin.runs({ monitor: key, limit: 1 })[0];
-    const run = latest ? deps.admin.run(latest.id) : undefined;
+    const [latest] = await deps.runs.list({ monitor: key, limit: 1 });
+    const run = latest ? await deps.runs.get(latest.id) : undefined;
     if (!c.req.header('hx-request')) return c.redirect(run ? `/admin/runs/${run.id}` : `/admin/monitors/${encodeURIComponent(key)}`, 303);
     if (!run) return c.html(<p class="error">The run finished but its result was not stored; see the log.</p>, 500);
     return c.html(<RunResultView run={run} trace={traceOf(traceLinks, run.monitor, run)} note={outcome.started ? undefined : 'A run was already in progress; this is its result.'} />);
   });
 
-  app.get('/admin/runs/:id', (c) => {
-    const run = deps.admin.run(Number(c.req.param('id')));
+  app.get('/admin/runs/:id', async (c) => {
+    const id = Number(c.req.param('id'));
+    const run = Number.isSafeInteger(id) ? await deps.runs.get(id) : undefined;
     if (!run) return c.text('No such run', 404);
     const s = c.get('admin');
-    const name = deps.admin.monitor(run.monitor)?.name ?? run.monitor;
+    const name = (await deps.admin.monitor(run.monitor))?.name ?? run.monitor;
     return c.html(page(<RunPage title={deps.title} username={s.username} csrfToken={s.csrfToken} run={run} monitorName={name} trace={traceOf(traceLinks, run.monitor, run)} />));
   });
 
-  const tokensPage = (c: Context<AdminEnv>, extra: { created?: { name: string; token: string }; error?: string } = {}, status: 200 | 400 = 200) => {
+  const tokensPage = async (c: Context<AdminEnv>, extra: { created?: { name: string; token: string }; error?: string } = {}, status: 200 | 400 = 200) => {
     const s = c.get('admin');
-    return c.html(page(<TokensPage title={deps.title} username={s.username} csrfToken={s.csrfToken} tokens={deps.users.listTokens()} now={now()} {...extra} />), status);
+    return c.html(page(<TokensPage title={deps.title} username={s.username} csrfToken={s.csrfToken} tokens={await deps.users.listTokens()} now={now()} {...extra} />), status);
   };
 
   app.get('/admin/tokens', (c) => tokensPage(c));
@@ -250,12 +255,12 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
     const name = typeof body.name === 'string' ? body.name.trim() : '';
     if (!name || name.length > 100) return tokensPage(c, { error: 'Give the token a name (up to 100 characters).' }, 400);
     const t = newApiToken();
-    deps.users.createToken(name, t.hash, t.prefix, c.get('admin').userId, now());
+    await deps.users.createToken(name, t.hash, t.prefix, c.get('admin').userId, now());
     return tokensPage(c, { created: { name, token: t.token } });
   });
 
-  app.post('/admin/tokens/:id/revoke', (c) => {
-    deps.users.revokeToken(Number(c.req.param('id')), now());
+  app.post('/admin/tokens/:id/revoke', async (c) => {
+    await deps.users.revokeToken(Number(c.req.param('id')), now());
     return c.redirect('/admin/tokens', 303);
   });
 }

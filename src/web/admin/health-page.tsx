@@ -10,10 +10,10 @@ import { AdminLayout } from './admin-layout.js';
 
 /** What the operator pages show of halftime's own health: the same registry /healthz reads, and the outbox. */
 export type OperationsView = {
-  health: { snapshot(): HealthSnapshot };
+  health: { snapshot(): HealthSnapshot; check(): Promise<HealthSnapshot> };
   outbox: {
-    list(opts?: { state?: 'pending' | 'dead' | 'delivered' | 'all'; before?: number; limit?: number }): OutboxListItem[];
-    backlog(): { channel: string; count: number; oldest: number; lastError: string | null }[];
+    list(opts?: { state?: 'pending' | 'dead' | 'delivered' | 'all'; before?: number; limit?: number }): Promise<OutboxListItem[]>;
+    backlog(): Promise<{ channel: string; count: number; oldest: number; lastError: string | null }[]>;
   };
   writer(): WriterHealth;
   integrity(): { at: number; result: IntegrityResult } | null;
@@ -116,9 +116,8 @@ function integrityLine(i: { at: number; result: IntegrityResult } | null, now: n
   return `could not run ${done}: ${r.error}`;
 }
 
-export function HealthPage(props: { title: string; username: string; csrfToken: string; ops: OperationsView; now: number }) {
-  const { ops, now } = props;
-  const snap = ops.health.snapshot();
+export function HealthPage(props: { title: string; username: string; csrfToken: string; ops: OperationsView; now: number; snap: HealthSnapshot; pending: OutboxListItem[]; dead: OutboxListItem[] }) {
+  const { ops, now, snap } = props;
   const w = ops.writer();
   const s = ops.scheduler();
   return (
@@ -160,9 +159,9 @@ export function HealthPage(props: { title: string; username: string; csrfToken: 
           ones flow. Also at <code>GET /api/v1/outbox</code>.
         </p>
         <h3>Waiting</h3>
-        <OutboxTable rows={ops.outbox.list({ state: 'pending', limit: 100 })} empty="Nothing waiting." now={now} />
+        <OutboxTable rows={props.pending} empty="Nothing waiting." now={now} />
         <h3>Given up (dead)</h3>
-        <OutboxTable rows={ops.outbox.list({ state: 'dead', limit: 100 })} empty="None." now={now} />
+        <OutboxTable rows={props.dead} empty="None." now={now} />
       </section>
     </AdminLayout>
   );
@@ -170,9 +169,10 @@ export function HealthPage(props: { title: string; username: string; csrfToken: 
 
 /** /admin/health and the banner partial. */
 export function healthRoutes(app: Hono<AdminEnv>, deps: { ops: OperationsView; title: string; now: () => number }) {
-  app.get('/admin/health', (c: Context<AdminEnv>) => {
+  app.get('/admin/health', async (c: Context<AdminEnv>) => {
     const s = c.get('admin');
-    return c.html(page(<HealthPage title={deps.title} username={s.username} csrfToken={s.csrfToken} ops={deps.ops} now={deps.now()} />));
+    const [snap, pending, dead] = await Promise.all([deps.ops.health.check(), deps.ops.outbox.list({ state: 'pending', limit: 100 }), deps.ops.outbox.list({ state: 'dead', limit: 100 })]);
+    return c.html(page(<HealthPage title={deps.title} username={s.username} csrfToken={s.csrfToken} ops={deps.ops} now={deps.now()} snap={snap} pending={pending} dead={dead} />));
   });
-  app.get('/admin/partials/health', (c) => c.html(<HealthBanner snapshot={deps.ops.health.snapshot()} now={deps.now()} />));
+  app.get('/admin/partials/health', async (c) => c.html(<HealthBanner snapshot={await deps.ops.health.check()} now={deps.now()} />));
 }

@@ -8,8 +8,8 @@ import { CsrfField } from './admin-layout.js';
 
 /** What the operator's pages need of the incident records (the alert store has it). */
 export type IncidentsReader = {
-  listIncidents(opts?: { open?: boolean; monitor?: string; before?: { at: number; id?: number }; limit?: number }): IncidentListItem[];
-  acknowledge(id: number, by: string, now: number): { ok: true; incident: IncidentListItem } | { ok: false; reason: 'not-found' | 'closed' };
+  listIncidents(opts?: { open?: boolean; monitor?: string; before?: { at: number; id?: number }; limit?: number }): Promise<IncidentListItem[]>;
+  acknowledge(id: number, by: string, now: number): Promise<{ ok: true; incident: IncidentListItem } | { ok: false; reason: 'not-found' | 'closed' }>;
 };
 
 /** Maintenance windows active now or starting within the horizon. */

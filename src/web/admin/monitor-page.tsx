@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
-import type { AdminMonitorRow, RunDetail, RunSummary } from '../../store/admin-queries.js';
+import type { AdminMonitorRow } from '../../store/admin-queries.js';
+import type { RunDetail, RunRow } from '../../store/runs.js';
 import type { MonitorInfo, Series } from '../../store/history.js';
 import { fmtAgo, fmtMs, fmtPhase } from '../format.js';
 import { ADMIN_URLS, ChartAssets, HistorySection, RunsTable, type StepChoice } from '../monitor-page.js';
@@ -87,7 +88,7 @@ export function RunResultView(props: { run: RunDetail; note?: string; trace?: Sh
  * Recent runs of one monitor (the history page's table: each run expands to its steps, its time links
  * to the run's page); refreshes itself when this monitor's runs are written.
  */
-export function RecentRuns(props: { monitorKey: string; runs: RunSummary[]; expandable: boolean }) {
+export function RecentRuns(props: { monitorKey: string; runs: RunRow[]; expandable: boolean }) {
   return (
     <div id="recent-runs" hx-get={`/admin/partials/monitors/${encodeURIComponent(props.monitorKey)}/runs`} hx-trigger={`sse:run-${props.monitorKey}`} hx-swap="outerHTML">
       <RunsTable m={{ key: props.monitorKey }} runs={props.runs} urls={ADMIN_URLS} runHref={(id) => `/admin/runs/${id}`} expandable={props.expandable} />
@@ -103,7 +104,7 @@ export function MonitorPageView(props: {
   username: string;
   csrfToken: string;
   m: AdminMonitorRow;
-  runs: RunSummary[];
+  runs: RunRow[];
   now: number;
   canRun: boolean;
   /** The chart section (when the latency history is wired in). */

@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import type { AdminQueries, OperatorState, PageCursor } from '../../store/admin-queries.js';
-import type { Queries } from '../../store/queries.js';
+import type { RunReader } from '../../store/runs.js';
+import type { StatusReader } from '../../store/status.js';
 import { judgedState, stateJudge, type AlertStatusReader } from '../monitor-state.js';
 import type { AdminEnv, Auth } from '../auth/auth.js';
 import type { RunNow } from '../admin/admin-routes.js';
@@ -12,7 +13,8 @@ import { loadRunApiRoutes } from './load-run-api.js';
 export type ApiDeps = {
   auth: Auth;
   admin: AdminQueries;
-  queries: Queries;
+  status: StatusReader;
+  runs: RunReader;
   runNow?: RunNow;
   /** Latency history: mounts /api/v1/monitors/:key/series. */
   history?: Pick<MonitorRouteDeps, 'history' | 'runs'>;
@@ -62,9 +64,9 @@ export function apiRoutes(app: Hono<AdminEnv>, deps: ApiDeps) {
   const bad = (c: Context, err: Error) => c.json({ error: err.message }, 400);
   const judge = stateJudge(deps.state);
 
-  app.get('/api/v1/status', (c) => {
+  app.get('/api/v1/status', async (c) => {
     const t = now();
-    const monitors = deps.queries.statusOverview({ publicOnly: false, now: t, days: 1 }).map((m) => ({ ...m, state: judgedState(m.state, deps.state?.(m.key)) }));
+    const monitors = (await deps.status.statusOverview({ publicOnly: false, now: t, days: 1 })).map((m) => ({ ...m, state: judgedState(m.state, deps.state?.(m.key)) }));
     const count = (s: OperatorState) => monitors.filter((m) => m.state === s).length;
     return c.json({
       at: t,
@@ -77,42 +79,43 @@ export function apiRoutes(app: Hono<AdminEnv>, deps: ApiDeps) {
     });
   });
 
-  app.get('/api/v1/monitors', (c) => {
+  app.get('/api/v1/monitors', async (c) => {
     const state = c.req.query('state');
     if (state !== undefined && !STATES.has(state)) return bad(c, new Error('query parameter state must be up, degraded, down, maintenance or unknown'));
     const page = intParam(c, 'page');
     const pageSize = intParam(c, 'pageSize');
     if (page instanceof Error) return bad(c, page);
     if (pageSize instanceof Error) return bad(c, pageSize);
-    const p = deps.admin.monitorPage({ state: state as OperatorState | undefined, q: c.req.query('q'), page, pageSize: pageSize ?? 100, now: now(), judge });
+    const p = await deps.admin.monitorPage({ state: state as OperatorState | undefined, q: c.req.query('q'), page, pageSize: pageSize ?? 100, now: now(), judge });
     return c.json(p);
   });
 
-  app.get('/api/v1/monitors/:key', (c) => {
-    const m = deps.admin.monitor(c.req.param('key'), now(), judge);
+  app.get('/api/v1/monitors/:key', async (c) => {
+    const m = await deps.admin.monitor(c.req.param('key'), now(), judge);
     return m ? c.json(m) : c.json({ error: `no monitor "${c.req.param('key')}"` }, 404);
   });
 
-  const listRuns = (c: Context, monitor: string | undefined) => {
+  const listRuns = async (c: Context, monitor: string | undefined) => {
     const limit = intParam(c, 'limit');
     const before = cursorParam(c, 'before');
     if (limit instanceof Error) return bad(c, limit);
     if (before instanceof Error) return bad(c, before);
-    const runs = deps.admin.runs({ monitor, limit, before });
+    const runs = await deps.runs.list({ monitor, limit, before });
     // `next` pages back in time: pass it as `before`.
     return c.json({ runs, next: nextCursor(runs) });
   };
 
-  app.get('/api/v1/monitors/:key/runs', (c) => {
+  app.get('/api/v1/monitors/:key/runs', async (c) => {
     const key = c.req.param('key');
-    if (!deps.admin.monitor(key)) return c.json({ error: `no monitor "${key}"` }, 404);
+    if (!(await deps.admin.monitor(key))) return c.json({ error: `no monitor "${key}"` }, 404);
     return listRuns(c, key);
   });
 
   app.get('/api/v1/runs', (c) => listRuns(c, c.req.query('monitor') || undefined));
 
-  app.get('/api/v1/runs/:id', (c) => {
-    const run = deps.admin.run(Number(c.req.param('id')));
+  app.get('/api/v1/runs/:id', async (c) => {
+    const id = Number(c.req.param('id'));
+    const run = Number.isSafeInteger(id) ? await deps.runs.get(id) : undefined;
     return run ? c.json(run) : c.json({ error: 'no such run' }, 404);
   });
 
@@ -123,21 +126,21 @@ export function apiRoutes(app: Hono<AdminEnv>, deps: ApiDeps) {
 
   if (deps.incidents) {
     const incidents = deps.incidents;
-    app.get('/api/v1/incidents', (c) => {
+    app.get('/api/v1/incidents', async (c) => {
       const open = c.req.query('open');
       if (open !== undefined && open !== 'true' && open !== 'false') return bad(c, new Error('query parameter open must be true or false'));
       const limit = intParam(c, 'limit');
       const before = cursorParam(c, 'before');
       if (limit instanceof Error) return bad(c, limit);
       if (before instanceof Error) return bad(c, before);
-      const list = incidents.listIncidents({ open: open === 'true', monitor: c.req.query('monitor') || undefined, limit, before });
+      const list = await incidents.listIncidents({ open: open === 'true', monitor: c.req.query('monitor') || undefined, limit, before });
       // `next` pages back in time: pass it as `before`.
       return c.json({ incidents: list, next: nextCursor(list) });
     });
 
-    app.post('/api/v1/incidents/:id/acknowledge', (c) => {
+    app.post('/api/v1/incidents/:id/acknowledge', async (c) => {
       const id = Number(c.req.param('id'));
-      const r = Number.isSafeInteger(id) ? incidents.acknowledge(id, `token ${c.get('apiToken').name}`, now()) : ({ ok: false, reason: 'not-found' } as const);
+      const r = Number.isSafeInteger(id) ? await incidents.acknowledge(id, `token ${c.get('apiToken').name}`, now()) : ({ ok: false, reason: 'not-found' } as const);
       if (!r.ok) return r.reason === 'not-found' ? c.json({ error: 'no such incident' }, 404) : c.json({ error: 'the incident has ended' }, 409);
       return c.json(r.incident);
     });
@@ -149,8 +152,8 @@ export function apiRoutes(app: Hono<AdminEnv>, deps: ApiDeps) {
     const key = c.req.param('key');
     const outcome = deps.runNow ? await deps.runNow(key) : undefined;
     if (!outcome) return c.json({ error: `no scheduled monitor "${key}"` }, 404);
-    const latest = deps.admin.runs({ monitor: key, limit: 1 })[0];
-    const run = latest ? deps.admin.run(latest.id) : undefined;
+    const [latest] = await deps.runs.list({ monitor: key, limit: 1 });
+    const run = latest ? await deps.runs.get(latest.id) : undefined;
     return run ? c.json({ started: outcome.started, run }) : c.json({ error: 'the run finished but its result was not stored' }, 500);
   });
 }

@@ -13,7 +13,7 @@ const STATES = new Set(['pending', 'dead', 'delivered', 'all']);
  */
 export function outboxApiRoutes(app: Hono<AdminEnv>, deps: { ops: OperationsView }) {
   const bad = (c: Context, message: string) => c.json({ error: message }, 400);
-  app.get('/api/v1/outbox', (c) => {
+  app.get('/api/v1/outbox', async (c) => {
     const state = c.req.query('state') ?? 'pending';
     if (!STATES.has(state)) return bad(c, 'query parameter state must be pending, dead, delivered or all');
     const num = (name: string) => {
@@ -26,11 +26,11 @@ export function outboxApiRoutes(app: Hono<AdminEnv>, deps: { ops: OperationsView
     const before = num('before');
     if (limit instanceof Error) return bad(c, limit.message);
     if (before instanceof Error) return bad(c, before.message);
-    const messages = deps.ops.outbox.list({ state: state as 'pending', limit, before }).map(({ event: _raw, ...m }) => m);
-    return c.json({ messages, backlog: deps.ops.outbox.backlog(), next: messages.length > 0 ? messages[messages.length - 1].id : null });
+    const messages = (await deps.ops.outbox.list({ state: state as 'pending', limit, before })).map(({ event: _raw, ...m }) => m);
+    return c.json({ messages, backlog: await deps.ops.outbox.backlog(), next: messages.length > 0 ? messages[messages.length - 1].id : null });
   });
-  app.get('/api/v1/health', (c) => {
-    const s: HealthSnapshot = deps.ops.health.snapshot();
+  app.get('/api/v1/health', async (c) => {
+    const s: HealthSnapshot = await deps.ops.health.check();
     return c.json({ ...s, writer: deps.ops.writer(), integrity: deps.ops.integrity(), scheduler: deps.ops.scheduler() }, s.ok ? 200 : 503);
   });
 }

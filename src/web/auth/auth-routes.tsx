@@ -15,11 +15,11 @@ export function authRoutes(app: Hono<AdminEnv>, deps: AuthRouteDeps) {
   const { auth } = deps;
   for (const path of ['/login', '/logout', '/setup']) app.use(path, auth.originCheck);
 
-  app.get('/login', (c) => {
+  app.get('/login', async (c) => {
     const target = parseNext(c.req.query('next'));
     if (!target.ok) return c.text(`Bad request: ${target.reason}.`, 400);
-    if (auth.session(c)) return c.redirect(target.path, 303);
-    if (deps.users.countUsers() === 0 && isLoopback(c)) return c.redirect('/setup', 303);
+    if (await auth.session(c)) return c.redirect(target.path, 303);
+    if ((await deps.users.countUsers()) === 0 && isLoopback(c)) return c.redirect('/setup', 303);
     c.header('cache-control', 'no-store');
     return c.html(page(<LoginPage title={deps.title} formToken={auth.preAuthToken(c)} next={target.path} />));
   });
@@ -41,21 +41,21 @@ export function authRoutes(app: Hono<AdminEnv>, deps: AuthRouteDeps) {
     return c.html(page(<LoginPage title={deps.title} formToken={auth.preAuthToken(c)} next={next} error="Wrong username or password." />), 401);
   });
 
-  app.post('/logout', auth.requireAdmin, (c) => {
-    auth.logout(c);
+  app.post('/logout', auth.requireAdmin, async (c) => {
+    await auth.logout(c);
     return c.redirect('/login', 303);
   });
 
-  const setupOpen = (c: Parameters<typeof isLoopback>[0]) => deps.users.countUsers() === 0 && isLoopback(c);
+  const setupOpen = async (c: Parameters<typeof isLoopback>[0]) => isLoopback(c) && (await deps.users.countUsers()) === 0;
 
-  app.get('/setup', (c) => {
-    if (!setupOpen(c)) return c.notFound();
+  app.get('/setup', async (c) => {
+    if (!(await setupOpen(c))) return c.notFound();
     c.header('cache-control', 'no-store');
     return c.html(page(<SetupPage title={deps.title} formToken={auth.preAuthToken(c)} />));
   });
 
   app.post('/setup', async (c) => {
-    if (!setupOpen(c)) return c.notFound();
+    if (!(await setupOpen(c))) return c.notFound();
     const body = await c.req.parseBody();
     if (!auth.preAuthValid(c, body[CSRF_FIELD])) return c.text('Missing or wrong CSRF token: reload the setup page', 403);
     const username = field(body.username).trim();
@@ -68,9 +68,9 @@ export function authRoutes(app: Hono<AdminEnv>, deps: AuthRouteDeps) {
     if (error) return c.html(page(<SetupPage title={deps.title} formToken={auth.preAuthToken(c)} error={error} />), 400);
     const hash = await hashPassword(password);
     // Re-check after the slow hash: two browsers may race.
-    if (deps.users.countUsers() !== 0) return c.notFound();
-    const id = deps.users.createUser(username, hash);
-    auth.startSession(c, id);
+    if ((await deps.users.countUsers()) !== 0) return c.notFound();
+    const id = await deps.users.createUser(username, hash);
+    await auth.startSession(c, id);
     return c.redirect('/admin', 303);
   });
 }

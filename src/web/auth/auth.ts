@@ -115,10 +115,10 @@ export function createAuth(opts: AuthOptions) {
   const secure = (c: Context) => new URL(c.req.url).protocol === 'https:' || publicOrigin?.startsWith('https:') === true;
   const cookieOpts = (c: Context, maxAge: number) => ({ path: '/', httpOnly: true, sameSite: 'Lax' as const, secure: secure(c), maxAge });
 
-  function session(c: Context): AdminSession | undefined {
+  async function session(c: Context): Promise<AdminSession | undefined> {
     const id = getCookie(c, SESSION_COOKIE);
     if (!id) return undefined;
-    const s = opts.auth.session(sha256(id), now());
+    const s = await opts.auth.session(sha256(id), now());
     return s ? { userId: s.userId, username: s.username, csrfToken: s.csrfToken } : undefined;
   }
 
@@ -127,7 +127,7 @@ export function createAuth(opts: AuthOptions) {
 
   /** Session required; on unsafe methods the session's CSRF token must come with the request. */
   const requireAdmin: MiddlewareHandler<AdminEnv> = async (c, next) => {
-    const s = session(c);
+    const s = await session(c);
     if (!s) {
       const wantsPage = c.req.method === 'GET' && !c.req.header('hx-request') && (c.req.header('accept') ?? '').includes('text/html');
       if (wantsPage) return c.redirect(`/login?next=${encodeURIComponent(new URL(c.req.url).pathname + new URL(c.req.url).search)}`, 303);
@@ -142,13 +142,13 @@ export function createAuth(opts: AuthOptions) {
   /** `Authorization: Bearer <token>` with a token created in the admin UI and not revoked. */
   const requireToken: MiddlewareHandler<AdminEnv> = async (c, next) => {
     const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
-    const t = m ? opts.auth.tokenByHash(sha256(m[1])) : undefined;
+    const t = m ? await opts.auth.tokenByHash(sha256(m[1])) : undefined;
     if (!t || t.revokedAt !== null) {
       c.header('www-authenticate', 'Bearer realm="halftime"');
       return c.json({ error: m ? 'invalid or revoked token' : 'send Authorization: Bearer <token>' }, 401);
     }
     // Record use at most once a minute per token.
-    if (t.lastUsedAt === null || now() - t.lastUsedAt > 60_000) opts.auth.touchToken(t.id, now());
+    if (t.lastUsedAt === null || now() - t.lastUsedAt > 60_000) await opts.auth.touchToken(t.id, now());
     c.set('apiToken', { id: t.id, name: t.name });
     await next();
     c.header('cache-control', 'no-store');
@@ -167,10 +167,10 @@ export function createAuth(opts: AuthOptions) {
     return !!cookie && typeof submitted === 'string' && safeEqual(submitted, cookie);
   };
 
-  function startSession(c: Context, userId: number) {
+  async function startSession(c: Context, userId: number): Promise<void> {
     const id = randomToken();
-    opts.auth.createSession(sha256(id), userId, randomToken(), now() + ttl, now());
-    opts.auth.recordLogin(userId, now());
+    await opts.auth.createSession(sha256(id), userId, randomToken(), now() + ttl, now());
+    await opts.auth.recordLogin(userId, now());
     setCookie(c, SESSION_COOKIE, id, cookieOpts(c, Math.floor(ttl / 1000)));
     deleteCookie(c, PRE_AUTH_COOKIE, { path: '/' });
   }
@@ -182,18 +182,18 @@ export function createAuth(opts: AuthOptions) {
     if (wait > 0) return { ok: false, retryAfterMs: wait };
     // Count the attempt before the (slow, async) check, so parallel guesses cannot all slip past the limit.
     limiter.fail(ip, now());
-    const user = opts.auth.userByName(username);
+    const user = await opts.auth.userByName(username);
     const good = user ? await verifyPassword(password, user.passwordHash) : (await verifyPassword(password, await dummyHash()), false);
     if (!user || !good) return { ok: false };
     limiter.succeed(ip);
-    opts.auth.purgeExpiredSessions(now());
-    startSession(c, user.id);
+    await opts.auth.purgeExpiredSessions(now());
+    await startSession(c, user.id);
     return { ok: true };
   }
 
-  function logout(c: Context) {
+  async function logout(c: Context): Promise<void> {
     const id = getCookie(c, SESSION_COOKIE);
-    if (id) opts.auth.deleteSession(sha256(id));
+    if (id) await opts.auth.deleteSession(sha256(id));
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure: secure(c) });
   }
 

@@ -9,14 +9,14 @@ export const ADMIN_USERNAME = 'admin';
  * the one-time /setup page (loopback only) creates it.
  */
 export async function ensureAdmin(users: AuthStore, password: string | undefined): Promise<'created' | 'updated' | 'unchanged' | 'setup-needed' | 'exists'> {
-  if (!password) return users.countUsers() === 0 ? 'setup-needed' : 'exists';
+  if (!password) return (await users.countUsers()) === 0 ? 'setup-needed' : 'exists';
   if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`HALFTIME_ADMIN_PASSWORD must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  const user = users.userByName(ADMIN_USERNAME);
+  const user = await users.userByName(ADMIN_USERNAME);
   if (!user) {
-    users.createUser(ADMIN_USERNAME, await hashPassword(password));
+    await users.createUser(ADMIN_USERNAME, await hashPassword(password));
     return 'created';
   }
   if (await verifyPassword(password, user.passwordHash)) return 'unchanged';
-  users.setPassword(user.id, await hashPassword(password));
+  await users.setPassword(user.id, await hashPassword(password));
   return 'updated';
 }

@@ -36,9 +36,9 @@ export function loadControlApiRoutes(app: Hono<AdminEnv>, deps: { control: LoadC
     const unknown = Object.keys(rest).filter((k) => !(OVERRIDES as readonly string[]).includes(k));
     if (unknown.length) return error(c, 400, `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}: ${USAGE}`);
 
-    let started: ReturnType<LoadControl['start']>;
+    let started: Awaited<ReturnType<LoadControl['start']>>;
     try {
-      started = control.start(burst, rest, { trigger: 'api', fieldName: (k) => `field "${k}"` });
+      started = await control.start(burst, rest, { trigger: 'api', fieldName: (k) => `field "${k}"` });
     } catch (err) {
       const message = (err as Error).message;
       if (err instanceof BurstBusy) return c.json({ error: message, running: err.active?.runId ?? null }, 409);
@@ -50,13 +50,13 @@ export function loadControlApiRoutes(app: Hono<AdminEnv>, deps: { control: LoadC
     c.header('location', url);
     if (c.req.query('wait') !== 'true') return c.json({ id: started.runId, status: 'running', url }, 202);
     await started.done;
-    const run = deps.loadRuns.get(started.runId);
+    const run = await deps.loadRuns.get(started.runId);
     return c.json({ id: started.runId, url, ...run }, 200);
   });
 
-  app.post('/api/v1/load-runs/:id{[0-9]+}/stop', (c) => {
+  app.post('/api/v1/load-runs/:id{[0-9]+}/stop', async (c) => {
     const id = Number(c.req.param('id'));
-    if (!deps.loadRuns.get(id)) return error(c, 404, 'no such load run');
+    if (!(await deps.loadRuns.get(id))) return error(c, 404, 'no such load run');
     if (!control.stop(id)) return error(c, 409, `load run #${id} is not running; there is nothing to stop`);
     return c.json({ id, status: 'stopping', url: `/api/v1/load-runs/${id}` }, 202);
   });

@@ -149,7 +149,7 @@ export function loadControlRoutes(app: Hono<AdminEnv>, deps: LoadControlDeps) {
         ? { users: numeric(values.users), spawnRate: numeric(values.spawnRate), duration: values.duration?.trim() || undefined }
         : { arrivalRate: numeric(values.arrivalRate), duration: values.duration?.trim() || undefined };
     try {
-      const { runId } = control.start(burst, overrides, { fieldName });
+      const { runId } = await control.start(burst, overrides, { fieldName });
       return c.redirect(`/admin/load-runs/${runId}`, 303);
     } catch (err) {
       const message = (err as Error).message;
@@ -160,27 +160,29 @@ export function loadControlRoutes(app: Hono<AdminEnv>, deps: LoadControlDeps) {
     }
   });
 
-  app.post('/admin/load-runs/:id{[0-9]+}/stop', (c) => {
+  app.post('/admin/load-runs/:id{[0-9]+}/stop', async (c) => {
     const id = Number(c.req.param('id'));
-    if (!deps.loadRuns.get(id)) return c.text('No such load run', 404);
+    if (!(await deps.loadRuns.get(id))) return c.text('No such load run', 404);
     if (!control.stop(id)) return c.text(`Load run #${id} is not running; there is nothing to stop.`, 409);
     return c.redirect(`/admin/load-runs/${id}`, 303);
   });
 
-  app.get('/admin/load-runs/:id{[0-9]+}/live', (c) => {
+  app.get('/admin/load-runs/:id{[0-9]+}/live', async (c) => {
     const id = Number(c.req.param('id'));
-    if (!deps.loadRuns.get(id)) return c.text('No such load run', 404);
+    if (!(await deps.loadRuns.get(id))) return c.text('No such load run', 404);
     const keepAliveMs = (deps.keepAliveSec ?? 15) * 1000;
     return streamSSE(c, async (stream) => {
       const queue: BurstWatchEvent[] = [];
       let wake: (() => void) | undefined;
       let closed = false;
-      // Subscribe and read what is stored in the same turn: no point is missed or sent twice.
+      // Subscribe first, then read what is stored: no point is missed; one that arrives while the
+      // stored ones are read is sent once (points are per second: a `t` already sent is skipped).
       const unsubscribe = control.watch(id, (ev) => {
         queue.push(ev);
         wake?.();
       });
-      const stored = deps.loadRuns.series(id);
+      const stored = await deps.loadRuns.series(id);
+      const sentUpTo = stored.length ? stored[stored.length - 1].t : -1;
       stream.onAbort(() => {
         closed = true;
         wake?.();
@@ -211,7 +213,7 @@ export function loadControlRoutes(app: Hono<AdminEnv>, deps: LoadControlDeps) {
             await stream.writeSSE({ event: 'done', data: String(id) });
             break;
           }
-          await stream.writeSSE({ event: 'point', data: JSON.stringify(compact(ev.point)) });
+          if (ev.point.t > sentUpTo) await stream.writeSSE({ event: 'point', data: JSON.stringify(compact(ev.point)) });
         }
       } finally {
         unsubscribe?.();

@@ -5,7 +5,7 @@
  */
 import type { Context, Env, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import type { LoadRunDetail, LoadRunRow, LoadRuns } from '../../store/load-runs.js';
+import type { LoadRunDetail, LoadRunRow, LoadRuns, SeriesRow } from '../../store/load-runs.js';
 import { samplesNote } from '../../lang/percentile.js';
 import { fmtMs } from '../format.js';
 import { AdminLayout } from '../admin/admin-layout.js';
@@ -114,7 +114,7 @@ export function LoadRunCompare(props: { runs: LoadRunDetail[] }) {
 }
 
 /** Chart data for a comparison: one shared time axis (seconds), a p95 and a users array per run. */
-export function compareJson(runs: { id: number; name: string; rows: ReturnType<LoadRuns['series']> }[]) {
+export function compareJson(runs: { id: number; name: string; rows: SeriesRow[] }[]) {
   const len = Math.max(0, ...runs.map((r) => (r.rows.length ? r.rows[r.rows.length - 1].t + 1 : 0)));
   const t = Array.from({ length: len }, (_, i) => i);
   return {
@@ -220,7 +220,7 @@ export function LoadRunView(props: { run: LoadRunDetail; /** The burst is runnin
 }
 
 /** Chart data: parallel arrays per second, plus where the knee was (seconds from the start). */
-export function seriesJson(run: LoadRunDetail, rows: ReturnType<LoadRuns['series']>) {
+export function seriesJson(run: LoadRunDetail, rows: SeriesRow[]) {
   const k = run.summary?.knee;
   const knee = k?.latencyKnee ?? k?.throughputKnee;
   return {
@@ -242,24 +242,26 @@ export function loadRunRoutes<E extends Env>(app: Hono<E>, deps: LoadRunDeps) {
     return '<!doctype html>' + (<AdminLayout title={title} username={admin?.username} csrfToken={admin?.csrfToken} head={<Head />}>{body}</AdminLayout>).toString();
   };
 
-  app.get(BASE, (c) => {
+  app.get(BASE, async (c) => {
     const name = c.req.query('name') || undefined;
-    return c.html(page(c, `Load runs · ${deps.title ?? 'halftime'}`, <LoadRunList runs={deps.loadRuns.list({ name, limit: 100 })} name={name} />));
+    return c.html(page(c, `Load runs · ${deps.title ?? 'halftime'}`, <LoadRunList runs={await deps.loadRuns.list({ name, limit: 100 })} name={name} />));
   });
 
-  app.get(`${BASE}/compare`, (c) => {
-    const runs = idsFrom(c.req.queries('id')).map((id) => deps.loadRuns.get(id)).filter((r): r is LoadRunDetail => !!r);
+  const runsOf = async (ids: number[]) => (await Promise.all(ids.map((id) => deps.loadRuns.get(id)))).filter((r): r is LoadRunDetail => !!r);
+
+  app.get(`${BASE}/compare`, async (c) => {
+    const runs = await runsOf(idsFrom(c.req.queries('id')));
     if (runs.length === 0) return c.redirect(BASE);
     return c.html(page(c, `Compare load runs · ${deps.title ?? 'halftime'}`, <LoadRunCompare runs={runs} />));
   });
 
-  app.get(`${BASE}/compare.json`, (c) => {
-    const runs = idsFrom(c.req.queries('ids')).map((id) => deps.loadRuns.get(id)).filter((r): r is LoadRunDetail => !!r);
-    return c.json(compareJson(runs.map((r) => ({ id: r.id, name: r.name, rows: deps.loadRuns.series(r.id) }))));
+  app.get(`${BASE}/compare.json`, async (c) => {
+    const runs = await runsOf(idsFrom(c.req.queries('ids')));
+    return c.json(compareJson(await Promise.all(runs.map(async (r) => ({ id: r.id, name: r.name, rows: await deps.loadRuns.series(r.id) })))));
   });
 
-  app.get(`${BASE}/:id{[0-9]+}`, (c) => {
-    const run = deps.loadRuns.get(Number(c.req.param('id')));
+  app.get(`${BASE}/:id{[0-9]+}`, async (c) => {
+    const run = await deps.loadRuns.get(Number(c.req.param('id')));
     if (!run) return c.text('No such load run', 404);
     // Stop is a form post under /admin: it carries the session's CSRF token.
     const csrfToken = (c.var as { admin?: { csrfToken: string } }).admin?.csrfToken;
@@ -267,9 +269,9 @@ export function loadRunRoutes<E extends Env>(app: Hono<E>, deps: LoadRunDeps) {
     return c.html(page(c, `Load run #${run.id} · ${run.name}`, <LoadRunView run={run} live={live} />));
   });
 
-  app.get(`${BASE}/:id{[0-9]+}/series.json`, (c) => {
-    const run = deps.loadRuns.get(Number(c.req.param('id')));
+  app.get(`${BASE}/:id{[0-9]+}/series.json`, async (c) => {
+    const run = await deps.loadRuns.get(Number(c.req.param('id')));
     if (!run) return c.json({ error: 'no such load run' }, 404);
-    return c.json(seriesJson(run, deps.loadRuns.series(run.id)));
+    return c.json(seriesJson(run, await deps.loadRuns.series(run.id)));
   });
 }

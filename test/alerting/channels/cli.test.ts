@@ -39,6 +39,7 @@ describe('halftime CLI with provider channels', () => {
     tg: { type: telegram, botToken: "\${env:TG_TOKEN}", chatId: ops, colour: red }
     pager2: { type: pagerdutty, routingKey: x }`);
     const r = await halftime(['validate', '--config', file], { PD_KEY: 'too-short-key', PUSHOVER_USER: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG', TG_TOKEN });
+    // An invalid config is wrong input: exit 2 (src/cli/exit-codes.ts).
     expect(r.code).toBe(2);
     const lines = r.stderr.split('\n').map((l) => l.trim());
     expect(lines).toContain('alerts.channels.pager.routingKey: a PagerDuty integration key is 32 characters');
@@ -84,9 +85,10 @@ alerts:
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout);
     const defs = (schema.$defs ?? {}) as Record<string, any>;
-    const ref = schema.properties.alerts.$ref as string | undefined;
-    const alerts = ref ? defs[ref.split('/').at(-1)!] : schema.properties.alerts;
-    const variants = alerts.properties.channels.additionalProperties.oneOf as any[];
+    // A part of the schema may be inline or a reference into $defs.
+    const deref = (node: any): any => (node && typeof node.$ref === 'string' ? deref(defs[node.$ref.split('/').at(-1)]) : node);
+    const alerts = deref(schema.properties.alerts);
+    const variants = (deref(deref(deref(alerts.properties.channels).additionalProperties).oneOf) as any[]).map(deref);
     expect(variants.map((v) => v.properties.type.const)).toEqual(builtinChannels.types());
     const byType = Object.fromEntries(variants.map((v) => [v.properties.type.const, v]));
     expect(byType.pagerduty.required).toEqual(['type', 'routingKey']);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pagerdutyChannel } from '../../../src/alerting/channels/pagerduty.js';
-import { fakeClock, loadYaml, makeRun, openHarness, type Harness } from '../fixtures.js';
-import { tempDir } from '../../helpers.js';
+import { BACKENDS } from '../../support/backends.js';
+import { harnessPerTest, loadYaml, makeRun, type Harness } from '../fixtures.js';
 import { degradedEvent, degradedRecovered, downEvent, MONITOR_URL, recoveredEvent, reminderEvent, T0, testEvent } from './events.js';
 import { PD_ROUTING_KEY, pagerdutyRateLimit, startFakePagerDuty } from './fakes/pagerduty.js';
 import { optionsOf, problemsFor } from './helpers.js';
@@ -58,19 +58,12 @@ describe('pagerduty channel', () => {
     expect(problemsFor(pagerdutyChannel, { type: 'pagerduty' })).toEqual(['routingKey: required']);
   });
 
-  describe('through the outbox', () => {
-    let tmp: ReturnType<typeof tempDir>;
-    let h: Harness | undefined;
-    beforeEach(() => {
-      tmp = tempDir();
-    });
-    afterEach(async () => {
-      await h?.close();
-      tmp.cleanup();
-    });
+  describe.each(BACKENDS)('through the outbox on %s', (kind) => {
+    const per = harnessPerTest(T0, kind);
+    const { clock } = per;
+    let h: Harness;
 
     it('a run that fails triggers, a rate limit is retried, the recovery resolves the same alert', async () => {
-      const clock = fakeClock(T0);
       const loaded = loadYaml(
         `
 server: { publicUrl: "https://status.example.com" }
@@ -83,18 +76,18 @@ monitors:
 `,
         { PD_KEY: PD_ROUTING_KEY },
       );
-      h = openHarness(loaded, `${tmp.dir}/db.sqlite`, clock.now);
+      h = await per.open(loaded);
       fake.script.push(pagerdutyRateLimit);
       await h.feed(makeRun('checkout', T0, { ok: false }));
-      const rows = () => h!.store.alerts.outbox.all();
-      expect(rows()).toMatchObject([{ channel: 'pager', deliveredAt: null, attempts: 1 }]);
-      expect(rows()[0].lastError).toMatch(/^PagerDuty answered HTTP 429: Requests for this service are arriving too quickly/);
-      expect(rows()[0].lastError).not.toContain(PD_ROUTING_KEY);
+      const rows = () => h.store.alerts.outbox.all();
+      expect(await rows()).toMatchObject([{ channel: 'pager', deliveredAt: null, attempts: 1 }]);
+      expect((await rows())[0].lastError).toMatch(/^PagerDuty answered HTTP 429: Requests for this service are arriving too quickly/);
+      expect((await rows())[0].lastError).not.toContain(PD_ROUTING_KEY);
       clock.advance(1000);
       await h.alerting.sender.tick();
       clock.advance(60_000);
       await h.feed(makeRun('checkout', T0 + 61_000, { ok: true }));
-      expect(rows().every((r) => r.deliveredAt !== null)).toBe(true);
+      expect((await rows()).every((r) => r.deliveredAt !== null)).toBe(true);
       const actions = fake.received.map((r) => [r.json.event_action, r.json.dedup_key]);
       expect(actions.map((a) => a[0])).toEqual(['trigger', 'trigger', 'resolve']);
       expect(new Set(actions.map((a) => a[1])).size).toBe(1);
