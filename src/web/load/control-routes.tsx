@@ -160,16 +160,16 @@ export function loadControlRoutes(app: Hono<AdminEnv>, deps: LoadControlDeps) {
     }
   });
 
-  app.post('/admin/load-runs/:id{[0-9]+}/stop', (c) => {
+  app.post('/admin/load-runs/:id{[0-9]+}/stop', async (c) => {
     const id = Number(c.req.param('id'));
-    if (!deps.loadRuns.get(id)) return c.text('No such load run', 404);
+    if (!(await deps.loadRuns.get(id))) return c.text('No such load run', 404);
     if (!control.stop(id)) return c.text(`Load run #${id} is not running; there is nothing to stop.`, 409);
     return c.redirect(`/admin/load-runs/${id}`, 303);
   });
 
-  app.get('/admin/load-runs/:id{[0-9]+}/live', (c) => {
+  app.get('/admin/load-runs/:id{[0-9]+}/live', async (c) => {
     const id = Number(c.req.param('id'));
-    if (!deps.loadRuns.get(id)) return c.text('No such load run', 404);
+    if (!(await deps.loadRuns.get(id))) return c.text('No such load run', 404);
     const keepAliveMs = (deps.keepAliveSec ?? 15) * 1000;
     return streamSSE(c, async (stream) => {
       const queue: BurstWatchEvent[] = [];
