@@ -177,7 +177,7 @@ export function RunsTable(props: { m: Pick<MonitorInfo, 'key'>; runs: RunRow[]; 
   const text = props.audience === 'operator' ? (t: string) => t : publicText;
   if (runs.length === 0) return <p class="empty">No runs yet.</p>;
   return (
-    <table class="runs stack">
+    <table class="runs">
       <thead>
         <tr>
           <th>Started (UTC)</th>

@@ -25,7 +25,7 @@ export const PALETTE = {
   download: { light: '#ef6820', dark: '#f38744', meaning: 'download' },
   // Load runs.
   users: { light: '#475467', dark: '#cfd4dc', meaning: 'simulated users' },
-  rps: { light: '#444ce7', dark: '#8098f9', meaning: 'requests per second' },
+  rps: { light: '#a15c07', dark: '#e9a866', meaning: 'requests per second' },
 } as const satisfies Record<string, Colour>;
 
 export type Meaning = keyof typeof PALETTE;

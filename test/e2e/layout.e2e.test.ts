@@ -45,15 +45,31 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-/** A whole run of the given monitor (no steps: the rollups only need its result and duration). */
+/** A run of one step whose phases add up to its duration (DNS, connect and TLS of a fresh HTTPS visit). */
 const run = (monitorId: string, at: number, durationMs: number, ok: boolean): RunResult => ({
   monitorId,
   plannedAt: at,
   startedAt: at,
   durationMs,
   ok,
-  failure: ok ? undefined : { code: 'status', message: 'expected status 200, got 503' },
-  steps: [],
+  failure: ok ? undefined : { code: 'status', message: 'expected status 200, got 503', step: 0 },
+  steps: [
+    {
+      index: 0,
+      name: monitorId === 'shop' ? 'home' : 'request',
+      method: 'GET',
+      url: `https://example.test/${monitorId}?session=abc`,
+      startedAt: at,
+      ok,
+      status: ok ? 200 : 503,
+      failure: ok ? undefined : { code: 'status', message: 'expected status 200, got 503' },
+      timings: { dns: 3, connect: 9, tls: 21, ttfb: durationMs - 41, download: 8, total: durationMs },
+      bytes: 4200,
+      redirects: 0,
+      headers: {},
+      evidence: [{ what: 'status', expected: '2xx or 3xx', actual: ok ? '200' : '503', pass: ok }],
+    },
+  ],
 });
 
 /** Pages to check, each with what to wait for before measuring it. */
@@ -93,7 +109,7 @@ monitors:
     steps:
       - { name: home, url: "${target.url}/", assets: true }
       - { name: product, url: "${target.url}/product?id=42&ref=newsletter-secret", assets: true }
-    load: { users: 2, spawnRate: 4, duration: 2s, thinkTime: 50ms }
+    load: { users: 3, spawnRate: 1, duration: 4s, thinkTime: 50ms }
   - name: Checkout API
     id: checkout-api
     public: true
@@ -343,6 +359,26 @@ describe('what the pages say', () => {
     }
     await page.emulateMedia({ colorScheme: 'light' });
   }, 60_000);
+
+  it('gives a new API token a copy button that fits a phone', async () => {
+    needChromium();
+    await page.setViewportSize({ width: 360, height: 780 });
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.url });
+    await page.goto(`${h.url}/admin/tokens`);
+    await page.fill('input[name=name]', 'a phone');
+    await page.click('form.inline-form button[type=submit]');
+    const token = await page.inputValue('#new-token');
+    expect(token.length).toBeGreaterThan(20);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    const field = (await page.locator('#new-token').boundingBox())!;
+    const button = (await page.locator('button[data-copy]').boundingBox())!;
+    expect(button.x + button.width).toBeLessThanOrEqual(360);
+    expect(field.x + field.width).toBeLessThanOrEqual(button.x);
+    await page.click('button[data-copy]');
+    await page.locator('#copy-note', { hasText: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
+    await page.screenshot({ path: join(LAYOUT_SHOTS, 'tokens-created-360.png'), fullPage: true });
+  });
 
   it('shows the login page at both widths', async () => {
     needChromium();

@@ -55,9 +55,11 @@ export function RunResultView(props: { run: RunDetail; note?: string; trace?: Sh
               <tr class={s.ok ? 'step-ok' : 'step-failed'}>
                 <td data-label="#">{s.index + 1}</td>
                 <td class="step-name" data-label="Step">
-                  <strong>{s.name}</strong>
-                  <div class="muted small">
-                    {s.method} {s.url}
+                  <div>
+                    <strong>{s.name}</strong>
+                    <div class="muted small">
+                      {s.method} {s.url}
+                    </div>
                   </div>
                 </td>
                 <td data-label="Status">

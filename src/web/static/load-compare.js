@@ -19,7 +19,7 @@
       }
       var t = K.theme();
       var p95 = K.colour('p95');
-      var series = [{ label: 's', value: function (u, v) { return v === null || v === undefined ? '–' : String(v); } }];
+      var series = [{ label: 'second', value: function (u, v) { return v === null || v === undefined ? '–' : String(v); } }];
       var data = [d.t];
       d.runs.forEach(function (run, i) {
         var s = { label: run.label, scale: 'ms', stroke: i === 0 ? p95 : K.alpha(p95, Math.max(0.45, 1 - i * 0.12)), width: i === 0 ? 2.25 : 1.75, value: function (u, v) { return K.ms(v); } };
@@ -33,7 +33,7 @@
           height: el.clientWidth < 560 ? 260 : 320,
           scales: { x: { time: false }, ms: { range: K.zeroRange } },
           axes: [
-            { label: 'seconds since each run started', stroke: t.muted, grid: { stroke: t.grid }, ticks: { stroke: t.grid }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif', labelSize: 18 },
+            { label: 'seconds since each run started', incrs: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600], stroke: t.muted, grid: { stroke: t.grid }, ticks: { stroke: t.grid }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif', labelSize: 18 },
             K.msAxis(t, { scale: 'ms', label: 'p95', labelSize: 20, labelFont: '12px system-ui, sans-serif' }),
           ],
           series: series,

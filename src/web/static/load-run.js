@@ -37,6 +37,8 @@
     };
   }
 
+  // Whole numbers only on the seconds and users axes.
+  var COUNTS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000];
   var round1 = function (u, v) { return v === null || v === undefined ? '–' : String(Math.round(v * 10) / 10); };
   var whole = function (u, v) { return v === null || v === undefined ? '–' : String(Math.round(v)); };
   var msValue = function (u, v) { return K.ms(v); };
@@ -46,7 +48,7 @@
     // A phone has room for one y axis: p95's; users and req/s are read from the legend.
     var narrow = el.clientWidth < 560;
     var axis = function (scale, label, meaning, side) {
-      return { scale: scale, label: label, side: side, show: !narrow, stroke: K.colour(meaning), size: 52, labelSize: 20, grid: { show: false }, ticks: { stroke: t.grid }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif' };
+      return { scale: scale, label: label, side: side, show: !narrow, incrs: scale === 'users' ? COUNTS : undefined, stroke: K.colour(meaning), size: 52, labelSize: 20, grid: { show: false }, ticks: { stroke: t.grid }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif' };
     };
     var opts = {
       width: K.width(el),
@@ -54,13 +56,13 @@
       // Live, the axes only grow: they do not rescale every second as the newest point moves.
       scales: { x: { time: false }, users: { range: live ? K.growingRange() : K.zeroRange }, rps: { range: live ? K.growingRange() : K.zeroRange }, ms: { range: live ? K.growingRange() : K.zeroRange } },
       axes: [
-        { label: 'seconds from the start', stroke: t.muted, grid: { stroke: t.grid }, ticks: { stroke: t.grid }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif', labelSize: 18 },
+        { label: 'seconds from the start', incrs: COUNTS, stroke: t.muted, grid: { stroke: t.grid }, ticks: { stroke: t.grid }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif', labelSize: 18 },
         K.msAxis(t, { scale: 'ms', label: 'p95', labelSize: 20, labelFont: '12px system-ui, sans-serif', stroke: K.colour('p95') }),
         axis('users', 'users', 'users', 1),
         axis('rps', 'req/s', 'rps', 1),
       ],
       series: [
-        { label: 's', value: whole },
+        { label: 'second', value: whole },
         { label: 'p95', scale: 'ms', stroke: K.colour('p95'), width: 2, value: msValue },
         { label: 'users', scale: 'users', stroke: K.colour('users'), width: 2, value: whole },
         { label: 'req/s', scale: 'rps', stroke: K.colour('rps'), width: 2, value: round1 },
