@@ -337,6 +337,24 @@ describe('what the pages say', () => {
     expect(await page.content()).not.toContain('q=shoes');
   });
 
+  it('keeps the chart legend still while the cursor moves, and writes the hovered time in UTC', async () => {
+    needChromium();
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      await open({ name: 'monitor-public', path: '/monitors/shop', ready: ['[data-chart="latency"] canvas'] });
+      const chart = page.locator('[data-chart="latency"]');
+      const before = (await chart.boundingBox())!;
+      const over = (await chart.locator('.u-over').boundingBox())!;
+      for (const f of [0.2, 0.5, 0.97]) {
+        await page.mouse.move(over.x + over.width * f, over.y + over.height / 2);
+        expect(await chart.locator('.u-legend .u-value').nth(2).textContent()).toMatch(/ ms/);
+        expect((await chart.boundingBox())!.height).toBe(before.height);
+      }
+      // The hovered time is written as the pages write time, with its zone.
+      expect(await chart.locator('.u-legend .u-value').first().textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    }
+  });
+
   it('opens a monitor with 20 minutes of data on the 1-hour range', async () => {
     needChromium();
     await page.goto(`${h.url}/monitors/checkout-api`);

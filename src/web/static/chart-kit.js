@@ -66,7 +66,7 @@
 
   /** A time x axis in UTC, labelled with its zone. */
   function timeAxis(t) {
-    return { stroke: t.muted, grid: { stroke: t.grid, width: 1 }, ticks: { stroke: t.grid, width: 1 }, values: timeTicks, label: 'UTC', labelSize: 18, labelFont: '12px system-ui, sans-serif', font: '12px system-ui, sans-serif' };
+    return { stroke: t.muted, grid: { stroke: t.grid, width: 1 }, ticks: { stroke: t.grid, width: 1 }, values: timeTicks, label: 'UTC', labelSize: 14, labelGap: 0, labelFont: '12px system-ui, sans-serif', font: '12px system-ui, sans-serif' };
   }
 
   /** A y axis in milliseconds (zero-based scale: see zeroRange). */
