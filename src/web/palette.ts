@@ -8,9 +8,9 @@ type Colour = { light: string; dark: string; meaning: string };
 
 export const PALETTE = {
   // States and days (status page bars, badges' meaning, banner).
-  up: { light: '#17b26a', dark: '#2fd181', meaning: 'up; a day at or above 99.9 % uptime' },
-  partial: { light: '#f79009', dark: '#fdb022', meaning: 'degraded; a day with some failures (95 % up to 99.9 %)' },
-  down: { light: '#f04438', dark: '#f97066', meaning: 'down; a day below 95 %; failed runs and errors on every chart' },
+  up: { light: '#17b26a', dark: '#2fd181', meaning: 'up; a day at or above 99.9% uptime' },
+  partial: { light: '#f79009', dark: '#fdb022', meaning: 'degraded; a day with some failures (95% up to 99.9%)' },
+  down: { light: '#f04438', dark: '#f97066', meaning: 'down; a day below 95%; failed runs and errors on every chart' },
   none: { light: '#d0d5dd', dark: '#3b4554', meaning: 'no data' },
   // Latency percentiles (monitor charts, sparklines, load charts).
   p50: { light: '#2e90fa', dark: '#53b1fd', meaning: 'p50 (median) latency' },

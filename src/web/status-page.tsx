@@ -44,7 +44,7 @@ export function DayBars(props: { days: DayBar[]; name: string }) {
 
 /** What the bar colours mean: one legend per page. */
 export function DayLegend() {
-  const pct = (r: number) => `${+(r * 100).toFixed(1)} %`;
+  const pct = (r: number) => `${+(r * 100).toFixed(1)}%`;
   return (
     <ul class="day-legend" aria-label="Daily bar colours">
       <li>

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { MonitorIndexRow } from '../store/status.js';
 import type { AlertView } from './alert-view.js';
+import { fmtPct } from './format.js';
 import { judgedState } from './monitor-state.js';
 
 export type DisplayState = 'up' | 'down' | 'degraded' | 'maintenance' | 'unknown';
@@ -140,7 +141,7 @@ export function bannerOf(t: StatusModel['totals'], failingToday: FailingToday[] 
   if (t.down > 0) return { text: `${t.down} of ${t.all} down`, more: waiting, tone: 'down' };
   if (t.degraded > 0) return { text: `Degraded performance: ${t.degraded} of ${t.all} slow`, more: waiting, tone: 'degraded' };
   if (failingToday.length > 0) {
-    const names = failingToday.slice(0, 3).map((m) => `${m.name} (${(m.uptime * 100).toFixed(2)} % up)`);
+    const names = failingToday.slice(0, 3).map((m) => `${m.name} (${fmtPct(m.uptime)} up)`);
     const rest = failingToday.length > 3 ? ` and ${failingToday.length - 3} more` : '';
     return { text: 'Operational now, with failures earlier today', more: [`${names.join(', ')}${rest}`, waiting].filter(Boolean).join(' · '), tone: 'partial' };
   }

@@ -87,6 +87,19 @@
     };
   }
 
+  // Where points are dense, the line shows them; a point without a neighbour (a bucket between two
+  // gaps) is drawn as a dot, or it would not show at all.
+  function loneOrAll(u, si) {
+    var ys = u.data[si];
+    var out = [];
+    var dense = ys.length > u.bbox.width / (8 * (window.devicePixelRatio || 1));
+    for (var i = 0; i < ys.length; i++) {
+      if (ys[i] === null || ys[i] === undefined) continue;
+      if (!dense || ((ys[i - 1] === null || ys[i - 1] === undefined) && (ys[i + 1] === null || ys[i + 1] === undefined))) out.push(i);
+    }
+    return out;
+  }
+
   function xSeries() {
     return { label: 'Time', value: function (u, v) { return v === null || v === undefined ? '–' : K.time(v); } };
   }
@@ -96,7 +109,7 @@
     var x = data.t.map(function (s) { return s / 1000; });
     var fail = data.failures;
     var line = function (label, meaning, extra) {
-      var s = { label: label, stroke: K.colour(meaning), width: 1.75, value: pctValue(data), points: { size: 5, fill: K.colour(meaning) } };
+      var s = { label: label, stroke: K.colour(meaning), width: 1.75, value: pctValue(data), points: { show: true, size: 5, fill: K.colour(meaning), filter: loneOrAll } };
       for (var k in extra || {}) s[k] = extra[k];
       return s;
     };
