@@ -14,7 +14,7 @@ import { PALETTE, paletteCss } from '../../src/web/palette.js';
 import { Sparkline, sparklineGeometry } from '../../src/web/sparkline.js';
 import { DayBars, DayLegend, dayText } from '../../src/web/status-page.js';
 import { bannerOf, dayTone } from '../../src/web/status-view.js';
-import { compareJson, wholeSeconds } from '../../src/web/load/run-pages.js';
+import { compareJson, lastSecondPartial } from '../../src/web/load/run-pages.js';
 
 const totals = (t: Partial<Record<'up' | 'down' | 'degraded' | 'maintenance' | 'unknown', number>>) => {
   const x = { up: 0, down: 0, degraded: 0, maintenance: 0, unknown: 0, ...t };
@@ -187,14 +187,15 @@ describe('chart ranges', () => {
 describe('load charts', () => {
   const row = (t: number, requests: number, p95: number): SeriesRow => ({ t, users: 2, rate: null, requests, errors: 0, polls: 0, p50: p95 / 2, p95, p99: p95, max: p95 });
 
-  it('leave out the last second when the run ended inside it', () => {
+  it('mark the last second when the run ended inside it (the chart leaves it out, the totals keep it)', () => {
     const rows = [row(0, 50, 10), row(1, 52, 11), row(2, 9, 240)];
-    expect(wholeSeconds(rows, 2_300).map((r) => r.t)).toEqual([0, 1]);
-    expect(wholeSeconds(rows, 3_000).map((r) => r.t)).toEqual([0, 1, 2]);
-    expect(wholeSeconds(rows, null)).toHaveLength(3);
+    expect(lastSecondPartial(rows, 2_300)).toBe(true);
+    expect(lastSecondPartial(rows, 3_000)).toBe(false);
+    expect(lastSecondPartial(rows, null)).toBe(false);
+    expect(lastSecondPartial([], 2_300)).toBe(false);
     const cmp = compareJson([{ id: 1, name: 'a', durationMs: 2_300, rows }]);
-    expect(cmp.t).toEqual([0, 1]);
-    expect(cmp.runs[0].p95).toEqual([10, 11]);
+    expect(cmp.t).toEqual([0, 1, 2]);
+    expect(cmp.runs[0]).toMatchObject({ p95: [10, 11, 240], lastPartial: true });
   });
 });
 

@@ -116,7 +116,6 @@ export function LoadRunCompare(props: { runs: LoadRunDetail[] }) {
 
 /** Chart data for a comparison: one shared time axis (seconds), a p95 and a users array per run. */
 export function compareJson(runs: { id: number; name: string; rows: SeriesRow[]; durationMs?: number | null }[]) {
-  runs = runs.map((r) => ({ ...r, rows: wholeSeconds(r.rows, r.durationMs ?? null) }));
   const len = Math.max(0, ...runs.map((r) => (r.rows.length ? r.rows[r.rows.length - 1].t + 1 : 0)));
   const t = Array.from({ length: len }, (_, i) => i);
   return {
@@ -128,7 +127,7 @@ export function compareJson(runs: { id: number; name: string; rows: SeriesRow[];
         p95[row.t] = row.p95;
         users[row.t] = row.users;
       }
-      return { id: r.id, label: `#${r.id} ${r.name}`, p95, users };
+      return { id: r.id, label: `#${r.id} ${r.name}`, p95, users, lastPartial: lastSecondPartial(r.rows, r.durationMs ?? null) };
     }),
   };
 }
@@ -223,22 +222,20 @@ export function LoadRunView(props: { run: LoadRunDetail; /** The burst is runnin
 }
 
 /**
- * The seconds a chart draws: the last one is left out when the run ended inside it. That second
- * holds a fraction of a second's requests (and the slow ones cut off by the end), so drawn as a
- * whole second it reads as a drop in throughput and a latency spike that never happened. Its
- * requests are still in the run's totals.
+ * Whether the last stored second is one the run ended inside. That second holds a fraction of a
+ * second's requests (and the slow ones cut off by the end): drawn as a whole second it reads as a
+ * drop in throughput and a latency spike that never happened, so the charts leave it out. The JSON
+ * keeps it (its requests are in the totals) and says so in `lastPartial`.
  */
-export function wholeSeconds<T extends { t: number }>(rows: T[], durationMs: number | null): T[] {
-  if (durationMs === null || rows.length === 0) return rows;
-  const last = rows[rows.length - 1];
-  return (last.t + 1) * 1000 > durationMs + 1 ? rows.slice(0, -1) : rows;
+export function lastSecondPartial(rows: { t: number }[], durationMs: number | null): boolean {
+  if (durationMs === null || rows.length === 0) return false;
+  return (rows[rows.length - 1].t + 1) * 1000 > durationMs + 1;
 }
 
-/** Chart data: parallel arrays per whole second, plus where the knee was (seconds from the start). */
-export function seriesJson(run: LoadRunDetail, all: SeriesRow[]) {
+/** Chart data: parallel arrays per second, where the knee was (seconds from the start), and whether the last second is partial. */
+export function seriesJson(run: LoadRunDetail, rows: SeriesRow[]) {
   const k = run.summary?.knee;
   const knee = k?.latencyKnee ?? k?.throughputKnee;
-  const rows = wholeSeconds(all, run.durationMs);
   return {
     t: rows.map((r) => r.t),
     users: rows.map((r) => r.users),
@@ -247,6 +244,7 @@ export function seriesJson(run: LoadRunDetail, all: SeriesRow[]) {
     p95: rows.map((r) => r.p95),
     p99: rows.map((r) => r.p99),
     knee: knee ? { t: knee.t, label: `knee at ${knee.load} ${k!.unit}` } : null,
+    lastPartial: lastSecondPartial(rows, run.durationMs),
   };
 }
 

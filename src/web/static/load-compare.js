@@ -22,6 +22,10 @@
       var series = [{ label: 'second', value: function (u, v) { return v === null || v === undefined ? '–' : String(v); } }];
       var data = [d.t];
       d.runs.forEach(function (run, i) {
+        // Each run's last second, when the run ended inside it, is not drawn (see load-run.js).
+        if (run.lastPartial) {
+          for (var j = run.p95.length - 1; j >= 0; j--) if (run.p95[j] !== null) { run.p95[j] = null; break; }
+        }
         var s = { label: run.label, scale: 'ms', stroke: i === 0 ? p95 : K.alpha(p95, Math.max(0.45, 1 - i * 0.12)), width: i === 0 ? 2.25 : 1.75, value: function (u, v) { return K.ms(v); } };
         if (DASHES[i % DASHES.length]) s.dash = DASHES[i % DASHES.length];
         series.push(s);
