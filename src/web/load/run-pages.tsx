@@ -37,7 +37,7 @@ function Head() {
 function RunFigures({ r }: { r: LoadRunRow }) {
   return (
     <>
-      <td data-label="Started">{when(r.startedAt)}</td>
+      <td class="when" data-label="Started">{when(r.startedAt)}</td>
       <td class="plan-cell" data-label="Plan">{r.planText}</td>
       <td data-label="Status"><span class={`status status-${r.status}`}>{r.status}</span></td>
       <td class="n" data-label="Peak users">{r.peakUsers ?? '–'}</td>
