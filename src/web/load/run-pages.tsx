@@ -46,7 +46,7 @@ function RunFigures({ r }: { r: LoadRunRow }) {
       <td class="n" data-label="p95">{fmtMs(r.p95)}</td>
       <td class="n" data-label="p99">{fmtMs(r.p99)}</td>
       <td class="n" data-label="Errors">{pct(r.errors, r.requests)}</td>
-      <td data-label="Knee">{r.kneeText ?? '–'}</td>
+      <td class="knee-cell" data-label="Knee">{r.kneeText ?? '–'}</td>
     </>
   );
 }
