@@ -5,6 +5,8 @@ import { createStepKeys, type StepChoice } from './step-keys.js';
 
 /** The chart ranges and the rollup level each one reads. */
 export const RANGES = {
+  '1h': { level: 'minute', span: 3_600_000 },
+  '6h': { level: 'minute', span: 6 * 3_600_000 },
   '24h': { level: 'minute', span: 86_400_000 },
   '7d': { level: 'hour', span: 7 * 86_400_000 },
   '30d': { level: 'hour', span: 30 * 86_400_000 },

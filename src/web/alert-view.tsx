@@ -1,6 +1,6 @@
 import type { MaintenancePeriod } from '../alerting/maintenance.js';
 import type { Incident } from '../store/alerts.js';
-import { fmtMs } from './format.js';
+import { fmtMs, fmtTime } from './format.js';
 
 /** What the status page shows from alerting: the judged state, recent incidents and maintenance windows. */
 export type AlertView = {
@@ -33,7 +33,7 @@ export async function buildAlertView(reader: AlertsReader, now: number, visibleK
   };
 }
 
-const when = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+const when = (t: number) => fmtTime(t);
 
 function span(ms: number): string {
   const min = Math.round(ms / 60_000);

@@ -37,3 +37,27 @@ export function fmtAgo(epochMs: number | null, now = Date.now()): string {
   if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86_400)} d ago`;
 }
+
+/**
+ * The one way pages write a moment: `2026-11-30 06:50 UTC` (with `seconds`, `06:50:12`). The charts'
+ * axes and legends use the same form (static/chart-kit.js).
+ */
+export function fmtTime(epochMs: number, opts: { seconds?: boolean; zone?: boolean } = {}): string {
+  const s = new Date(epochMs).toISOString().replace('T', ' ').slice(0, opts.seconds ? 19 : 16);
+  return opts.zone === false ? s : `${s} UTC`;
+}
+
+/**
+ * A URL as the public sees it: the path only. Hosts, ports and query strings (tokens, campaign ids,
+ * search terms) stay on the operator's side.
+ */
+export function publicPath(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url.split(/[?#]/)[0];
+  }
+}
+
+/** Free text for the public (failure messages, incident summaries): every absolute URL in it cut to its path. */
+export const publicText = (text: string): string => text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi, (u) => publicPath(u.replace(/[.,;:]+$/, '')) + (u.match(/[.,;:]+$/)?.[0] ?? ''));

@@ -11,6 +11,7 @@ export function Layout(props: { title: string; children: Child; head?: Child }) 
         <meta name="htmx-config" content='{"includeIndicatorStyles":false}' />
         <link rel="icon" href="data:," />
         <title>{props.title}</title>
+        <link rel="stylesheet" href="/static/palette.css" />
         <link rel="stylesheet" href="/static/style.css" />
         <script src="/static/htmx.min.js" defer></script>
         {props.head}

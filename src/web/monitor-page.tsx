@@ -4,11 +4,11 @@ import { RANGES } from '../store/history.js';
 import type { RunRow, StepRow } from '../store/runs.js';
 import type { StepChoice } from '../store/step-keys.js';
 import { samplesNote } from '../lang/percentile.js';
-import { fmtMs, fmtTimings, fmtPct } from './format.js';
+import { fmtMs, fmtTimings, fmtPct, fmtTime, publicPath, publicText } from './format.js';
 import { Layout } from './layout.js';
 import { TraceRefView, type ShownTrace } from './trace-ref.js';
 
-export const RANGE_LABELS: Record<Range, string> = { '24h': '24 hours', '7d': '7 days', '30d': '30 days', '1y': '1 year' };
+export const RANGE_LABELS: Record<Range, string> = { '1h': '1 hour', '6h': '6 hours', '24h': '24 hours', '7d': '7 days', '30d': '30 days', '1y': '1 year' };
 const RESOLUTION: Record<string, string> = { minute: 'per minute', hour: 'per hour', day: 'per day' };
 
 export type { StepChoice };
@@ -52,7 +52,6 @@ export const ADMIN_URLS = monitorUrls(ADMIN_PREFIXES);
 
 /** What the charts draw: the page fetches only these fields. */
 const CHART_FIELDS = 'runs,failures,p50,p95,p99,max,phases';
-const utc = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
 function RangeSwitch(props: { m: MonitorInfo; range: Range; step: number; urls: MonitorUrls }) {
   const { m, range, step, urls } = props;
@@ -101,7 +100,7 @@ function StepSelect(props: { m: MonitorInfo; range: Range; step: number; steps: 
     <form class="step-select" method="get" action={urls.pagePath(m.key)} hx-get={urls.chart(m.key)} hx-trigger="change" hx-target="#history" hx-swap="outerHTML">
       <input type="hidden" name="range" value={range} />
       <label>
-        Step{' '}
+        Step
         <select name="step">
           <option value="-1" selected={step === -1}>
             Whole journey
@@ -115,7 +114,7 @@ function StepSelect(props: { m: MonitorInfo; range: Range; step: number; steps: 
         </select>
       </label>
       <noscript>
-        <button type="submit">Show</button>
+        <button type="submit" class="secondary">Show</button>
       </noscript>
     </form>
   );
@@ -152,15 +151,15 @@ export function HistorySection(props: { m: MonitorInfo; s: Series; steps: StepCh
         <StepSelect m={m} range={s.range} step={s.step} steps={steps} urls={urls} />
       </div>
       <p class="range-note">
-        {`Last ${RANGE_LABELS[s.range]}, ${RESOLUTION[s.level]}, ${stepName}: ${utc(s.from)} to ${utc(s.to + s.bucketMs)}`}
+        {`Last ${RANGE_LABELS[s.range]}, ${RESOLUTION[s.level]}, ${stepName}: ${fmtTime(s.from)} to ${fmtTime(s.to + s.bucketMs)}`}
       </p>
       <Summary s={s} />
       <h2>Latency percentiles</h2>
-      <div class="chart" data-chart="latency" data-series-url={chartUrl} role="img" aria-label={`p50, p95, p99 and max latency over the last ${RANGE_LABELS[s.range]}; red marks are failures`}>
+      <div class="chart" data-chart="latency" data-series-url={chartUrl} role="figure" aria-label={`p50, p95, p99 and slowest-run latency over the last ${RANGE_LABELS[s.range]}, times in UTC; red ticks mark failed runs`}>
         {s.t.length === 0 ? <p class="empty">No runs in this range yet.</p> : null}
       </div>
       <h2>Timing breakdown (mean per successful run)</h2>
-      <div class="chart" data-chart="phases" data-series-url={chartUrl} role="img" aria-label="Mean DNS, connect, TLS, time to first byte and download time, stacked"></div>
+      <div class="chart" data-chart="phases" data-series-url={chartUrl} role="figure" aria-label="Mean DNS, connect, TLS, time to first byte and download time, stacked, times in UTC"></div>
       <p class="note">
         Percentiles are nearest rank (p95 of 20 or fewer runs is their slowest), of successful runs, from DDSketch sketches with 1 % relative accuracy merged from minutes to hours and days. <a href={url}>Data as JSON</a>
       </p>
@@ -168,10 +167,14 @@ export function HistorySection(props: { m: MonitorInfo; s: Series; steps: StepCh
   );
 }
 
+/** Who reads a run: the public sees paths and scrubbed messages, the operator the full URLs. */
+export type Audience = 'public' | 'operator';
+
 /** Recent runs, each expandable (htmx) to its steps; `runHref` adds a link to a run's own page. */
-export function RunsTable(props: { m: Pick<MonitorInfo, 'key'>; runs: RunRow[]; urls?: MonitorUrls; runHref?: (runId: number) => string; expandable?: boolean }) {
+export function RunsTable(props: { m: Pick<MonitorInfo, 'key'>; runs: RunRow[]; urls?: MonitorUrls; runHref?: (runId: number) => string; expandable?: boolean; audience?: Audience }) {
   const { m, runs } = props;
   const urls = props.urls ?? PUBLIC_URLS;
+  const text = props.audience === 'operator' ? (t: string) => t : publicText;
   if (runs.length === 0) return <p class="empty">No runs yet.</p>;
   return (
     <table class="runs">
@@ -180,24 +183,26 @@ export function RunsTable(props: { m: Pick<MonitorInfo, 'key'>; runs: RunRow[]; 
           <th>Started (UTC)</th>
           <th>Result</th>
           <th>Duration</th>
-          <th>Details</th>
+          <th>
+            <span class="sr">Details</span>
+          </th>
         </tr>
       </thead>
       {runs.map((r) => (
         <tbody class={r.ok ? 'run ok' : r.failureCode === 'aborted' ? 'run aborted' : 'run failed'}>
           <tr>
-            <td>{props.runHref ? <a href={props.runHref(r.id)}>{utc(r.startedAt).slice(0, 19)}</a> : utc(r.startedAt).slice(0, 19)}</td>
-            <td>
+            <td data-label="Started">{props.runHref ? <a href={props.runHref(r.id)}>{fmtTime(r.startedAt, { seconds: true, zone: false })}</a> : fmtTime(r.startedAt, { seconds: true, zone: false })}</td>
+            <td data-label="Result">
               {r.ok
                 ? 'OK'
                 : r.failureCode === 'aborted'
                   ? 'Aborted: cut off by shutdown (not counted in uptime, latency or alerts)'
-                  : `Failed${r.failureStep !== null ? ` at step ${r.failureStep + 1}` : ''}: ${r.failureMessage ?? r.failureCode ?? ''}`}
+                  : `Failed${r.failureStep !== null ? ` at step ${r.failureStep + 1}` : ''}: ${text(r.failureMessage ?? r.failureCode ?? '')}`}
             </td>
-            <td>{fmtMs(r.durationMs)}</td>
+            <td data-label="Duration">{fmtMs(r.durationMs)}</td>
             <td>
               {props.expandable === false ? null : (
-                <button type="button" class="expand" hx-get={urls.runDetail(m.key, r.id)} hx-target={`#run-${r.id}`} hx-swap="innerHTML">
+                <button type="button" class="expand" hx-get={urls.runDetail(m.key, r.id)} hx-target={`#run-${r.id}`} hx-swap="innerHTML" aria-label={`Steps of the run at ${fmtTime(r.startedAt, { seconds: true })}`}>
                   Steps
                 </button>
               )}
@@ -212,9 +217,22 @@ export function RunsTable(props: { m: Pick<MonitorInfo, 'key'>; runs: RunRow[]; 
   );
 }
 
+/**
+ * What a check found, as shown: the assets check counts the files that came from the visitor's
+ * cache ("3 from cache", not "0 loaded").
+ */
+export function evidenceActual(e: StepRow['evidence'][number], s: Pick<StepRow, 'assets'>): string {
+  if (e.what !== 'assets' || !s.assets || s.assets.failed > 0 || !e.pass) return e.actual;
+  const a = s.assets;
+  const parts = [a.count > 0 ? `${a.count} loaded` : '', a.cached > 0 ? `${a.cached} from cache` : ''].filter(Boolean);
+  return parts.length ? parts.join(', ') : 'none referenced';
+}
+
 /** One run's steps with timings and assertion evidence (htmx partial), and its trace when shown. */
-export function RunDetail(props: { steps: StepRow[]; trace?: ShownTrace }) {
+export function RunDetail(props: { steps: StepRow[]; trace?: ShownTrace; audience?: Audience }) {
   if (props.steps.length === 0) return <p class="empty">This run recorded no steps.</p>;
+  const operator = props.audience === 'operator';
+  const text = operator ? (t: string) => t : publicText;
   return (
     <div class="steps">
       <TraceRefView trace={props.trace} />
@@ -222,13 +240,19 @@ export function RunDetail(props: { steps: StepRow[]; trace?: ShownTrace }) {
         <div class={s.ok ? 'step ok' : 'step failed'}>
           <h3>{`${s.index + 1}. ${s.name}`}</h3>
           <p class="step-req">
-            <code>{`${s.method} ${s.url}`}</code> {s.status !== null ? `→ ${s.status}` : ''} {s.ok ? '' : `— ${s.failureMessage ?? s.failureCode ?? 'failed'}`}
+            <code>{`${s.method} ${operator ? s.url : publicPath(s.url)}`}</code> {s.status !== null ? `→ ${s.status}` : ''} {s.ok ? '' : `— ${text(s.failureMessage ?? s.failureCode ?? 'failed')}`}
           </p>
           <p class="timings">
             {`${fmtTimings(s.timings)} · ${s.bytes} bytes${s.redirects ? ` · ${s.redirects} redirects` : ''}`}
           </p>
           {s.evidence.length > 0 ? (
             <table class="evidence">
+              <colgroup>
+                <col class="what" />
+                <col class="expected" />
+                <col class="actual" />
+                <col class="result" />
+              </colgroup>
               <thead>
                 <tr>
                   <th>Check</th>
@@ -241,8 +265,8 @@ export function RunDetail(props: { steps: StepRow[]; trace?: ShownTrace }) {
                 {s.evidence.map((e) => (
                   <tr class={e.pass ? 'pass' : 'fail'}>
                     <td>{e.what}</td>
-                    <td>{e.expected}</td>
-                    <td>{e.actual}</td>
+                    <td>{text(e.expected)}</td>
+                    <td>{text(evidenceActual(e, s))}</td>
                     <td>{e.pass ? 'pass' : 'FAIL'}</td>
                   </tr>
                 ))}
@@ -261,6 +285,7 @@ export function ChartAssets() {
     <>
       <link rel="stylesheet" href="/static/uPlot.min.css" />
       <script src="/static/uPlot.iife.min.js" defer></script>
+      <script src="/static/chart-kit.js" defer></script>
       <script src="/static/monitor-chart.js" defer></script>
     </>
   );

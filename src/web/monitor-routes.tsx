@@ -99,7 +99,25 @@ export function seriesJson(s: Series, fields?: SeriesField[], steps: StepChoice[
 
 type Query = (name: string) => string | undefined;
 
-/** The chart section's data for a monitor from the request's `range` and `step`, or the 400 sentence. */
+/**
+ * The range a page opens on when none is asked for: the shortest that holds all the data there is
+ * (a monitor with 20 minutes of data opens on 1h, with 3 hours on 6h), else 24h; 7d when the last
+ * day has nothing but the week has.
+ */
+export function rangeForAge(oldest: number | null, now: number): Range {
+  if (oldest === null) return '24h';
+  const age = now - oldest;
+  if (age <= RANGES['1h'].span) return '1h';
+  if (age <= RANGES['6h'].span) return '6h';
+  return '24h';
+}
+
+const oldestBucket = (s: Series): number | null => {
+  const i = s.runs.findIndex((r) => r !== null && r > 0);
+  return i < 0 ? null : s.t[i];
+};
+
+/** The chart section's data for a monitor from the request's `range` (default: fitted to the data's age) and `step`, or the 400 sentence. */
 export async function historyFor(deps: Pick<MonitorRouteDeps, 'history' | 'runs' | 'now'>, m: MonitorInfo, query: Query): Promise<{ ok: true; s: Series; steps: StepChoice[] } | { ok: false; error: string }> {
   const range = parseRange(query('range'));
   if (!range.ok) return range;
@@ -107,7 +125,21 @@ export async function historyFor(deps: Pick<MonitorRouteDeps, 'history' | 'runs'
   if (!step.ok) return step;
   const location = parseLocation(query('location'));
   if (!location.ok) return location;
-  return { ok: true, s: (await deps.history.series(m.key, range.value, { step: step.value, now: deps.now(), location: location.value }))!, steps: await deps.history.steps(m.id) };
+  const now = deps.now();
+  const series = async (r: Range) => (await deps.history.series(m.key, r, { step: step.value, now, location: location.value }))!;
+  let s: Series;
+  if (query('range')) s = await series(range.value);
+  else {
+    const day = await series('24h');
+    const oldest = oldestBucket(day);
+    const fitted = rangeForAge(oldest, now);
+    if (fitted !== '24h') s = await series(fitted);
+    else if (oldest === null) {
+      const week = await series('7d');
+      s = oldestBucket(week) === null ? day : week;
+    } else s = day;
+  }
+  return { ok: true, s, steps: await deps.history.steps(m.id) };
 }
 
 /** `GET <path>` (path ending in `/:key/series`): the JSON series of monitors that pass `visible`. */
@@ -158,7 +190,7 @@ export function registerHistoryRoutes<E extends Env>(app: Hono<E>, deps: Monitor
     if (!m || !Number.isSafeInteger(runId)) return notFound(c);
     const run = await deps.runs.get(runId, { monitor: m.key });
     if (!run) return notFound(c);
-    return c.html(<RunDetail steps={run.steps} trace={deps.traceLinks ? traceOf(deps.traceLinks, m.key, run) : undefined} />);
+    return c.html(<RunDetail steps={run.steps} trace={deps.traceLinks ? traceOf(deps.traceLinks, m.key, run) : undefined} audience={prefix === PUBLIC_PREFIXES ? 'public' : 'operator'} />);
   });
 
   registerSeriesRoute(app, deps, `${prefix.series}/:key/series`, visible, seriesNotFound);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { paletteCss } from './palette.js';
 
 const require = createRequire(import.meta.url);
 
@@ -11,6 +12,9 @@ export function loadStaticAssets(): Map<string, Asset> {
   const own = (name: string) => fileURLToPath(new URL(`./static/${name}`, import.meta.url));
   const files: [string, string, string][] = [
     ['style.css', own('style.css'), 'text/css; charset=utf-8'],
+    ['chart-kit.js', own('chart-kit.js'), 'text/javascript; charset=utf-8'],
+    ['status.js', own('status.js'), 'text/javascript; charset=utf-8'],
+    ['copy.js', own('copy.js'), 'text/javascript; charset=utf-8'],
     ['load.css', own('load.css'), 'text/css; charset=utf-8'],
     ['load-run.js', own('load-run.js'), 'text/javascript; charset=utf-8'],
     ['load-compare.js', own('load-compare.js'), 'text/javascript; charset=utf-8'],
@@ -21,5 +25,8 @@ export function loadStaticAssets(): Map<string, Asset> {
     ['uPlot.iife.min.js', require.resolve('uplot/dist/uPlot.iife.min.js'), 'text/javascript; charset=utf-8'],
     ['uPlot.min.css', require.resolve('uplot/dist/uPlot.min.css'), 'text/css; charset=utf-8'],
   ];
-  return new Map(files.map(([name, path, type]) => [name, { body: readFileSync(path), type }]));
+  const assets = new Map(files.map(([name, path, type]) => [name, { body: readFileSync(path), type }]));
+  // The colours of every meaning, from one module (palette.ts).
+  assets.set('palette.css', { body: Buffer.from(paletteCss()), type: 'text/css; charset=utf-8' });
+  return assets;
 }

@@ -1,30 +1,67 @@
 import type { DayBar, MonitorDetail, MonitorStatus } from '../store/status.js';
-import { fmtAgo, fmtMs, fmtPct } from './format.js';
+import { fmtAgo, fmtMs, fmtPct, fmtTime, publicText } from './format.js';
 import { Layout } from './layout.js';
-import { P95Sparkline } from './sparkline.js';
+import { Sparkline } from './sparkline.js';
 import { MaintenanceNotice, RecentIncidents, type AlertView } from './alert-view.js';
-import { bannerOf, type DisplayState, type Item, type StatusModel, type StatusQuery } from './status-view.js';
+import { bannerOf, DAY_THRESHOLDS, dayTone, type DisplayState, type FailingToday, type Item, type StatusModel, type StatusQuery } from './status-view.js';
 
 const STATE_LABEL: Record<DisplayState, string> = { up: 'Up', down: 'Down', unknown: 'No data yet', degraded: 'Degraded', maintenance: 'Maintenance' };
 
-function barClass(d: DayBar): string {
-  if (d.uptime === null) return 'bar none';
-  if (d.uptime >= 0.999) return 'bar ok';
-  if (d.uptime >= 0.95) return 'bar warn';
-  return 'bar bad';
+/** A day's figures, as the bar's label and the line under the bars say them. */
+export function dayText(d: DayBar, today = false): string {
+  const day = today ? `Today, ${d.day}` : d.day;
+  if (d.uptime === null) return `${day}: no data`;
+  return `${day}: ${fmtPct(d.uptime)} up (${d.runs} run${d.runs === 1 ? '' : 's'}, ${d.failures} failed)`;
 }
 
-function barTitle(d: DayBar): string {
-  return d.uptime === null ? `${d.day}: no data` : `${d.day}: ${fmtPct(d.uptime)} up (${d.runs} runs, ${d.failures} failed)`;
-}
-
-export function DayBars(props: { days: DayBar[] }) {
+/**
+ * The daily bars: each a button whose figures show under the bars on a tap, a click or focus
+ * (static/status.js; arrow keys move between days). Phones show the last 30 days (CSS).
+ */
+export function DayBars(props: { days: DayBar[]; name: string }) {
+  const last = props.days.length - 1;
   return (
-    <div class="bars" role="img" aria-label={`Daily uptime for the last ${props.days.length} days`}>
-      {props.days.map((d) => (
-        <span class={barClass(d)} title={barTitle(d)}></span>
-      ))}
-    </div>
+    <>
+      <div class="bars" role="group" aria-label={`${props.name}: daily uptime, last ${props.days.length} days (arrow keys move between days)`}>
+        {props.days.map((d, i) => {
+          const text = dayText(d, i === last);
+          return <button type="button" class={`bar bar-${dayTone(d.uptime)}`} title={text} aria-label={text} data-detail={text} tabindex={i === last ? 0 : -1}></button>;
+        })}
+      </div>
+      <div class="bars-legend" aria-hidden="true">
+        <span>
+          <span class="days-wide">{props.days.length} days ago</span>
+          <span class="days-narrow">{Math.min(30, props.days.length)} days ago</span>
+        </span>
+        <span>today</span>
+      </div>
+      <p class="day-detail" aria-live="polite">
+        {last >= 0 ? dayText(props.days[last], true) : ''}
+      </p>
+    </>
+  );
+}
+
+/** What the bar colours mean: one legend per page. */
+export function DayLegend() {
+  const pct = (r: number) => `${+(r * 100).toFixed(1)}%`;
+  return (
+    <ul class="day-legend" aria-label="Daily bar colours">
+      <li>
+        <span class="swatch swatch-up"></span>≥ {pct(DAY_THRESHOLDS.up)} up
+      </li>
+      <li>
+        <span class="swatch swatch-partial"></span>
+        {pct(DAY_THRESHOLDS.partial)} to {pct(DAY_THRESHOLDS.up)}
+      </li>
+      <li>
+        <span class="swatch swatch-down"></span>below {pct(DAY_THRESHOLDS.partial)}
+      </li>
+      <li>
+        <span class="swatch"></span>no data
+      </li>
+      <li>Days are UTC; tap or focus a day for its figures.</li>
+    </ul>
   );
 }
 
@@ -54,20 +91,29 @@ export function MonitorCard(props: { m: MonitorStatus; state: DisplayState; now:
       </dl>
       {trend ? (
         <div class="trend">
-          <P95Sparkline values={trend} />
+          <Sparkline values={trend} caption />
           <a class="history-link" href={`/monitors/${encodeURIComponent(m.key)}`}>
-            Latency history →
+            Latency history<span class="sr"> of {m.name}</span> →
           </a>
         </div>
       ) : null}
-      <DayBars days={m.days} />
-      <div class="bars-legend">
-        <span>{m.days.length} days ago</span>
-        <span>today (UTC)</span>
-      </div>
-      {props.alerts ? <RecentIncidents incidents={props.alerts.incidents(m.key)} now={now} /> : null}
+      <DayBars days={m.days} name={m.name} />
+      {props.alerts ? <RecentIncidents incidents={props.alerts.incidents(m.key).map((i) => ({ ...i, summary: publicText(i.summary) }))} now={now} /> : null}
     </li>
   );
+}
+
+/** Shown monitors that are up now but whose day so far is not green. */
+function failingToday(data: StatusPageData): FailingToday[] {
+  const out: FailingToday[] = [];
+  const seen = new Set<number>();
+  for (const m of [...data.model.attention, ...data.model.items]) {
+    if (seen.has(m.id) || m.shown !== 'up') continue;
+    seen.add(m.id);
+    const today = data.details.get(m.id)?.days.at(-1);
+    if (today && today.uptime !== null && dayTone(today.uptime) !== 'up') out.push({ name: m.name, uptime: today.uptime });
+  }
+  return out;
 }
 
 /** Everything one status page shows, with the full figures of the monitors on it. */
@@ -120,17 +166,22 @@ function Cards(props: { items: Item[]; data: StatusPageData }) {
 
 export function StatusList(props: { data: StatusPageData }) {
   const { model, alerts, now } = props.data;
-  const banner = bannerOf(model.totals);
+  const banner = bannerOf(model.totals, failingToday(props.data));
   const q = model.query;
   const filtered = !!(q.q || q.group);
   return (
     <section id="status" hx-get={`/partials${href(q, {}).replace(/^\/\??/, '/status?')}`} hx-trigger="every 30s" hx-swap="outerHTML">
-      <p class={`summary summary-${banner.tone}`}>{banner.text}</p>
+      <p class={`summary summary-${banner.tone}`} role="status">
+        {banner.text}
+        {banner.more ? <span class="summary-more">{banner.more}</span> : null}
+      </p>
       {alerts ? <MaintenanceNotice windows={alerts.maintenance} now={now} /> : null}
       {model.totals.all > 10 || filtered ? (
         <form class="status-search" method="get" action="/" role="search">
-          <label for="status-q">Find a monitor</label>
-          <input id="status-q" name="q" type="search" value={q.q} maxlength={100} />
+          <label for="status-q">
+            Find a monitor
+            <input id="status-q" name="q" type="search" value={q.q} maxlength={100} />
+          </label>
           {q.group ? <input type="hidden" name="group" value={q.group} /> : null}
           <button type="submit">Search</button>
           {filtered ? <a href="/">Show all</a> : null}
@@ -158,14 +209,15 @@ export function StatusList(props: { data: StatusPageData }) {
           {model.page < model.pages ? <a rel="next" href={href(q, { page: model.page + 1 })}>Next →</a> : <span></span>}
         </nav>
       ) : null}
-      <p class="updated">Updated {new Date(now).toISOString().replace('T', ' ').slice(0, 19)} UTC</p>
+      {model.items.length + model.attention.length > 0 ? <DayLegend /> : null}
+      <p class="updated">Updated {fmtTime(now, { seconds: true })}</p>
     </section>
   );
 }
 
 export function StatusPage(props: { title: string; data: StatusPageData }) {
   return (
-    <Layout title={props.title}>
+    <Layout title={props.title} head={<script src="/static/status.js" defer></script>}>
       <header class="top">
         <h1>{props.title}</h1>
       </header>

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { MonitorIndexRow } from '../store/status.js';
 import type { AlertView } from './alert-view.js';
+import { fmtPct } from './format.js';
 import { judgedState } from './monitor-state.js';
 
 export type DisplayState = 'up' | 'down' | 'degraded' | 'maintenance' | 'unknown';
@@ -112,12 +113,39 @@ export function buildStatusModel(index: MonitorIndexRow[], alerts: AlertView | u
   };
 }
 
-/** The banner: never green over monitors without data or failing ones. */
-export function bannerOf(t: StatusModel['totals']): { text: string; tone: 'up' | 'down' | 'degraded' | 'unknown' } {
+/**
+ * A day's colour: green at or above 99.9 % of runs passing, amber for a day with some failures down
+ * to 95 %, red below that, grey without runs. The legend under the cards says the same numbers.
+ */
+export const DAY_THRESHOLDS = { up: 0.999, partial: 0.95 } as const;
+export type DayTone = 'up' | 'partial' | 'down' | 'none';
+export function dayTone(uptime: number | null): DayTone {
+  if (uptime === null) return 'none';
+  if (uptime >= DAY_THRESHOLDS.up) return 'up';
+  return uptime >= DAY_THRESHOLDS.partial ? 'partial' : 'down';
+}
+
+/** A monitor that is up now but whose day so far is not green (the banner must not be green over it). */
+export type FailingToday = { name: string; uptime: number };
+
+export type Banner = { text: string; more?: string; tone: 'up' | 'down' | 'degraded' | 'partial' | 'unknown' };
+
+/**
+ * The banner: green only when every public monitor has data and is up, and no monitor shown has had
+ * a failing day so far. `failingToday` lists the shown monitors whose day so far is below 99.9 %.
+ */
+export function bannerOf(t: StatusModel['totals'], failingToday: FailingToday[] = []): Banner {
   if (t.all === 0) return { text: 'No public monitors yet', tone: 'unknown' };
   if (t.unknown === t.all) return { text: 'Waiting for the first checks', tone: 'unknown' };
-  if (t.down > 0) return { text: `${t.down} of ${t.all} down`, tone: 'down' };
-  if (t.degraded > 0) return { text: `Degraded performance: ${t.degraded} of ${t.all} slow`, tone: 'degraded' };
-  if (t.unknown > 0) return { text: `All checked systems operational · ${t.unknown} waiting for a first check`, tone: 'unknown' };
+  const waiting = t.unknown > 0 ? `${t.unknown} waiting for a first check` : undefined;
+  if (t.down > 0) return { text: `${t.down} of ${t.all} down`, more: waiting, tone: 'down' };
+  if (t.degraded > 0) return { text: `Degraded performance: ${t.degraded} of ${t.all} slow`, more: waiting, tone: 'degraded' };
+  if (failingToday.length > 0) {
+    const names = failingToday.slice(0, 3).map((m) => `${m.name} (${fmtPct(m.uptime)} up)`);
+    const rest = failingToday.length > 3 ? ` and ${failingToday.length - 3} more` : '';
+    return { text: 'Operational now, with failures earlier today', more: [`${names.join(', ')}${rest}`, waiting].filter(Boolean).join(' · '), tone: 'partial' };
+  }
+  if (t.maintenance > 0 && t.up === 0) return { text: 'Under maintenance', more: waiting, tone: 'unknown' };
+  if (t.unknown > 0) return { text: 'All checked systems operational', more: waiting, tone: 'unknown' };
   return { text: 'All systems operational', tone: 'up' };
 }

@@ -12,6 +12,7 @@ export function AdminLayout(props: { title: string; csrfToken?: string; username
         <meta name="htmx-config" content='{"includeIndicatorStyles":false}' />
         <link rel="icon" href="data:," />
         <title>{props.title}</title>
+        <link rel="stylesheet" href="/static/palette.css" />
         <link rel="stylesheet" href="/static/style.css" />
         <link rel="stylesheet" href="/static/admin.css" />
         <script src="/static/htmx.min.js" defer></script>
@@ -22,8 +23,9 @@ export function AdminLayout(props: { title: string; csrfToken?: string; username
         <header class="admin-top">
           <a class="brand" href="/admin">halftime</a>
           {props.username ? (
-            <nav>
+            <nav aria-label="Operator pages">
               <a href="/admin">Dashboard</a>
+              <a href="/admin/load-runs">Load runs</a>
               <a href="/admin/health">Health</a>
               <a href="/admin/tokens">API tokens</a>
               <a href="/">Status page</a>

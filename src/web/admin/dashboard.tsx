@@ -1,9 +1,9 @@
 import type { Child } from 'hono/jsx';
 import type { AdminMonitorRow, MonitorPage, OperatorState } from '../../store/admin-queries.js';
-import { fmtAgo, fmtMs } from '../format.js';
+import { fmtAgo, fmtMs, fmtTime } from '../format.js';
 import { STATE_LABEL } from '../monitor-state.js';
 import { AdminLayout } from './admin-layout.js';
-import { Sparkline } from './sparkline.js';
+import { Sparkline } from '../sparkline.js';
 
 export type DashboardFilters = { state?: OperatorState; q?: string; page?: number };
 
@@ -19,6 +19,11 @@ export function filterQuery(f: DashboardFilters): string {
   return s ? `?${s}` : '';
 }
 
+/** A count in the state's colour, only when it counts something ("0 down" is not an alarm). */
+function Count(props: { n: number; kind: 'up' | 'down' | 'degraded'; text: string }) {
+  return <span class={props.n > 0 ? `c-${props.kind}` : `c-${props.kind} c-zero`}>{`${props.n} ${props.text}`}</span>;
+}
+
 function Row(props: { m: AdminMonitorRow; now: number }) {
   const { m, now } = props;
   return (
@@ -28,17 +33,21 @@ function Row(props: { m: AdminMonitorRow; now: number }) {
         <span class={`tag ${m.public ? 'tag-public' : 'tag-private'}`}>{m.public ? 'public' : 'private'}</span>
         {m.lastFailure ? <div class="failure">{m.lastFailure.length > 160 ? m.lastFailure.slice(0, 160) + '…' : m.lastFailure}</div> : null}
       </td>
-      <td>
+      <td data-label="State">
         <span class={`badge badge-${m.state}`}>{STATE_LABEL[m.state]}</span>
       </td>
-      <td class="num" data-field="last-run">{fmtAgo(m.lastRunAt, now)}</td>
-      <td class="num" data-field="last-latency">{fmtMs(m.lastLatencyMs)}</td>
-      <td class="num" data-field="p95">
+      <td class="num" data-field="last-run" data-label="Last run">
+        {fmtAgo(m.lastRunAt, now)}
+      </td>
+      <td class="num" data-field="last-latency" data-label="Last latency">
+        {fmtMs(m.lastLatencyMs)}
+      </td>
+      <td class="num" data-field="p95" data-label="p95 1 h (runs)">
         {fmtMs(m.p95HourMs)}
         <span class="muted small"> ({m.runsHour})</span>
       </td>
-      <td>
-        <Sparkline points={m.spark} failures={m.sparkFailures} />
+      <td class="trend-cell" data-label="24 h p95">
+        <Sparkline values={m.spark} failures={m.sparkFailures} />
       </td>
     </tr>
   );
@@ -53,12 +62,12 @@ export function MonitorTable(props: { page: MonitorPage; filters: DashboardFilte
   return (
     <div id="monitor-table" hx-get={self} hx-trigger="sse:runs" hx-swap="outerHTML">
       <p class="counts">
-        {c.all} monitors{filters.q ? ` matching “${filters.q}”` : ''}: <span class="c-up">{c.up} up</span>, <span class="c-down">{c.down} down</span>,{' '}
-        {c.degraded > 0 ? <><span class="c-degraded">{c.degraded} degraded</span>, </> : null}
+        {c.all} monitors{filters.q ? ` matching “${filters.q}”` : ''}: <Count n={c.up} kind="up" text="up" />, <Count n={c.down} kind="down" text="down" />,{' '}
+        {c.degraded > 0 ? <><Count n={c.degraded} kind="degraded" text="degraded" />, </> : null}
         {c.maintenance > 0 ? <><span class="c-maintenance">{c.maintenance} in maintenance</span>, </> : null}
         <span class="c-unknown">{c.unknown} without data</span>
       </p>
-      <table class="monitors-table">
+      <table class="monitors-table stack">
         <thead>
           <tr>
             <th>Monitor</th>
@@ -66,7 +75,7 @@ export function MonitorTable(props: { page: MonitorPage; filters: DashboardFilte
             <th class="num">Last run</th>
             <th class="num">Last latency</th>
             <th class="num">p95 1 h (runs)</th>
-            <th>24 h</th>
+            <th class="trend-cell">24 h p95</th>
           </tr>
         </thead>
         <tbody>
@@ -96,7 +105,7 @@ export function MonitorTable(props: { page: MonitorPage; filters: DashboardFilte
           </a>
         ) : null}
       </nav>
-      <p class="updated">Updated {new Date(now).toISOString().replace('T', ' ').slice(0, 19)} UTC</p>
+      <p class="updated">Updated {fmtTime(now, { seconds: true })}</p>
     </div>
   );
 }
@@ -126,7 +135,9 @@ export function DashboardPage(props: { title: string; username: string; csrfToke
               ))}
             </select>
           </label>
-          <button type="submit">Filter</button>
+          <button type="submit" class="secondary">
+            Filter
+          </button>
         </form>
         <MonitorTable page={props.page} filters={f} now={props.now} />
       </div>

@@ -5,7 +5,7 @@ import type { OutboxListItem } from '../../store/alerts.js';
 import type { IntegrityResult } from '../../store/integrity.js';
 import type { WriterHealth } from '../../store/writer.js';
 import type { AdminEnv } from '../auth/auth.js';
-import { fmtAgo } from '../format.js';
+import { fmtAgo, fmtTime } from '../format.js';
 import { AdminLayout } from './admin-layout.js';
 
 /** What the operator pages show of halftime's own health: the same registry /healthz reads, and the outbox. */
@@ -20,7 +20,7 @@ export type OperationsView = {
   scheduler(): SchedulerStats;
 };
 
-const when = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+const when = (t: number) => fmtTime(t, { seconds: true });
 const page = (el: { toString(): string | Promise<string> }) => '<!doctype html>' + el.toString();
 
 /** The dashboard's top line: every problem and warning with its reason, or one quiet line when all is well. */
@@ -65,7 +65,7 @@ function ProblemList(props: { problems: HealthSnapshot['problems']; warnings: He
 function OutboxTable(props: { rows: OutboxListItem[]; empty: string; now: number }) {
   if (props.rows.length === 0) return <p class="muted">{props.empty}</p>;
   return (
-    <table class="outbox-table">
+    <table class="outbox-table stack">
       <thead>
         <tr>
           <th>#</th>
@@ -79,15 +79,17 @@ function OutboxTable(props: { rows: OutboxListItem[]; empty: string; now: number
       <tbody>
         {props.rows.map((r) => (
           <tr class={`outbox-${r.state}`} data-outbox={String(r.id)}>
-            <td>{r.id}</td>
-            <td>{r.channel}</td>
-            <td>
+            <td data-label="#">{r.id}</td>
+            <td data-label="Channel">{r.channel}</td>
+            <td data-label="Event">
               {r.kind ?? 'unreadable'} {r.monitor ? <span class="muted">· {r.monitor}</span> : null}
               <div class="muted small">{r.eventId ?? '–'}</div>
             </td>
-            <td>{fmtAgo(r.createdAt, props.now)}</td>
-            <td class="num">{r.attempts}</td>
-            <td>
+            <td data-label="Queued">{fmtAgo(r.createdAt, props.now)}</td>
+            <td class="num" data-label="Attempts">
+              {r.attempts}
+            </td>
+            <td data-label="State">
               {r.state === 'dead' ? (
                 <>
                   <strong class="error">dead</strong> {r.deadAt !== null ? fmtAgo(r.deadAt, props.now) : ''}: {r.deadReason}

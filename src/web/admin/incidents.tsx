@@ -3,7 +3,7 @@ import { FactList } from '../fact-list.js';
 import type { AlertEvidence } from '../../alerting/types.js';
 import type { IncidentListItem } from '../../store/alerts.js';
 import { MaintenanceNotice } from '../alert-view.js';
-import { fmtAgo, fmtMs } from '../format.js';
+import { fmtAgo, fmtMs, fmtTime } from '../format.js';
 import { CsrfField } from './admin-layout.js';
 
 /** What the operator's pages need of the incident records (the alert store has it). */
@@ -15,7 +15,7 @@ export type IncidentsReader = {
 /** Maintenance windows active now or starting within the horizon. */
 export type MaintenanceReader = { upcoming(now: number, horizonMs?: number): MaintenancePeriod[] };
 
-const when = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+const when = (t: number) => fmtTime(t);
 const ackUrl = (id: number) => `/admin/incidents/${id}/acknowledge`;
 
 /** The evidence kept with an incident, as facts: the failure for outages, the rule and its numbers for slowness. */
@@ -86,20 +86,22 @@ export function IncidentRow(props: { incident: IncidentListItem; now: number; cs
   return (
     <tr class={`incident incident-${i.kind}${open ? ' incident-open' : ''}`} data-incident={String(i.id)}>
       {props.showMonitor ? (
-        <td>
+        <td data-label="Monitor">
           <a href={`/admin/monitors/${encodeURIComponent(i.monitorKey)}`}>{i.monitorName}</a>
         </td>
       ) : null}
-      <td>
+      <td data-label="Kind">
         <span class={`badge badge-${i.kind === 'down' ? 'down' : 'degraded'}`}>{i.kind === 'down' ? 'Outage' : 'Slow'}</span>
       </td>
-      <td>
+      <td data-label="Started">
         {when(i.startedAt)} <span class="muted small">({fmtAgo(i.startedAt, props.now)})</span>
       </td>
-      <td>{open ? <strong>ongoing</strong> : when(i.endedAt!)}</td>
-      <td class="num">{i.worstValue === null ? '–' : i.kind === 'degraded' ? fmtMs(i.worstValue) : `${i.worstValue} failed`}</td>
-      <td>
-        <div>{i.summary}</div>
+      <td data-label="Ended">{open ? <strong>ongoing</strong> : when(i.endedAt!)}</td>
+      <td class="num" data-label="Worst">
+        {i.worstValue === null ? '–' : i.kind === 'degraded' ? fmtMs(i.worstValue) : `${i.worstValue} failed`}
+      </td>
+      <td data-label="What happened">
+        <div class="incident-summary">{i.summary}</div>
         <IncidentEvidence incident={i} />
       </td>
       <td class="ack">
@@ -123,7 +125,7 @@ export function IncidentRow(props: { incident: IncidentListItem; now: number; cs
 export function IncidentTable(props: { incidents: IncidentListItem[]; now: number; csrfToken: string; showMonitor: boolean; next: string; empty: string }) {
   if (props.incidents.length === 0) return <p class="muted incidents-none">{props.empty}</p>;
   return (
-    <table class="incidents-table">
+    <table class="incidents-table stack">
       <thead>
         <tr>
           {props.showMonitor ? <th>Monitor</th> : null}
@@ -132,7 +134,9 @@ export function IncidentTable(props: { incidents: IncidentListItem[]; now: numbe
           <th>Ended</th>
           <th class="num">Worst</th>
           <th>What happened</th>
-          <th></th>
+          <th>
+            <span class="sr">Acknowledgement</span>
+          </th>
         </tr>
       </thead>
       <tbody>

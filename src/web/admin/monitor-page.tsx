@@ -2,14 +2,22 @@ import type { Child } from 'hono/jsx';
 import type { AdminMonitorRow } from '../../store/admin-queries.js';
 import type { RunDetail, RunRow } from '../../store/runs.js';
 import type { MonitorInfo, Series } from '../../store/history.js';
-import { fmtAgo, fmtMs, fmtPhase } from '../format.js';
-import { ADMIN_URLS, ChartAssets, HistorySection, RunsTable, type StepChoice } from '../monitor-page.js';
+import { fmtAgo, fmtMs, fmtPhase, fmtTime } from '../format.js';
+import { ADMIN_URLS, ChartAssets, evidenceActual, HistorySection, RunsTable, type StepChoice } from '../monitor-page.js';
 import { AdminLayout, CsrfField } from './admin-layout.js';
 import { STATE_LABEL } from './dashboard.js';
-import { Sparkline } from './sparkline.js';
+import { Sparkline } from '../sparkline.js';
 import { TraceRefView, type ShownTrace } from '../trace-ref.js';
 
-const iso = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19);
+
+const PHASES = [
+  ['dns', 'DNS'],
+  ['connect', 'Connect'],
+  ['tls', 'TLS'],
+  ['ttfb', 'TTFB'],
+  ['download', 'Download'],
+  ['total', 'Total'],
+] as const;
 
 /** The step table of one run, with the timing breakdown and the evidence of every expectation. */
 export function RunResultView(props: { run: RunDetail; note?: string; trace?: ShownTrace }) {
@@ -19,7 +27,7 @@ export function RunResultView(props: { run: RunDetail; note?: string; trace?: Sh
     <section class={`run-result ${run.ok ? 'run-ok' : aborted ? 'run-aborted' : 'run-failed'}`} data-run={run.id}>
       <h3>
         Run #{run.id}: <span class={`badge badge-${run.ok ? 'up' : aborted ? 'unknown' : 'down'}`}>{run.ok ? 'Passed' : aborted ? 'Aborted' : 'Failed'}</span> in {fmtMs(run.durationMs)}
-        <span class="muted small"> at {iso(run.startedAt)} UTC</span>
+        <span class="muted small"> at {fmtTime(run.startedAt, { seconds: true })}</span>
       </h3>
       {props.note ? <p class="muted">{props.note}</p> : null}
       {aborted ? <p class="muted">Cut off by a shutdown before it finished: kept for the record, left out of uptime, latency and alert rules.</p> : null}
@@ -29,18 +37,15 @@ export function RunResultView(props: { run: RunDetail; note?: string; trace?: Sh
           {run.failureCode}: {run.failureMessage}
         </p>
       ) : null}
-      <table class="steps">
+      <table class="steps stack">
         <thead>
           <tr>
             <th>#</th>
             <th>Step</th>
             <th>Status</th>
-            <th class="num">DNS</th>
-            <th class="num">Connect</th>
-            <th class="num">TLS</th>
-            <th class="num">TTFB</th>
-            <th class="num">Download</th>
-            <th class="num">Total</th>
+            {PHASES.map(([, label]) => (
+              <th class="num">{label}</th>
+            ))}
             <th class="num">Bytes</th>
           </tr>
         </thead>
@@ -48,20 +53,30 @@ export function RunResultView(props: { run: RunDetail; note?: string; trace?: Sh
           {run.steps.map((s) => (
             <>
               <tr class={s.ok ? 'step-ok' : 'step-failed'}>
-                <td>{s.index + 1}</td>
-                <td>
-                  <strong>{s.name}</strong>
-                  <div class="muted small">
-                    {s.method} {s.url}
+                <td data-label="#">{s.index + 1}</td>
+                <td class="step-name" data-label="Step">
+                  <div>
+                    <strong>{s.name}</strong>
+                    <div class="muted small">
+                      {s.method} {s.url}
+                    </div>
                   </div>
                 </td>
-                <td>
+                <td data-label="Status">
                   <span class={`badge badge-${s.ok ? 'up' : 'down'}`}>{s.status ?? s.failureCode ?? '–'}</span>
                 </td>
-                {(['dns', 'connect', 'tls', 'ttfb', 'download', 'total'] as const).map((k) => (
-                  <td class="num">{k === 'total' || k === 'ttfb' || k === 'download' ? fmtMs(s.timings[k]) : fmtPhase(s.timings[k])}</td>
-                ))}
-                <td class="num">{s.bytes}</td>
+                {PHASES.map(([k, label]) => {
+                  // A phase that did not happen (TLS on http, DNS for an IP address, a reused connection) is absent, not "<1 ms".
+                  const shown = k === 'total' || k === 'ttfb' || k === 'download' ? fmtMs(s.timings[k]) : fmtPhase(s.timings[k]);
+                  return (
+                    <td class={shown === 'none' ? 'num phase-none' : 'num'} data-label={label}>
+                      {shown}
+                    </td>
+                  );
+                })}
+                <td class="num" data-label="Bytes">
+                  {s.bytes}
+                </td>
               </tr>
               <tr class="evidence-row">
                 <td></td>
@@ -70,7 +85,7 @@ export function RunResultView(props: { run: RunDetail; note?: string; trace?: Sh
                   <ul class="evidence">
                     {s.evidence.map((e) => (
                       <li class={e.pass ? 'pass' : 'fail'}>
-                        {e.pass ? '✓' : '✗'} {e.what}: expected {e.expected}, got {e.actual}
+                        {e.pass ? '✓' : '✗'} {e.what}: expected {e.expected}, got {evidenceActual(e, s)}
                       </li>
                     ))}
                   </ul>
@@ -91,7 +106,7 @@ export function RunResultView(props: { run: RunDetail; note?: string; trace?: Sh
 export function RecentRuns(props: { monitorKey: string; runs: RunRow[]; expandable: boolean }) {
   return (
     <div id="recent-runs" hx-get={`/admin/partials/monitors/${encodeURIComponent(props.monitorKey)}/runs`} hx-trigger={`sse:run-${props.monitorKey}`} hx-swap="outerHTML">
-      <RunsTable m={{ key: props.monitorKey }} runs={props.runs} urls={ADMIN_URLS} runHref={(id) => `/admin/runs/${id}`} expandable={props.expandable} />
+      <RunsTable m={{ key: props.monitorKey }} runs={props.runs} urls={ADMIN_URLS} runHref={(id) => `/admin/runs/${id}`} expandable={props.expandable} audience="operator" />
     </div>
   );
 }
@@ -148,7 +163,7 @@ export function MonitorPageView(props: {
           <div>
             <dt>Last 24 h (hourly p95)</dt>
             <dd>
-              <Sparkline points={m.spark} failures={m.sparkFailures} width={240} height={40} />
+              <Sparkline values={m.spark} failures={m.sparkFailures} width={240} height={40} caption />
             </dd>
           </div>
         </dl>

@@ -4,7 +4,7 @@ import { AdminLayout, CsrfField } from './admin-layout.js';
 
 export function TokensPage(props: { title: string; username: string; csrfToken: string; tokens: ApiTokenInfo[]; now: number; created?: { name: string; token: string }; error?: string }) {
   return (
-    <AdminLayout title={`API tokens · ${props.title}`} username={props.username} csrfToken={props.csrfToken}>
+    <AdminLayout title={`API tokens · ${props.title}`} username={props.username} csrfToken={props.csrfToken} head={<script src="/static/copy.js" defer></script>}>
       <h1>API tokens</h1>
       <p class="muted">
         Scripts and CI call the JSON API under <code>/api/v1</code> with <code>Authorization: Bearer &lt;token&gt;</code>. Only a hash of each token is stored.
@@ -14,7 +14,13 @@ export function TokensPage(props: { title: string; username: string; csrfToken: 
           <p>
             New token <strong>{props.created.name}</strong>. Copy it now: it is shown only once.
           </p>
-          <input class="token-value" readonly value={props.created.token} aria-label="New API token" />
+          <div class="token-row">
+            <input id="new-token" class="token-value" readonly value={props.created.token} aria-label="New API token" />
+            <button type="button" class="secondary copy" data-copy="new-token" aria-describedby="copy-note">
+              Copy
+            </button>
+          </div>
+          <p id="copy-note" class="copy-note muted small" aria-live="polite"></p>
         </section>
       ) : null}
       {props.error ? <p class="error">{props.error}</p> : null}
@@ -26,14 +32,16 @@ export function TokensPage(props: { title: string; username: string; csrfToken: 
         </label>
         <button type="submit">Create token</button>
       </form>
-      <table class="tokens">
+      <table class="tokens stack">
         <thead>
           <tr>
             <th>Name</th>
             <th>Token</th>
             <th>Created</th>
             <th>Last used</th>
-            <th></th>
+            <th>
+              <span class="sr">Revoke</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -46,12 +54,12 @@ export function TokensPage(props: { title: string; username: string; csrfToken: 
           ) : (
             props.tokens.map((t) => (
               <tr class={t.revokedAt ? 'revoked' : ''}>
-                <td>{t.name}</td>
-                <td>
+                <td data-label="Name">{t.name}</td>
+                <td data-label="Token">
                   <code>{t.prefix}…</code>
                 </td>
-                <td>{fmtAgo(t.createdAt, props.now)}</td>
-                <td>{fmtAgo(t.lastUsedAt, props.now)}</td>
+                <td data-label="Created">{fmtAgo(t.createdAt, props.now)}</td>
+                <td data-label="Last used">{fmtAgo(t.lastUsedAt, props.now)}</td>
                 <td>
                   {t.revokedAt ? (
                     <span class="muted">revoked {fmtAgo(t.revokedAt, props.now)}</span>

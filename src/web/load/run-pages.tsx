@@ -7,7 +7,7 @@ import type { Context, Env, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { LoadRunDetail, LoadRunRow, LoadRuns, SeriesRow } from '../../store/load-runs.js';
 import { samplesNote } from '../../lang/percentile.js';
-import { fmtMs } from '../format.js';
+import { fmtMs, fmtTime } from '../format.js';
 import { AdminLayout } from '../admin/admin-layout.js';
 import { StopForm } from './control-routes.js';
 
@@ -20,7 +20,7 @@ export type LoadRunDeps = {
 
 const BASE = '/admin/load-runs';
 
-const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+const when = (ms: number) => fmtTime(ms);
 const pct = (n: number, d: number) => (d === 0 ? '–' : `${+((n / d) * 100).toFixed(2)}%`);
 const num = (v: number | null, digits = 1) => (v === null ? '–' : v.toFixed(digits));
 
@@ -37,16 +37,16 @@ function Head() {
 function RunFigures({ r }: { r: LoadRunRow }) {
   return (
     <>
-      <td>{when(r.startedAt)}</td>
-      <td>{r.planText}</td>
-      <td><span class={`status status-${r.status}`}>{r.status}</span></td>
-      <td class="n">{r.peakUsers ?? '–'}</td>
-      <td class="n">{num(r.rps)}</td>
-      <td class="n">{fmtMs(r.p50)}</td>
-      <td class="n">{fmtMs(r.p95)}</td>
-      <td class="n">{fmtMs(r.p99)}</td>
-      <td class="n">{pct(r.errors, r.requests)}</td>
-      <td>{r.kneeText ?? '–'}</td>
+      <td class="when" data-label="Started">{when(r.startedAt)}</td>
+      <td class="plan-cell" data-label="Plan">{r.planText}</td>
+      <td data-label="Status"><span class={`status status-${r.status}`}>{r.status}</span></td>
+      <td class="n" data-label="Peak users">{r.peakUsers ?? '–'}</td>
+      <td class="n" data-label="req/s">{num(r.rps)}</td>
+      <td class="n" data-label="p50">{fmtMs(r.p50)}</td>
+      <td class="n" data-label="p95">{fmtMs(r.p95)}</td>
+      <td class="n" data-label="p99">{fmtMs(r.p99)}</td>
+      <td class="n" data-label="Errors">{pct(r.errors, r.requests)}</td>
+      <td class="knee-cell" data-label="Knee">{r.kneeText ?? '–'}</td>
     </>
   );
 }
@@ -60,7 +60,7 @@ export function LoadRunList(props: { runs: LoadRunRow[]; name?: string }) {
         <p class="muted">No load runs yet. Start one from a monitor's page (for monitors with a <code>load:</code> block), with <code>halftime load &lt;monitor&gt;</code>, or give a burst a cron schedule.</p>
       ) : (
         <form method="get" action={`${BASE}/compare`}>
-        <table class="load-table">
+        <table class="load-table stack">
           <thead>
             <tr>
               <th><span class="sr">Compare</span></th><th>#</th><th>Burst</th><th>Started</th><th>Plan</th><th>Status</th><th class="n">Peak users</th><th class="n">req/s</th><th class="n">p50</th><th class="n">p95</th><th class="n">p99</th><th class="n">Errors</th><th>Knee</th>
@@ -69,15 +69,15 @@ export function LoadRunList(props: { runs: LoadRunRow[]; name?: string }) {
           <tbody>
             {props.runs.map((r) => (
               <tr data-run={r.id}>
-                <td><input type="checkbox" name="id" value={String(r.id)} aria-label={`compare run ${r.id}`} /></td>
-                <td><a href={`${BASE}/${r.id}`}>{r.id}</a></td>
-                <td><a href={`${BASE}?name=${encodeURIComponent(r.name)}`}>{r.name}</a></td>
+                <td data-label="Compare"><input type="checkbox" name="id" value={String(r.id)} aria-label={`compare run ${r.id}`} /></td>
+                <td data-label="#"><a href={`${BASE}/${r.id}`}>{r.id}</a></td>
+                <td data-label="Burst"><a href={`${BASE}?name=${encodeURIComponent(r.name)}`}>{r.name}</a></td>
                 <RunFigures r={r} />
               </tr>
             ))}
           </tbody>
         </table>
-        <p><button type="submit">Compare selected runs</button></p>
+        <p><button type="submit" class="secondary">Compare selected runs</button></p>
         </form>
       )}
     </section>
@@ -91,30 +91,31 @@ export function LoadRunCompare(props: { runs: LoadRunDetail[] }) {
     <section class="load">
       <p><a href={BASE}>← All load runs</a></p>
       <h1>Comparing {props.runs.length} load runs</h1>
-      <table class="load-table">
+      <table class="load-table stack">
         <thead>
           <tr><th>#</th><th>Burst</th><th>Started</th><th>Plan</th><th>Status</th><th class="n">Peak users</th><th class="n">req/s</th><th class="n">p50</th><th class="n">p95</th><th class="n">p99</th><th class="n">Errors</th><th>Knee</th></tr>
         </thead>
         <tbody>
           {props.runs.map((r) => (
             <tr data-run={r.id}>
-              <td><a href={`${BASE}/${r.id}`}>{r.id}</a></td>
-              <td>{r.name}</td>
+              <td data-label="#"><a href={`${BASE}/${r.id}`}>{r.id}</a></td>
+              <td data-label="Burst">{r.name}</td>
               <RunFigures r={r} />
             </tr>
           ))}
         </tbody>
       </table>
       <h2>p95 over time</h2>
-      <div id="load-compare" class="load-chart" data-src={`${BASE}/compare.json?ids=${ids}`} aria-label="p95 of each run over time"></div>
+      <div id="load-compare" class="load-chart" data-src={`${BASE}/compare.json?ids=${ids}`} role="figure" aria-label="p95 of each run over time (seconds from each run's start)"></div>
       <script src="/static/uPlot.iife.min.js" defer></script>
+      <script src="/static/chart-kit.js" defer></script>
       <script src="/static/load-compare.js" defer></script>
     </section>
   );
 }
 
 /** Chart data for a comparison: one shared time axis (seconds), a p95 and a users array per run. */
-export function compareJson(runs: { id: number; name: string; rows: SeriesRow[] }[]) {
+export function compareJson(runs: { id: number; name: string; rows: SeriesRow[]; durationMs?: number | null }[]) {
   const len = Math.max(0, ...runs.map((r) => (r.rows.length ? r.rows[r.rows.length - 1].t + 1 : 0)));
   const t = Array.from({ length: len }, (_, i) => i);
   return {
@@ -126,7 +127,7 @@ export function compareJson(runs: { id: number; name: string; rows: SeriesRow[] 
         p95[row.t] = row.p95;
         users[row.t] = row.users;
       }
-      return { id: r.id, label: `#${r.id} ${r.name}`, p95, users };
+      return { id: r.id, label: `#${r.id} ${r.name}`, p95, users, lastPartial: lastSecondPartial(r.rows, r.durationMs ?? null) };
     }),
   };
 }
@@ -164,28 +165,28 @@ export function LoadRunView(props: { run: LoadRunDetail; /** The burst is runnin
       {props.live ? (
         <>
           <StopForm runId={run.id} csrfToken={props.live.csrfToken} />
-          <p id="load-live-now" class="muted" aria-live="polite">Waiting for the first second of data…</p>
+          <p id="load-live-now" class="muted load-live-now" aria-live="polite">Waiting for the first second of data…</p>
         </>
       ) : null}
       <p class="knee"><strong>Knee:</strong> {run.kneeText ?? 'not known yet'}</p>
-      <div id="load-chart" class="load-chart" data-src={`${BASE}/${run.id}/series.json`} data-live={props.live ? `${BASE}/${run.id}/live` : undefined} data-seconds={props.live ? String(Math.ceil(run.plan.duration / 1000)) : undefined} aria-label="Users, requests per second and p95 over time"></div>
+      <div id="load-chart" class="load-chart" data-src={`${BASE}/${run.id}/series.json`} data-live={props.live ? `${BASE}/${run.id}/live` : undefined} data-seconds={props.live ? String(Math.ceil(run.plan.duration / 1000)) : undefined} role="figure" aria-label="Users, requests per second, errors per second and p95 over time (seconds from the start)"></div>
       {s ? (
         <>
           <h2>Per step</h2>
-          <table class="load-table">
+          <table class="load-table stack">
             <thead>
               <tr><th>Step</th><th class="n">Requests</th><th class="n">Errors</th><th class="n">p50</th><th class="n">p95</th><th class="n">p99</th><th class="n">max</th></tr>
             </thead>
             <tbody>
               {s.steps.map((x) => (
                 <tr>
-                  <td>{x.name}{x.poll ? ' (background poll)' : ''}</td>
-                  <td class="n">{x.count}</td>
-                  <td class="n">{pct(x.errors, x.count)}</td>
-                  <td class="n">{fmtMs(x.p50)}</td>
-                  <td class="n">{fmtMs(x.p95)}</td>
-                  <td class="n">{fmtMs(x.p99)}</td>
-                  <td class="n">{fmtMs(x.max)}</td>
+                  <td data-label="Step">{x.name}{x.poll ? ' (background poll)' : ''}</td>
+                  <td class="n" data-label="Requests">{x.count}</td>
+                  <td class="n" data-label="Errors">{pct(x.errors, x.count)}</td>
+                  <td class="n" data-label="p50">{fmtMs(x.p50)}</td>
+                  <td class="n" data-label="p95">{fmtMs(x.p95)}</td>
+                  <td class="n" data-label="p99">{fmtMs(x.p99)}</td>
+                  <td class="n" data-label="max">{fmtMs(x.max)}</td>
                 </tr>
               ))}
             </tbody>
@@ -214,12 +215,24 @@ export function LoadRunView(props: { run: LoadRunDetail; /** The burst is runnin
         </>
       ) : null}
       <script src="/static/uPlot.iife.min.js" defer></script>
+      <script src="/static/chart-kit.js" defer></script>
       <script src="/static/load-run.js" defer></script>
     </section>
   );
 }
 
-/** Chart data: parallel arrays per second, plus where the knee was (seconds from the start). */
+/**
+ * Whether the last stored second is one the run ended inside. That second holds a fraction of a
+ * second's requests (and the slow ones cut off by the end): drawn as a whole second it reads as a
+ * drop in throughput and a latency spike that never happened, so the charts leave it out. The JSON
+ * keeps it (its requests are in the totals) and says so in `lastPartial`.
+ */
+export function lastSecondPartial(rows: { t: number }[], durationMs: number | null): boolean {
+  if (durationMs === null || rows.length === 0) return false;
+  return (rows[rows.length - 1].t + 1) * 1000 > durationMs + 1;
+}
+
+/** Chart data: parallel arrays per second, where the knee was (seconds from the start), and whether the last second is partial. */
 export function seriesJson(run: LoadRunDetail, rows: SeriesRow[]) {
   const k = run.summary?.knee;
   const knee = k?.latencyKnee ?? k?.throughputKnee;
@@ -231,6 +244,7 @@ export function seriesJson(run: LoadRunDetail, rows: SeriesRow[]) {
     p95: rows.map((r) => r.p95),
     p99: rows.map((r) => r.p99),
     knee: knee ? { t: knee.t, label: `knee at ${knee.load} ${k!.unit}` } : null,
+    lastPartial: lastSecondPartial(rows, run.durationMs),
   };
 }
 
@@ -257,7 +271,7 @@ export function loadRunRoutes<E extends Env>(app: Hono<E>, deps: LoadRunDeps) {
 
   app.get(`${BASE}/compare.json`, async (c) => {
     const runs = await runsOf(idsFrom(c.req.queries('ids')));
-    return c.json(compareJson(await Promise.all(runs.map(async (r) => ({ id: r.id, name: r.name, rows: await deps.loadRuns.series(r.id) })))));
+    return c.json(compareJson(await Promise.all(runs.map(async (r) => ({ id: r.id, name: r.name, durationMs: r.durationMs, rows: await deps.loadRuns.series(r.id) })))));
   });
 
   app.get(`${BASE}/:id{[0-9]+}`, async (c) => {

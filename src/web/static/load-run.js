@@ -5,6 +5,9 @@
   var el = document.getElementById('load-chart');
   if (!el || typeof uPlot === 'undefined') return;
 
+  var K = window.halftimeCharts;
+  if (!K) return;
+
   function kneePlugin(knee) {
     return {
       hooks: {
@@ -12,42 +15,58 @@
           if (!knee) return;
           var x = Math.round(u.valToPos(knee.t, 'x', true));
           var ctx = u.ctx;
+          var dpr = window.devicePixelRatio || 1;
           ctx.save();
-          ctx.strokeStyle = '#f04438';
-          ctx.setLineDash([6, 4]);
-          ctx.lineWidth = 2;
+          ctx.strokeStyle = K.theme().fg;
+          ctx.setLineDash([6 * dpr, 4 * dpr]);
+          ctx.lineWidth = 1.5 * dpr;
           ctx.beginPath();
           ctx.moveTo(x, u.bbox.top);
           ctx.lineTo(x, u.bbox.top + u.bbox.height);
           ctx.stroke();
           ctx.setLineDash([]);
-          ctx.fillStyle = '#f04438';
-          ctx.font = Math.round(12 * devicePixelRatio) + 'px system-ui, sans-serif';
-          ctx.fillText(knee.label, x + 6, u.bbox.top + 14 * devicePixelRatio);
+          ctx.fillStyle = K.theme().fg;
+          ctx.font = Math.round(12 * dpr) + 'px system-ui, sans-serif';
+          // The label sits on whichever side of the line has room.
+          var w = ctx.measureText(knee.label).width;
+          var right = x + 6 * dpr + w < u.bbox.left + u.bbox.width;
+          ctx.fillText(knee.label, right ? x + 6 * dpr : x - 6 * dpr - w, u.bbox.top + 14 * dpr);
           ctx.restore();
         },
       },
     };
   }
 
-  function makeChart(d) {
+  // Whole numbers only on the seconds and users axes.
+  var COUNTS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000];
+  var round1 = function (u, v) { return v === null || v === undefined ? '–' : String(Math.round(v * 10) / 10); };
+  var whole = function (u, v) { return v === null || v === undefined ? '–' : String(Math.round(v)); };
+  var msValue = function (u, v) { return K.ms(v); };
+
+  function makeChart(d, live) {
+    var t = K.theme();
+    // A phone has room for one y axis: p95's; users and req/s are read from the legend.
+    var narrow = el.clientWidth < 560;
+    var axis = function (scale, label, meaning, side) {
+      return { scale: scale, label: label, side: side, show: !narrow, incrs: scale === 'users' ? COUNTS : undefined, stroke: K.colour(meaning), size: 52, labelSize: 20, grid: { show: false }, ticks: { stroke: t.grid }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif' };
+    };
     var opts = {
-      width: Math.max(320, el.clientWidth || 900),
-      height: 320,
-      scales: { x: { time: false }, users: {}, rps: {}, ms: {} },
+      width: K.width(el),
+      height: narrow ? 260 : 320,
+      // Live, the axes only grow: they do not rescale every second as the newest point moves.
+      scales: { x: { time: false }, users: { range: live ? K.growingRange() : K.zeroRange }, rps: { range: live ? K.growingRange() : K.zeroRange }, ms: { range: live ? K.growingRange() : K.zeroRange } },
       axes: [
-        { label: 'seconds' },
-        { scale: 'users', label: 'users' },
-        // Room for labels like "12.5" and "1,250", coloured like their series so the two right-hand axes read apart.
-        { scale: 'rps', label: 'req/s', side: 1, size: 60, labelSize: 24, stroke: '#0e9f5b', grid: { show: false } },
-        { scale: 'ms', label: 'p95 ms', side: 1, size: 60, labelSize: 24, stroke: '#1f75d1', grid: { show: false } },
+        { label: 'seconds from the start', incrs: COUNTS, stroke: t.muted, grid: { stroke: t.grid }, ticks: { stroke: t.grid }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif', labelSize: 18 },
+        K.msAxis(t, { scale: 'ms', label: 'p95', labelSize: 20, labelFont: '12px system-ui, sans-serif', stroke: K.colour('p95') }),
+        axis('users', 'users', 'users', 1),
+        axis('rps', 'req/s', 'rps', 1),
       ],
       series: [
-        { label: 's' },
-        { label: 'users', scale: 'users', stroke: '#667085', width: 2 },
-        { label: 'req/s', scale: 'rps', stroke: '#12b76a', width: 2 },
-        { label: 'p95 ms', scale: 'ms', stroke: '#2e90fa', width: 2 },
-        { label: 'errors/s', scale: 'rps', stroke: '#f04438', width: 1 },
+        { label: 'second', value: whole },
+        { label: 'p95', scale: 'ms', stroke: K.colour('p95'), width: 2, value: msValue },
+        { label: 'users', scale: 'users', stroke: K.colour('users'), width: 2, value: whole },
+        { label: 'req/s', scale: 'rps', stroke: K.colour('rps'), width: 2, value: round1 },
+        { label: 'errors/s', scale: 'rps', stroke: K.colour('down'), width: 1.5, value: whole },
       ],
       plugins: [kneePlugin(d.knee)],
     };
@@ -55,11 +74,11 @@
     var seconds = Number(el.getAttribute('data-seconds'));
     if (seconds > 0) {
       opts.scales.x.range = function (u) {
-        var t = u.data[0];
-        return [0, Math.max(seconds, t.length ? t[t.length - 1] : 0)];
+        var xs = u.data[0];
+        return [0, Math.max(seconds, xs.length ? xs[xs.length - 1] : 0)];
       };
     }
-    return new uPlot(opts, [d.t, d.users, d.rps, d.p95, d.errors], el);
+    return new uPlot(opts, [d.t, d.p95, d.users, d.rps, d.errors], el);
   }
 
   // A running burst: every stored second, then one point a second as it is measured (server-sent
@@ -79,9 +98,9 @@
       d.rps[i] = p.rps;
       d.p95[i] = p.p95;
       d.errors[i] = p.errors;
-      if (chart) chart.setData([d.t, d.users, d.rps, d.p95, d.errors]);
-      else chart = makeChart(d);
-      if (now) now.textContent = p.t + 1 + ' s: ' + p.users + ' users, ' + p.rps + ' req/s, p95 ' + (p.p95 === null ? '–' : Math.round(p.p95) + ' ms') + ', ' + p.errors + ' errors';
+      if (chart) chart.setData([d.t, d.p95, d.users, d.rps, d.errors]);
+      else chart = makeChart(d, true);
+      if (now) now.textContent = p.t + 1 + ' s: ' + p.users + ' users, ' + p.rps + ' req/s, p95 ' + K.ms(p.p95) + ', ' + p.errors + ' errors';
     });
     source.addEventListener('done', function () {
       source.close();
@@ -96,11 +115,14 @@
       return r.json();
     })
     .then(function (d) {
+      // The second the run ended inside is not drawn: a fraction of a second's requests would read
+      // as a drop in throughput and a spike in latency (its requests are in the totals above).
+      if (d.lastPartial && d.t.length > 1) ['t', 'users', 'rps', 'errors', 'p95', 'p99'].forEach(function (k) { d[k] = d[k].slice(0, -1); });
       if (!d.t.length) {
         el.textContent = 'No per-second data stored for this run.';
         return;
       }
-      makeChart(d);
+      makeChart(d, false);
     })
     .catch(function (err) {
       el.textContent = 'Could not load the chart data: ' + err.message;
