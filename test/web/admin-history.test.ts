@@ -50,7 +50,7 @@ describe.each(BACKENDS)('operator history and incidents on %s', (backend) => {
       expect(res.status).toBe(200);
       const html = await res.text();
       expect(html).toContain('<section id="history"');
-      expect(html).toContain('data-series-url="/admin/monitors/private-db/series?range=24h&amp;step=-1&amp;fields=runs,failures,p50,p95,p99,max,phases"');
+      expect(html).toContain('data-series-url="/admin/monitors/private-db/series?range=1h&amp;step=-1&amp;fields=runs,failures,p50,p95,p99,max,phases"');
       expect(html).toContain('hx-get="/admin/partials/monitors/private-db/chart?range=7d&amp;step=-1"');
       expect(html).toContain('hx-push-url="/admin/monitors/private-db?range=7d"');
       expect(html).toContain('action="/admin/monitors/private-db"');
@@ -117,7 +117,7 @@ describe.each(BACKENDS)('operator history and incidents on %s', (backend) => {
       ]);
       const step1 = (await (await f.request('/api/v1/monitors/private-db/series?range=24h&step=1&fields=summary', { headers: auth })).json()) as { stepName: string; summary: { runs: number; failures: number } };
       expect([step1.stepName, step1.summary.runs, step1.summary.failures]).toEqual(['step <1>', 30, 3]);
-      expect(await (await f.request('/api/v1/monitors/private-db/series?range=2h', { headers: auth })).json()).toEqual({ error: expect.stringMatching(/^range must be one of 24h, 7d, 30d, 1y/) });
+      expect(await (await f.request('/api/v1/monitors/private-db/series?range=2h', { headers: auth })).json()).toEqual({ error: expect.stringMatching(/^range must be one of 1h, 6h, 24h, 7d, 30d, 1y/) });
       expect((await f.request('/api/v1/monitors/nope/series', { headers: auth })).status).toBe(404);
       expect((await f.request('/api/v1/monitors/private-db/series', { headers: { cookie } })).status).toBe(401);
     });

@@ -37,8 +37,13 @@ describe.each(BACKENDS)('public monitor pages on %s', (kind) => {
       expect(html.startsWith('<!doctype html>')).toBe(true);
       expect(html).toContain('<h1>Shop &lt;checkout&gt;</h1>');
       expect(html).toContain('Buy &amp; pay');
-      expect(html).toContain('data-series-url="/api/monitors/shop/series?range=24h&amp;step=-1&amp;fields=runs,failures,p50,p95,p99,max,phases"');
-      expect(html).toMatch(/class="range active"[^>]*data-range="24h"/);
+      // Half an hour of data: the page opens on the range that fits it (1h), not an empty day.
+      expect(html).toContain('data-series-url="/api/monitors/shop/series?range=1h&amp;step=-1&amp;fields=runs,failures,p50,p95,p99,max,phases"');
+      expect(html).toMatch(/class="range active"[^>]*data-range="1h"/);
+      // A range asked for is kept.
+      const day = await (await get('/monitors/shop?range=24h')).text();
+      expect(day).toMatch(/class="range active"[^>]*data-range="24h"/);
+      expect(day).toContain('data-series-url="/api/monitors/shop/series?range=24h&amp;step=-1&amp;fields=runs,failures,p50,p95,p99,max,phases"');
       expect(html).toContain('per minute');
       expect(html).toContain('<script src="/static/uPlot.iife.min.js" defer=""></script>');
       expect(html).toContain('<script src="/static/monitor-chart.js" defer=""></script>');
@@ -154,7 +159,7 @@ describe.each(BACKENDS)('public monitor pages on %s', (kind) => {
     it('sends only the fields asked for, and gzip when the client accepts it', async () => {
       const res = await get('/api/monitors/shop/series?range=24h&fields=p95,failures');
       const s = await res.json();
-      expect(Object.keys(s).sort()).toEqual(['bucketMs', 'failures', 'from', 'monitor', 'p95', 'range', 'relativeAccuracy', 'resolution', 'step', 'stepName', 'steps', 't', 'to']);
+      expect(Object.keys(s).sort()).toEqual(['bucketMs', 'failures', 'from', 'location', 'monitor', 'p95', 'range', 'relativeAccuracy', 'resolution', 'step', 'stepName', 'steps', 't', 'to']);
       expect(s.p95).toHaveLength(30);
       const bad = await get('/api/monitors/shop/series?fields=p95,secret');
       expect(bad.status).toBe(400);
@@ -168,7 +173,7 @@ describe.each(BACKENDS)('public monitor pages on %s', (kind) => {
     it('rejects a bad range or step with a clear message', async () => {
       const bad = await get('/api/monitors/shop/series?range=5y');
       expect(bad.status).toBe(400);
-      expect((await bad.json()).error).toBe('range must be one of 24h, 7d, 30d, 1y (got "5y")');
+      expect((await bad.json()).error).toBe('range must be one of 1h, 6h, 24h, 7d, 30d, 1y (got "5y")');
       const badStep = await get('/api/monitors/shop/series?step=-2');
       expect(badStep.status).toBe(400);
       expect((await badStep.json()).error).toMatch(/^step must be -1/);
@@ -183,7 +188,7 @@ describe.each(BACKENDS)('public monitor pages on %s', (kind) => {
       expect(html).toContain('href="/monitors/xss"');
       expect(html).not.toContain('/monitors/private-db');
       expect(html).toMatch(/<polyline class="spark-line" points="[\d., ]+"/);
-      expect(html).toContain('p95 latency, last 24 hours: now');
+      expect(html).toMatch(/p95 latency, last 1 hour \(all the data so far\): now \d+ ms/);
       expect(html.match(/<script(?![^>]*\bsrc=)[^>]*>/g)).toBeNull();
       const partial = await (await get('/partials/status')).text();
       expect(partial).toContain('<svg class="sparkline"');

@@ -41,7 +41,7 @@ describe.each(BACKENDS)('public status on %s', (kind) => {
       expect(html).not.toContain('Private database');
       expect(html).not.toContain('db.internal');
       expect((html.match(/class="bar /g) ?? []).length).toBe(180); // 90 days × 2 public monitors
-      expect(html).toContain('title="2026-11-26: 100% up (1 runs, 0 failed)"');
+      expect(html).toContain('title="Today, 2026-11-26: 100% up (1 run, 0 failed)"');
       expect(html).toContain('<title>Acme &lt;status&gt;</title>');
     });
 
