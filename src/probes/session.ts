@@ -3,14 +3,26 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import { hostAllowed } from '../lang/allow-hosts.js';
+import { certificateError, describeCertificate, trustedRoots } from './certificate.js';
 import { UNDICI_HEADER_LIMIT } from './exchange.js';
+import type { CertificateInfo } from './types.js';
 
 /**
  * Phase times of one new connection, from the socket's own events (performance.now() clock): the
  * connector was called (start), the name was looked up (lookup; none for an IP address), the first
  * connect call went to the kernel (attempt), TCP connected, TLS secured, the socket handed to undici.
  */
-export type ConnectionTiming = { start: number; lookup?: number; attempt?: number; connected?: number; secured?: number; ready?: number; error?: boolean };
+export type ConnectionTiming = {
+  start: number;
+  lookup?: number;
+  attempt?: number;
+  connected?: number;
+  secured?: number;
+  ready?: number;
+  error?: boolean;
+  /** The certificate a TLS connection was shown (also when it was refused for it). */
+  certificate?: CertificateInfo;
+};
 
 /**
  * The connections of one run: a new visitor opens fresh connections (so DNS, connect and TLS are
@@ -22,14 +34,18 @@ export type Session = {
   connectionsPerOrigin: number;
   /** Connections opened so far in this session, in the order they were started. */
   connections: ConnectionTiming[];
+  /** The certificate each https origin (`https://host:port`) last presented, for steps on kept-alive connections. */
+  certificates: Map<string, CertificateInfo>;
   close(): Promise<void>;
 };
 
 export type SessionOptions = {
   /** Connections per origin, as a browser opens (default 6). */
   connectionsPerOrigin?: number;
-  /** Accept self-signed certificates (default false). */
+  /** Accept any certificate: self-signed, expired, another host's (default false). It is still described. */
   insecureTls?: boolean;
+  /** PEM certificates to trust besides the bundled roots (the monitor's `ca`). */
+  ca?: string;
   /**
    * Only open connections to these hosts (`load.allowHosts` entries: host, or host:port). Checked
    * once per new connection, so every request — redirect hops and page assets included — is covered.
@@ -50,7 +66,10 @@ const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' };
 export function createSession(opts: SessionOptions = {}): Session {
   const connections: ConnectionTiming[] = [];
   const connectionsPerOrigin = opts.connectionsPerOrigin ?? 6;
-  const base = buildConnector({ rejectUnauthorized: !opts.insecureTls, maxCachedSessions: 0 });
+  const certificates = new Map<string, CertificateInfo>();
+  // Verification is judged here, after the handshake, rather than by OpenSSL's reject: a refused
+  // certificate is still described (its dates and names are the evidence), and the name is always checked.
+  const base = buildConnector({ rejectUnauthorized: false, maxCachedSessions: 0, ...(opts.ca ? { ca: trustedRoots(opts.ca) } : {}) });
   const allow = opts.allowHosts;
   const connect: buildConnector.connector = (params, callback) => {
     if (allow && !hostAllowed(`${params.protocol}//${params.host ?? params.hostname}`, allow)) {
@@ -60,6 +79,22 @@ export function createSession(opts: SessionOptions = {}): Session {
     const timing: ConnectionTiming = { start: performance.now() };
     connections.push(timing);
     const socket = base(params, (...args) => {
+      const secured = args[1] as unknown as TLSSocket | null;
+      if (!args[0] && secured?.encrypted) {
+        const host = (params.servername || params.hostname).replace(/^\[|\]$/g, '');
+        const info = describeCertificate(secured, host, Number(params.port) || 443);
+        if (info) {
+          timing.certificate = info;
+          certificates.set(`${params.protocol}//${params.host}`, info);
+          if (info.error && !opts.insecureTls) {
+            timing.secured ??= performance.now();
+            timing.error = true;
+            secured.destroy();
+            callback(certificateError(info), null);
+            return;
+          }
+        }
+      }
       if (args[0]) timing.error = true;
       else {
         timing.ready = performance.now();
@@ -92,6 +127,7 @@ export function createSession(opts: SessionOptions = {}): Session {
     dispatcher,
     connectionsPerOrigin,
     connections,
+    certificates,
     async close() {
       await dispatcher.destroy().catch(() => undefined);
     },
