@@ -15,6 +15,8 @@ import { loadJobs } from './load/jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { startMeasuring, type MeasureHost } from './measure/host.js';
 import { createLoopLag } from './measure/loop-lag.js';
+import { createHeartbeats } from './push/heartbeats.js';
+import type { RunResult } from './probes/types.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { describeHolder } from './store/file-lock.js';
 import { openStore, startRetentionJob, type Store } from './store/index.js';
@@ -26,6 +28,7 @@ import { loadCheckSection, loadControlRoutes } from './web/load/control-routes.j
 import { loadRunRoutes } from './web/load/run-pages.js';
 import { ensureAdmin } from './web/auth/bootstrap.js';
 import { createEventHub, type EventHub } from './web/events.js';
+import { pushAdminRoutes, pushRoutes, PushSection } from './web/push-routes.js';
 
 export type HalftimeOptions = {
   loaded: LoadedConfig;
@@ -75,9 +78,13 @@ export class StartError extends Error {
   }
 }
 
-function scheduleLabel(m: { every?: number; cron?: string }, fallback: number): string {
+function scheduleLabel(m: { every?: number; cron?: string; type?: string; grace?: number }, fallback: number): string {
+  if (m.type === 'heartbeat') return `pinged every ${(m.every ?? fallback) / 1000}s (+${(m.grace ?? HEARTBEAT_GRACE) / 1000}s grace)`;
   return m.cron ? `cron ${m.cron}` : `every ${(m.every ?? fallback) / 1000}s`;
 }
+
+/** How late a heartbeat monitor's ping may be when its config gives no grace. */
+const HEARTBEAT_GRACE = 60_000;
 
 /** Waits for `p`, but no longer than `ms`. */
 async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
@@ -131,7 +138,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     try {
       store = await openStore(
         dbPath,
-        config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, group: m.group, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
+        config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, group: m.group, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.type !== 'http' ? 1 : m.personas ? undefined : m.steps.length })),
         {
           onError: (err, state) => {
             // Without a state it was a listener of written runs that failed, not the write.
@@ -165,6 +172,16 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     undo.push(() => alerting.stop(1_000));
 
     const judging = new Map<string, Promise<unknown>>();
+    /** Every run, from the probes or from a heartbeat: written, then judged. */
+    const handleRun = (result: RunResult, aborted = false) => {
+      store.writer.write(result);
+      // A run cut off by shutdown says nothing about the target: stored as aborted, not judged.
+      if (aborted) return log.info('check cut off by shutdown; stored as aborted', { monitor: result.monitorId });
+      // Judged in the background (it may read the store); "run now" waits for it.
+      const judged = alerting.onRun(result).finally(() => judging.get(result.monitorId) === judged && judging.delete(result.monitorId));
+      judging.set(result.monitorId, judged);
+      if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
+    };
     // Scheduler and probes run in their own thread; every finished run comes back here to be written
     // and judged, so nothing on this thread (pages, API, writer, alerting) can delay a measurement.
     const measure = startMeasuring({
@@ -173,15 +190,16 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       trace: observe.trace,
       onRun(result, { aborted }) {
         observe.lateness(result.startedAt - result.plannedAt);
-        store.writer.write(result);
-        // A run cut off by shutdown says nothing about the target: stored as aborted, not judged.
-        if (aborted) return log.info('check cut off by shutdown; stored as aborted', { monitor: result.monitorId });
-        // Judged in the background (it may read the store); "run now" waits for it.
-        const judged = alerting.onRun(result).finally(() => judging.get(result.monitorId) === judged && judging.delete(result.monitorId));
-        judging.set(result.monitorId, judged);
-        if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
+        handleRun(result, aborted);
       },
     });
+    // Heartbeat monitors: their jobs' pings, and the deadlines they miss, become runs here (see src/push/).
+    const heartbeats = createHeartbeats({
+      monitors: config.monitors.filter((m) => m.type === 'heartbeat').map((m) => ({ key: monitorId(m), every: m.every!, grace: m.grace ?? HEARTBEAT_GRACE })),
+      lastPings: await store.pushTokens.lastPings(),
+      onRun: (run) => handleRun(run),
+    });
+    undo.push(() => heartbeats.stop());
     undo.push(() => measure.stop(0));
     // One burst at a time per server, whether started from /admin or by a cron schedule; scheduled
     // bursts are few and start a worker of their own, so their schedule stays on this thread.
@@ -216,7 +234,8 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     // How late this thread runs: monitor pages, series and the API shed load while it runs late.
     const mainLoop = createLoopLag({ intervalMs: 20, keepMs: 10_000 });
     undo.push(() => mainLoop.stop());
-    const jobIds = new Set(config.monitors.map((m) => monitorId(m)));
+    const jobIds = new Set(config.monitors.filter((m) => m.type !== 'heartbeat').map((m) => monitorId(m)));
+    const push = { pushTokens: store.pushTokens, heartbeats, publicUrl: config.server.publicUrl, redact, title: config.server.title };
     const app = createApp({
       status: store.status,
       history: store.history,
@@ -248,12 +267,17 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           scheduler: () => measure.stats(),
         },
         extraRoutes: (app) => {
+          pushRoutes(app, push);
+          pushAdminRoutes(app, push);
           loadRunRoutes(app, { loadRuns: store.loadRuns, title: config.server.title, isRunning: (id) => loadControl.active()?.runId === id });
           loadControlRoutes(app, { control: loadControl, loadRuns: store.loadRuns, title: config.server.title });
           loadControlApiRoutes(app, { control: loadControl, loadRuns: store.loadRuns });
         },
         // The "Start load check" form on the page of a monitor with a load: block (or a loads[] entry).
-        monitorSections: (key, c) => [loadCheckSection(loadControl, key, c.get('admin').csrfToken)],
+        monitorSections: (key, c) => [
+          heartbeats.has(key) ? store.pushTokens.info(key).then((info) => PushSection({ monitorKey: key, info, due: heartbeats.due(key), now: Date.now(), csrfToken: c.get('admin').csrfToken })) : null,
+          loadCheckSection(loadControl, key, c.get('admin').csrfToken),
+        ],
         runNow: async (key) => {
           if (!jobIds.has(key)) return undefined;
           const started = await measure.runNow(key);
@@ -278,6 +302,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
 
     // Started: from here on, nothing fails the start.
     measure.start();
+    heartbeats.start();
     loadScheduler.start();
     alerting.start();
     watchScheduler(health, measure, { behindMs: opts.schedulerBehindMs ?? 60_000 });
@@ -316,6 +341,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           const left = () => Math.max(0, deadline - Date.now());
           // Checks get the grace less a reserve for cutting off the rest, writing and closing.
           const checksGrace = Math.max(0, graceMs - Math.min(1_500, graceMs / 4));
+          heartbeats.stop();
           await Promise.all([measure.stop(checksGrace), loadScheduler.stop(checksGrace)]);
           clearInterval(integrityTimer);
           heartbeat?.stop();

@@ -13,6 +13,7 @@ import { createLatencySource, type LatencySource } from './latency.js';
 import { createLoadRuns, type LoadRuns } from './load-runs.js';
 import { syncMonitors, type MonitorDef } from './monitors.js';
 import { postgresSql } from './postgres/pg-sql.js';
+import { createPushTokens, type PushTokens } from './push-tokens.js';
 import { createRetention, type Retention, type RetentionOptions, type RetentionPolicy } from './retention.js';
 import { createRuns, type RunReader } from './runs.js';
 import { sqliteSql, type Dialect, type Sql } from './sql.js';
@@ -33,6 +34,8 @@ export type Store = {
   auth: AuthStore;
   admin: AdminQueries;
   loadRuns: LoadRuns;
+  /** Push tokens of heartbeat monitors (hashed). */
+  pushTokens: PushTokens;
   /** The retention job's deletes, with this store's policy. */
   retention(policy: RetentionPolicy, opts?: RetentionOptions): Retention;
   /** A cheap round trip (for /healthz). */
@@ -111,6 +114,7 @@ export async function storeOn(sql: Sql, location: string, monitors: MonitorDef[]
     auth: createAuthStore(sql),
     admin: createAdminQueries(sql, history),
     loadRuns: createLoadRuns(sql),
+    pushTokens: createPushTokens(sql),
     retention: (policy, ropts) => createRetention(sql, policy, ropts),
     ping: () => status.ping(),
     close() {

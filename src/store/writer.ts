@@ -69,8 +69,8 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
   const INSERT_RUN = `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms, trace_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
   const INSERT_STEP = `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message,
-       dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+       dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets, tls)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
   const BUMP_DAY = `INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, 1, ?)
      ON CONFLICT (monitor_id, day) DO UPDATE SET runs = daily_uptime.runs + 1, failures = daily_uptime.failures + excluded.failures`;
   // Each monitor's newest run, for status pages that must not scan the runs table per visit.
@@ -91,7 +91,8 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
         for (const s of r.steps) {
           const t = s.timings;
           await tx.run(INSERT_STEP, [runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
-            t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null]);
+            t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null,
+            s.tls ? JSON.stringify(s.tls) : null]);
         }
         if (!aborted) await tx.run(BUMP_DAY, [monitorId, dayOf(r.startedAt), r.ok ? 0 : 1]);
       }

@@ -53,7 +53,11 @@ export type AdminDeps = {
   traceLinks?: TraceLinks;
 };
 
-const page = (el: { toString(): string | Promise<string> }) => '<!doctype html>' + el.toString();
+/** A full document; sections that read the store (async components) are awaited. */
+const page = (el: { toString(): string | Promise<string> }): string | Promise<string> => {
+  const html = el.toString();
+  return typeof html === 'string' ? '<!doctype html>' + html : html.then((h) => '<!doctype html>' + h);
+};
 const STATES = new Set<OperatorState>(['up', 'down', 'unknown', 'degraded', 'maintenance']);
 
 function filtersOf(c: Context): DashboardFilters {
