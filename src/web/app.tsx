@@ -203,6 +203,7 @@ export function createApp(deps: WebDeps) {
       monitorSections: op.monitorSections,
       dashboardSections: op.dashboardSections,
       state,
+      certificate: deps.alerts?.certificate ? (key) => deps.alerts!.certificate!(key) : undefined,
       operations: op.operations,
       now,
       traceLinks: deps.traceLinks,

@@ -3,6 +3,7 @@ import { fmtAgo, fmtMs, fmtPct } from './format.js';
 import { Layout } from './layout.js';
 import { P95Sparkline } from './sparkline.js';
 import { MaintenanceNotice, RecentIncidents, type AlertView } from './alert-view.js';
+import { CertificateNotice } from './certificate-view.js';
 import { bannerOf, type DisplayState, type Item, type StatusModel, type StatusQuery } from './status-view.js';
 
 const STATE_LABEL: Record<DisplayState, string> = { up: 'Up', down: 'Down', unknown: 'No data yet', degraded: 'Degraded', maintenance: 'Maintenance' };
@@ -65,6 +66,7 @@ export function MonitorCard(props: { m: MonitorStatus; state: DisplayState; now:
         <span>{m.days.length} days ago</span>
         <span>today (UTC)</span>
       </div>
+      {props.alerts ? <CertificateNotice certificate={props.alerts.certificate(m.key)} /> : null}
       {props.alerts ? <RecentIncidents incidents={props.alerts.incidents(m.key)} now={now} /> : null}
     </li>
   );
