@@ -240,6 +240,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       status: store.status,
       history: store.history,
       runs: store.runs,
+      latency: store.latency,
       title: config.server.title,
       schedulerAlive: () => measure.isAlive() && loadScheduler.isAlive(),
       health,
