@@ -41,6 +41,7 @@ function findTarget(config: Config, target: string): { name: string; monitor: Mo
   if (li >= 0) {
     const { name, monitor: key, ...base } = config.loads[li];
     const mi = config.monitors.findIndex((m) => monitorId(m) === key);
+    if (mi >= 0 && config.monitors[mi].type !== 'http') throw new BurstRefused(`loads entry "${name}" names monitor "${key}", a ${config.monitors[mi].type} check: load checks run http journeys`);
     return { name, monitor: config.monitors[mi], monitorIndex: mi, base, where: formatPath(['loads', li]) };
   }
   const mi = config.monitors.findIndex((m) => monitorId(m) === target);
@@ -49,6 +50,7 @@ function findTarget(config: Config, target: string): { name: string; monitor: Mo
     throw new BurstRefused(`no monitor or loads[] entry named "${target}" (known: ${known.join(', ') || 'none'})`);
   }
   const m = config.monitors[mi];
+  if (m.type !== 'http') throw new BurstRefused(`monitor "${target}" is a ${m.type} check: load checks run http journeys`);
   return { name: monitorId(m), monitor: m, monitorIndex: mi, base: m.load ?? FALLBACK, where: formatPath(['monitors', mi, 'load']) };
 }
 

@@ -6,14 +6,15 @@ import { monitorId } from '../../config/read.js';
 import type { MonitorConfig } from '../../config/schema.js';
 import { NO_REDACTION, redactorFrom } from '../../lang/redact.js';
 import { internalFailure } from '../classify-error.js';
-import { createJourneyRunner, type JourneyRunnerOptions } from '../journey.js';
+import { createJourneyRunner, type JourneyRunOptions, type JourneyRunnerOptions } from '../journey.js';
 import type { RunResult, StepResult } from '../types.js';
 import { runDnsCheck } from './dns-check.js';
 import { oneStepRun } from './one-step.js';
 import { runTcpCheck } from './tcp-check.js';
 import { runTlsCheck } from './tls-check.js';
 
-export type CheckRunner = { run(opts?: { plannedAt?: number; signal?: AbortSignal }): Promise<RunResult> };
+/** `run` takes a journey's options; the one-step checks use `plannedAt` and `signal` of them. */
+export type CheckRunner = { run(opts?: JourneyRunOptions): Promise<RunResult> };
 
 export type CheckRunnerOptions = JourneyRunnerOptions;
 
