@@ -6,6 +6,7 @@ import { startSelfAlert, type SelfAlert } from './alerting/self-alert.js';
 import { alertRuleReadings } from './export/alert-readings.js';
 import { createObserver, type Observer } from './export/observe.js';
 import { negotiate } from './export/prom-registry.js';
+import { checkType } from './config/check-schema.js';
 import { monitorId, type LoadedConfig } from './config/read.js';
 import { watchOutbox, watchScheduler, writesFailingReason } from './health/checks.js';
 import { startHeartbeat, type Heartbeat } from './health/heartbeat.js';
@@ -138,7 +139,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     try {
       store = await openStore(
         dbPath,
-        config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, group: m.group, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.type !== 'http' ? 1 : m.personas ? undefined : m.steps.length })),
+        config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, group: m.group, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: checkType(m) !== 'http' ? 1 : m.personas ? undefined : m.steps.length })),
         {
           onError: (err, state) => {
             // Without a state it was a listener of written runs that failed, not the write.

@@ -45,7 +45,8 @@ const hostName = z
 export const checkKeys = {
   type: z
     .enum(CHECK_TYPES, { message: `unknown check type (use ${CHECK_TYPES.join(', ')})` })
-    .default('http')
+    // Optional rather than defaulted, so monitors built in code need not spell it out: read it with checkType().
+    .optional()
     .describe('What this monitor checks: http (steps, the default), tls (a certificate on host:port), tcp (a port), dns (a name), heartbeat (a job pinging halftime)'),
   host: hostName.optional().describe('tls, tcp: the host to connect to; dns: the name to look up'),
   port: port.optional().describe('tls (default 443), tcp: the port'),
@@ -86,8 +87,11 @@ const WHAT: Record<CheckType, string> = {
   heartbeat: 'a heartbeat monitor waits for pings from its job',
 };
 
+/** A monitor's type: http unless it says otherwise. */
+export const checkType = (m: { type?: CheckType }): CheckType => m.type ?? 'http';
+
 type CheckFields = { [K in keyof typeof checkKeys]?: unknown } & {
-  type: CheckType;
+  type?: CheckType;
   steps: unknown[];
   personas?: unknown;
   every?: number;
@@ -99,7 +103,7 @@ type CheckFields = { [K in keyof typeof checkKeys]?: unknown } & {
 /** Problems of a monitor's check keys for its type: missing ones, and ones another type takes. */
 export function checkTypeIssues(m: CheckFields, ctx: z.core.$RefinementCtx<unknown>): void {
   const add = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-  const t = m.type;
+  const t = checkType(m);
   for (const [key, types] of Object.entries(OWN)) {
     if (m[key as keyof CheckFields] !== undefined && !types.includes(t)) add(key, `${key} is for ${types.join(' and ')} monitors; ${WHAT[t]}`);
   }

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkType } from '../../src/config/check-schema.js';
 import { ConfigError } from '../../src/config/read.js';
 import { loadConfigFile, parseConfigText } from '../../src/configure.js';
 import { tempDir } from '../helpers.js';
@@ -33,7 +34,8 @@ describe('check type config', () => {
       'test.yaml',
       {},
     );
-    expect(config.monitors.map((m) => m.type)).toEqual(['http', 'tls', 'tcp', 'dns', 'heartbeat']);
+    expect(config.monitors.map((m) => checkType(m))).toEqual(['http', 'tls', 'tcp', 'dns', 'heartbeat']);
+    expect(config.monitors[0].type).toBeUndefined();
     expect(config.monitors[3].expect).toEqual(['mx.example.com']);
     expect(config.monitors[4]).toMatchObject({ every: 86_400_000, grace: 3_600_000 });
   });

@@ -19,7 +19,7 @@ describe('check types in the docs and the schema', () => {
     for (const t of CHECK_TYPES) expect(text).toContain(`| \`${t}\``);
     const yaml = /```yaml\n([\s\S]*?)```/.exec(text)![1];
     const { config } = parseConfigText(yaml, 'README.md', {});
-    expect(new Set(config.monitors.map((m) => m.type))).toEqual(new Set(CHECK_TYPES.filter((t) => t !== 'http')));
+    expect(new Set(config.monitors.map((m) => m.type ?? 'http'))).toEqual(new Set(CHECK_TYPES.filter((t) => t !== 'http')));
   });
 
   it('docs/checks.md describes every type and every key', () => {

@@ -1,5 +1,5 @@
 /** Badges, the Atom feed and /api/status.json on a real store (both backends) with real alerting. */
-import { DOMParser } from '@xmldom/xmldom';
+import { DOMParser, type Element } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlerting, type Alerting } from '../../src/alerting/service.js';
 import { parseConfigText } from '../../src/configure.js';

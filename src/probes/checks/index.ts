@@ -2,6 +2,7 @@
  * One runner per monitor, by its `type`: HTTP journeys, or a one-step tls, tcp or dns check. Heartbeat
  * monitors have none: their runs come from the pings their jobs send (src/push/).
  */
+import { checkType } from '../../config/check-schema.js';
 import { monitorId } from '../../config/read.js';
 import type { MonitorConfig } from '../../config/schema.js';
 import { NO_REDACTION, redactorFrom } from '../../lang/redact.js';
@@ -20,14 +21,15 @@ export type CheckRunnerOptions = JourneyRunnerOptions;
 
 /** The runner for a monitor's type; undefined for heartbeat monitors (nothing to run: they are pinged). */
 export function createCheckRunner(m: MonitorConfig, opts: CheckRunnerOptions = {}): CheckRunner | undefined {
-  if (m.type === 'http') return createJourneyRunner(m, opts);
-  if (m.type === 'heartbeat') return undefined;
+  const type = checkType(m);
+  if (type === 'http') return createJourneyRunner(m, opts);
+  if (type === 'heartbeat') return undefined;
   const id = monitorId(m);
   const timeoutMs = m.timeout ?? opts.defaultTimeoutMs ?? 10_000;
   const redact = opts.redact ? redactorFrom(opts.redact) : NO_REDACTION;
   const check = (signal?: AbortSignal): Promise<StepResult> => {
-    if (m.type === 'tcp') return runTcpCheck({ host: m.host!, port: m.port!, send: m.send, expect: m.expect, timeoutMs }, signal);
-    if (m.type === 'tls') return runTlsCheck({ host: m.host!, port: m.port ?? 443, servername: m.servername, starttls: m.starttls, ca: m.ca, timeoutMs }, signal);
+    if (type === 'tcp') return runTcpCheck({ host: m.host!, port: m.port!, send: m.send, expect: m.expect, timeoutMs }, signal);
+    if (type === 'tls') return runTlsCheck({ host: m.host!, port: m.port ?? 443, servername: m.servername, starttls: m.starttls, ca: m.ca, timeoutMs }, signal);
     return runDnsCheck({ host: m.host!, record: m.record ?? 'A', server: m.server, expect: m.expect, timeoutMs }, signal);
   };
   return {
