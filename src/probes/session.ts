@@ -83,6 +83,13 @@ export function createSession(opts: SessionOptions = {}): Session {
       if (!args[0] && secured?.encrypted) {
         const host = (params.servername || params.hostname).replace(/^\[|\]$/g, '');
         const info = describeCertificate(secured, host, Number(params.port) || 443);
+        if (!info && !secured.authorized && !opts.insecureTls) {
+          // No certificate to judge (and none OpenSSL trusted): refused all the same.
+          timing.error = true;
+          secured.destroy();
+          callback(Object.assign(new Error('the server presented no certificate halftime can verify'), { code: String(secured.authorizationError ?? 'CERT_UNTRUSTED') }), null);
+          return;
+        }
         if (info) {
           timing.certificate = info;
           certificates.set(`${params.protocol}//${params.host}`, info);
