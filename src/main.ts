@@ -6,6 +6,7 @@ import { startSelfAlert, type SelfAlert } from './alerting/self-alert.js';
 import { alertRuleReadings } from './export/alert-readings.js';
 import { createObserver, type Observer } from './export/observe.js';
 import { negotiate } from './export/prom-registry.js';
+import { checkType } from './config/check-schema.js';
 import { monitorId, type LoadedConfig } from './config/read.js';
 import { watchOutbox, watchScheduler, writesFailingReason } from './health/checks.js';
 import { startHeartbeat, type Heartbeat } from './health/heartbeat.js';
@@ -18,6 +19,8 @@ import { switchableMeasuring, type SwitchableMeasuring } from './measure/switcha
 import { checkClock, joinCluster, type ClusterNode } from './cluster/node.js';
 import { VERSION } from './export/version.js';
 import { createLoopLag } from './measure/loop-lag.js';
+import { createHeartbeats } from './push/heartbeats.js';
+import type { RunResult } from './probes/types.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { describeHolder } from './store/file-lock.js';
 import { describeDatabase, isPostgresUrl, openStore, startRetentionJob, type RetentionJob, type Store } from './store/index.js';
@@ -29,6 +32,7 @@ import { loadCheckSection, loadControlRoutes } from './web/load/control-routes.j
 import { loadRunRoutes } from './web/load/run-pages.js';
 import { ensureAdmin } from './web/auth/bootstrap.js';
 import { createEventHub, type EventHub } from './web/events.js';
+import { pushAdminRoutes, pushRoutes, PushSection } from './web/push-routes.js';
 
 export type HalftimeOptions = {
   loaded: LoadedConfig;
@@ -84,9 +88,13 @@ export class StartError extends Error {
   }
 }
 
-function scheduleLabel(m: { every?: number; cron?: string }, fallback: number): string {
+function scheduleLabel(m: { every?: number; cron?: string; type?: string; grace?: number }, fallback: number): string {
+  if (m.type === 'heartbeat') return `pinged every ${(m.every ?? fallback) / 1000}s (+${(m.grace ?? HEARTBEAT_GRACE) / 1000}s grace)`;
   return m.cron ? `cron ${m.cron}` : `every ${(m.every ?? fallback) / 1000}s`;
 }
+
+/** How late a heartbeat monitor's ping may be when its config gives no grace. */
+const HEARTBEAT_GRACE = 60_000;
 
 /** Waits for `p`, but no longer than `ms`. */
 async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
@@ -149,7 +157,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     try {
       store = await openStore(
         dbPath,
-        config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, group: m.group, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: m.personas ? undefined : m.steps.length })),
+        config.monitors.map((m) => ({ key: monitorId(m), name: m.name, description: m.description, public: m.public, group: m.group, schedule: scheduleLabel(m, config.scheduler.defaultEvery), steps: checkType(m) !== 'http' ? 1 : m.personas ? undefined : m.steps.length })),
         {
           onError: (err, state) => {
             // Without a state it was a listener of written runs that failed, not the write.
@@ -197,6 +205,16 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     undo.push(() => alerting.stop(1_000));
 
     const judging = new Map<string, Promise<unknown>>();
+    /** Every run, from the probes or from a heartbeat: written, then judged. */
+    const handleRun = (result: RunResult, aborted = false) => {
+      store.writer.write(result);
+      // A run cut off by shutdown says nothing about the target: stored as aborted, not judged.
+      if (aborted) return log.info('check cut off by shutdown; stored as aborted', { monitor: result.monitorId });
+      // Judged in the background (it may read the store); "run now" waits for it.
+      const judged = alerting.onRun(result).finally(() => judging.get(result.monitorId) === judged && judging.delete(result.monitorId));
+      judging.set(result.monitorId, judged);
+      if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
+    };
     // Scheduler and probes run in their own thread; every finished run comes back here to be written
     // and judged, so nothing on this thread (pages, API, writer, alerting) can delay a measurement.
     // This location's monitors: those that name it (or every location), none on a web node.
@@ -212,15 +230,18 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       monitors: here.map((m) => monitorId(m)),
       onRun(result, { aborted }) {
         observe.lateness(result.startedAt - result.plannedAt);
-        store.writer.write(result);
-        // A run cut off by shutdown says nothing about the target: stored as aborted, not judged.
-        if (aborted) return log.info('check cut off by shutdown; stored as aborted', { monitor: result.monitorId });
-        // Judged in the background (it may read the store); "run now" waits for it.
-        const judged = alerting.onRun(result).finally(() => judging.get(result.monitorId) === judged && judging.delete(result.monitorId));
-        judging.set(result.monitorId, judged);
-        if (!result.ok) log.warn('check failed', { monitor: result.monitorId, ...(result.persona ? { persona: result.persona } : {}), step: result.failure?.step, reason: result.failure?.message });
+        handleRun(result, aborted);
       },
     }), { graceMs: config.server.shutdownGrace });
+    // Heartbeat monitors: their jobs' pings, and the deadlines they miss, become runs here (see src/push/).
+    const heartbeats = createHeartbeats({
+      monitors: config.monitors.filter((m) => m.type === 'heartbeat').map((m) => ({ key: monitorId(m), every: m.every!, grace: m.grace ?? HEARTBEAT_GRACE })),
+      lastPings: await store.pushTokens.lastPings(),
+      onRun: (run) => handleRun(run),
+      // Several nodes: a ping may arrive at any node; the one judging deadlines (housekeeping) reads the newest first.
+      ...(shared ? { refresh: () => store.pushTokens.lastPings(), onRefreshError: (err: unknown) => log.error('reading the last heartbeat pings failed; judging deadlines on what this node saw', { error: err }) } : {}),
+    });
+    undo.push(() => heartbeats.stop());
     undo.push(() => measure.stop(0));
     // One burst at a time per server, whether started from /admin or by a cron schedule; scheduled
     // bursts are few and start a worker of their own, so their schedule stays on this thread.
@@ -258,8 +279,11 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           onError: (err) => log.error('retention failed; will retry', { error: err }),
         });
         alerting.startReminders();
+        // Heartbeat deadlines: judged on the one node that keeps house (every node takes pings).
+        heartbeats.start();
       },
       async stop() {
+        heartbeats.stop();
         alerting.stopReminders();
         const r = retention;
         retention = undefined;
@@ -271,11 +295,13 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     // How late this thread runs: monitor pages, series and the API shed load while it runs late.
     const mainLoop = createLoopLag({ intervalMs: 20, keepMs: 10_000 });
     undo.push(() => mainLoop.stop());
-    const jobIds = new Set(config.monitors.map((m) => monitorId(m)));
+    const jobIds = new Set(config.monitors.filter((m) => m.type !== 'heartbeat').map((m) => monitorId(m)));
+    const push = { pushTokens: store.pushTokens, heartbeats, publicUrl: config.server.publicUrl, redact, title: config.server.title };
     const app = createApp({
       status: store.status,
       history: store.history,
       runs: store.runs,
+      latency: store.latency,
       title: config.server.title,
       schedulerAlive: () => measure.isAlive() && loadScheduler.isAlive(),
       health,
@@ -304,12 +330,17 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           scheduler: () => measure.stats(),
         },
         extraRoutes: (app) => {
+          pushRoutes(app, push);
+          pushAdminRoutes(app, push);
           loadRunRoutes(app, { loadRuns: store.loadRuns, title: config.server.title, isRunning: (id) => loadControl.active()?.runId === id });
           loadControlRoutes(app, { control: loadControl, loadRuns: store.loadRuns, title: config.server.title });
           loadControlApiRoutes(app, { control: loadControl, loadRuns: store.loadRuns });
         },
         // The "Start load check" form on the page of a monitor with a load: block (or a loads[] entry).
-        monitorSections: (key, c) => [loadCheckSection(loadControl, key, c.get('admin').csrfToken)],
+        monitorSections: (key, c) => [
+          heartbeats.has(key) ? store.pushTokens.info(key).then((info) => PushSection({ monitorKey: key, info, due: heartbeats.due(key), now: Date.now(), csrfToken: c.get('admin').csrfToken })) : null,
+          loadCheckSection(loadControl, key, c.get('admin').csrfToken),
+        ],
         runNow: async (key) => {
           if (!jobIds.has(key)) return undefined;
           const started = await measure.runNow(key);
@@ -404,6 +435,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
           const checksGrace = Math.max(0, graceMs - Math.min(1_500, graceMs / 4));
           // Leases are given up at once, so another node takes over without waiting for them to lapse.
           await atMost(node?.close() ?? Promise.resolve(), left());
+          heartbeats.stop();
           await Promise.all([measure.stop(checksGrace), loadScheduler.stop(checksGrace)]);
           clearInterval(integrityTimer);
           heartbeat?.stop();

@@ -1,7 +1,7 @@
 import type { DegradedRule } from '../config/alerts-schema.js';
 import type { LatencySource } from '../store/latency.js';
 import { ruleKey, type MonitorAlertRules } from './resolve.js';
-import type { AlertEvent, Condition, FailureEvidence, LatencyEvidence } from './types.js';
+import type { AlertEvent, CertificateEvidence, Condition, FailureEvidence, LatencyEvidence } from './types.js';
 
 export type MonitorStatus = 'up' | 'degraded' | 'down' | 'maintenance' | 'no_data';
 
@@ -24,6 +24,8 @@ export type MonitorAlertState = {
    * DOWN while at least `down.locations` of them see it failing `down.after` times in a row.
    */
   locs?: Record<string, { failures: number; successes: number; failingSince: number | null }>;
+  /** A certificate warning in force: since when, and the certificate it is about (absent in states saved before it existed). */
+  certificate?: { since: number; evidence: CertificateEvidence } | null;
 };
 
 export const initialAlertState = (): MonitorAlertState => ({
@@ -36,9 +38,36 @@ export const initialAlertState = (): MonitorAlertState => ({
   degraded: null,
   rules: {},
   lastAlertAt: null,
+  certificate: null,
 });
 
-export type RunSummary = { ok: boolean; startedAt: number; failure?: FailureEvidence; location?: string };
+/** The certificate of a run that expires first (https steps, a tls check), when it showed one. */
+export type RunCertificate = { host: string; subject: string; issuer: string; validTo: number };
+
+export type RunSummary = { ok: boolean; startedAt: number; failure?: FailureEvidence; location?: string; certificate?: RunCertificate };
+
+const DAY = 86_400_000;
+
+/**
+ * The certificate warning: raised once when the run's soonest-expiring certificate is within
+ * `expiresIn`, cleared (a recovery) once a run shows it renewed beyond that. A warning, never down:
+ * the state stays what the runs make it. Runs that showed no certificate (failed before the
+ * handshake, plain http) change nothing.
+ */
+function judgeCertificate(s: MonitorAlertState, cert: RunCertificate | undefined, expiresInMs: number, now: number, event: (kind: AlertEvent['kind'], c: Condition, since: number | null, e: AlertEvent['evidence']) => AlertEvent) {
+  if (!cert) return;
+  const evidence: CertificateEvidence = { ...cert, daysLeft: Math.round(((cert.validTo - now) / DAY) * 10) / 10, expiresInMs };
+  const within = cert.validTo - now <= expiresInMs;
+  if (within && !s.certificate) {
+    s.certificate = { since: now, evidence };
+    event('warning', 'certificate', now, { certificate: evidence });
+  } else if (within && s.certificate) {
+    s.certificate.evidence = evidence;
+  } else if (!within && s.certificate) {
+    event('recovered', 'certificate', s.certificate.since, { certificate: evidence });
+    s.certificate = null;
+  }
+}
 
 /**
  * Incident record changes. An incident keeps three things apart: the evidence that opened it (the
@@ -46,9 +75,12 @@ export type RunSummary = { ok: boolean; startedAt: number; failure?: FailureEvid
  * closed on (`close`: the recovering measurement for degraded; null for down).
  */
 export type IncidentOp =
-  | { op: 'open'; kind: Condition; startedAt: number; worst: number; event: AlertEvent }
-  | { op: 'update'; kind: Condition; worst: number; evidence: AlertEvent['evidence'] }
-  | { op: 'close'; kind: Condition; endedAt: number; worst: number; value: number | null; evidence: AlertEvent['evidence'] };
+  | { op: 'open'; kind: IncidentCondition; startedAt: number; worst: number; event: AlertEvent }
+  | { op: 'update'; kind: IncidentCondition; worst: number; evidence: AlertEvent['evidence'] }
+  | { op: 'close'; kind: IncidentCondition; endedAt: number; worst: number; value: number | null; evidence: AlertEvent['evidence'] };
+
+/** Conditions kept as incident records (a certificate warning is not an outage: it is shown from the state). */
+export type IncidentCondition = Exclude<Condition, 'certificate'>;
 
 export type EvaluateInput = {
   now: number;
@@ -62,7 +94,7 @@ export type EvaluateInput = {
   latency: LatencySource;
   newId: () => string;
   /** Whether an operator acknowledged the open incident of this condition (no reminders then). Asked only when a reminder is due. */
-  acknowledged?: (condition: Condition) => boolean | Promise<boolean>;
+  acknowledged?: (condition: IncidentCondition) => boolean | Promise<boolean>;
 };
 
 export type Evaluation = { state: MonitorAlertState; events: AlertEvent[]; incidents: IncidentOp[] };
@@ -146,6 +178,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     s.status = 'maintenance';
     return { state: s, events, incidents };
   }
+
+  if (run && rules.certificateMs !== null) judgeCertificate(s, run.certificate, rules.certificateMs, now, event);
+  else if (s.certificate && rules.certificateMs === null) s.certificate = null;
 
   if (run) {
     // Down / recovered, counted per location: DOWN once enough locations each see it failing.
@@ -272,7 +307,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
 
   // Reminders while still down or degraded.
   const open = s.down ? 'down' : s.degraded ? 'degraded' : null;
-  const reminderDue = open && events.length === 0 && rules.reminderEveryMs !== null && s.lastAlertAt !== null && now - s.lastAlertAt >= rules.reminderEveryMs;
+  const reminderDue = open && !events.some((e) => e.condition !== 'certificate') && rules.reminderEveryMs !== null && s.lastAlertAt !== null && now - s.lastAlertAt >= rules.reminderEveryMs;
   if (open && reminderDue && !(await input.acknowledged?.(open))) {
     if (open === 'down') event('reminder', 'down', s.down!.since, { failures: s.failures, lastFailure: s.lastFailure ?? undefined, worst: s.down!.worst });
     else event('reminder', 'degraded', s.degraded!.since, { latency: s.degraded!.evidence, worst: s.degraded!.worst });

@@ -1,4 +1,4 @@
-import type { AlertEvent, LatencyEvidence } from './types.js';
+import type { AlertEvent, CertificateEvidence, LatencyEvidence } from './types.js';
 import { fmtLatency, fmtPercentile, fmtSpan, fmtTime } from './format.js';
 
 /** One line for a latency finding: `p95 1.9 s over 10 min (baseline 420 ms)`. */
@@ -19,6 +19,14 @@ function failureLine(e: AlertEvent): string {
   return `${count}${where}: ${why}`;
 }
 
+const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+/** `the certificate for shop.example.com expires in 9.5 days (2026-12-09)`. */
+function certificateLine(c: CertificateEvidence): string {
+  const when = c.daysLeft >= 0 ? `expires in ${c.daysLeft} day${c.daysLeft === 1 ? '' : 's'}` : `expired ${-c.daysLeft} days ago`;
+  return `the certificate for ${c.host} ${when} (${day(c.validTo)})`;
+}
+
 export function subject(e: AlertEvent): string {
   const name = e.monitor.name;
   const since = e.since !== null ? fmtSpan(e.at - e.since) : '';
@@ -27,7 +35,10 @@ export function subject(e: AlertEvent): string {
       return `[halftime] DOWN ${name}: ${failureLine(e)}`;
     case 'degraded':
       return `[halftime] DEGRADED ${name}: ${e.evidence.latency ? latencyLine(e.evidence.latency) : 'slow'}`;
+    case 'warning':
+      return `[halftime] CERTIFICATE ${name}: ${e.evidence.certificate ? certificateLine(e.evidence.certificate) : 'expires soon'}`;
     case 'recovered':
+      if (e.condition === 'certificate') return `[halftime] RECOVERED ${name}: certificate renewed${e.evidence.certificate ? `, valid until ${day(e.evidence.certificate.validTo)}` : ''}`;
       return `[halftime] RECOVERED ${name}: ${e.condition === 'degraded' ? 'latency back to normal' : 'up again'}${since ? ` after ${since}` : ''}`;
     case 'reminder':
       return `[halftime] STILL ${e.condition === 'degraded' ? 'DEGRADED' : 'DOWN'} ${name}: for ${since || 'a while'}${
@@ -61,6 +72,14 @@ export function evidenceRows(e: AlertEvent): [string, string][] {
     if (f.status !== undefined) rows.push(['Status code', String(f.status)]);
     rows.push(['Last failure', `${f.code ? `[${f.code}] ` : ''}${f.message ?? ''}`.trim()]);
   }
+  const c = e.evidence.certificate;
+  if (c) {
+    rows.push(['Host', c.host]);
+    rows.push(['Certificate', c.subject]);
+    rows.push(['Issuer', c.issuer]);
+    rows.push(['Expires', `${fmtTime(c.validTo)} (${c.daysLeft >= 0 ? `in ${c.daysLeft} days` : `${-c.daysLeft} days ago`})`]);
+    rows.push(['Warning at', `${+(c.expiresInMs / 86_400_000).toFixed(1)} days before expiry`]);
+  }
   if (e.evidence.worst !== undefined && e.condition === 'degraded') rows.push(['Worst value', fmtLatency(e.evidence.worst)]);
   if (e.since !== null) rows.push(['Started', fmtTime(e.since)]);
   if (e.kind === 'recovered' && e.since !== null) rows.push(['Lasted', fmtSpan(e.at - e.since)]);
@@ -79,11 +98,12 @@ export function textBody(e: AlertEvent): string {
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const COLOURS = { down: '#b3261e', degraded: '#b26a00', recovered: '#1b7f3b', reminder: '#555', test: '#1f5fae' } as const;
+const COLOURS = { down: '#b3261e', degraded: '#b26a00', recovered: '#1b7f3b', reminder: '#555', test: '#1f5fae', warning: '#8a6d00' } as const;
 
 /** What a message looks like: a reminder wears the colour of the condition it reminds of. */
 export function tone(e: AlertEvent): keyof typeof COLOURS {
-  return e.kind === 'reminder' && e.condition ? e.condition : e.kind;
+  if (e.kind === 'reminder' && e.condition) return e.condition === 'certificate' ? 'warning' : e.condition;
+  return e.kind;
 }
 
 /** The message's colour as `#rrggbb`, shared by email and the chat formats. */

@@ -9,13 +9,15 @@ export type MonitorAlertRules = {
   down: { after: number; recoverAfter: number; locations: number };
   degraded: DegradedRule[];
   reminderEveryMs: number | null;
+  /** Warn when a certificate expires within this (ms); null: no certificate warning. */
+  certificateMs: number | null;
 };
 
 export function resolveMonitorAlerts(config: Config, m: MonitorConfig): MonitorAlertRules {
   const a = config.alerts;
-  const defaults = a?.defaults ?? { down: { after: 2, recoverAfter: 1, locations: 1 }, reminderEvery: null, channels: undefined };
+  const defaults = a?.defaults ?? { down: { after: 2, recoverAfter: 1, locations: 1 }, reminderEvery: null, channels: undefined, certificate: undefined };
   const allChannels = Object.keys(a?.channels ?? {});
-  if (m.alerts?.enabled === false) return { enabled: false, channels: [], down: defaults.down, degraded: [], reminderEveryMs: null };
+  if (m.alerts?.enabled === false) return { enabled: false, channels: [], down: defaults.down, degraded: [], reminderEveryMs: null, certificateMs: null };
   const own = m.alerts;
   return {
     enabled: true,
@@ -24,6 +26,7 @@ export function resolveMonitorAlerts(config: Config, m: MonitorConfig): MonitorA
     down: own?.down ?? defaults.down,
     degraded: own?.degraded ?? [],
     reminderEveryMs: own?.reminderEvery !== undefined ? own.reminderEvery : defaults.reminderEvery,
+    certificateMs: (own?.certificate ?? defaults.certificate)?.expiresIn ?? null,
   };
 }
 

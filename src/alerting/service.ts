@@ -14,7 +14,7 @@ import { createMaintenanceCalendar, type MaintenanceCalendar } from './maintenan
 import { summaryLine } from './render.js';
 import { resolveMonitorAlerts } from './resolve.js';
 import { createSender, type ConfiguredChannel, type Sender } from './sender.js';
-import type { AlertEvent } from './types.js';
+import type { AlertEvent, CertificateEvidence } from './types.js';
 
 export type AlertingDeps = {
   config: Config;
@@ -50,6 +50,8 @@ export type Alerting = {
   tick(): Promise<AlertEvent[]>;
   /** The judged state, from memory (no database round trip). */
   status(monitorKey: string): MonitorStatus;
+  /** The certificate warning in force for a monitor (from memory), or null. */
+  certificate(monitorKey: string): CertificateEvidence | null;
   incidents(monitorKey: string, since: number, limit?: number): Promise<Incident[]>;
   maintenance: MaintenanceCalendar;
   sender: Sender;
@@ -82,14 +84,25 @@ function memoLongRanges(latency: LatencySource): LatencySource {
   };
 }
 
+/** The run's certificate that expires first (https steps, a tls check). */
+function soonestCertificate(run: RunResult): RunSummary['certificate'] {
+  let out: RunSummary['certificate'];
+  for (const s of run.steps) {
+    const t = s.tls;
+    if (t && t.validTo > 0 && (!out || t.validTo < out.validTo)) out = { host: t.host, subject: t.subject, issuer: t.issuer, validTo: t.validTo };
+  }
+  return out;
+}
+
 export function summarise(run: RunResult): RunSummary {
   const location = run.location ? { location: run.location } : {};
-  if (run.ok || !run.failure) return { ok: run.ok, startedAt: run.startedAt, ...location };
+  const certificate = soonestCertificate(run);
+  const base = { ok: run.ok, startedAt: run.startedAt, ...location, ...(certificate ? { certificate } : {}) };
+  if (run.ok || !run.failure) return base;
   const step = run.failure.step !== undefined ? run.steps[run.failure.step] : undefined;
   return {
+    ...base,
     ok: false,
-    startedAt: run.startedAt,
-    ...location,
     failure: { step: step?.name, code: run.failure.code, message: run.failure.message, status: step?.status },
   };
 }
@@ -249,6 +262,7 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
       if (deps.shared) return othersJudged.get(key) ?? states.get(key)?.status ?? 'no_data';
       return states.get(key)?.status ?? 'no_data';
     },
+    certificate: (key) => states.get(key)?.certificate?.evidence ?? null,
     incidents: (key, since, limit) => alertStore.recentIncidents(key, since, limit),
     maintenance,
     sender,

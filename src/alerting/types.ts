@@ -1,6 +1,10 @@
 /** What the rule engine emits and the channels deliver. Plain data, JSON-serialisable (it is stored in the outbox). */
-export type AlertEventKind = 'down' | 'degraded' | 'recovered' | 'reminder' | 'test';
-export type Condition = 'down' | 'degraded';
+export type AlertEventKind = 'down' | 'degraded' | 'recovered' | 'reminder' | 'test' | 'warning';
+/** `certificate`: a certificate expires within the monitor's `alerts.certificate.expiresIn` (a warning, not down). */
+export type Condition = 'down' | 'degraded' | 'certificate';
+
+/** The certificate a warning is about: the one of the run that expires first. */
+export type CertificateEvidence = { host: string; subject: string; issuer: string; validTo: number; daysLeft: number; expiresInMs: number };
 
 export type FailureEvidence = { step?: string; code?: string; message?: string; status?: number; /** Where it was measured (several locations). */ location?: string };
 
@@ -34,6 +38,7 @@ export type AlertEvidence = {
   latency?: LatencyEvidence;
   /** Worst value seen during the episode (ms for degraded, consecutive failures for down). */
   worst?: number;
+  certificate?: CertificateEvidence;
 };
 
 export type AlertEvent = {

@@ -1,6 +1,6 @@
 import { EXAMPLE_CONFIG_PATH, monitorId } from '../config/read.js';
 import { loadConfigFile } from '../configure.js';
-import { createJourneyRunner } from '../probes/journey.js';
+import { createCheckRunner } from '../probes/checks/index.js';
 import { EXIT, exitUsage, orConfigExit } from './exit-codes.js';
 import { formatRun } from './step-table.js';
 import type { DemoApp } from '../../examples/demo-app.js';
@@ -24,7 +24,8 @@ export async function runCommand(which: string, opts: RunCommandOptions) {
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   try {
-    const runner = createJourneyRunner(monitor, { redact: loaded.redact, defaultTimeoutMs: loaded.config.scheduler.defaultTimeout });
+    const runner = createCheckRunner(monitor, { redact: loaded.redact, defaultTimeoutMs: loaded.config.scheduler.defaultTimeout });
+    if (!runner) exitUsage(`halftime: "${which}" is a heartbeat monitor: its job pings halftime (POST /api/push/<token>), there is nothing to run`);
     const result = await runner.run({ noThink: opts.think === false, seed: opts.seed, signal: controller.signal });
     process.stdout.write(loaded.redact(formatRun(result, monitor.name)));
     process.exitCode = result.ok ? EXIT.ok : EXIT.failed;

@@ -110,6 +110,11 @@ const downSchema = z.strictObject({
     .describe('how many locations must see it failing (each `after` times in a row) before DOWN: one location\'s network blip raises no alarm'),
 });
 
+/** A WARNING (not down) while a monitor's certificate expires within `expiresIn`; cleared once it is renewed. */
+const certificateAlertSchema = z.strictObject({
+  expiresIn: duration({ min: 3_600_000, max: 400 * 86_400_000 }).describe('warn when a certificate of the monitor (https steps, tls checks) expires within this, e.g. 14d'),
+});
+
 const reminderSchema = z.union([z.literal('off'), z.literal(false), durationMs(60_000)]).transform((v) => (v === 'off' || v === false ? null : v));
 
 export const monitorAlertsSchema = z.strictObject({
@@ -120,6 +125,7 @@ export const monitorAlertsSchema = z.strictObject({
   down: downSchema.optional(),
   degraded: z.array(degradedRuleSchema).default([]),
   reminderEvery: reminderSchema.optional(),
+  certificate: certificateAlertSchema.optional().describe('warn before a certificate expires (see docs/alerts.md)'),
 });
 
 const isoDate = z.union([z.string(), z.date()]).transform((v, ctx) => {
@@ -160,6 +166,7 @@ export const alertsSchema = z.strictObject({
       channels: z.array(channelName).optional().describe('default route: channels for monitors that name none (default: all channels)'),
       down: downSchema.default({ after: 2, recoverAfter: 1, locations: 1 }),
       reminderEvery: reminderSchema.default(null),
+      certificate: certificateAlertSchema.optional().describe('certificate warning for every monitor that gives none'),
     })
     .default({ down: { after: 2, recoverAfter: 1, locations: 1 }, reminderEvery: null }),
   maintenance: z.array(maintenanceSchema).default([]),

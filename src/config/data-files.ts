@@ -1,14 +1,57 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Config } from './schema.js';
+
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** The certificates in PEM text, each checked to parse; or a sentence saying what is wrong. */
+export function pemCertificates(text: string): string[] | string {
+  const blocks = text.match(PEM_BLOCK) ?? [];
+  if (blocks.length === 0) return 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)';
+  for (const [i, b] of blocks.entries()) {
+    try {
+      new X509Certificate(b);
+    } catch (err) {
+      return `certificate ${i + 1} does not parse: ${(err as Error).message}`;
+    }
+  }
+  return blocks;
+}
+
+/**
+ * A monitor's `ca`: a PEM file relative to the config file (or PEM text written inline), replaced by
+ * the certificates it holds, so the probes never read files and a bad file is a config problem.
+ */
+function loadCa(config: Config, baseDir: string): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  config.monitors.forEach((m, i) => {
+    if (m.ca === undefined) return;
+    const path = `monitors[${i}].ca`;
+    let text = m.ca;
+    if (!text.includes('-----BEGIN')) {
+      const file = isAbsolute(m.ca) ? m.ca : resolve(baseDir, m.ca);
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        problems.push({ path, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+        return;
+      }
+    }
+    const certs = pemCertificates(text);
+    if (typeof certs === 'string') problems.push({ path, message: certs });
+    else m.ca = certs.join('\n');
+  });
+  return problems;
+}
 
 /**
  * Reads the CSV files of data pools (relative to the config file) into their `values`, so a missing
  * file or a broken row is a config problem named by path, not a failed run at 3 a.m.
  */
 export function loadDataFiles(config: Config, baseDir: string): { path: string; message: string }[] {
-  const problems: { path: string; message: string }[] = [];
+  const problems = loadCa(config, baseDir);
   config.monitors.forEach((m, i) => {
     for (const [name, pool] of Object.entries(m.data ?? {})) {
       if (pool.csv === undefined) continue;

@@ -5,6 +5,7 @@ import { stepSchema, type StepConfig } from './step-schema.js';
 import { alertsSchema, monitorAlertsSchema } from './alerts-schema.js';
 import { burstSchema, loadEntrySchema, loadSafetySchema } from './load-schema.js';
 import { monitorTraceKeys, observabilityConfig } from './observability-schema.js';
+import { checkKeys, checkType, checkTypeIssues } from './check-schema.js';
 
 export { duration } from './schema-parts.js';
 export { expectSchema, stepSchema, type ExpectConfig, type StepConfig } from './step-schema.js';
@@ -30,9 +31,13 @@ export const monitorSchema = z
     alerts: monitorAlertsSchema.optional().describe('alert rules and routing for this monitor (see docs/alerts.md); false turns alerts off'),
     load: burstSchema.optional().describe('Burst load check running this monitor'),
     ...monitorTraceKeys,
+    ...checkKeys,
   })
   .superRefine((m, ctx) => {
     if (m.every !== undefined && m.cron !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either every or cron, not both' });
+    // tls, tcp, dns and heartbeat monitors have keys of their own instead of steps (check-schema.ts).
+    checkTypeIssues(m, ctx);
+    if (checkType(m) !== 'http') return;
     if (m.personas && m.steps.length > 0) ctx.addIssue({ code: 'custom', path: ['personas'], message: 'give either steps or personas, not both' });
     if (!m.personas && m.steps.length === 0) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'a monitor needs at least one step' });
     if (m.baseUrl !== undefined && !isHttpUrl(m.baseUrl)) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'not a valid URL (expected http:// or https://)' });

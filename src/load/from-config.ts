@@ -3,6 +3,7 @@
  * a checked burst job: validated, within the caps, and only against allowlisted hosts.
  */
 import { burstSchema, type BurstConfig } from '../config/load-schema.js';
+import { checkType } from '../config/check-schema.js';
 import { formatPath, monitorId } from '../config/read.js';
 import { forEachStep, type Config, type MonitorConfig, type StepConfig } from '../config/schema.js';
 import { userStepsMonitor } from './user-steps.js';
@@ -41,6 +42,7 @@ function findTarget(config: Config, target: string): { name: string; monitor: Mo
   if (li >= 0) {
     const { name, monitor: key, ...base } = config.loads[li];
     const mi = config.monitors.findIndex((m) => monitorId(m) === key);
+    if (mi >= 0 && checkType(config.monitors[mi]) !== 'http') throw new BurstRefused(`loads entry "${name}" names monitor "${key}", a ${config.monitors[mi].type} check: load checks run http journeys`);
     return { name, monitor: config.monitors[mi], monitorIndex: mi, base, where: formatPath(['loads', li]) };
   }
   const mi = config.monitors.findIndex((m) => monitorId(m) === target);
@@ -49,6 +51,7 @@ function findTarget(config: Config, target: string): { name: string; monitor: Mo
     throw new BurstRefused(`no monitor or loads[] entry named "${target}" (known: ${known.join(', ') || 'none'})`);
   }
   const m = config.monitors[mi];
+  if (checkType(m) !== 'http') throw new BurstRefused(`monitor "${target}" is a ${m.type} check: load checks run http journeys`);
   return { name: monitorId(m), monitor: m, monitorIndex: mi, base: m.load ?? FALLBACK, where: formatPath(['monitors', mi, 'load']) };
 }
 

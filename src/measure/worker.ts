@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { monitorId } from '../config/read.js';
 import { createRedactor } from '../lang/redact.js';
-import { createJourneyRunner } from '../probes/journey.js';
+import { createCheckRunner } from '../probes/checks/index.js';
 import { warmUp } from '../probes/warm-up.js';
 import type { RunResult } from '../probes/types.js';
 import { createScheduler, type Job } from '../scheduler/scheduler.js';
@@ -24,9 +24,13 @@ const lag = createLoopLag();
 let stalledRuns = 0;
 const lateness: number[] = [];
 
+// Every monitor of this node with something to run, by its type (http journeys, tls, tcp, dns).
+// Heartbeat monitors have nothing to run here: their runs are the pings their jobs send, and the
+// missed deadlines the main thread records (src/push/).
 const mine = new Set(init.monitors);
-const jobs: Job[] = config.monitors.filter((m) => mine.has(monitorId(m))).map((m) => {
-  const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout, trace: init.trace, location: init.location || undefined });
+const jobs: Job[] = config.monitors.filter((m) => mine.has(monitorId(m))).flatMap((m) => {
+  const runner = createCheckRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout, trace: init.trace, location: init.location || undefined });
+  if (!runner) return [];
   return {
     id: monitorId(m),
     schedule: m.cron ? { cron: m.cron } : { every: m.every ?? config.scheduler.defaultEvery },

@@ -101,6 +101,8 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
   let failure: Failure | undefined;
   /** The exchange whose response the step ends with (its headers are read in `finish`). */
   let last: Exchange | undefined;
+  /** The certificate of the last hop's connection (https only). */
+  let certificate: StepResult['tls'];
   /** performance.now() of the last byte of the last response (the step's end, before any decoding). */
   let lastByte = 0;
   const lean = opts.lean === true;
@@ -151,6 +153,7 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       redirects,
       headers: redactValues(headers, redact),
       evidence,
+      ...(certificate ? { tls: certificate } : {}),
     };
     return { result, body: lean ? '' : (read?.text ?? ''), headers, finalUrl: url };
   };
@@ -192,6 +195,8 @@ export async function runHttpStep(step: HttpStepInput, session: Session, opts: H
       lastByte = x.tEnd;
       const opened = session.connections.length > connBefore ? session.connections[session.connections.length - 1] : undefined;
       addHop(timings, opened, hopStart, x);
+      // A kept-alive connection showed its certificate when it was opened (earlier in the run).
+      certificate = opened ? opened.certificate : target.origin.startsWith('https:') ? session.certificates.get(target.origin) : undefined;
       if (x.tHeaders) {
         status = x.status;
         last = x;

@@ -139,7 +139,7 @@ export function createJourneyRunner(monitor: MonitorConfig, opts: JourneyRunnerO
     connectionsPerOrigin,
     ready,
     async run(runOpts = {}) {
-      const session = createSession({ connectionsPerOrigin });
+      const session = createSession({ connectionsPerOrigin, ca: monitor.ca });
       try {
         return await guarded({ session, cookies: keptCookies ?? createCookies() }, { trace: true, ...runOpts });
       } finally {

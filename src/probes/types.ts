@@ -33,7 +33,11 @@ export type FailureCode =
   | 'extract'
   | 'csrf'
   | 'template'
-  | 'assets';
+  | 'assets'
+  /** A heartbeat monitor's job did not ping within every + grace. */
+  | 'missed'
+  /** A heartbeat monitor's job pinged with status=fail. */
+  | 'reported';
 
 export type Failure = { code: FailureCode; message: string };
 
@@ -66,6 +70,38 @@ export type StepResult = {
   afterFailure?: boolean;
   /** The span id this step's requests carried in `traceparent` (16 hex digits), when the run is traced. */
   spanId?: string;
+  /** The certificate the step's (last) https connection presented, and whether it was valid. */
+  tls?: CertificateInfo;
+};
+
+/** A server's certificate as one connection saw it: kept with the step, judged by the certificate alert. */
+export type CertificateInfo = {
+  /** The name checked against the certificate (SNI, else the host). */
+  host: string;
+  port: number;
+  /** Subject common name (or the whole subject when it has none). */
+  subject: string;
+  /** Subject alternative names, as `DNS:example.com` / `IP Address:127.0.0.1`. */
+  altNames: string[];
+  /** Issuer common name and organisation. */
+  issuer: string;
+  /** Epoch ms. */
+  validFrom: number;
+  validTo: number;
+  /** Days from the check to validTo (one decimal); negative once expired. */
+  daysLeft: number;
+  serial: string;
+  fingerprint256: string;
+  /** The certificates above it, as the server sent them (and the trusted root when known). */
+  chain: { subject: string; issuer: string; validTo: number }[];
+  /** The chain leads to a trusted root (the system's, or the monitor's `ca`) and no certificate in it has expired. */
+  chainValid: boolean;
+  /** The certificate names `host`. */
+  hostnameValid: boolean;
+  /** Why it is not valid, e.g. `certificate has expired (CERT_HAS_EXPIRED)`. */
+  error?: string;
+  /** TLS version negotiated, e.g. TLSv1.3. */
+  protocol?: string;
 };
 
 /** The CSS, JS, images and fonts a page pulled in: fetched in parallel, timed one by one. */

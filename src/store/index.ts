@@ -16,6 +16,7 @@ import { createLatencySource, type LatencySource } from './latency.js';
 import { createLoadRuns, type LoadRuns } from './load-runs.js';
 import { syncMonitors, type MonitorDef } from './monitors.js';
 import { postgresSql } from './postgres/pg-sql.js';
+import { createPushTokens, type PushTokens } from './push-tokens.js';
 import { createRetention, type Retention, type RetentionOptions, type RetentionPolicy } from './retention.js';
 import { createRuns, type RunReader } from './runs.js';
 import { sqliteSql, type Dialect, type Sql } from './sql.js';
@@ -38,6 +39,8 @@ export type Store = {
   loadRuns: LoadRuns;
   /** Leases, fencing tokens and live nodes, for several nodes on one PostgreSQL database. */
   cluster: Cluster;
+  /** Push tokens of heartbeat monitors (hashed). */
+  pushTokens: PushTokens;
   /** The retention job's deletes, with this store's policy. */
   retention(policy: RetentionPolicy, opts?: RetentionOptions): Retention;
   /** A cheap round trip (for /healthz). */
@@ -116,6 +119,7 @@ export async function storeOn(sql: Sql, database: string, monitors: MonitorDef[]
     auth: createAuthStore(sql),
     admin: createAdminQueries(sql, history),
     loadRuns: createLoadRuns(sql),
+    pushTokens: createPushTokens(sql),
     retention: (policy, ropts) => createRetention(sql, policy, ropts),
     cluster: createCluster(sql),
     ping: () => status.ping(),

@@ -416,5 +416,19 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 16,
+    name: 'certificates kept with steps; push tokens of heartbeat monitors (hashed)',
+    sql: `
+      ALTER TABLE step_results ADD COLUMN tls TEXT;
+      CREATE TABLE push_tokens (
+        monitor_id   INTEGER PRIMARY KEY REFERENCES monitors(id),
+        token_hash   TEXT NOT NULL UNIQUE, -- SHA-256 of the token: the token itself is shown once, never stored
+        prefix       TEXT NOT NULL,        -- its first characters, to tell tokens apart
+        created_at   INTEGER NOT NULL,
+        created_by   TEXT,
+        last_ping_at INTEGER
+      );
+    `,
+  },
 ];
-

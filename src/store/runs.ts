@@ -2,7 +2,7 @@
  * Raw runs, the one read path for them: lists (newest first, keyset-paged) and one run with its steps.
  * The public monitor pages, the operator pages, the API and the CLI all read runs here, in these shapes.
  */
-import type { AssetSummary, Evidence } from '../probes/types.js';
+import type { AssetSummary, CertificateInfo, Evidence } from '../probes/types.js';
 import type { Sql } from './sql.js';
 
 export type RunRow = {
@@ -38,6 +38,8 @@ export type StepRow = {
   redirects: number;
   evidence: Evidence[];
   assets: AssetSummary | null;
+  /** The certificate the step's https (or tls check's) connection presented; null for plain steps and runs stored before it was kept. */
+  tls: CertificateInfo | null;
 };
 
 export type RunDetail = RunRow & { steps: StepRow[] };
@@ -82,6 +84,7 @@ type RawStep = {
   redirects: number;
   evidence: string;
   assets: string | null;
+  tls: string | null;
 };
 
 function parseJson<T>(text: string | null, fallback: T): T {
@@ -126,6 +129,7 @@ const toStep = (s: RawStep): StepRow => ({
     return Array.isArray(v) ? (v as Evidence[]) : [];
   })(),
   assets: parseJson<AssetSummary | null>(s.assets, null),
+  tls: parseJson<CertificateInfo | null>(s.tls, null),
 });
 
 export type RunReader = {

@@ -73,7 +73,7 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
   // One run per monitor, location and planned slot: a slot measured twice (a node that lost its lease
   // while the database was away) is stored once. Every statement takes many rows (see batch.ts).
   const RUN_COLS = 'monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms, trace_id, location';
-  const STEP_COLS = 'run_id, idx, name, method, url, status, ok, failure_code, failure_message, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets';
+  const STEP_COLS = 'run_id, idx, name, method, url, status, ok, failure_code, failure_message, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets, tls';
   const BUMP_DAYS = 'ON CONFLICT (monitor_id, day) DO UPDATE SET runs = daily_uptime.runs + excluded.runs, failures = daily_uptime.failures + excluded.failures';
   // Each monitor's newest run, for status pages that must not scan the runs table per visit. VALUES
   // columns are column1… on both engines; the casts give PostgreSQL their types.
@@ -129,10 +129,11 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
         for (const s of r.steps) {
           const t = s.timings;
           steps.push([runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
-            t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null]);
+            t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null,
+            s.tls ? JSON.stringify(s.tls) : null]);
         }
       }
-      await insertRows(tx, `step_results (${STEP_COLS})`, 19, steps);
+      await insertRows(tx, `step_results (${STEP_COLS})`, 20, steps);
 
       // Aborted runs are stored and shown, but are no part of uptime, the monitor's state or rollups.
       const known = stored.filter(({ run }) => !isAborted(run));

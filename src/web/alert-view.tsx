@@ -1,4 +1,5 @@
 import type { MaintenancePeriod } from '../alerting/maintenance.js';
+import type { CertificateEvidence } from '../alerting/types.js';
 import type { Incident } from '../store/alerts.js';
 import { fmtMs, fmtTime } from './format.js';
 
@@ -7,6 +8,8 @@ export type AlertView = {
   state(monitorKey: string): 'up' | 'degraded' | 'down' | 'maintenance' | 'no_data' | null;
   incidents(monitorKey: string): Incident[];
   maintenance: MaintenancePeriod[];
+  /** The certificate warning in force for a monitor, or null. */
+  certificate(monitorKey: string): CertificateEvidence | null;
 };
 
 /** The part of the alerting service the web needs. */
@@ -14,6 +17,8 @@ export type AlertsReader = {
   status(monitorKey: string): 'up' | 'degraded' | 'down' | 'maintenance' | 'no_data';
   incidents(monitorKey: string, since: number, limit?: number): Promise<Incident[]>;
   maintenance: { upcoming(now: number, horizonMs?: number): MaintenancePeriod[] };
+  /** Certificate warnings in force (alerts.certificate), from memory. */
+  certificate?(monitorKey: string): CertificateEvidence | null;
 };
 
 const DAY = 86_400_000;
@@ -29,6 +34,7 @@ export async function buildAlertView(reader: AlertsReader, now: number, visibleK
   return {
     state: (key) => reader.status(key),
     incidents: (key) => incidents.get(key) ?? [],
+    certificate: (key) => reader.certificate?.(key) ?? null,
     maintenance: reader.maintenance.upcoming(now, DAY).filter((w) => w.monitors === null || w.monitors.some((k) => visible.has(k))),
   };
 }

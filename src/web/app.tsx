@@ -27,6 +27,8 @@ import { registerMonitorRoutes } from './monitor-routes.js';
 import { StatusList, StatusPage, type StatusPageData } from './status-page.js';
 import { buildStatusModel, parseStatusQuery, type StatusQuery } from './status-view.js';
 import { metricsRoutes, type MetricsRouteDeps } from './metrics-routes.js';
+import { embedRoutes } from './embed-routes.js';
+import type { LatencySource } from '../store/latency.js';
 import type { TraceLinks } from './trace-ref.js';
 
 /** The operator's side: login, /admin and the /api/v1 JSON API. */
@@ -85,6 +87,8 @@ export type WebDeps = {
   traceLinks?: TraceLinks;
   /** Several nodes: this node in /healthz (its id, location, role and the duties it holds). */
   node?: () => { id: string; location: string; role: string; duties: string[] };
+  /** Latency percentiles for the pNN badges (omit: not served). */
+  latency?: LatencySource;
 };
 
 export function createApp(deps: WebDeps) {
@@ -94,9 +98,9 @@ export function createApp(deps: WebDeps) {
   const statusCache = createPageCache({ ttlMs: deps.statusCacheMs ?? 0, now });
   deps.operator?.events.subscribe((ev) => ev !== 'closed' && statusCache.invalidate());
 
-  app.use(
-    '*',
+  const headers = (crossOriginResourcePolicy: 'same-origin' | 'cross-origin') =>
     secureHeaders({
+      crossOriginResourcePolicy,
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
@@ -110,11 +114,17 @@ export function createApp(deps: WebDeps) {
       },
       referrerPolicy: 'same-origin',
       xFrameOptions: 'DENY',
-    }),
-  );
+    });
+  // Badges, the feed and the JSON summary are meant to be embedded elsewhere: readable from any origin.
+  const own = headers('same-origin');
+  const shared = headers('cross-origin');
+  const embeddable = (path: string) => path.startsWith('/badge/') || path === '/feed.atom' || path === '/api/status.json';
+  app.use('*', (c, next) => (embeddable(c.req.path) ? shared(c, next) : own(c, next)));
   // Expensive endpoints answer 503 + Retry-After when they cannot be served soon, instead of queuing.
   const admission = createAdmission(deps.admission);
-  for (const path of ['/monitors/*', '/partials/monitors/*', '/api/*']) app.use(path, admission.middleware);
+  for (const path of ['/monitors/*', '/partials/monitors/*']) app.use(path, admission.middleware);
+  // A job's ping is never shed: a refused ping would read as a missed one.
+  app.use('/api/*', (c, next) => (c.req.path.startsWith('/api/push/') ? next() : admission.middleware(c, next)));
   // gzip for clients that ask: monitor pages, JSON series, htmx and uPlot (the status page gzips its cached render itself).
   for (const path of ['/monitors/*', '/partials/monitors/*', '/api/monitors/*', '/static/*']) app.use(path, compress());
 
@@ -152,6 +162,23 @@ export function createApp(deps: WebDeps) {
   deps.operator?.events.subscribe((ev) => {
     if (ev !== 'closed') for (const key of ev.monitors) seriesCache.invalidate(`${key}\u0000`);
   });
+  // Badges, keyed by monitor so its new runs drop them; the feed and summary go with the status page.
+  const badgeCache = createPageCache({ ttlMs: deps.statusCacheMs ? 60_000 : 0, minAgeMs: 5_000, now, maxEntries: 2_048 });
+  deps.operator?.events.subscribe((ev) => {
+    if (ev !== 'closed') for (const key of ev.monitors) badgeCache.invalidate(`${key}\u0000`);
+  });
+  embedRoutes(app, {
+    status: deps.status,
+    latency: deps.latency,
+    alerts: deps.alerts,
+    incidents: deps.operator?.incidents,
+    title: deps.title,
+    publicUrl: deps.operator?.publicUrl,
+    now,
+    badgeCache,
+    pageCache: statusCache,
+  });
+
   if (deps.history && deps.runs)
     registerMonitorRoutes(app, { history: deps.history, runs: deps.runs, title: deps.title, now, seriesCache, traceLinks: deps.traceLinks?.public ? deps.traceLinks : undefined });
 
@@ -205,6 +232,7 @@ export function createApp(deps: WebDeps) {
       monitorSections: op.monitorSections,
       dashboardSections: op.dashboardSections,
       state,
+      certificate: deps.alerts?.certificate ? (key) => deps.alerts!.certificate!(key) : undefined,
       operations: op.operations,
       now,
       traceLinks: deps.traceLinks,

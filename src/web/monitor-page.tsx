@@ -1,3 +1,4 @@
+import { CertificateFacts } from './certificate-view.js';
 import type { MonitorInfo, Range, Series } from '../store/history.js';
 import { FactList } from './fact-list.js';
 import { RANGES } from '../store/history.js';
@@ -245,6 +246,7 @@ export function RunDetail(props: { steps: StepRow[]; trace?: ShownTrace; audienc
           <p class="timings">
             {`${fmtTimings(s.timings)} · ${s.bytes} bytes${s.redirects ? ` · ${s.redirects} redirects` : ''}`}
           </p>
+          <CertificateFacts tls={s.tls} />
           {s.evidence.length > 0 ? (
             <table class="evidence">
               <colgroup>

@@ -3,6 +3,7 @@ import { fmtAgo, fmtMs, fmtPct, fmtTime, publicText } from './format.js';
 import { Layout } from './layout.js';
 import { Sparkline } from './sparkline.js';
 import { MaintenanceNotice, RecentIncidents, type AlertView } from './alert-view.js';
+import { CertificateNotice } from './certificate-view.js';
 import { bannerOf, DAY_THRESHOLDS, dayTone, type DisplayState, type FailingToday, type Item, type StatusModel, type StatusQuery } from './status-view.js';
 
 const STATE_LABEL: Record<DisplayState, string> = { up: 'Up', down: 'Down', unknown: 'No data yet', degraded: 'Degraded', maintenance: 'Maintenance' };
@@ -98,6 +99,7 @@ export function MonitorCard(props: { m: MonitorStatus; state: DisplayState; now:
         </div>
       ) : null}
       <DayBars days={m.days} name={m.name} />
+      {props.alerts ? <CertificateNotice certificate={props.alerts.certificate(m.key)} /> : null}
       {props.alerts ? <RecentIncidents incidents={props.alerts.incidents(m.key).map((i) => ({ ...i, summary: publicText(i.summary) }))} now={now} /> : null}
     </li>
   );

@@ -45,7 +45,7 @@ function engine(rules: MonitorAlertRules, latencyOf: (q: LatencyQuery) => number
   };
 }
 
-const downRules = (locations: number): MonitorAlertRules => ({ enabled: true, channels: [], down: { after: 2, recoverAfter: 1, locations }, degraded: [], reminderEveryMs: null });
+const downRules = (locations: number): MonitorAlertRules => ({ enabled: true, channels: [], down: { after: 2, recoverAfter: 1, locations }, degraded: [], reminderEveryMs: null, certificateMs: null });
 
 describe('down by quorum of locations', () => {
   it('one location failing raises no alarm when two must agree; both failing raise exactly one DOWN', async () => {

@@ -148,6 +148,7 @@ describe('what the public sees of a run', () => {
       { what: 'assets', expected: 'all load', actual: '0 loaded', pass: true },
     ],
     assets: { count: 0, cached: 3, failed: 0, bytes: 0, totalMs: 0, items: [] },
+    tls: null,
     ...over,
   });
 

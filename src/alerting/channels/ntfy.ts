@@ -28,7 +28,7 @@ export const ntfyOptionsSchema = z
 
 export type NtfyOptions = z.output<typeof ntfyOptionsSchema>;
 
-const TAG = { down: 'rotating_light', degraded: 'warning', recovered: 'white_check_mark', reminder: 'rotating_light', test: 'test_tube' } as const;
+const TAG = { down: 'rotating_light', degraded: 'warning', recovered: 'white_check_mark', reminder: 'rotating_light', test: 'test_tube', warning: 'lock' } as const;
 
 /** HTTP header values are ASCII; ntfy decodes RFC 2047 encoded-words for anything else. */
 function headerText(s: string): string {

@@ -34,7 +34,7 @@ export function opsgenieAlert(e: AlertEvent, o: Pick<OpsgenieOptions, 'priority'
     details: Object.fromEntries([...rows.map(([k, v]): [string, string] => [k, fit(v, 400)]), ['Event id', e.id], ...(e.monitor.url ? [['Monitor page', e.monitor.url]] : [])]),
     entity: e.monitor.key,
     source: 'halftime',
-    priority: e.kind === 'test' || !e.condition ? 'P5' : o.priority[e.condition],
+    priority: e.kind === 'test' || !e.condition ? 'P5' : e.condition === 'certificate' ? 'P4' : o.priority[e.condition],
   };
 }
 

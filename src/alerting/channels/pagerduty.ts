@@ -31,7 +31,7 @@ export function pagerdutyTrigger(e: AlertEvent, o: Pick<PagerDutyOptions, 'routi
     payload: {
       summary: fit(summaryLine(e), 1024),
       source: e.monitor.key,
-      severity: e.kind === 'test' || !e.condition ? 'info' : o.severity[e.condition],
+      severity: e.kind === 'test' || !e.condition ? 'info' : e.condition === 'certificate' ? 'warning' : o.severity[e.condition],
       timestamp: new Date(e.at).toISOString(),
       component: e.monitor.name,
       group: 'halftime',

@@ -14,7 +14,7 @@ export const slackOptionsSchema = z.strictObject({
 
 export type SlackOptions = z.output<typeof slackOptionsSchema>;
 
-const EMOJI = { down: ':red_circle:', degraded: ':large_orange_circle:', recovered: ':large_green_circle:', reminder: ':red_circle:', test: ':large_blue_circle:' } as const;
+const EMOJI = { down: ':red_circle:', degraded: ':large_orange_circle:', recovered: ':large_green_circle:', reminder: ':red_circle:', test: ':large_blue_circle:', warning: ':large_yellow_circle:' } as const;
 
 /** An incoming-webhook message in Block Kit: a header, the evidence as mrkdwn, the link, the event id. */
 export function slackMessage(e: AlertEvent) {

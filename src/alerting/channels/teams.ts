@@ -14,7 +14,7 @@ export const teamsOptionsSchema = z.strictObject({
 
 export type TeamsOptions = z.output<typeof teamsOptionsSchema>;
 
-const COLOUR = { down: 'Attention', degraded: 'Warning', recovered: 'Good', reminder: 'Attention', test: 'Accent' } as const;
+const COLOUR = { down: 'Attention', degraded: 'Warning', recovered: 'Good', reminder: 'Attention', test: 'Accent', warning: 'Warning' } as const;
 
 /**
  * The body a Teams Workflows webhook posts to a channel: a message with one Adaptive Card

@@ -27,7 +27,7 @@ export function signBody(body: string, secret: string): string {
   return 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
 }
 
-const DISCORD_COLOURS = { down: 0xb3261e, degraded: 0xb26a00, recovered: 0x1b7f3b, reminder: 0x555555, test: 0x1f5fae } as const;
+const DISCORD_COLOURS = { down: 0xb3261e, degraded: 0xb26a00, recovered: 0x1b7f3b, reminder: 0x555555, test: 0x1f5fae, warning: 0x8a6d00, certificate: 0x8a6d00 } as const;
 
 export function webhookBody(event: AlertEvent, format: WebhookOptions['format']): unknown {
   if (format === 'slack') {

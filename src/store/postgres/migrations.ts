@@ -253,4 +253,19 @@ export const postgresMigrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 16,
+    name: 'certificates kept with steps; push tokens of heartbeat monitors (hashed)',
+    sql: `
+      ALTER TABLE step_results ADD COLUMN tls TEXT;
+      CREATE TABLE push_tokens (
+        monitor_id   BIGINT PRIMARY KEY REFERENCES monitors(id),
+        token_hash   TEXT NOT NULL UNIQUE,
+        prefix       TEXT NOT NULL,
+        created_at   BIGINT NOT NULL,
+        created_by   TEXT,
+        last_ping_at BIGINT
+      );
+    `,
+  },
 ];

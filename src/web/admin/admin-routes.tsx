@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { streamSSE } from 'hono/streaming';
+import type { CertificateEvidence } from '../../alerting/types.js';
 import type { AdminQueries } from '../../store/admin-queries.js';
 import type { AuthStore } from '../../store/auth-store.js';
 import type { RunReader } from '../../store/runs.js';
@@ -39,6 +40,8 @@ export type AdminDeps = {
   maintenance?: MaintenanceReader;
   /** The alert engine's state per monitor: shown (and filtered on) instead of the last run's result. */
   state?: AlertStatusReader;
+  /** Certificate warnings in force (alerts.certificate), shown on the monitor page. */
+  certificate?: (monitorKey: string) => CertificateEvidence | null;
   /** halftime's own health and its outbox: the dashboard banner and /admin/health. */
   operations?: OperationsView;
   /** Extra sections at the top of the dashboard (open incidents, maintenance windows), in order. */
@@ -53,7 +56,11 @@ export type AdminDeps = {
   traceLinks?: TraceLinks;
 };
 
-const page = (el: { toString(): string | Promise<string> }) => '<!doctype html>' + el.toString();
+/** A full document; sections that read the store (async components) are awaited. */
+const page = (el: { toString(): string | Promise<string> }): string | Promise<string> => {
+  const html = el.toString();
+  return typeof html === 'string' ? '<!doctype html>' + html : html.then((h) => '<!doctype html>' + h);
+};
 const STATES = new Set<OperatorState>(['up', 'down', 'unknown', 'degraded', 'maintenance']);
 
 function filtersOf(c: Context): DashboardFilters {
@@ -211,6 +218,7 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
           canRun={!!deps.runNow}
           history={history}
           incidents={incidents}
+          certificate={deps.certificate?.(key) ?? null}
           sections={deps.monitorSections?.(key, c)}
         />,
       ),

@@ -8,6 +8,8 @@ import { AdminLayout, CsrfField } from './admin-layout.js';
 import { STATE_LABEL } from './dashboard.js';
 import { Sparkline } from '../sparkline.js';
 import { TraceRefView, type ShownTrace } from '../trace-ref.js';
+import { CertificateFacts, CertificateNotice } from '../certificate-view.js';
+import type { CertificateEvidence } from '../../alerting/types.js';
 
 
 const PHASES = [
@@ -82,6 +84,7 @@ export function RunResultView(props: { run: RunDetail; note?: string; trace?: Sh
                 <td></td>
                 <td colspan={9}>
                   {s.failureMessage ? <p class="error small">{s.failureMessage}</p> : null}
+                  <CertificateFacts tls={s.tls} />
                   <ul class="evidence">
                     {s.evidence.map((e) => (
                       <li class={e.pass ? 'pass' : 'fail'}>
@@ -128,6 +131,8 @@ export function MonitorPageView(props: {
   incidents?: Child;
   /** Sections other features add (load checks…). */
   sections?: Child[];
+  /** The certificate warning in force, if any. */
+  certificate?: CertificateEvidence | null;
 }) {
   const { m } = props;
   return (
@@ -141,6 +146,7 @@ export function MonitorPageView(props: {
           <span class={`tag ${m.public ? 'tag-public' : 'tag-private'}`}>{m.public ? 'public' : 'private'}</span>
         </h1>
         {m.description ? <p class="desc">{m.description}</p> : null}
+        <CertificateNotice certificate={props.certificate ?? null} />
         <dl class="facts">
           <div>
             <dt>Schedule</dt>
