@@ -77,4 +77,37 @@ describe('heartbeat deadlines', () => {
     expect(hb.has('shop')).toBe(false);
     expect(runs).toEqual([]);
   });
+
+  it('on several nodes, a ping another node took moves the deadline before it is judged; a failed read still judges', async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const runs: RunResult[] = [];
+    const errors: unknown[] = [];
+    let elsewhere: number | 'away' | null = null;
+    const hb = createHeartbeats({
+      monitors: [{ key: 'backup', every: 600, grace: 200 }],
+      onRun: (r) => runs.push(r),
+      refresh: async () => {
+        if (elsewhere === 'away') throw new Error('database away');
+        return new Map(elsewhere === null ? [] : [['backup', elsewhere]]);
+      },
+      onRefreshError: (err) => errors.push(err),
+    });
+    hb.start();
+    try {
+      await sleep(300);
+      // Another node took a ping: this node never saw it, but reads it before judging the deadline (800 ms).
+      const pingedAt = Date.now();
+      elsewhere = pingedAt;
+      await sleep(700);
+      expect(runs).toEqual([]);
+      expect(hb.due('backup')).toBe(pingedAt + 800);
+      // The database goes away: the deadline is judged on what this node saw, and the failure is told.
+      elsewhere = 'away';
+      await sleep(400 + (pingedAt + 800 - Date.now()));
+    } finally {
+      hb.stop();
+    }
+    expect(runs.map((r) => r.failure?.code)).toEqual(['missed']);
+    expect(String(errors[0])).toContain('database away');
+  });
 });
