@@ -21,7 +21,10 @@ export type MonitorIndexRow = {
 };
 
 /** The costlier figures, read only for the monitors a page shows. */
-export type MonitorDetail = { uptime24h: number | null; runs24h: number; days: DayBar[] };
+/** A location's newest run of a monitor (several nodes): where it passes and where it fails. */
+export type LocationState = { location: string; ok: boolean; at: number };
+
+export type MonitorDetail = { uptime24h: number | null; runs24h: number; days: DayBar[]; locations: LocationState[] };
 
 export type MonitorStatus = MonitorIndexRow & MonitorDetail;
 
@@ -37,6 +40,12 @@ export function createStatus(sql: Sql) {
   // Runs cut off by a shutdown (failure code 'aborted') say nothing about the target: not a state, not uptime.
   const WINDOW = `SELECT count(*) AS runs, coalesce(sum(ok), 0) AS ok FROM runs WHERE monitor_id = ? AND started_at >= ? AND failure_code IS DISTINCT FROM 'aborted'`;
   const DAYS = `SELECT day, runs, failures FROM daily_uptime WHERE monitor_id = ? AND day >= ? ORDER BY day`;
+  // Each location's newest run of the last day (runs_by_slot: monitor, location, planned time).
+  const WHERE = `SELECT r.location, r.ok, r.started_at AS at FROM runs r
+     JOIN (SELECT location, max(planned_at) AS p FROM runs
+           WHERE monitor_id = ? AND location <> '' AND planned_at >= ? AND failure_code IS DISTINCT FROM 'aborted' GROUP BY location) x
+       ON r.location = x.location AND r.planned_at = x.p
+     WHERE r.monitor_id = ? ORDER BY r.location`;
 
   async function dayBars(monitorId: number, now: number, count: number): Promise<DayBar[]> {
     const first = dayOf(now - (count - 1) * DAY);
@@ -65,7 +74,13 @@ export function createStatus(sql: Sql) {
   });
   const detail = async (id: number, now: number, count: number): Promise<MonitorDetail> => {
     const w = (await sql.get<{ runs: number; ok: number }>(WINDOW, [id, now - DAY]))!;
-    return { uptime24h: w.runs > 0 ? w.ok / w.runs : null, runs24h: w.runs, days: await dayBars(id, now, count) };
+    const where = await sql.all<{ location: string; ok: number | boolean; at: number }>(WHERE, [id, now - DAY, id]);
+    return {
+      uptime24h: w.runs > 0 ? w.ok / w.runs : null,
+      runs24h: w.runs,
+      days: await dayBars(id, now, count),
+      locations: where.map((l) => ({ location: l.location, ok: !!l.ok, at: Number(l.at) })),
+    };
   };
 
   const statusIndex = async (opts: { publicOnly: boolean }): Promise<MonitorIndexRow[]> => (await sql.all<IndexRow>(INDEX, [opts.publicOnly ? 0 : 1])).map(toIndex);

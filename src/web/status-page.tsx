@@ -1,4 +1,4 @@
-import type { DayBar, MonitorDetail, MonitorStatus } from '../store/status.js';
+import type { DayBar, LocationState, MonitorDetail, MonitorStatus } from '../store/status.js';
 import { fmtAgo, fmtMs, fmtPct, fmtTime, publicText } from './format.js';
 import { Layout } from './layout.js';
 import { Sparkline } from './sparkline.js';
@@ -67,6 +67,20 @@ export function DayLegend() {
 }
 
 /** `trend`: the hourly p95 of the last 24 hours, when history is available; it also links the monitor's page. */
+/** Several locations: each one's newest run, so a reader sees where it fails (names only, no details). */
+export function Where(props: { locations: LocationState[]; name: string; now: number }) {
+  if (props.locations.length === 0) return null;
+  return (
+    <ul class="where" aria-label={`${props.name} by location`}>
+      {props.locations.map((l) => (
+        <li class={l.ok ? 'where-up' : 'where-down'}>
+          <span class="where-name">{l.location}</span> {l.ok ? 'up' : 'failing'} <span class="where-ago">{fmtAgo(l.at, props.now)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function MonitorCard(props: { m: MonitorStatus; state: DisplayState; now: number; alerts?: AlertView; trend?: (number | null)[] }) {
   const { m, now, trend, state } = props;
   return (
@@ -98,6 +112,7 @@ export function MonitorCard(props: { m: MonitorStatus; state: DisplayState; now:
           </a>
         </div>
       ) : null}
+      <Where locations={m.locations} name={m.name} now={now} />
       <DayBars days={m.days} name={m.name} />
       {props.alerts ? <CertificateNotice certificate={props.alerts.certificate(m.key)} /> : null}
       {props.alerts ? <RecentIncidents incidents={props.alerts.incidents(m.key).map((i) => ({ ...i, summary: publicText(i.summary) }))} now={now} /> : null}
@@ -160,7 +175,7 @@ function Cards(props: { items: Item[]; data: StatusPageData }) {
       );
     }
     group = m.group;
-    const detail = data.details.get(m.id) ?? { uptime24h: null, runs24h: 0, days: [] };
+    const detail = data.details.get(m.id) ?? { uptime24h: null, runs24h: 0, days: [], locations: [] };
     out.push(<MonitorCard m={{ ...m, ...detail }} state={m.shown} now={data.now} alerts={data.alerts} trend={data.trends?.get(m.id)} />);
   }
   return <>{out}</>;

@@ -45,6 +45,27 @@ describe.each(BACKENDS)('public status on %s', (kind) => {
       expect(html).toContain('<title>Acme &lt;status&gt;</title>');
     });
 
+    it('shows where a monitor checked from several locations passes and where it fails', async () => {
+      const at = (location: string, ok: boolean, ago: number) => ({
+        monitorId: 'shop', location, plannedAt: NOW - ago, startedAt: NOW - ago, durationMs: 90, ok, steps: [],
+        ...(ok ? {} : { failure: { code: 'status' as const, message: 'expected status 200, got 503 from https://shop.internal/?key=x' } }),
+      });
+      // fra: failing now after passing; iad: passing; a cut-off run says nothing.
+      store.writer.write(at('fra', true, 120_000));
+      store.writer.write(at('fra', false, 60_000));
+      store.writer.write(at('iad', true, 60_000));
+      store.writer.write({ ...at('iad', false, 30_000), failure: { code: 'aborted', message: 'cut off by shutdown before it finished' } });
+      await store.writer.flush();
+      const html = await (await app().request('/')).text();
+      const where = html.match(/<ul class="where" aria-label="Shop by location">([\s\S]*?)<\/ul>/)?.[1] ?? '';
+      expect(where.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()).toBe('fra failing 1 min ago iad up 1 min ago');
+      expect(where).toContain('class="where-down"');
+      // Names only: nothing of the failure's details reaches the public page.
+      expect(html).not.toContain('shop.internal');
+      // A monitor checked from one place (the other public one) shows no location list.
+      expect(html.match(/class="where"/g)).toHaveLength(1);
+    });
+
     it('escapes monitor names', async () => {
       const html = await (await app().request('/')).text();
       expect(html).not.toContain('<script>alert(1)</script>');
