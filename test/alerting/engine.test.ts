@@ -224,7 +224,7 @@ describe('evaluate() as a plain function', () => {
       asked.push(q);
       return { value: 900, samples: 10 };
     });
-    expect(asked).toEqual([{ monitorKey: 'api', step: null, percentile: 0.95, from: T0 - 10 * MIN, to: T0 + 1 }]);
+    expect(asked).toEqual([{ monitorKey: 'api', step: null, percentile: 0.95, from: T0 - 10 * MIN, to: T0 + 1, location: null }]);
     expect(j).toMatchObject({ bad: true, evidence: { actualMs: 900, thresholdMs: 800 } });
   });
 });
