@@ -5,6 +5,7 @@ import { stepSchema, type StepConfig } from './step-schema.js';
 import { alertsSchema, monitorAlertsSchema } from './alerts-schema.js';
 import { burstSchema, loadEntrySchema, loadSafetySchema } from './load-schema.js';
 import { monitorTraceKeys, observabilityConfig } from './observability-schema.js';
+import { browserMonitorKeys, browserSettingsSchema, BROWSER_DEFAULTS, isBrowserMonitor, parseBrowserJourney, type BrowserJourneyConfig } from './browser-schema.js';
 
 export { duration } from './schema-parts.js';
 export { expectSchema, stepSchema, type ExpectConfig, type StepConfig } from './step-schema.js';
@@ -21,13 +22,31 @@ export const monitorSchema = z
     every: duration({ min: 1_000, max: 7 * 86_400_000 }).optional(),
     cron: cronExpression.optional(),
     timeout: duration({ min: 1, max: 3_600_000 }).optional().describe('Whole-run timeout'),
-    steps: z.array(stepSchema).default([]),
+    // HTTP steps, or browser steps for a browser monitor: parsed below, once the monitor's kind is known.
+    steps: z.array(z.unknown()).default([]).describe('The journey: HTTP requests, or browser actions for a browser monitor'),
     ...journeyKeys,
+    ...browserMonitorKeys,
     alerts: monitorAlertsSchema.optional().describe('alert rules and routing for this monitor (see docs/alerts.md); false turns alerts off'),
     load: burstSchema.optional().describe('Burst load check running this monitor'),
     ...monitorTraceKeys,
   })
+  .transform((raw, ctx) => {
+    const { type: _type, script: _script, browser: _browser, steps: rawSteps, ...rest } = raw;
+    if (isBrowserMonitor(raw)) {
+      const browser = parseBrowserJourney(raw, ctx);
+      if (raw.personas) ctx.addIssue({ code: 'custom', path: ['personas'], message: 'a browser monitor runs steps (or a script), not personas' });
+      if (raw.load) ctx.addIssue({ code: 'custom', path: ['load'], message: 'browser monitors cannot run in burst load checks: a real browser per simulated user is too heavy to be honest load; point the burst at an HTTP journey of the same pages' });
+      return browser ? { ...rest, steps: [] as StepConfig[], browser } : z.NEVER;
+    }
+    const parsed = z.array(stepSchema).safeParse(rawSteps);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['steps', ...issue.path] } as Parameters<typeof ctx.addIssue>[0]);
+      return z.NEVER;
+    }
+    return { ...rest, steps: parsed.data, browser: undefined as BrowserJourneyConfig | undefined };
+  })
   .superRefine((m, ctx) => {
+    if (m.browser) return;
     if (m.every !== undefined && m.cron !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either every or cron, not both' });
     if (m.personas && m.steps.length > 0) ctx.addIssue({ code: 'custom', path: ['personas'], message: 'give either steps or personas, not both' });
     if (!m.personas && m.steps.length === 0) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'a monitor needs at least one step' });
@@ -106,6 +125,7 @@ export const configSchema = z
     load: loadSafetySchema,
     loads: z.array(loadEntrySchema).default([]),
     selfCheck: selfCheckSchema.default({ every: 60_000, alertAfter: 60_000 }),
+    browser: browserSettingsSchema.default(BROWSER_DEFAULTS).describe('Chromium for browser monitors: the binary, and the pool that runs it'),
     ...observabilityConfig,
   });
 // Cross-references (unique ids, channel, monitor and load names) are checked on the raw document by
