@@ -11,6 +11,7 @@ import { watchOutbox, watchScheduler, writesFailingReason } from './health/check
 import { startHeartbeat, type Heartbeat } from './health/heartbeat.js';
 import { createHealth, type Health } from './health/registry.js';
 import { createLoadControl } from './load/control.js';
+import { chromiumPath, chromiumProblem } from './probes/browser/chromium.js';
 import { loadJobs } from './load/jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { startMeasuring, type MeasureHost } from './measure/host.js';
@@ -93,6 +94,12 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   const dbPath = opts.dbPath ?? config.storage.path;
   const health = opts.health ?? createHealth({ log });
   const events = createEventHub();
+  // Browser monitors need Chromium: said at start, on /healthz and in each of their runs, not found at 3 a.m.
+  const browserProblem = config.monitors.some((m) => m.browser) ? chromiumProblem(chromiumPath(config.browser.chromium)) : undefined;
+  if (browserProblem) {
+    log.error('browser monitors cannot run', { reason: browserProblem });
+    health.fail('browser', browserProblem);
+  }
   // Prometheus metrics, OTLP traces and metrics: fed by the writer once runs are stored, off the probes' timing path.
   const observe = createObserver({ loaded: opts.loaded, log });
   // What has been started so far, undone in reverse when a later step fails.
@@ -207,7 +214,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     const retention = startRetentionJob(store.retention(policy, { batchSize: retentionBatch }), {
       everyMs: retentionEvery,
       onDone: (c) => {
-        if (c.runs + c.minute + c.hourly + c.daily + c.dailyUptime > 0) log.info('retention removed old history', c);
+        if (c.runs + c.minute + c.hourly + c.daily + c.dailyUptime + c.screenshots > 0) log.info('retention removed old history', c);
       },
       onError: (err) => log.error('retention failed; will retry', { error: err }),
     });

@@ -76,6 +76,7 @@ export const retentionSchema = z.strictObject({
   minute: duration({ min: DAY }).default(RETENTION_DEFAULTS.minute).describe('Per-minute rollups (24h chart)'),
   hourly: duration({ min: DAY }).default(RETENTION_DEFAULTS.hourly).describe('Hourly rollups (7d and 30d charts)'),
   daily: duration({ min: DAY }).default(RETENTION_DEFAULTS.daily).describe('Daily rollups and daily uptime bars (1y chart)'),
+  screenshots: duration({ min: DAY }).optional().describe('Screenshots of browser runs (default: as long as runs; never longer)'),
   every: duration({ min: 60_000, max: 7 * DAY }).default(RETENTION_DEFAULTS.every).describe('How often the retention job runs'),
   batchSize: z.number().int().min(10).max(100_000).default(RETENTION_DEFAULTS.batchSize).describe('Most rows deleted per transaction'),
 });

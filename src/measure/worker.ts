@@ -12,6 +12,7 @@ import { createJourneyRunner } from '../probes/journey.js';
 import { warmUp } from '../probes/warm-up.js';
 import type { RunResult } from '../probes/types.js';
 import { createScheduler, type Job } from '../scheduler/scheduler.js';
+import { startBrowserHost } from './browser-host.js';
 import { createLoopLag } from './loop-lag.js';
 import type { FromWorker, MeasureInit, MeasureStats, ToWorker } from './protocol.js';
 
@@ -24,7 +25,23 @@ const lag = createLoopLag();
 let stalledRuns = 0;
 const lateness: number[] = [];
 
+// Browser monitors run in a thread of their own (Playwright's protocol traffic stays off this loop).
+const browserMonitors = config.monitors.filter((m) => m.browser);
+const browsers = browserMonitors.length ? startBrowserHost({ monitors: browserMonitors, settings: config.browser, secrets: init.secrets }) : undefined;
+
 const jobs: Job[] = config.monitors.map((m) => {
+  if (m.browser) {
+    const id = monitorId(m);
+    return {
+      id,
+      schedule: m.cron ? { cron: m.cron } : { every: m.every ?? config.scheduler.defaultEvery },
+      run: async (plannedAt, signal) => {
+        const result = await browsers!.run(id, { plannedAt, signal });
+        const aborted = signal.aborted && !result.ok;
+        post({ type: 'run', result: aborted ? asAborted(result) : result, aborted });
+      },
+    };
+  }
   const runner = createJourneyRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout, trace: init.trace });
   return {
     id: monitorId(m),
@@ -73,6 +90,7 @@ port.on('message', async (m: ToWorker) => {
   else if (m.type === 'runNow') post({ type: 'ranNow', req: m.req, started: await scheduler.runNow(m.id) });
   else if (m.type === 'stop') {
     await scheduler.stop(m.graceMs);
+    await browsers?.stop();
     clearInterval(statsTimer);
     lag.stop();
     post({ type: 'stopped' });

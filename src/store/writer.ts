@@ -2,6 +2,7 @@ import type { RunResult } from '../probes/types.js';
 import type { Sql } from './sql.js';
 import { createRollupWriter } from './rollups.js';
 import { createStepKeys } from './step-keys.js';
+import { withVitalSeries } from './vital-series.js';
 
 export type WriterOptions = {
   /** Flush when this many runs are queued (default 200). */
@@ -49,6 +50,12 @@ export type Writer = {
 /** What is kept of a step's assets: the summary and the ten slowest. */
 const assetRecord = (a: NonNullable<RunResult['steps'][number]['assets']>) => ({ ...a, items: [...a.items].sort((x, y) => y.ms - x.ms).slice(0, 10) });
 
+/** What is kept of a browser step: its detail, at most 20 pages (each page's lists are capped by the probe). */
+const browserRecord = (b: NonNullable<RunResult['steps'][number]['browser']>) => (b.pages.length > 20 ? { ...b, pages: b.pages.slice(0, 20) } : b);
+
+/** No stored file is larger than this, whatever a probe sends. */
+const MAX_ARTIFACT_BYTES = 20 * 1024 * 1024;
+
 export const dayOf = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
 
 /**
@@ -69,8 +76,9 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
   const INSERT_RUN = `INSERT INTO runs (monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms, trace_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
   const INSERT_STEP = `INSERT INTO step_results (run_id, idx, name, method, url, status, ok, failure_code, failure_message,
-       dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+       dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets, browser)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  const INSERT_ARTIFACT = `INSERT INTO run_artifacts (run_id, name, monitor_id, created_at, step, mime, size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
   const BUMP_DAY = `INSERT INTO daily_uptime (monitor_id, day, runs, failures) VALUES (?, ?, 1, ?)
      ON CONFLICT (monitor_id, day) DO UPDATE SET runs = daily_uptime.runs + 1, failures = daily_uptime.failures + excluded.failures`;
   // Each monitor's newest run, for status pages that must not scan the runs table per visit.
@@ -81,9 +89,11 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
   const writeBatch = (runs: RunResult[]) =>
     sql.tx(async (tx) => {
       const known: { monitorId: number; run: RunResult }[] = [];
-      for (const r of runs) {
-        const monitorId = monitorIds.get(r.monitorId);
+      for (const given of runs) {
+        const monitorId = monitorIds.get(given.monitorId);
         if (monitorId === undefined) continue;
+        // A browser run's Web Vitals go in as series beside its steps (see vital-series.ts).
+        const r = withVitalSeries(given);
         const aborted = isAborted(r);
         if (!aborted) known.push({ monitorId, run: r });
         const [runId] = await tx.pluck<number>(INSERT_RUN, [monitorId, r.plannedAt, r.startedAt, r.durationMs, r.ok ? 1 : 0, r.failure?.code ?? null, r.failure?.message ?? null, r.failure?.step ?? null,
@@ -91,7 +101,12 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
         for (const s of r.steps) {
           const t = s.timings;
           await tx.run(INSERT_STEP, [runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
-            t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null]);
+            t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null,
+            s.browser ? JSON.stringify(browserRecord(s.browser)) : null]);
+        }
+        for (const a of r.artifacts ?? []) {
+          if (a.data.byteLength > MAX_ARTIFACT_BYTES) continue; // the probe caps screenshots far below this
+          await tx.run(INSERT_ARTIFACT, [runId, a.name, monitorId, r.startedAt, a.step, a.mime, a.data.byteLength, Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)]);
         }
         if (!aborted) await tx.run(BUMP_DAY, [monitorId, dayOf(r.startedAt), r.ok ? 0 : 1]);
       }

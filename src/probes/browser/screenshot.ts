@@ -13,7 +13,8 @@ export async function takeScreenshot(page: Page, opts: { fullPage?: boolean; max
   const timeout = Math.min(opts.timeoutMs, 10_000);
   for (const t of tries) {
     const buf = await page.screenshot({ type: 'jpeg', quality: t.quality, fullPage: t.fullPage, scale: t.scale, timeout, animations: 'disabled', caret: 'hide' });
-    if (buf.length <= opts.maxBytes) return { data: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), mime: 'image/jpeg' };
+    // A copy of its own (not a view into a pooled buffer), so it can be handed to another thread.
+    if (buf.length <= opts.maxBytes) return { data: new Uint8Array(buf), mime: 'image/jpeg' };
   }
   return undefined;
 }
