@@ -117,23 +117,51 @@ const DEFAULT_VIEWPORT = { width: 1280, height: 800 };
 export const isBrowserMonitor = (m: { type?: unknown; browser?: unknown; script?: unknown }) =>
   m.type === 'browser' || (m.browser !== undefined && m.browser !== false) || (m.type === undefined && m.script !== undefined);
 
+/** True for a step written as a browser action (no `url` or `method`, and one of the actions). */
+export const looksLikeBrowserStep = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && !('url' in v) && !('method' in v) && BROWSER_ACTIONS.some((a) => a in v);
+
 /**
- * Parses a monitor's `steps` as browser steps (`isBrowser`) or HTTP steps, reporting problems at
- * `steps[i]…` as if the monitor schema had parsed them itself.
+ * A monitor's step, HTTP or browser, told apart by its keys and parsed by its own schema, so each
+ * step's problems are reported at `steps[i]…` in the same pass as everything else; the monitor then
+ * checks that its steps are of its kind (`journeyOf`).
  */
-export function parseBrowserJourney(
-  m: { type?: 'http' | 'browser'; browser?: z.output<typeof browserMonitorOptions>; script?: string; steps: unknown[] },
-  ctx: z.core.$RefinementCtx<unknown>,
-): BrowserJourneyConfig | undefined {
-  const parsed = z.array(browserStepSchema).safeParse(m.steps);
-  if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['steps', ...issue.path] } as Parameters<typeof ctx.addIssue>[0]);
-  if (m.type === 'http' && m.browser) ctx.addIssue({ code: 'custom', path: ['type'], message: 'type: http contradicts browser (leave type out, or use type: browser)' });
-  if (m.script !== undefined && m.steps.length > 0) ctx.addIssue({ code: 'custom', path: ['script'], message: 'give either steps or script, not both' });
-  if (m.script === undefined && m.steps.length === 0) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'a browser monitor needs at least one step (or a script)' });
-  if (!parsed.success) return undefined;
+export const anyStep = <H extends z.ZodTypeAny>(httpStep: H) =>
+  z.unknown().transform((v, ctx): z.output<H> | BrowserStepConfig => {
+    const browser = looksLikeBrowserStep(v);
+    const r = (browser ? browserStepSchema : httpStep).safeParse(v);
+    if (r.success) return r.data as z.output<H> | BrowserStepConfig;
+    const neither = typeof v === 'object' && v !== null && !looksLikeBrowserStep(v) && !('url' in v);
+    for (const issue of r.error.issues) {
+      // Neither a request nor an action: say both ways a step can be written.
+      if (neither && issue.path.length === 1 && issue.path[0] === 'url' && issue.code === 'invalid_type')
+        ctx.addIssue({ code: 'custom', path: [], message: `a step needs url (an HTTP request) or one action (${BROWSER_ACTIONS.join(', ')}) on a browser monitor` });
+      // Unknown keys are hinted from this kind of step's keys only (config/key-hints.ts).
+      else ctx.addIssue({ ...issue, ...(issue.code === 'unrecognized_keys' ? { stepKind: browser ? 'browser step' : 'HTTP step' } : {}) } as Parameters<typeof ctx.addIssue>[0]);
+    }
+    return z.NEVER;
+  });
+
+type MonitorKind = { type?: 'http' | 'browser'; browser?: z.output<typeof browserMonitorOptions>; script?: string; steps: unknown[]; personas?: unknown; load?: unknown };
+
+/** A browser monitor's own checks: its steps are browser steps, steps or a script, no personas, no burst. */
+export function checkBrowserMonitor(m: MonitorKind, ctx: z.core.$RefinementCtx<unknown>) {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  m.steps.forEach((s, i) => {
+    if (!looksLikeBrowserStep(s)) issue(['steps', i], 'a browser monitor\'s steps take one action (goto, click, fill, select, press, check, waitFor, expect, screenshot, extract); this one is an HTTP request (url)');
+  });
+  if (m.type === 'http' && m.browser) issue(['type'], 'type: http contradicts browser (leave type out, or use type: browser)');
+  if (m.script !== undefined && m.steps.length > 0) issue(['script'], 'give either steps or script, not both');
+  if (m.script === undefined && m.steps.length === 0) issue(['steps'], 'a browser monitor needs at least one step (or a script)');
+  if (m.personas) issue(['personas'], 'a browser monitor runs steps (or a script), not personas');
+  if (m.load) issue(['load'], 'browser monitors cannot run in burst load checks: a real browser per simulated user is too heavy to be honest load; point the burst at an HTTP journey of the same pages');
+}
+
+/** What a browser monitor runs with (after `checkBrowserMonitor` passed). */
+export function browserJourney(m: MonitorKind): BrowserJourneyConfig {
   const opts = typeof m.browser === 'object' ? m.browser : { screenshotOnFailure: true };
   return {
-    steps: parsed.data,
+    steps: m.steps.filter(looksLikeBrowserStep) as BrowserStepConfig[],
     script: m.script,
     viewport: ('viewport' in opts && opts.viewport) || DEFAULT_VIEWPORT,
     userAgent: 'userAgent' in opts ? opts.userAgent : undefined,

@@ -5,10 +5,26 @@ import { stepSchema, type StepConfig } from './step-schema.js';
 import { alertsSchema, monitorAlertsSchema } from './alerts-schema.js';
 import { burstSchema, loadEntrySchema, loadSafetySchema } from './load-schema.js';
 import { monitorTraceKeys, observabilityConfig } from './observability-schema.js';
-import { browserMonitorKeys, browserSettingsSchema, BROWSER_DEFAULTS, isBrowserMonitor, parseBrowserJourney, type BrowserJourneyConfig } from './browser-schema.js';
+import { anyStep, browserMonitorKeys, browserStepSchema, browserSettingsSchema, BROWSER_DEFAULTS, browserJourney, checkBrowserMonitor, isBrowserMonitor, looksLikeBrowserStep, type BrowserJourneyConfig } from './browser-schema.js';
 
 export { duration } from './schema-parts.js';
 export { expectSchema, stepSchema, type ExpectConfig, type StepConfig } from './step-schema.js';
+
+/** A monitor's step: an HTTP request, or a browser action (see browser-schema.ts `anyStep`). */
+const monitorStep = anyStep(stepSchema);
+
+/**
+ * For `z.toJSONSchema(…, { override })` (editor completion, unknown-key hints): a monitor's step is
+ * parsed by its own kind, which JSON Schema says as "an HTTP step or a browser step".
+ */
+export function describeMonitorSteps(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }) {
+  if (ctx.zodSchema !== monitorStep) return;
+  const inline = (s: z.ZodType) => {
+    const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
+    return rest;
+  };
+  Object.assign(ctx.jsonSchema, { anyOf: [{ title: 'HTTP step', ...inline(stepSchema) }, { title: 'browser step', ...inline(browserStepSchema) }] });
+}
 
 const idPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -22,39 +38,36 @@ export const monitorSchema = z
     every: duration({ min: 1_000, max: 7 * 86_400_000 }).optional(),
     cron: cronExpression.optional(),
     timeout: duration({ min: 1, max: 3_600_000 }).optional().describe('Whole-run timeout'),
-    // HTTP steps, or browser steps for a browser monitor: parsed below, once the monitor's kind is known.
-    steps: z.array(z.unknown()).default([]).describe('The journey: HTTP requests, or browser actions for a browser monitor'),
+    // HTTP requests, or browser actions for a browser monitor (each step parsed by its own kind; the kinds checked below).
+    steps: z.array(monitorStep).default([]).describe('The journey: HTTP requests, or browser actions for a browser monitor'),
     ...journeyKeys,
     ...browserMonitorKeys,
     alerts: monitorAlertsSchema.optional().describe('alert rules and routing for this monitor (see docs/alerts.md); false turns alerts off'),
     load: burstSchema.optional().describe('Burst load check running this monitor'),
     ...monitorTraceKeys,
   })
-  .transform((raw, ctx) => {
-    const { type: _type, script: _script, browser: _browser, steps: rawSteps, ...rest } = raw;
-    if (isBrowserMonitor(raw)) {
-      const browser = parseBrowserJourney(raw, ctx);
-      if (raw.personas) ctx.addIssue({ code: 'custom', path: ['personas'], message: 'a browser monitor runs steps (or a script), not personas' });
-      if (raw.load) ctx.addIssue({ code: 'custom', path: ['load'], message: 'browser monitors cannot run in burst load checks: a real browser per simulated user is too heavy to be honest load; point the burst at an HTTP journey of the same pages' });
-      return browser ? { ...rest, steps: [] as StepConfig[], browser } : z.NEVER;
-    }
-    const parsed = z.array(stepSchema).safeParse(rawSteps);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['steps', ...issue.path] } as Parameters<typeof ctx.addIssue>[0]);
-      return z.NEVER;
-    }
-    return { ...rest, steps: parsed.data, browser: undefined as BrowserJourneyConfig | undefined };
-  })
+  // Checked before the transform below, so these problems show in the same pass as any other.
   .superRefine((m, ctx) => {
-    if (m.browser) return;
     if (m.every !== undefined && m.cron !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either every or cron, not both' });
+    if (m.baseUrl !== undefined && !isHttpUrl(m.baseUrl)) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'not a valid URL (expected http:// or https://)' });
+    if (isBrowserMonitor(m)) return checkBrowserMonitor(m, ctx);
+    m.steps.forEach((s, i) => {
+      if (looksLikeBrowserStep(s)) ctx.addIssue({ code: 'custom', path: ['steps', i], message: 'a browser action: set browser: true on the monitor to run its steps in Chromium' });
+    });
+    // Steps that did not parse are reported already (and are not objects here).
+    const steps = m.steps.filter((s): s is StepConfig => typeof s === 'object' && s !== null && typeof (s as StepConfig).url === 'string');
     if (m.personas && m.steps.length > 0) ctx.addIssue({ code: 'custom', path: ['personas'], message: 'give either steps or personas, not both' });
     if (!m.personas && m.steps.length === 0) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'a monitor needs at least one step' });
-    if (m.baseUrl !== undefined && !isHttpUrl(m.baseUrl)) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'not a valid URL (expected http:// or https://)' });
     if (m.baseUrl === undefined)
-      forEachStep(m, (step, path) => {
+      forEachStep({ steps, personas: m.personas }, (step, path) => {
         if (step.url.startsWith('/')) ctx.addIssue({ code: 'custom', path: [...path, 'url'], message: "a path needs the monitor's baseUrl (or give a full http:// URL)" });
       });
+  })
+  // A browser monitor's steps go to `browser.steps` (with its options); `steps` holds HTTP steps only.
+  .transform((raw) => {
+    const { type: _type, script: _script, browser: _browser, steps, ...rest } = raw;
+    if (isBrowserMonitor(raw)) return { ...rest, steps: [] as StepConfig[], browser: browserJourney(raw) };
+    return { ...rest, steps: steps as StepConfig[], browser: undefined as BrowserJourneyConfig | undefined };
   });
 
 /** Every step of a monitor with its path: steps, or each persona's steps, tasks and after-steps. */
