@@ -80,3 +80,13 @@ export function poolProcesses(poolId: string): number[] {
   }
   return out;
 }
+
+/** The process group of a live process, or undefined. */
+export function processGroup(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}

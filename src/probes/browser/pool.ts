@@ -48,8 +48,10 @@ export type PoolStats = {
   recycled: number;
   killed: number;
   runs: number;
-  /** Resident memory of each running browser's processes (bytes), from the latest look. */
+  /** Memory of each running browser's processes (bytes, PSS), from the latest look. */
   memory: number[];
+  /** The process id (and process group) of each running browser. */
+  pids: number[];
 };
 
 type Instance = {
@@ -251,6 +253,7 @@ export function createBrowserPool(opts: PoolOptions): BrowserPool {
       waiting: waiting.length,
       ...counts,
       memory: [...instances].filter((i) => !i.dead).map((i) => i.rss ?? groupMemory(i.pid) ?? 0),
+      pids: [...instances].filter((i) => !i.dead).map((i) => i.pid),
     }),
     async close() {
       closed = true;

@@ -73,6 +73,7 @@ export function createBrowserRunner(monitor: MonitorConfig, opts: BrowserRunnerO
     let state: RunState | undefined;
     let failure: RunResult['failure'];
     let memory: number | undefined;
+    let killedBecause: string | undefined;
     try {
       await opts.pool.use(
         async (lease) => {
@@ -106,11 +107,14 @@ export function createBrowserRunner(monitor: MonitorConfig, opts: BrowserRunnerO
           } finally {
             signal.removeEventListener('abort', onAbort);
             memory = lease.peakMemory();
+            killedBecause = lease.killedBecause();
           }
         },
         { signal },
       );
     } catch (err) {
+      // The browser was killed before the steps began (memory cap, timeout while opening the page).
+      if (!failure && killedBecause) failure = { code: runOpts.signal?.aborted ? 'aborted' : /memory/.test(killedBecause) ? 'browser' : 'timeout', message: killedBecause };
       if (!failure) {
         const f = toFailure(err, { timeoutMs: runTimeoutMs, what: 'browser' }).failure;
         failure = signal.aborted ? { code: runOpts.signal?.aborted ? 'aborted' : 'timeout', message: runOpts.signal?.aborted ? 'the run was stopped before a browser was free' : `no browser within the run's ${runTimeoutMs} ms timeout` } : f;
