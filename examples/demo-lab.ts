@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const doc = (title: string, body: string, head = '') =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">${head}
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">${head}
 <style>body{font-family:sans-serif;margin:0}header{background:#135;color:#fff;padding:1rem}main{padding:1rem}.banner{background:#fc3;padding:2rem;font-size:1.4rem}</style>
 </head><body>${body}</body></html>`;
 

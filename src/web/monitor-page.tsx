@@ -2,6 +2,7 @@ import type { MonitorInfo, Range, Series } from '../store/history.js';
 import { FactList } from './fact-list.js';
 import { RANGES } from '../store/history.js';
 import type { RunRow, StepRow } from '../store/runs.js';
+import { BrowserStepView } from './browser-step.js';
 import type { StepChoice } from '../store/step-keys.js';
 import { samplesNote } from '../lang/percentile.js';
 import { fmtMs, fmtTimings, fmtPct } from './format.js';
@@ -227,6 +228,7 @@ export function RunDetail(props: { steps: StepRow[]; trace?: ShownTrace }) {
           <p class="timings">
             {`${fmtTimings(s.timings)} · ${s.bytes} bytes${s.redirects ? ` · ${s.redirects} redirects` : ''}`}
           </p>
+          <BrowserStepView b={s.browser} />
           {s.evidence.length > 0 ? (
             <table class="evidence">
               <thead>

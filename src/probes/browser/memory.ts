@@ -66,9 +66,12 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Pids of the live processes started by the browser pool `poolId` (they carry HALFTIME_BROWSER_POOL=poolId), whatever their group. */
-export function poolProcesses(poolId: string): number[] {
-  const marker = `HALFTIME_BROWSER_POOL=${poolId}\0`;
+/**
+ * Pids of the live processes started by the browser pool `poolId` (they carry HALFTIME_BROWSER_POOL=poolId),
+ * whatever their group; with `{ ofProcess: pid }`, by any pool that process started (ids `<pid>.<n>`).
+ */
+export function poolProcesses(poolId: string | { ofProcess: number }): number[] {
+  const marker = typeof poolId === 'string' ? `HALFTIME_BROWSER_POOL=${poolId}\0` : `HALFTIME_BROWSER_POOL=${poolId.ofProcess}.`;
   const out: number[] = [];
   for (const e of readdirSync('/proc')) {
     if (e.charCodeAt(0) < 48 || e.charCodeAt(0) > 57) continue;

@@ -6,7 +6,6 @@
  * uses more than `memoryLimitBytes`, or when the pool closes. Nothing outlives the pool.
  */
 import { chromium, type Browser, type BrowserServer } from 'playwright-core';
-import { randomUUID } from 'node:crypto';
 import { CHROMIUM_ARGS, chromiumProblem } from './chromium.js';
 import { groupMemory, isAlive } from './memory.js';
 
@@ -22,7 +21,7 @@ export type PoolOptions = {
   /** Longest wait for Chromium to start (default 30 s). */
   launchTimeoutMs?: number;
   now?: () => number;
-  /** Set as HALFTIME_BROWSER_POOL in the browsers' environment, which every Chromium process inherits (default: a random id). */
+  /** Set as HALFTIME_BROWSER_POOL in the browsers' environment, which every Chromium process inherits (default: `<pid>.<n>`, this process's pid and a count). */
   id?: string;
 };
 
@@ -81,9 +80,11 @@ export class PoolClosed extends Error {
   override name = 'PoolClosed';
 }
 
+let pools = 0;
+
 export function createBrowserPool(opts: PoolOptions): BrowserPool {
   const now = opts.now ?? Date.now;
-  const id = opts.id ?? randomUUID();
+  const id = opts.id ?? `${process.pid}.${++pools}`;
   const instances = new Set<Instance>();
   const waiting: { resolve: (i: Instance) => void; reject: (e: unknown) => void; signal?: AbortSignal }[] = [];
   const counts = { launched: 0, recycled: 0, killed: 0, runs: 0 };

@@ -8,6 +8,7 @@ import { AdminLayout, CsrfField } from './admin-layout.js';
 import { STATE_LABEL } from './dashboard.js';
 import { Sparkline } from './sparkline.js';
 import { TraceRefView, type ShownTrace } from '../trace-ref.js';
+import { BrowserStepView } from '../browser-step.js';
 
 const iso = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19);
 
@@ -74,6 +75,7 @@ export function RunResultView(props: { run: RunDetail; note?: string; trace?: Sh
                       </li>
                     ))}
                   </ul>
+                  <BrowserStepView b={s.browser} screenshot={(name) => `/admin/runs/${run.id}/artifacts/${encodeURIComponent(name)}`} />
                 </td>
               </tr>
             </>
