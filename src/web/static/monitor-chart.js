@@ -17,13 +17,22 @@
     return (v / 1000).toFixed(2) + ' s';
   }
 
+  // A browser monitor's CLS series holds a score, not a time.
+  function score(v) {
+    return v === null || v === undefined ? '–' : v.toFixed(3);
+  }
+  function fmtFor(data) {
+    return data.stepName === 'vital:CLS' ? score : ms;
+  }
+
   // Percentiles are nearest rank, of the bucket's successful runs (runs − failures); below 100 of
   // them the count is shown, as p95 of 20 or fewer samples is their slowest.
   function pctValue(data) {
+    var f = fmtFor(data);
     return function (u, v, si, i) {
-      if (v === null || v === undefined || i === null || i === undefined) return ms(v);
+      if (v === null || v === undefined || i === null || i === undefined) return f(v);
       var n = (data.runs[i] || 0) - (data.failures[i] || 0);
-      return n >= 100 ? ms(v) : ms(v) + ' (' + n + (n === 1 ? ' sample)' : ' samples)');
+      return n >= 100 ? f(v) : f(v) + ' (' + n + (n === 1 ? ' sample)' : ' samples)');
     };
   }
 
@@ -77,7 +86,7 @@
         { label: 'p50', stroke: COLORS.p50, width: 1.5, value: pctValue(data) },
         { label: 'p95', stroke: COLORS.p95, width: 1.5, value: pctValue(data) },
         { label: 'p99', stroke: COLORS.p99, width: 1.5, value: pctValue(data) },
-        { label: 'max', stroke: COLORS.max, width: 1, dash: [4, 4], show: false, value: function (u, v) { return ms(v); } },
+        { label: 'max', stroke: COLORS.max, width: 1, dash: [4, 4], show: false, value: function (u, v) { return fmtFor(data)(v); } },
         {
           label: 'failed runs',
           scale: 'n',
@@ -87,7 +96,7 @@
           value: function (u, v, si, i) { return i === null || i === undefined ? '–' : String(fail[i] || 0) + ' / ' + String(data.runs[i] || 0); },
         },
       ],
-      axes: [{}, { values: function (u, vals) { return vals.map(ms); }, size: 64 }, { show: false, scale: 'n' }],
+      axes: [{}, { values: function (u, vals) { return vals.map(fmtFor(data)); }, size: 64 }, { show: false, scale: 'n' }],
       hooks: { draw: [failureMarks(data)] },
     };
     return new window.uPlot(opts, [x, data.p50, data.p95, data.p99, data.max, fail.map(function () { return 0; })], el);
