@@ -51,7 +51,7 @@ async function runBrowser(monitor: MonitorConfig, loaded: LoadedConfig, opts: Ru
     process.stderr.write(`halftime: ${problem}\n`);
     process.exit(EXIT.failed);
   }
-  const pool = createBrowserPool({ executablePath, concurrency: 1, recycleAfterRuns: 1, recycleAfterMs: settings.recycleAfter, memoryLimitBytes: settings.memoryLimit * 1024 * 1024 });
+  const pool = createBrowserPool({ executablePath, concurrency: 1, recycleAfterRuns: 1, recycleAfterMs: settings.recycleAfter, memoryLimitBytes: settings.memoryLimit * 1024 * 1024, nice: settings.nice });
   try {
     const tracePath = opts.trace ? resolve(opts.trace) : undefined;
     const result = await createBrowserRunner(monitor, { pool, settings, redact: loaded.redact }).run({ noThink: opts.think === false, seed: opts.seed, signal, tracePath });

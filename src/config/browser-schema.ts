@@ -178,6 +178,7 @@ export const browserSettingsSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(32).default(2).describe('Browser runs at once (apart from scheduler.concurrency, which counts HTTP checks)'),
   recycleAfterRuns: z.number().int().min(1).max(100_000).default(50).describe('A browser is closed and a fresh one started after this many runs'),
   recycleAfter: duration({ min: 10_000, max: 86_400_000 }).default(30 * 60_000).describe('…or once it is this old'),
+  nice: z.number().int().min(0).max(19).default(10).describe('CPU priority of the browsers (niceness 0-19): above 0, halftime\'s own threads, and so HTTP checks, go first on a busy CPU'),
   memoryLimit: z.number().int().min(16).max(65_536).default(1024).describe('Most memory (MB, all of one browser\'s processes) before its run is failed and the browser killed'),
   stepTimeout: duration({ min: 100, max: 600_000 }).default(15_000).describe('Timeout of each browser step that gives none'),
   runTimeout: duration({ min: 1_000, max: 3_600_000 }).default(120_000).describe('Timeout of a whole browser run whose monitor gives none'),

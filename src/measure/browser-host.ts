@@ -54,11 +54,13 @@ export function startBrowserHost(init: BrowserThreadInit): BrowserHost {
   return {
     run(id, opts) {
       const n = ++req;
+      // The scheduler's signal is shared by all runs: the listener goes once this run is back.
+      const onAbort = () => worker && runs.has(n) && worker.postMessage({ type: 'abort', req: n } satisfies ToBrowserThread);
+      opts.signal.addEventListener('abort', onAbort, { once: true });
       return new Promise<RunResult>((resolve) => {
         runs.set(n, { resolve, id, plannedAt: opts.plannedAt });
         send({ type: 'run', req: n, id, plannedAt: opts.plannedAt });
-        opts.signal.addEventListener('abort', () => worker && runs.has(n) && worker.postMessage({ type: 'abort', req: n } satisfies ToBrowserThread), { once: true });
-      });
+      }).finally(() => opts.signal.removeEventListener('abort', onAbort));
     },
     stats() {
       if (!worker) return Promise.resolve(undefined);

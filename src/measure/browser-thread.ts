@@ -36,6 +36,7 @@ const pool = createBrowserPool({
   recycleAfterRuns: settings.recycleAfterRuns,
   recycleAfterMs: settings.recycleAfter,
   memoryLimitBytes: settings.memoryLimit * 1024 * 1024,
+  nice: settings.nice,
 });
 const redact = createRedactor(init.secrets);
 const runners = new Map(init.monitors.map((m) => [monitorId(m), createBrowserRunner(m, { pool, settings, redact })]));

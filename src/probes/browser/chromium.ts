@@ -26,6 +26,7 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
   '--metrics-recording-only',
   '--disable-dev-shm-usage',
+  '--disable-breakpad',
 ];
 
 /** Why Chromium cannot be started from `path` (a sentence for the log, /healthz and the run), or undefined when it can. */

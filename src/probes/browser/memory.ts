@@ -48,8 +48,7 @@ function processMemory(pid: number): number {
 }
 
 /** Memory of all processes in the group (bytes, PSS), or undefined when /proc cannot tell. */
-export function groupMemory(pgid: number): number | undefined {
-  const pids = groupPids(pgid);
+export function groupMemory(pgid: number, pids = groupPids(pgid)): number | undefined {
   if (pids.length === 0) return undefined;
   let bytes = 0;
   for (const pid of pids) bytes += processMemory(pid);
@@ -92,4 +91,19 @@ export function processGroup(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The live process (a child of this one) whose command line holds `arg`. */
+export function findProcess(arg: string): number | undefined {
+  for (const e of readdirSync('/proc')) {
+    if (e.charCodeAt(0) < 48 || e.charCodeAt(0) > 57) continue;
+    try {
+      if (!readFileSync(`/proc/${e}/cmdline`, 'latin1').split('\0').includes(arg)) continue;
+      const stat = readFileSync(`/proc/${e}/stat`, 'latin1');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) return Number(e);
+    } catch {
+      // ended meanwhile, or not ours to read
+    }
+  }
+  return undefined;
 }

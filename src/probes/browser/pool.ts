@@ -5,9 +5,10 @@
  * and killed — its whole process group, SIGKILL — when a run on it hangs past its deadline, when it
  * uses more than `memoryLimitBytes`, or when the pool closes. Nothing outlives the pool.
  */
-import { chromium, type Browser, type BrowserServer } from 'playwright-core';
+import { getPriority, setPriority } from 'node:os';
+import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumProblem } from './chromium.js';
-import { groupMemory, isAlive } from './memory.js';
+import { findProcess, groupMemory, groupPids, isAlive } from './memory.js';
 
 export type PoolOptions = {
   executablePath: string;
@@ -20,6 +21,8 @@ export type PoolOptions = {
   memoryEveryMs?: number;
   /** Longest wait for Chromium to start (default 30 s). */
   launchTimeoutMs?: number;
+  /** Niceness of the browsers' processes (0–19; default 0): 10 lets halftime's own threads go first on a busy CPU. */
+  nice?: number;
   now?: () => number;
   /** Set as HALFTIME_BROWSER_POOL in the browsers' environment, which every Chromium process inherits (default: `<pid>.<n>`, this process's pid and a count). */
   id?: string;
@@ -54,7 +57,6 @@ export type PoolStats = {
 };
 
 type Instance = {
-  server: BrowserServer;
   browser: Browser;
   pid: number;
   runs: number;
@@ -92,32 +94,32 @@ export function createBrowserPool(opts: PoolOptions): BrowserPool {
   let closed = false;
   let watchdog: NodeJS.Timeout | undefined;
 
+  let launches = 0;
   async function launch(): Promise<Instance> {
     const problem = chromiumProblem(opts.executablePath);
     if (problem) throw new Error(problem);
-    const server = await chromium.launchServer({
+    // Chromium ignores a switch it does not know: this one finds the browser's process (Playwright keeps it to itself).
+    const marker = `--halftime-browser=${id}.${++launches}`;
+    const browser = await chromium.launch({
       executablePath: opts.executablePath,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, marker],
       headless: true,
-      // The endpoint stays on loopback (never all interfaces); signals are halftime's to handle.
-      host: '127.0.0.1',
+      // Signals are halftime's to handle (and a worker thread gets none).
       handleSIGINT: false,
       handleSIGTERM: false,
       handleSIGHUP: false,
       timeout: opts.launchTimeoutMs ?? 30_000,
       env: { ...process.env, HALFTIME_BROWSER_POOL: id },
     });
-    const pid = server.process().pid!;
-    let browser: Browser;
-    try {
-      browser = await chromium.connect(server.wsEndpoint(), { timeout: opts.launchTimeoutMs ?? 30_000 });
-    } catch (err) {
-      await server.kill().catch(() => undefined);
-      throw err;
+    const pid = findProcess(marker);
+    if (pid === undefined) {
+      await browser.close().catch(() => undefined);
+      throw new Error('Chromium started but its process could not be found in /proc (halftime needs Linux /proc to watch and stop its browsers)');
     }
+    lowerPriority(pid);
     counts.launched++;
-    const inst: Instance = { server, browser, pid, runs: 0, startedAt: now(), busy: false, dead: false };
-    server.process().once('exit', () => {
+    const inst: Instance = { browser, pid, runs: 0, startedAt: now(), busy: false, dead: false };
+    browser.once('disconnected', () => {
       inst.dead = true;
       if (!inst.busy) instances.delete(inst);
     });
@@ -127,21 +129,38 @@ export function createBrowserPool(opts: PoolOptions): BrowserPool {
   async function kill(inst: Instance, reason?: string) {
     if (reason && !inst.killedBecause) inst.killedBecause = reason;
     inst.dead = true;
-    // BrowserServer.kill sends SIGKILL to the process group and waits for the browser process to exit.
-    await inst.server.kill().catch(() => undefined);
+    // The whole process group at once: the browser, its GPU, network and renderer processes.
     try {
       process.kill(-inst.pid, 'SIGKILL');
     } catch {
       // the group is gone already
     }
+    // Playwright sees the browser go and reaps its process.
+    await inst.browser.close().catch(() => undefined);
   }
 
   /** Closes a browser that did its share; killed if it does not close within 5 s. */
   async function retire(inst: Instance) {
     instances.delete(inst);
     inst.dead = true;
-    const closedInTime = await Promise.race([inst.server.close().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref())]);
+    const closedInTime = await Promise.race([inst.browser.close().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref())]);
     if (!closedInTime || isAlive(inst.pid)) await kill(inst);
+  }
+
+  /**
+   * Below the HTTP checks: Chromium's processes yield the CPU to halftime's own threads on a busy
+   * machine. Chromium sets some of its processes' priorities itself (its GPU process higher, as root;
+   * new renderers from its zygote), so this is done at launch and again at every watchdog tick.
+   */
+  function lowerPriority(pgid: number, pids = groupPids(pgid)) {
+    if (!opts.nice) return;
+    for (const p of pids) {
+      try {
+        if (getPriority(p) < opts.nice) setPriority(p, opts.nice);
+      } catch {
+        // ended meanwhile
+      }
+    }
   }
 
   const due = (i: Instance) => i.runs >= opts.recycleAfterRuns || now() - i.startedAt >= opts.recycleAfterMs;
@@ -149,7 +168,9 @@ export function createBrowserPool(opts: PoolOptions): BrowserPool {
   function checkMemory() {
     for (const inst of instances) {
       if (inst.dead) continue;
-      const rss = groupMemory(inst.pid);
+      const pids = groupPids(inst.pid);
+      lowerPriority(inst.pid, pids);
+      const rss = groupMemory(inst.pid, pids);
       inst.rss = rss;
       if (rss === undefined || !inst.busy) continue;
       inst.peak = Math.max(inst.peak ?? 0, rss);
@@ -162,7 +183,7 @@ export function createBrowserPool(opts: PoolOptions): BrowserPool {
   }
 
   function startWatchdog() {
-    if (watchdog || opts.memoryLimitBytes === undefined) return;
+    if (watchdog || (opts.memoryLimitBytes === undefined && !opts.nice)) return;
     watchdog = setInterval(checkMemory, opts.memoryEveryMs ?? 500);
     watchdog.unref();
   }
@@ -212,7 +233,7 @@ export function createBrowserPool(opts: PoolOptions): BrowserPool {
     counts.runs++;
     inst.peak = undefined;
     inst.killedBecause = undefined;
-    if (inst.dead || !inst.server.process().pid || !isAlive(inst.pid)) {
+    if (inst.dead || !isAlive(inst.pid)) {
       instances.delete(inst);
       void kill(inst);
     } else if (due(inst)) {
