@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t halftime .
+#        docker build --build-arg BROWSER=1 -t halftime:browser .   (with Chromium, for browser monitors)
 # Run:   docker run -p 3000:3000 -v halftime-data:/data --stop-timeout 30 \
 #          -e HALFTIME_ADMIN_PASSWORD='a long passphrase' halftime
 #        (add -v $PWD/halftime.yaml:/config/halftime.yaml:ro -e HALFTIME_CONFIG=/config/halftime.yaml
@@ -31,9 +32,16 @@ COPY scripts/runtime-deps.mjs ./scripts/
 RUN node scripts/runtime-deps.mjs /app && npm cache clean --force
 
 # 3. The image: Node, tini as init, the compiled build and the production dependencies, run as `node`.
+#    --build-arg BROWSER=1 adds Debian's Chromium (and a font) for browser monitors: about 0.5 GB more
+#    (README.md "Browser journeys"). Without it, browser monitors report "Chromium not found" on
+#    /healthz and in their runs; HTTP monitors are not affected.
 FROM ${NODE_IMAGE}
-RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
+ARG BROWSER=0
+RUN apt-get update && apt-get install -y --no-install-recommends tini \
+      $(if [ "$BROWSER" = "1" ]; then echo chromium fonts-liberation; fi) \
+    && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
+    HALFTIME_CHROMIUM=/usr/bin/chromium \
     HALFTIME_HOST=0.0.0.0 \
     HALFTIME_PORT=3000 \
     HALFTIME_DB=/data/halftime.db

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveLab } from './demo-lab.js';
 import { accountBody, homeBody, loginBody, page, productBody, productList, PRODUCTS, resultsBody, STATIC, type Product } from './demo-pages.js';
 
 /**
@@ -80,6 +81,7 @@ export function startDemoApp(opts: DemoOptions = {}): Promise<DemoApp> {
     const form = method === 'POST' && /form-urlencoded/.test(String(req.headers['content-type'] ?? '')) ? new URLSearchParams(await readBody(req)) : undefined;
     const csrfOk = () => !!session && (form?.get('authenticity_token') ?? req.headers['x-csrf-token']) === session.csrf;
 
+    if (url.pathname.startsWith('/lab/') && serveLab(req, res, url)) return;
     const asset = STATIC[url.pathname];
     if (asset) return send(200, asset.type, asset.body, { 'cache-control': 'public, max-age=3600' });
 

@@ -13,6 +13,9 @@ import * as read from './config/read.js';
 import type { ConfigCheck, ConfigProblem, LoadedConfig } from './config/read.js';
 import { rawMonitors } from './config/references.js';
 import { journeyStepLabel } from './probes/step-request.js';
+import { browserStepLabel } from './probes/browser/labels.js';
+import { isBrowserMonitor } from './config/browser-schema.js';
+import { RULE_VITALS } from './lang/degraded-rule.js';
 
 type Path = (string | number)[];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -62,16 +65,35 @@ function stepLabel(step: Record<string, unknown>, index: number): string | undef
   return journeyStepLabel({ name: typeof step.name === 'string' ? step.name : undefined, method, url: step.url }, index);
 }
 
-/** A degraded rule's `step:` names a step of its monitor (a typo would silently judge nothing). */
+const VITAL_SERIES = RULE_VITALS.map((v) => `vital:${v.toUpperCase()}`);
+
+/** The vital a raw rule names first (`lcp p75 > 2.5s over 15m`), if any. */
+const ruleVital = (r: unknown) => {
+  const text = typeof r === 'string' ? r : isObject(r) && typeof r.rule === 'string' ? r.rule : undefined;
+  const first = text?.trim().split(/\s+/)[0]?.toLowerCase();
+  return RULE_VITALS.find((v) => v === first);
+};
+
+/**
+ * A degraded rule's `step:` names a step of its monitor (a typo would silently judge nothing); a
+ * browser monitor's Web Vital series (`vital:LCP`) count as its steps, and only a browser monitor has them.
+ */
 export const checkDegradedSteps: ConfigCheck = (raw) => {
   const problems: ConfigProblem[] = [];
   for (const { m, i } of rawMonitors(raw)) {
     const rules = isObject(m.alerts) ? list(m.alerts.degraded) : [];
+    const browser = isBrowserMonitor(m);
+    rules.forEach((r, ri) => {
+      const vital = ruleVital(r);
+      if (vital && !browser) problems.push(problem(['monitors', i, 'alerts', 'degraded', ri], `${vital.toUpperCase()} is a Web Vital, measured by browser monitors only (browser: true); this monitor sends HTTP requests`));
+    });
     if (!rules.some((r) => isObject(r) && typeof r.step === 'string')) continue;
-    const steps = rawSteps(m, i);
-    const labels = new Set(steps.map(({ step }, si) => stepLabel(step, si)).filter((l): l is string => l !== undefined));
+    const steps = browser ? list(m.steps).filter(isObject).map((st, si) => browserStepLabel(st, si)) : rawSteps(m, i).map(({ step }, si) => stepLabel(step, si));
+    const labels = new Set([...steps.filter((l): l is string => l !== undefined), ...(browser ? VITAL_SERIES : [])]);
     rules.forEach((r, ri) => {
       if (!isObject(r) || typeof r.step !== 'string' || labels.has(r.step)) return;
+      // A script's steps are named by the script itself: any name may be one of them.
+      if (browser && typeof m.script === 'string' && !r.step.startsWith('vital:')) return;
       const names = [...labels].map((l) => JSON.stringify(l)).join(', ') || 'none';
       problems.push(problem(['monitors', i, 'alerts', 'degraded', ri, 'step'], `no step named "${r.step}" in this monitor (steps: ${names}); use one of those names, or leave step out to judge the whole run`));
     });

@@ -12,6 +12,7 @@ import { watchOutbox, watchScheduler, writesFailingReason } from './health/check
 import { startHeartbeat, type Heartbeat } from './health/heartbeat.js';
 import { createHealth, type Health } from './health/registry.js';
 import { createLoadControl } from './load/control.js';
+import { chromiumPath, chromiumProblem } from './probes/browser/chromium.js';
 import { loadJobs } from './load/jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { startMeasuring } from './measure/host.js';
@@ -116,6 +117,12 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
   if (role !== 'all' && role !== 'web') throw new StartError(`not a role: "${role}" (all or web)`, 2);
   const health = opts.health ?? createHealth({ log });
   const events = createEventHub();
+  // Browser monitors need Chromium: said at start, on /healthz and in each of their runs, not found at 3 a.m.
+  const browserProblem = config.monitors.some((m) => m.browser) ? chromiumProblem(chromiumPath(config.browser.chromium)) : undefined;
+  if (browserProblem) {
+    log.error('browser monitors cannot run', { reason: browserProblem });
+    health.fail('browser', browserProblem);
+  }
   // Prometheus metrics, OTLP traces and metrics: fed by the writer once runs are stored, off the probes' timing path.
   const observe = createObserver({ loaded: opts.loaded, log });
   // What has been started so far, undone in reverse when a later step fails.
@@ -274,7 +281,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
         retention ??= startRetentionJob(store.retention(policy, { batchSize: retentionBatch }), {
           everyMs: retentionEvery,
           onDone: (c) => {
-            if (c.runs + c.minute + c.hourly + c.daily + c.dailyUptime > 0) log.info('retention removed old history', c);
+            if (c.runs + c.minute + c.hourly + c.daily + c.dailyUptime + c.screenshots > 0) log.info('retention removed old history', c);
           },
           onError: (err) => log.error('retention failed; will retry', { error: err }),
         });

@@ -1,8 +1,12 @@
 import type { AlertEvent, CertificateEvidence, LatencyEvidence } from './types.js';
 import { fmtLatency, fmtPercentile, fmtSpan, fmtTime } from './format.js';
 
+/** A value of the finding's series: a latency, or for CLS (a browser monitor's `vital:CLS`) its unitless score. */
+const valueOf = (l: LatencyEvidence) => (l.step === 'vital:CLS' ? (v: number) => v.toFixed(3) : fmtLatency);
+
 /** One line for a latency finding: `p95 1.9 s over 10 min (baseline 420 ms)`. */
 function latencyLine(l: LatencyEvidence): string {
+  const fmtLatency = valueOf(l);
   const what = `${fmtPercentile(l.percentile)} ${fmtLatency(l.actualMs)} over ${fmtSpan(l.windowMs)}`;
   const step = l.step ? ` on step "${l.step}"` : '';
   const ref = l.baselineMs !== undefined ? `baseline ${fmtLatency(l.baselineMs)}` : `limit ${fmtLatency(l.thresholdMs)}`;
@@ -55,6 +59,7 @@ export function evidenceRows(e: AlertEvent): [string, string][] {
   rows.push(['What happened', e.kind === 'test' ? 'test message from halftime alert-test' : e.kind + (e.condition && e.kind !== e.condition ? ` (${e.condition})` : '')]);
   const l = e.evidence.latency;
   if (l && e.kind !== 'down') {
+    const fmtLatency = valueOf(l);
     rows.push(['Step', l.step ?? 'whole run']);
     rows.push(['Percentile', `${fmtPercentile(l.percentile)} over ${fmtSpan(l.windowMs)} (${l.samples} samples)`]);
     rows.push(['Actual', fmtLatency(l.actualMs)]);

@@ -68,6 +68,8 @@ program
   .option('--no-think', 'skip think time between steps')
   .addOption(new Option('--seed <n>', 'make random choices repeatable').argParser(parseSeed))
   .option('--demo', 'also start the demo shop on 127.0.0.1:3100 (on by default when no config is given)')
+  .option('--trace <file>', 'browser monitors: save a Playwright trace of the run (a .zip for npx playwright-core show-trace)')
+  .option('--screenshots <dir>', 'browser monitors: save the run\'s screenshots in this folder')
   .action(async (monitor: string, opts: RunCommandOptions) => (await import('./run.js')).runCommand(monitor, opts));
 
 program

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { channelOptionSchemas } from '../alerting/channels/index.js';
-import { configSchema } from '../config/schema.js';
+import { configSchema, describeMonitorSteps } from '../config/schema.js';
 
 type Json = Record<string, unknown>;
 
@@ -29,7 +29,7 @@ function describeChannels(root: Json): void {
 
 /** The config's JSON Schema (what a user writes: durations as text, defaults optional), for editor completion. */
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12', reused: 'ref' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12', reused: 'ref', override: describeMonitorSteps }) as Record<string, unknown>;
   describeChannels(schema);
   return {
     ...schema,

@@ -1,5 +1,6 @@
 import { formatDuration } from '../lang/duration.js';
 import type { RunResult, StepResult } from '../probes/types.js';
+import { browserDetails } from './browser-table.js';
 
 /** A one-off run as a readable table: status, timings, checks, extracted variables (already redacted), assets. */
 export function formatRun(r: RunResult, monitorName: string): string {
@@ -57,5 +58,6 @@ function details(s: StepResult): string[] {
     const slow = a.slowest ? `, slowest ${a.slowest.url.replace(/^https?:\/\/[^/]+/, '')} ${ms(a.slowest.ms)}` : '';
     out.push(`assets: ${a.count} (${kb(a.bytes)}) in ${ms(a.totalMs)}${slow}${a.cached ? `, ${a.cached} cached` : ''}${a.failed ? `, ${a.failed} failed` : ''}`);
   }
+  out.push(...browserDetails(s));
   return out;
 }

@@ -26,7 +26,7 @@ export type DegradedRule = {
   thresholdMs?: number;
   factor?: number;
   baseline?: number | 'same-hour-of-week';
-  /** A step name, or null for the whole run's duration. */
+  /** A step name (for a browser monitor's Web Vitals, a series such as `vital:LCP`), or null for the whole run's duration. */
   step: string | null;
   minSamples: number;
   enterAfter: number;
@@ -68,6 +68,15 @@ const degradedRuleSchema = z
       if (typeof r === 'string') {
         ctx.addIssue({ code: 'custom', path: typeof v === 'string' ? [] : ['rule'], message: r });
         return z.NEVER;
+      }
+      // `lcp p75 > 2.5s over 15m` judges the series the writer keeps for LCP.
+      if (r.vital) {
+        const series = `vital:${r.vital.toUpperCase()}`;
+        if (extras.step !== null && extras.step !== series) {
+          ctx.addIssue({ code: 'custom', path: ['step'], message: `the rule names ${r.vital.toUpperCase()} (series "${series}"); leave step out or give "${series}"` });
+          return z.NEVER;
+        }
+        extras.step = series;
       }
       const base = { text: obj.rule.trim(), percentile: r.percentile, windowMs: r.window, ...extras };
       return 'threshold' in r ? { ...base, thresholdMs: r.threshold } : { ...base, factor: r.factor, baseline: r.baseline };

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Config } from './schema.js';
@@ -53,6 +53,18 @@ function loadCa(config: Config, baseDir: string): { path: string; message: strin
 export function loadDataFiles(config: Config, baseDir: string): { path: string; message: string }[] {
   const problems = loadCa(config, baseDir);
   config.monitors.forEach((m, i) => {
+    // A browser monitor's script, relative to the config file like CSV pools; a missing one is a config problem.
+    if (m.browser?.script !== undefined) {
+      const file = isAbsolute(m.browser.script) ? m.browser.script : resolve(baseDir, m.browser.script);
+      let isFile = false;
+      try {
+        isFile = statSync(file).isFile();
+      } catch {
+        // reported below
+      }
+      if (!isFile) problems.push({ path: `monitors[${i}].script`, message: `cannot read ${file}: no such file (the path is relative to the config file)` });
+      else m.browser.script = file;
+    }
     for (const [name, pool] of Object.entries(m.data ?? {})) {
       if (pool.csv === undefined) continue;
       const path = `monitors[${i}].data.${name}.csv`;

@@ -3,16 +3,16 @@
  * place takes. Read from the config's own JSON Schema, built only when a config has an unknown key.
  */
 import { z } from 'zod';
-import { configSchema } from './schema.js';
+import { configSchema, describeMonitorSteps } from './schema.js';
 
-type Node = { properties?: Record<string, Node>; items?: Node; additionalProperties?: Node | boolean; anyOf?: Node[]; oneOf?: Node[]; allOf?: Node[] };
+type Node = { title?: string; properties?: Record<string, Node>; items?: Node; additionalProperties?: Node | boolean; anyOf?: Node[]; oneOf?: Node[]; allOf?: Node[] };
 
 let root: Node | undefined;
 const branches = (n: Node): Node[] => [n, ...[...(n.anyOf ?? []), ...(n.oneOf ?? []), ...(n.allOf ?? [])].flatMap(branches)];
 
-/** The keys an object at `path` (zod issue path) may have; empty when the schema does not say. */
-export function allowedKeys(path: readonly PropertyKey[]): string[] {
-  root ??= z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any', reused: 'inline' }) as Node;
+/** The keys an object at `path` (zod issue path) may have; empty when the schema does not say. `kind`: only that titled branch (a monitor's step is an "HTTP step" or a "browser step"). */
+export function allowedKeys(path: readonly PropertyKey[], kind?: string): string[] {
+  root ??= z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any', reused: 'inline', override: describeMonitorSteps }) as Node;
   let nodes = [root];
   for (const part of path) {
     nodes = nodes.flatMap(branches).flatMap((n) => {
@@ -22,7 +22,9 @@ export function allowedKeys(path: readonly PropertyKey[]): string[] {
       return typeof n.additionalProperties === 'object' ? [n.additionalProperties] : [];
     });
   }
-  return [...new Set(nodes.flatMap(branches).flatMap((n) => Object.keys(n.properties ?? {})))];
+  let found = nodes.flatMap(branches);
+  if (kind && found.some((n) => n.title === kind)) found = found.filter((n) => n.title === kind);
+  return [...new Set(found.flatMap((n) => Object.keys(n.properties ?? {})))];
 }
 
 /** Edit distance with transpositions (`expcet` is one swap from `expect`). */
@@ -38,8 +40,8 @@ function distance(a: string, b: string): number {
 }
 
 /** `unknown key: expcet (did you mean expect?)`, or the keys allowed there when none is close. */
-export function unknownKeysMessage(path: readonly PropertyKey[], keys: readonly string[]): string {
-  const allowed = allowedKeys(path);
+export function unknownKeysMessage(path: readonly PropertyKey[], keys: readonly string[], kind?: string): string {
+  const allowed = allowedKeys(path, kind);
   const hints = keys.map((k) => {
     const near = allowed
       .map((a) => ({ a, d: distance(k.toLowerCase(), a.toLowerCase()) }))

@@ -98,7 +98,7 @@ function substituteEnv(value: unknown, path: PropertyKey[], env: NodeJS.ProcessE
 function issuesToProblems(issues: z.core.$ZodIssue[]): ConfigProblem[] {
   return issues.map((i) => {
     let message = i.message;
-    if (i.code === 'unrecognized_keys') message = unknownKeysMessage(i.path, i.keys);
+    if (i.code === 'unrecognized_keys') message = unknownKeysMessage(i.path, i.keys, (i as { stepKind?: string }).stepKind);
     else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = 'required';
     else if (i.code === 'invalid_union') {
       // Prefer the most specific branch message ("not a duration: …") over zod's generic "Invalid input".

@@ -6,6 +6,7 @@
 import type { ConfigCheck, ConfigProblem } from './read.js';
 import { formatPath } from './read.js';
 import { slugify } from './schema.js';
+import { isBrowserMonitor } from './browser-schema.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -70,10 +71,13 @@ export const checkReferences: ConfigCheck = (raw) => {
   for (const { m, i } of monitors) checkUserSteps(m.load, m.baseUrl, ['monitors', i, 'load']);
 
   // loads[] entries name a monitor and are named uniquely.
+  const browserIds = new Set(monitors.filter(({ m }) => isBrowserMonitor(m)).map(({ id }) => id));
   const loadNames = new Map<string, number>();
   list(doc.loads).forEach((l, i) => {
     if (!isObject(l)) return;
     if (typeof l.monitor === 'string' && !idSet.has(l.monitor)) add(['loads', i, 'monitor'], `no monitor with id "${l.monitor}" (known: ${ids.join(', ') || 'none'})`);
+    else if (typeof l.monitor === 'string' && browserIds.has(l.monitor))
+      add(['loads', i, 'monitor'], `"${l.monitor}" is a browser monitor: browser journeys cannot run in burst load checks (a real browser per simulated user is too heavy to be honest load); point the burst at an HTTP journey of the same pages`);
     else if (typeof l.monitor === 'string') checkUserSteps(l, baseUrlOf.get(l.monitor), ['loads', i]);
     if (typeof l.name !== 'string') return;
     const prev = loadNames.get(l.name);

@@ -5,10 +5,27 @@ import { stepSchema, type StepConfig } from './step-schema.js';
 import { alertsSchema, monitorAlertsSchema } from './alerts-schema.js';
 import { burstSchema, loadEntrySchema, loadSafetySchema } from './load-schema.js';
 import { monitorTraceKeys, observabilityConfig } from './observability-schema.js';
-import { checkKeys, checkType, checkTypeIssues } from './check-schema.js';
+import { CHECK_TYPES, checkKeys, checkType, checkTypeIssues, type CheckType } from './check-schema.js';
+import { anyStep, browserMonitorKeys, browserStepSchema, browserSettingsSchema, BROWSER_DEFAULTS, browserJourney, checkBrowserMonitor, isBrowserMonitor, looksLikeBrowserStep, type BrowserJourneyConfig } from './browser-schema.js';
 
 export { duration } from './schema-parts.js';
 export { expectSchema, stepSchema, type ExpectConfig, type StepConfig } from './step-schema.js';
+
+/** A monitor's step: an HTTP request, or a browser action (see browser-schema.ts `anyStep`). */
+const monitorStep = anyStep(stepSchema);
+
+/**
+ * For `z.toJSONSchema(…, { override })` (editor completion, unknown-key hints): a monitor's step is
+ * parsed by its own kind, which JSON Schema says as "an HTTP step or a browser step".
+ */
+export function describeMonitorSteps(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }) {
+  if (ctx.zodSchema !== monitorStep) return;
+  const inline = (s: z.ZodType) => {
+    const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
+    return rest;
+  };
+  Object.assign(ctx.jsonSchema, { anyOf: [{ title: 'HTTP step', ...inline(stepSchema) }, { title: 'browser step', ...inline(browserStepSchema) }] });
+}
 
 const idPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -26,25 +43,56 @@ export const monitorSchema = z
     every: duration({ min: 1_000, max: 7 * 86_400_000 }).optional(),
     cron: cronExpression.optional(),
     timeout: duration({ min: 1, max: 3_600_000 }).optional().describe('Whole-run timeout'),
-    steps: z.array(stepSchema).default([]),
+    // HTTP requests, or browser actions for a browser monitor (each step parsed by its own kind; the kinds checked below).
+    steps: z.array(monitorStep).default([]).describe('The journey: HTTP requests, or browser actions for a browser monitor'),
     ...journeyKeys,
+    ...browserMonitorKeys,
     alerts: monitorAlertsSchema.optional().describe('alert rules and routing for this monitor (see docs/alerts.md); false turns alerts off'),
     load: burstSchema.optional().describe('Burst load check running this monitor'),
     ...monitorTraceKeys,
     ...checkKeys,
+    type: z
+      .enum([...CHECK_TYPES, 'browser'], { message: `unknown check type (use ${[...CHECK_TYPES, 'browser'].join(', ')})` })
+      .optional()
+      .describe('What this monitor checks: http (steps, the default), browser (steps in Chromium), tls (a certificate on host:port), tcp (a port), dns (a name), heartbeat (a job pinging halftime)'),
   })
+  // Checked before the transform below, so these problems show in the same pass as any other.
   .superRefine((m, ctx) => {
     if (m.every !== undefined && m.cron !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either every or cron, not both' });
+    if (m.baseUrl !== undefined && !isHttpUrl(m.baseUrl)) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'not a valid URL (expected http:// or https://)' });
+    if (isBrowserMonitor(m)) {
+      if (m.type !== undefined && m.type !== 'browser' && m.type !== 'http') ctx.addIssue({ code: 'custom', path: ['type'], message: `type: ${m.type} contradicts browser (leave type out, or use type: browser)` });
+      checkTypeIssues({ ...m, type: 'http' }, ctx);
+      return checkBrowserMonitor({ ...m, type: m.type === 'http' ? 'http' : undefined }, ctx);
+    }
     // tls, tcp, dns and heartbeat monitors have keys of their own instead of steps (check-schema.ts).
-    checkTypeIssues(m, ctx);
-    if (checkType(m) !== 'http') return;
+    const type = m.type as CheckType | undefined;
+    checkTypeIssues({ ...m, type }, ctx);
+    if (checkType({ type }) !== 'http') return;
+    m.steps.forEach((s, i) => {
+      if (looksLikeBrowserStep(s)) ctx.addIssue({ code: 'custom', path: ['steps', i], message: 'a browser action: set browser: true on the monitor to run its steps in Chromium' });
+    });
+    // Steps that did not parse are reported already (and are not objects here).
+    const steps = m.steps.filter((s): s is StepConfig => typeof s === 'object' && s !== null && typeof (s as StepConfig).url === 'string');
     if (m.personas && m.steps.length > 0) ctx.addIssue({ code: 'custom', path: ['personas'], message: 'give either steps or personas, not both' });
     if (!m.personas && m.steps.length === 0) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'a monitor needs at least one step' });
-    if (m.baseUrl !== undefined && !isHttpUrl(m.baseUrl)) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'not a valid URL (expected http:// or https://)' });
     if (m.baseUrl === undefined)
-      forEachStep(m, (step, path) => {
+      forEachStep({ steps, personas: m.personas }, (step, path) => {
         if (step.url.startsWith('/')) ctx.addIssue({ code: 'custom', path: [...path, 'url'], message: "a path needs the monitor's baseUrl (or give a full http:// URL)" });
       });
+  })
+  // A browser monitor's steps go to `browser.steps` (with its options); `steps` holds HTTP steps only.
+  .transform((raw) => {
+    const { type, script: _script, browser: _browser, steps, ...rest } = raw;
+    const out: typeof rest & { steps: StepConfig[]; type?: CheckType; browser?: BrowserJourneyConfig } = { ...rest, steps: steps as StepConfig[] };
+    if (isBrowserMonitor(raw)) {
+      out.steps = [];
+      out.browser = browserJourney({ ...raw, type: 'browser' });
+    } else if (type !== undefined && type !== 'browser') {
+      // tls, tcp, dns and heartbeat keep their type (read with checkType()).
+      out.type = type;
+    }
+    return out;
   });
 
 /** Every step of a monitor with its path: steps, or each persona's steps, tasks and after-steps. */
@@ -66,6 +114,7 @@ export const retentionSchema = z.strictObject({
   minute: duration({ min: DAY }).default(RETENTION_DEFAULTS.minute).describe('Per-minute rollups (24h chart)'),
   hourly: duration({ min: DAY }).default(RETENTION_DEFAULTS.hourly).describe('Hourly rollups (7d and 30d charts)'),
   daily: duration({ min: DAY }).default(RETENTION_DEFAULTS.daily).describe('Daily rollups and daily uptime bars (1y chart)'),
+  screenshots: duration({ min: DAY }).optional().describe('Screenshots of browser runs (default: as long as runs; never longer)'),
   every: duration({ min: 60_000, max: 7 * DAY }).default(RETENTION_DEFAULTS.every).describe('How often the retention job runs'),
   batchSize: z.number().int().min(10).max(100_000).default(RETENTION_DEFAULTS.batchSize).describe('Most rows deleted per transaction'),
 });
@@ -133,6 +182,7 @@ export const configSchema = z
     load: loadSafetySchema,
     loads: z.array(loadEntrySchema).default([]),
     selfCheck: selfCheckSchema.default({ every: 60_000, alertAfter: 60_000 }),
+    browser: browserSettingsSchema.default(BROWSER_DEFAULTS).describe('Chromium for browser monitors: the binary, and the pool that runs it'),
     ...observabilityConfig,
   });
 // Cross-references (unique ids, channel, monitor and load names) are checked on the raw document by

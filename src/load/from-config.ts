@@ -85,6 +85,7 @@ export class BurstConfigError extends Error {}
  */
 export function resolveBurst(config: Config, target: string, overrides: BurstOverrides = {}, configName = 'the config', overrideName: (key: string) => string = (k) => `--${kebab(k)}`): ResolvedBurst {
   const t = findTarget(config, target);
+  if (t.monitor.browser) throw new BurstRefused(`"${monitorId(t.monitor)}" is a browser monitor: browser journeys cannot run in burst load checks (a real browser per simulated user is too heavy to be honest load); point the burst at an HTTP journey of the same pages`);
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const merged: Record<string, unknown> = { ...t.base, ...given };
   if (given.model === 'open' && given.users === undefined) delete merged.users;

@@ -12,6 +12,7 @@ import { createCheckRunner } from '../probes/checks/index.js';
 import { warmUp } from '../probes/warm-up.js';
 import type { RunResult } from '../probes/types.js';
 import { createScheduler, type Job } from '../scheduler/scheduler.js';
+import { startBrowserHost } from './browser-host.js';
 import { createLoopLag } from './loop-lag.js';
 import type { FromWorker, MeasureInit, MeasureStats, ToWorker } from './protocol.js';
 
@@ -24,11 +25,29 @@ const lag = createLoopLag();
 let stalledRuns = 0;
 const lateness: number[] = [];
 
-// Every monitor of this node with something to run, by its type (http journeys, tls, tcp, dns).
-// Heartbeat monitors have nothing to run here: their runs are the pings their jobs send, and the
-// missed deadlines the main thread records (src/push/).
+// Every monitor of this node with something to run, by its type (http journeys, browser journeys, tls,
+// tcp, dns). Heartbeat monitors have nothing to run here: their runs are the pings their jobs send,
+// and the missed deadlines the main thread records (src/push/).
 const mine = new Set(init.monitors);
-const jobs: Job[] = config.monitors.filter((m) => mine.has(monitorId(m))).flatMap((m) => {
+const ours = config.monitors.filter((m) => mine.has(monitorId(m)));
+// Browser monitors run in a thread of their own (Playwright's protocol traffic stays off this loop).
+const browserMonitors = ours.filter((m) => m.browser);
+const browsers = browserMonitors.length ? startBrowserHost({ monitors: browserMonitors, settings: config.browser, secrets: init.secrets }) : undefined;
+
+const jobs: Job[] = ours.flatMap((m) => {
+  if (m.browser) {
+    const id = monitorId(m);
+    return [{
+      id,
+      schedule: m.cron ? { cron: m.cron } : { every: m.every ?? config.scheduler.defaultEvery },
+      run: async (plannedAt, signal) => {
+        const result = await browsers!.run(id, { plannedAt, signal });
+        if (init.location) result.location = init.location;
+        const aborted = signal.aborted && !result.ok;
+        post({ type: 'run', result: aborted ? asAborted(result) : result, aborted });
+      },
+    }];
+  }
   const runner = createCheckRunner(m, { redact, defaultTimeoutMs: config.scheduler.defaultTimeout, trace: init.trace, location: init.location || undefined });
   if (!runner) return [];
   return {
@@ -79,6 +98,7 @@ port.on('message', async (m: ToWorker) => {
   else if (m.type === 'runNow') post({ type: 'ranNow', req: m.req, started: await scheduler.runNow(m.id) });
   else if (m.type === 'stop') {
     await scheduler.stop(m.graceMs);
+    await browsers?.stop();
     clearInterval(statsTimer);
     lag.stop();
     post({ type: 'stopped' });

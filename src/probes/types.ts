@@ -37,7 +37,11 @@ export type FailureCode =
   /** A heartbeat monitor's job did not ping within every + grace. */
   | 'missed'
   /** A heartbeat monitor's job pinged with status=fail. */
-  | 'reported';
+  | 'reported'
+  /** A browser step: the element was not found, not visible or not in the state asked for in time. */
+  | 'locator'
+  /** A browser crashed, or used more memory than its cap, and was killed. */
+  | 'browser';
 
 export type Failure = { code: FailureCode; message: string };
 
@@ -72,6 +76,8 @@ export type StepResult = {
   spanId?: string;
   /** The certificate the step's (last) https connection presented, and whether it was valid. */
   tls?: CertificateInfo;
+  /** A browser step: what it did, the pages it opened (with their Web Vitals) and, on failure, where it stood. */
+  browser?: BrowserStepDetail;
 };
 
 /** A server's certificate as one connection saw it: kept with the step, judged by the certificate alert. */
@@ -103,6 +109,45 @@ export type CertificateInfo = {
   /** TLS version negotiated, e.g. TLSv1.3. */
   protocol?: string;
 };
+
+/** Web Vitals of one page, as the page measured them (web-vitals): ms, except CLS (unitless). */
+export type Vitals = { ttfb?: number; fcp?: number; lcp?: number; cls?: number; inp?: number; tbt?: number };
+export const VITAL_NAMES = ['ttfb', 'fcp', 'lcp', 'cls', 'inp', 'tbt'] as const;
+export type VitalName = (typeof VITAL_NAMES)[number];
+
+/** One document a browser step loaded: its vitals, requests and what went wrong on it. */
+export type PageView = {
+  url: string;
+  vitals: Vitals;
+  /** Requests the page made (the document itself included) and bytes received for them (headers and bodies). */
+  requests: number;
+  bytes: number;
+  /** Requests that failed on the network or were answered 4xx/5xx (at most 20 kept). */
+  failedRequests: { url: string; status?: number; error?: string }[];
+  /** console.error messages and uncaught exceptions (at most 20 kept). */
+  consoleErrors: string[];
+  /** The element behind LCP, the largest layout shift and the slowest interaction (web-vitals' attribution). */
+  attribution?: { lcp?: string; cls?: string; inp?: string };
+};
+
+export type BrowserStepDetail = {
+  /** The action (`goto`, `click`, …, or `script` for a script's step). */
+  action: string;
+  /** Pages navigated to during this step. */
+  pages: PageView[];
+  /** The locator the step waited for, when it failed on it. */
+  locator?: string;
+  /** The page's URL when the step ended (kept on failure). */
+  lastUrl?: string;
+  /** Console errors and failed requests seen while the step ran (kept on failure, at most 10 each). */
+  consoleErrors?: string[];
+  failedRequests?: { url: string; status?: number; error?: string }[];
+  /** Names of the artifacts (screenshots) this step left in `RunResult.artifacts`. */
+  artifacts?: string[];
+};
+
+/** A file a run produced: a screenshot (kept with the run), or a Playwright trace (`halftime run --trace`). */
+export type Artifact = { name: string; step: number; mime: string; data: Uint8Array };
 
 /** The CSS, JS, images and fonts a page pulled in: fetched in parallel, timed one by one. */
 export type AssetSummary = {
@@ -149,6 +194,10 @@ export type RunResult = {
   traceId?: string;
   /** The run's own (root) span id, parent of the steps' spans. */
   spanId?: string;
+  /** Browser runs: screenshots (on failure, and `screenshot` steps). */
+  artifacts?: Artifact[];
+  /** Browser runs: peak memory of the browser's processes during the run (bytes), when it could be read. */
+  browserMemory?: number;
 };
 
 export const zeroTimings = (): Timings => ({ dns: 0, connect: 0, tls: 0, ttfb: 0, download: 0, total: 0 });

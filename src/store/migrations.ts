@@ -431,4 +431,24 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 17,
+    name: 'browser runs: per-step page detail (vitals, requests, evidence) and stored screenshots',
+    // Web Vitals themselves are series rows of step_results (store/vital-series.ts): no table of their own.
+    sql: `
+      ALTER TABLE step_results ADD COLUMN browser TEXT;
+      CREATE TABLE run_artifacts (
+        run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        name       TEXT NOT NULL,
+        monitor_id INTEGER NOT NULL REFERENCES monitors(id),
+        created_at INTEGER NOT NULL,
+        step       INTEGER NOT NULL,
+        mime       TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        data       BLOB NOT NULL,
+        PRIMARY KEY (run_id, name)
+      );
+      CREATE INDEX run_artifacts_by_time ON run_artifacts(monitor_id, created_at);
+    `,
+  },
 ];

@@ -3,11 +3,11 @@ import { LEVELS } from './rollups.js';
 import { dayOf } from './writer.js';
 
 /** How long each kind of data is kept, in milliseconds. */
-export type RetentionPolicy = { runs: number; minute: number; hourly: number; daily: number };
+export type RetentionPolicy = { runs: number; minute: number; hourly: number; daily: number; /** Browser runs' screenshots (default: as long as runs; they go with their runs anyway). */ screenshots?: number };
 
 export const DEFAULT_RETENTION: RetentionPolicy = { runs: 7 * 86_400_000, minute: 2 * 86_400_000, hourly: 90 * 86_400_000, daily: 730 * 86_400_000 };
 
-export type RetentionCounts = { runs: number; minute: number; hourly: number; daily: number; dailyUptime: number; stepNames: number };
+export type RetentionCounts = { runs: number; minute: number; hourly: number; daily: number; dailyUptime: number; stepNames: number; screenshots: number };
 
 export type RetentionOptions = {
   /** Most rows one transaction deletes (step results of deleted runs come on top). Default 1000. */
@@ -41,7 +41,9 @@ export function createRetention(sql: Sql, policy: RetentionPolicy, opts: Retenti
     del: `DELETE FROM ${table} WHERE monitor_id = ? AND ${col} < ? AND ${col} <= ?`,
   });
   const targets: Target[] = [
-    // step_results go with their runs (ON DELETE CASCADE).
+    // Screenshots may be kept shorter than their runs; first, so a run's deletion rarely has any left to cascade to.
+    tsTarget('screenshots', 'run_artifacts', 'created_at', (p) => Math.min(p.screenshots ?? p.runs, p.runs)),
+    // step_results (and any screenshots left) go with their runs (ON DELETE CASCADE).
     tsTarget('runs', 'runs', 'started_at', (p) => p.runs),
     tsTarget('minute', LEVELS.minute.table, 'ts', (p) => p.minute),
     tsTarget('hourly', LEVELS.hour.table, 'ts', (p) => p.hourly),
@@ -63,7 +65,7 @@ export function createRetention(sql: Sql, policy: RetentionPolicy, opts: Retenti
   return {
     /** One full pass over every monitor and table. Resolves with the rows deleted per kind. */
     async run(now = Date.now(), signal?: AbortSignal): Promise<RetentionCounts> {
-      const counts: RetentionCounts = { runs: 0, minute: 0, hourly: 0, daily: 0, dailyUptime: 0, stepNames: 0 };
+      const counts: RetentionCounts = { runs: 0, minute: 0, hourly: 0, daily: 0, dailyUptime: 0, stepNames: 0, screenshots: 0 };
       const ids = await sql.pluck<number>('SELECT id FROM monitors ORDER BY id');
       // Pause after every batch that deleted rows, and after every CHECKS_PER_PAUSE empty checks.
       let checks = 0;

@@ -2,7 +2,8 @@
  * Raw runs, the one read path for them: lists (newest first, keyset-paged) and one run with its steps.
  * The public monitor pages, the operator pages, the API and the CLI all read runs here, in these shapes.
  */
-import type { AssetSummary, CertificateInfo, Evidence } from '../probes/types.js';
+import type { AssetSummary, BrowserStepDetail, CertificateInfo, Evidence } from '../probes/types.js';
+import { VITAL_BASE } from './vital-series.js';
 import type { Sql } from './sql.js';
 
 export type RunRow = {
@@ -40,9 +41,14 @@ export type StepRow = {
   assets: AssetSummary | null;
   /** The certificate the step's https (or tls check's) connection presented; null for plain steps and runs stored before it was kept. */
   tls: CertificateInfo | null;
+  /** A browser step: its action, the pages it opened (Web Vitals, requests, errors) and, on failure, the locator and last URL. */
+  browser: BrowserStepDetail | null;
 };
 
-export type RunDetail = RunRow & { steps: StepRow[] };
+/** A file kept with a run (a browser run's screenshot), without its bytes. */
+export type ArtifactInfo = { name: string; step: number; mime: string; size: number };
+
+export type RunDetail = RunRow & { steps: StepRow[]; artifacts: ArtifactInfo[] };
 
 /** Where a page of runs (or incidents) ends: older than `at`, or at `at` with a smaller id. */
 export type PageCursor = { at: number; id?: number };
@@ -85,6 +91,7 @@ type RawStep = {
   evidence: string;
   assets: string | null;
   tls: string | null;
+  browser?: string | null;
 };
 
 function parseJson<T>(text: string | null, fallback: T): T {
@@ -130,6 +137,7 @@ const toStep = (s: RawStep): StepRow => ({
   })(),
   assets: parseJson<AssetSummary | null>(s.assets, null),
   tls: parseJson<CertificateInfo | null>(s.tls, null),
+  browser: parseJson<BrowserStepDetail | null>(s.browser ?? null, null),
 });
 
 export type RunReader = {
@@ -141,6 +149,8 @@ export type RunReader = {
   list(opts?: { monitor?: string; before?: PageCursor; limit?: number }): Promise<RunRow[]>;
   /** One run with its steps; with `monitor`, only if it belongs to that monitor. */
   get(id: number, opts?: { monitor?: string }): Promise<RunDetail | undefined>;
+  /** A file kept with a run (a screenshot), with its bytes; with `monitor`, only if the run belongs to it. */
+  artifact(runId: number, name: string, opts?: { monitor?: string }): Promise<(ArtifactInfo & { data: Buffer }) | undefined>;
 };
 
 export function createRuns(sql: Sql): RunReader {
@@ -152,7 +162,10 @@ export function createRuns(sql: Sql): RunReader {
      WHERE r.started_at <= ? AND (r.started_at < ? OR r.id < ?)
      ORDER BY r.started_at DESC, r.id DESC LIMIT ?`;
   const ONE = `SELECT ${RUN_COLS} FROM runs r JOIN monitors m ON m.id = r.monitor_id WHERE r.id = ?`;
-  const STEPS = 'SELECT * FROM step_results WHERE run_id = ? ORDER BY idx';
+  // Rows from VITAL_BASE on are a browser run's Web Vitals kept as series (vital-series.ts), not steps.
+  const STEPS = `SELECT * FROM step_results WHERE run_id = ? AND idx < ${VITAL_BASE} ORDER BY idx`;
+  const ARTIFACTS = 'SELECT name, step, mime, size FROM run_artifacts WHERE run_id = ? ORDER BY step, name';
+  const ARTIFACT = `SELECT a.name, a.step, a.mime, a.size, a.data, m.key AS monitor FROM run_artifacts a JOIN monitors m ON m.id = a.monitor_id WHERE a.run_id = ? AND a.name = ?`;
   const FAR = 9e15;
   return {
     async list(opts = {}) {
@@ -170,7 +183,12 @@ export function createRuns(sql: Sql): RunReader {
     async get(id, opts = {}) {
       const r = await sql.get<RawRun>(ONE, [id]);
       if (!r || (opts.monitor !== undefined && r.monitor !== opts.monitor)) return undefined;
-      return { ...toRun(r), steps: (await sql.all<RawStep>(STEPS, [id])).map(toStep) };
+      return { ...toRun(r), steps: (await sql.all<RawStep>(STEPS, [id])).map(toStep), artifacts: await sql.all<ArtifactInfo>(ARTIFACTS, [id]) };
+    },
+    async artifact(runId, name, opts = {}) {
+      const a = await sql.get<ArtifactInfo & { data: Buffer; monitor: string }>(ARTIFACT, [runId, name]);
+      if (!a || (opts.monitor !== undefined && a.monitor !== opts.monitor)) return undefined;
+      return { name: a.name, step: a.step, mime: a.mime, size: a.size, data: a.data };
     },
   };
 }

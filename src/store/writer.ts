@@ -3,6 +3,7 @@ import type { Sql } from './sql.js';
 import { createRollupWriter } from './rollups.js';
 import { createStepKeys } from './step-keys.js';
 import { insertRows, inLists, rowChunks } from './batch.js';
+import { withVitalSeries } from './vital-series.js';
 
 export type WriterOptions = {
   /** Flush when this many runs are queued (default 200). */
@@ -52,6 +53,12 @@ export type Writer = {
 /** What is kept of a step's assets: the summary and the ten slowest. */
 const assetRecord = (a: NonNullable<RunResult['steps'][number]['assets']>) => ({ ...a, items: [...a.items].sort((x, y) => y.ms - x.ms).slice(0, 10) });
 
+/** What is kept of a browser step: its detail, at most 20 pages (each page's lists are capped by the probe). */
+const browserRecord = (b: NonNullable<RunResult['steps'][number]['browser']>) => (b.pages.length > 20 ? { ...b, pages: b.pages.slice(0, 20) } : b);
+
+/** No stored file is larger than this, whatever a probe sends. */
+const MAX_ARTIFACT_BYTES = 20 * 1024 * 1024;
+
 export const dayOf = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
 
 /**
@@ -73,7 +80,7 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
   // One run per monitor, location and planned slot: a slot measured twice (a node that lost its lease
   // while the database was away) is stored once. Every statement takes many rows (see batch.ts).
   const RUN_COLS = 'monitor_id, planned_at, started_at, duration_ms, ok, failure_code, failure_message, failure_step, persona, tasks, loop_delay_ms, trace_id, location';
-  const STEP_COLS = 'run_id, idx, name, method, url, status, ok, failure_code, failure_message, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets, tls';
+  const STEP_COLS = 'run_id, idx, name, method, url, status, ok, failure_code, failure_message, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms, total_ms, bytes, redirects, evidence, assets, tls, browser';
   const BUMP_DAYS = 'ON CONFLICT (monitor_id, day) DO UPDATE SET runs = daily_uptime.runs + excluded.runs, failures = daily_uptime.failures + excluded.failures';
   // Each monitor's newest run, for status pages that must not scan the runs table per visit. VALUES
   // columns are column1… on both engines; the casts give PostgreSQL their types.
@@ -81,6 +88,7 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
   const setLast = (n: number) => `UPDATE monitors SET last_run_at = v.column2, last_ok = v.column3, last_duration_ms = v.column4, last_failure = v.column5
      FROM (VALUES ${Array.from({ length: n }, () => lastRow).join(', ')}) AS v
      WHERE monitors.id = v.column1 AND (monitors.last_run_at IS NULL OR monitors.last_run_at <= v.column2)`;
+  const INSERT_ARTIFACT = `INSERT INTO run_artifacts (run_id, name, monitor_id, created_at, step, mime, size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
   const rollups = createRollupWriter(opts.singleStep);
   const stepKeys = createStepKeys(sql);
   const slotOf = (monitorId: number, location: string, plannedAt: number) => `${monitorId}\u0000${location}\u0000${plannedAt}`;
@@ -89,9 +97,11 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
     sql.tx(async (tx) => {
       // Known monitors, one run per slot.
       const slots = new Map<string, { monitorId: number; run: RunResult }>();
-      for (const r of runs) {
-        const monitorId = monitorIds.get(r.monitorId);
+      for (const given of runs) {
+        const monitorId = monitorIds.get(given.monitorId);
         if (monitorId === undefined) continue;
+        // A browser run's Web Vitals go in as series beside its steps (see vital-series.ts).
+        const r = withVitalSeries(given);
         const slot = slotOf(monitorId, r.location ?? '', r.plannedAt);
         if (slots.has(slot)) duplicates++;
         else slots.set(slot, { monitorId, run: r });
@@ -130,10 +140,14 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
           const t = s.timings;
           steps.push([runId, s.index, s.name, s.method, s.url, s.status ?? null, s.ok ? 1 : 0, s.failure?.code ?? null, s.failure?.message ?? null,
             t.dns, t.connect, t.tls, t.ttfb, t.download, t.total, s.bytes, s.redirects, JSON.stringify(s.evidence), s.assets ? JSON.stringify(assetRecord(s.assets)) : null,
-            s.tls ? JSON.stringify(s.tls) : null]);
+            s.tls ? JSON.stringify(s.tls) : null, s.browser ? JSON.stringify(browserRecord(s.browser)) : null]);
+        }
+        for (const a of r.artifacts ?? []) {
+          if (a.data.byteLength > MAX_ARTIFACT_BYTES) continue; // the probe caps screenshots far below this
+          await tx.run(INSERT_ARTIFACT, [runId, a.name, monitorId, r.startedAt, a.step, a.mime, a.data.byteLength, Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)]);
         }
       }
-      await insertRows(tx, `step_results (${STEP_COLS})`, 20, steps);
+      await insertRows(tx, `step_results (${STEP_COLS})`, 21, steps);
 
       // Aborted runs are stored and shown, but are no part of uptime, the monitor's state or rollups.
       const known = stored.filter(({ run }) => !isAborted(run));

@@ -3,6 +3,7 @@ import type { MonitorInfo, Range, Series } from '../store/history.js';
 import { FactList } from './fact-list.js';
 import { RANGES } from '../store/history.js';
 import type { RunRow, StepRow } from '../store/runs.js';
+import { BrowserStepView } from './browser-step.js';
 import type { StepChoice } from '../store/step-keys.js';
 import { samplesNote } from '../lang/percentile.js';
 import { fmtMs, fmtTimings, fmtPct, fmtTime, publicPath, publicText } from './format.js';
@@ -247,6 +248,7 @@ export function RunDetail(props: { steps: StepRow[]; trace?: ShownTrace; audienc
             {`${fmtTimings(s.timings)} · ${s.bytes} bytes${s.redirects ? ` · ${s.redirects} redirects` : ''}`}
           </p>
           <CertificateFacts tls={s.tls} />
+          <BrowserStepView b={s.browser} />
           {s.evidence.length > 0 ? (
             <table class="evidence">
               <colgroup>

@@ -149,6 +149,7 @@ describe('what the public sees of a run', () => {
     ],
     assets: { count: 0, cached: 3, failed: 0, bytes: 0, totalMs: 0, items: [] },
     tls: null,
+    browser: null,
     ...over,
   });
 

@@ -268,4 +268,24 @@ export const postgresMigrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 17,
+    name: 'browser runs: per-step page detail (vitals, requests, evidence) and stored screenshots',
+    // Web Vitals themselves are series rows of step_results (store/vital-series.ts): no table of their own.
+    sql: `
+      ALTER TABLE step_results ADD COLUMN browser TEXT;
+      CREATE TABLE run_artifacts (
+        run_id     BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        name       TEXT NOT NULL,
+        monitor_id BIGINT NOT NULL REFERENCES monitors(id),
+        created_at BIGINT NOT NULL,
+        step       INTEGER NOT NULL,
+        mime       TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        data       BYTEA NOT NULL,
+        PRIMARY KEY (run_id, name)
+      );
+      CREATE INDEX run_artifacts_by_time ON run_artifacts(monitor_id, created_at);
+    `,
+  },
 ];

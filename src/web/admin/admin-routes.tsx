@@ -251,6 +251,14 @@ export function adminRoutes(app: Hono<AdminEnv>, deps: AdminDeps) {
     return c.html(page(<RunPage title={deps.title} username={s.username} csrfToken={s.csrfToken} run={run} monitorName={name} trace={traceOf(traceLinks, run.monitor, run)} />));
   });
 
+  // A browser run's screenshot, for the operator (never on public pages).
+  app.get('/admin/runs/:id/artifacts/:name', async (c) => {
+    const id = Number(c.req.param('id'));
+    const a = Number.isSafeInteger(id) ? await deps.runs.artifact(id, c.req.param('name')) : undefined;
+    if (!a) return c.text('No such file', 404);
+    return c.body(new Uint8Array(a.data), 200, { 'content-type': a.mime, 'cache-control': 'private, max-age=86400', 'x-content-type-options': 'nosniff' });
+  });
+
   const tokensPage = async (c: Context<AdminEnv>, extra: { created?: { name: string; token: string }; error?: string } = {}, status: 200 | 400 = 200) => {
     const s = c.get('admin');
     return c.html(page(<TokensPage title={deps.title} username={s.username} csrfToken={s.csrfToken} tokens={await deps.users.listTokens()} now={now()} {...extra} />), status);

@@ -10,6 +10,7 @@ import { Sparkline } from '../sparkline.js';
 import { TraceRefView, type ShownTrace } from '../trace-ref.js';
 import { CertificateFacts, CertificateNotice } from '../certificate-view.js';
 import type { CertificateEvidence } from '../../alerting/types.js';
+import { BrowserStepView } from '../browser-step.js';
 
 
 const PHASES = [
@@ -92,6 +93,7 @@ export function RunResultView(props: { run: RunDetail; note?: string; trace?: Sh
                       </li>
                     ))}
                   </ul>
+                  <BrowserStepView b={s.browser} screenshot={(name) => `/admin/runs/${run.id}/artifacts/${encodeURIComponent(name)}`} />
                 </td>
               </tr>
             </>

@@ -11,13 +11,22 @@
   var cache = {};
   var charts = [];
 
+  // A browser monitor's CLS series holds a score, not a time.
+  function score(v) {
+    return v === null || v === undefined ? '–' : v.toFixed(3);
+  }
+  function fmtFor(data) {
+    return data.stepName === 'vital:CLS' ? score : K.ms;
+  }
+
   // Percentiles are nearest rank, of the bucket's successful runs (runs − failures); below 100 of
   // them the count is shown, as p95 of 20 or fewer samples is their slowest.
   function pctValue(data) {
+    var f = fmtFor(data);
     return function (u, v, si, i) {
-      if (v === null || v === undefined || i === null || i === undefined) return K.ms(v);
+      if (v === null || v === undefined || i === null || i === undefined) return f(v);
       var n = (data.runs[i] || 0) - (data.failures[i] || 0);
-      return n >= 100 ? K.ms(v) : K.ms(v) + ' (' + n + (n === 1 ? ' sample)' : ' samples)');
+      return n >= 100 ? f(v) : f(v) + ' (' + n + (n === 1 ? ' sample)' : ' samples)');
     };
   }
 
@@ -124,7 +133,7 @@
         line('p95', 'p95'),
         line('p99', 'p99'),
         // Shown by default, so the axis reaches the slowest run the summary names.
-        line('max', 'max', { width: 1, dash: [4, 4], value: function (u, v) { return K.ms(v); } }),
+        line('max', 'max', { width: 1, dash: [4, 4], value: function (u, v) { return fmtFor(data)(v); } }),
         {
           label: 'failed runs',
           scale: 'n',
@@ -134,7 +143,7 @@
           value: function (u, v, si, i) { return i === null || i === undefined ? '–' : String(fail[i] || 0) + ' of ' + String(data.runs[i] || 0); },
         },
       ],
-      axes: [K.timeAxis(t), K.msAxis(t), { show: false, scale: 'n' }],
+      axes: [K.timeAxis(t), data.stepName === 'vital:CLS' ? Object.assign(K.msAxis(t), { values: function (u, vals) { return vals.map(score); } }) : K.msAxis(t), { show: false, scale: 'n' }],
       hooks: { draw: [failureMarks(data)] },
     };
     return new window.uPlot(opts, [x, data.p50, data.p95, data.p99, data.max, fail.map(function () { return 0; })], el);
