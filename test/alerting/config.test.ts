@@ -52,9 +52,9 @@ monitors:
     const shop = resolveMonitorAlerts(config, config.monitors[0]);
     expect(shop).toMatchObject({ enabled: true, channels: ['ops', 'chat'], down: { after: 3, recoverAfter: 1 }, reminderEveryMs: 7_200_000 });
     expect(shop.degraded).toEqual([
-      { text: 'p95 > 800ms over 10m', percentile: 0.95, windowMs: 600_000, thresholdMs: 800, step: null, minSamples: 5, enterAfter: 2, leaveAfter: 2 },
-      { text: 'p95 over 10m > 2x baseline of previous 7d', percentile: 0.95, windowMs: 600_000, factor: 2, baseline: 604_800_000, step: 'pay', minSamples: 20, enterAfter: 3, leaveAfter: 4 },
-      { text: 'p99 over 15m > 3x baseline same hour of week', percentile: 0.99, windowMs: 900_000, factor: 3, baseline: 'same-hour-of-week', step: null, minSamples: 5, enterAfter: 2, leaveAfter: 2 },
+      { text: 'p95 > 800ms over 10m', percentile: 0.95, windowMs: 600_000, thresholdMs: 800, step: null, minSamples: 5, enterAfter: 2, leaveAfter: 2, locations: 1 },
+      { text: 'p95 over 10m > 2x baseline of previous 7d', percentile: 0.95, windowMs: 600_000, factor: 2, baseline: 604_800_000, step: 'pay', minSamples: 20, enterAfter: 3, leaveAfter: 4, locations: 1 },
+      { text: 'p99 over 15m > 3x baseline same hour of week', percentile: 0.99, windowMs: 900_000, factor: 3, baseline: 'same-hour-of-week', step: null, minSamples: 5, enterAfter: 2, leaveAfter: 2, locations: 1 },
     ]);
     expect(resolveMonitorAlerts(config, config.monitors[1]).enabled).toBe(false);
     // The default route applies to monitors without their own alerts section.
