@@ -8,7 +8,11 @@ export function validateCommand(opts: { config?: string }) {
   const path = opts.config ?? EXAMPLE_CONFIG_PATH;
   const { config, secretNames } = orConfigExit(() => loadConfigFile(path));
   let steps = 0;
-  for (const m of config.monitors) forEachStep(m, () => steps++);
+  for (const m of config.monitors) {
+    forEachStep(m, () => steps++);
+    // A browser monitor's steps are its actions (a script counts none).
+    steps += m.browser?.steps.length ?? 0;
+  }
   process.stdout.write(
     `${path}: ok — ${config.monitors.length} monitor${config.monitors.length === 1 ? '' : 's'}, ${steps} step${steps === 1 ? '' : 's'}` +
       (secretNames.length ? `, secrets from environment: ${secretNames.join(', ')}` : '') +

@@ -2,7 +2,7 @@ import type { RunResult } from '../probes/types.js';
 import type { Sql } from './sql.js';
 import { createRollupWriter } from './rollups.js';
 import { createStepKeys } from './step-keys.js';
-import { insertRows, inLists, rowChunks } from './batch.js';
+import { insertRows, rowChunks } from './batch.js';
 import { withVitalSeries } from './vital-series.js';
 
 export type WriterOptions = {
@@ -107,13 +107,15 @@ export function createWriter(sql: Sql, monitorIds: Map<string, number>, opts: Wr
         else slots.set(slot, { monitorId, run: r });
       }
       if (slots.size === 0) return;
-      // Slots stored before (a superset by monitor and planned time, narrowed here).
-      const wanted = [...slots.values()];
-      for (const [mIn, mParams] of inLists(wanted.map((x) => x.monitorId))) {
-        for (const [pIn, pParams] of inLists(wanted.map((x) => x.run.plannedAt))) {
-          for (const [m, loc, planned] of await tx.raw<[number, string, number]>(`SELECT monitor_id, location, planned_at FROM runs WHERE monitor_id IN (${mIn}) AND planned_at IN (${pIn})`, [...mParams, ...pParams])) {
-            if (slots.delete(slotOf(m, loc, planned))) duplicates++;
-          }
+      // Slots stored before. PostgreSQL's unique index turns them away at the insert (ON CONFLICT below);
+      // SQLite's index is not unique (databases from before it may hold duplicates), so ask it: one index
+      // probe per slot, joined against the batch's own slots.
+      if (tx.dialect === 'sqlite') {
+        for (const chunk of rowChunks([...slots.values()])) {
+          const text = `SELECT r.monitor_id, r.location, r.planned_at FROM runs r JOIN (VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}) AS v
+             ON r.monitor_id = v.column1 AND r.location = v.column2 AND r.planned_at = v.column3`;
+          const params = chunk.flatMap(({ monitorId, run }) => [monitorId, run.location ?? '', run.plannedAt]);
+          for (const [m, loc, planned] of await tx.raw<[number, string, number]>(text, params)) if (slots.delete(slotOf(m, loc, planned))) duplicates++;
         }
       }
       const toStore = [...slots.values()];

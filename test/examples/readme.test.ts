@@ -78,6 +78,15 @@ describe('README configs', () => {
   });
 });
 
+describe('README browser journeys', () => {
+  it('the browser monitor in "Browser journeys" is a valid config', () => {
+    const [block] = yamlBlocks('Browser journeys');
+    const { config } = parseConfigText(block, 'README.md', {});
+    expect(config.monitors[0].browser?.steps.length).toBe(4);
+    expect(config.monitors[0].alerts?.degraded?.length).toBe(2);
+  });
+});
+
 describe('README commands', () => {
   const example = loadConfigFile(EXAMPLE_CONFIG_PATH).config;
   const exampleIds = new Set(example.monitors.map(monitorId));
