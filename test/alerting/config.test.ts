@@ -91,7 +91,7 @@ monitors:
       'alerts.maintenance[1].end: end must be after start',
       'alerts.maintenance[2].timezone: not a known IANA time zone (e.g. Europe/Berlin, UTC)',
       'monitors[0].alerts.degraded[0]: not a duration: "soon"',
-      'monitors[0].alerts.degraded[1]: cannot read rule "p95 over 10m > 2x": expected e.g. "p95 > 800ms over 10m" or "p95 over 10m > 2x baseline 7d"',
+      'monitors[0].alerts.degraded[1]: cannot read rule "p95 over 10m > 2x": expected e.g. "p95 > 800ms over 10m", "p95 over 10m > 2x baseline 7d" or, for a browser monitor, "lcp p75 > 2.5s over 15m"',
       'monitors[0].alerts.degraded[2]: give either rule (shorthand) or percentile/over/above/baseline, not both',
       'monitors[0].alerts.degraded[3].percentile: not a percentile: "p101" (use p50, p95, p99 or max)',
       'monitors[0].alerts.reminderEvery: must be at least 60000 ms (got 10000 ms)',
