@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { createAlerting, type Alerting } from './alerting/service.js';
+import { createAlerting, soonestCertificate, type Alerting } from './alerting/service.js';
 import { startSelfAlert, type SelfAlert } from './alerting/self-alert.js';
 import { alertRuleReadings } from './export/alert-readings.js';
 import { createObserver, type Observer } from './export/observe.js';
@@ -124,7 +124,7 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
     health.fail('browser', browserProblem);
   }
   // Prometheus metrics, OTLP traces and metrics: fed by the writer once runs are stored, off the probes' timing path.
-  const observe = createObserver({ loaded: opts.loaded, log });
+  const observe = createObserver({ loaded: opts.loaded, log, location: location || undefined });
   // What has been started so far, undone in reverse when a later step fails.
   const undo: (() => unknown)[] = [];
   const unwind = async () => {
@@ -213,8 +213,12 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
 
     const judging = new Map<string, Promise<unknown>>();
     /** Every run, from the probes or from a heartbeat: written, then judged. */
+    // Each monitor's soonest-expiring certificate, as its last run saw it (for /metrics).
+    const certificates = new Map<string, number>();
     const handleRun = (result: RunResult, aborted = false) => {
       store.writer.write(result);
+      const cert = aborted ? undefined : soonestCertificate(result);
+      if (cert) certificates.set(result.monitorId, cert.validTo);
       // A run cut off by shutdown says nothing about the target: stored as aborted, not judged.
       if (aborted) return log.info('check cut off by shutdown; stored as aborted', { monitor: result.monitorId });
       // Judged in the background (it may read the store); "run now" waits for it.
@@ -268,7 +272,10 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       alertRules: async () => alertRuleReadings(await store.alerts.loadStates()),
       openIncidents: async () => (await store.alerts.listIncidents({ open: true, limit: 500 })).map((i) => i.kind),
       outboxPending: () => store.alerts.outbox.pending(),
+      outboxDead: () => store.alerts.outbox.deadCount(),
       scheduler: () => measure.stats(),
+      measuring: () => measure.figures(),
+      certificates: () => certificates,
       writer: () => ({ pending: store.writer.pending, written: store.writer.written }),
       duties: () => node?.duties() ?? [],
     });
@@ -317,6 +324,10 @@ export async function startHalftime(opts: HalftimeOptions): Promise<Halftime> {
       admission: { lag: () => mainLoop.recent(1_000) },
       metrics: config.metrics.enabled ? { ...config.metrics, scrape: observe.scrape, negotiate, onError: (err) => log.error('/metrics failed', { error: err }) } : undefined,
       traceLinks: { href: observe.traceLink?.href, public: observe.traceLink?.public ?? false },
+      measuring: () => {
+        const f = measure.figures();
+        return f && { loopDelayMs: f.loop, stalledRuns: f.stalledRuns, latenessMs: { p50: f.lateness.p50, p99: f.lateness.p99, max: f.lateness.max } };
+      },
       node: shared ? () => (node ? { id: node.info.id, location, role, duties: node.held() } : { id: '(joining)', location, role, duties: [] }) : undefined,
       log,
       operator: {

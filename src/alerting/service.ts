@@ -85,7 +85,7 @@ function memoLongRanges(latency: LatencySource): LatencySource {
 }
 
 /** The run's certificate that expires first (https steps, a tls check). */
-function soonestCertificate(run: RunResult): RunSummary['certificate'] {
+export function soonestCertificate(run: RunResult): RunSummary['certificate'] {
   let out: RunSummary['certificate'];
   for (const s of run.steps) {
     const t = s.tls;

@@ -19,6 +19,12 @@ export type HealthSources = {
   /** The kind (down, degraded) of each open incident. */
   openIncidents?: () => Iterable<string> | Promise<Iterable<string>>;
   outboxPending?: () => number | Promise<number>;
+  /** Alert messages given up (refused for good, or past the retry limit). */
+  outboxDead?: () => number | Promise<number>;
+  /** The measuring thread's own health: its event-loop delay over the last period (ms) and the runs its probes measured on a stalled loop. */
+  measuring?: () => { loop: { p50: number; p99: number; max: number }; stalledRuns: number } | undefined;
+  /** Each monitor's soonest-expiring certificate as its last run saw it (epoch ms), https steps and tls checks. */
+  certificates?: () => Iterable<[string, number]>;
   scheduler?: () => { started: number; finished: number; skipped: number; inFlight: number; queued: number };
   writer?: () => { pending: number; written: number };
   /** Several nodes: the duties this node could hold (scheduler:<location>, outbox, housekeeping) and whether it holds each now. */
@@ -116,6 +122,18 @@ export function createHealthMetrics(
   gauge('halftime_outbox_pending_messages', 'Alert messages not yet delivered (retried with backoff)', [], async (g) => {
     const f = sources().outboxPending;
     if (f) g.set(await f());
+  });
+  gauge('halftime_outbox_dead_messages', 'Alert messages given up (refused for good, or still failing after the retry limit): see /admin/health', [], async (g) => {
+    const f = sources().outboxDead;
+    if (f) g.set(await f());
+  });
+  gauge('halftime_measure_loop_delay_seconds', "The measuring thread's event-loop delay over the last period (p50, p99, max): what a probe's timers could have waited", ['stat'], (g) => {
+    const m = sources().measuring?.();
+    if (m) for (const stat of ['p50', 'p99', 'max'] as const) g.set({ stat }, m.loop[stat] / 1000);
+  });
+  total('halftime_measure_stalled_runs_total', 'Runs measured while the measuring thread stalled longer than the stall limit (their figures may carry the stall)', () => sources().measuring?.()?.stalledRuns);
+  gauge('halftime_tls_certificate_expiry_timestamp_seconds', "When the soonest-expiring certificate a monitor's last run saw expires (https steps, tls checks)", ['monitor'], (g) => {
+    for (const [monitor, validTo] of sources().certificates?.() ?? []) g.set({ monitor }, validTo / 1000);
   });
   const sched = () => sources().scheduler?.();
   gauge('halftime_scheduler_in_flight', 'Runs in progress', [], (g) => {

@@ -33,6 +33,8 @@ export type ObserverOptions = {
   env?: NodeJS.ProcessEnv;
   /** Node's own process metrics (CPU, memory, event loop) on /metrics (default true). */
   processMetrics?: boolean;
+  /** This node's location (several nodes): a `location` label on every series of /metrics. */
+  location?: string;
 };
 
 export type Observer = {
@@ -75,6 +77,7 @@ export function createObserver(opts: ObserverOptions): Observer {
   };
 
   const prom = createPromRegistry();
+  if (opts.location) prom.registry.setDefaultLabels({ location: opts.location });
   if (opts.processMetrics !== false) client.collectDefaultMetrics({ register: prom.registry as unknown as client.Registry });
   const runMetrics = createRunMetrics(prom.registry);
   const sources: HealthSources = { monitors: config.monitors.map((m) => monitorId(m)) };

@@ -178,6 +178,8 @@ export function createAlertStore(sql: Sql) {
            FROM outbox o WHERE ${PENDING} GROUP BY channel ORDER BY oldest`,
         ),
       /** Messages given up on since `since`. */
+      /** Messages given up (dead) and not yet pruned. */
+      deadCount: async () => (await sql.pluck<number>('SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL'))[0],
       deadSince: async (since: number) => (await sql.pluck<number>('SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL AND dead_at >= ?', [since]))[0],
       /** Newest first: pending, dead, delivered or all messages; `before` an id, for paging back. */
       async list(opts: { state?: 'pending' | 'dead' | 'delivered' | 'all'; before?: number; limit?: number } = {}): Promise<OutboxListItem[]> {

@@ -85,6 +85,11 @@ export type WebDeps = {
   metrics?: MetricsRouteDeps;
   /** Trace ids on run details (admin; public ones when `public`), linked by `otel.traceUrl`. */
   traceLinks?: TraceLinks;
+  /**
+   * The measuring thread in /healthz: its event-loop delay and how late runs started over the last
+   * period (ms), and the runs its probes measured on a stalled loop since start.
+   */
+  measuring?: () => { loopDelayMs: { p50: number; p99: number; max: number }; latenessMs: { p50: number; p99: number; max: number }; stalledRuns: number } | undefined;
   /** Several nodes: this node in /healthz (its id, location, role and the duties it holds). */
   node?: () => { id: string; location: string; role: string; duties: string[] };
   /** Latency percentiles for the pNN badges (omit: not served). */
@@ -200,7 +205,8 @@ export function createApp(deps: WebDeps) {
     const warnings = (snap?.warnings ?? []).map((p) => ({ check: p.check, reason: p.reason, since: new Date(p.since).toISOString() }));
     const ok = problems.length === 0;
     c.header('cache-control', 'no-store');
-    return c.json({ ok, db, scheduler, problems, warnings, ...(deps.node ? { node: deps.node() } : {}) }, ok ? 200 : 503);
+    const measuring = deps.measuring?.();
+    return c.json({ ok, db, scheduler, problems, warnings, ...(measuring ? { measuring } : {}), ...(deps.node ? { node: deps.node() } : {}) }, ok ? 200 : 503);
   });
 
   if (deps.metrics) app.route('/', metricsRoutes(deps.metrics));

@@ -98,6 +98,9 @@ monitors:
       },
       scheduler: () => ({ started: 10, finished: 9, skipped: 2, inFlight: 1, queued: 0 }),
       writer: () => ({ pending: 3, written: 7 }),
+      outboxDead: () => 2,
+      measuring: () => ({ loop: { p50: 1.5, p99: 12, max: 40 }, stalledRuns: 3 }),
+      certificates: () => [['shop', Date.UTC(2027, 0, 31)]],
     });
     o.lateness(30);
     o.writeFailed();
@@ -123,6 +126,21 @@ monitors:
     expect(text).not.toMatch(/^halftime_outbox_pending_messages [1-9]/m);
     expect(value(text, 'halftime_metrics_source_errors_total{source="halftime_outbox_pending_messages"}')).toBe(1);
     expect(text).toMatch(/^halftime_build_info\{version="\d+\.\d+\.\d+"\} 1$/m);
+    expect(value(text, 'halftime_outbox_dead_messages')).toBe(2);
+    expect(value(text, 'halftime_measure_loop_delay_seconds{stat="p99"}')).toBeCloseTo(0.012, 9);
+    expect(value(text, 'halftime_measure_loop_delay_seconds{stat="max"}')).toBeCloseTo(0.04, 9);
+    expect(value(text, 'halftime_measure_stalled_runs_total')).toBe(3);
+    expect(value(text, 'halftime_tls_certificate_expiry_timestamp_seconds{monitor="shop"}')).toBe(Date.UTC(2027, 0, 31) / 1000);
+  });
+
+  it('labels every series with the node\'s location when it has one', async () => {
+    const o = createObserver({ loaded: config('monitors: []'), processMetrics: false, location: 'fra' });
+    o.runs([fakeRun({ monitor: 'shop', steps: 1, ms: 40 })]);
+    o.watch({ writer: () => ({ pending: 0, written: 1 }) });
+    const text = (await o.scrape('prometheus')).body;
+    expect(value(text, 'halftime_check_runs_total{monitor="shop",outcome="ok",location="fra"}')).toBe(1);
+    expect(value(text, 'halftime_writer_written_runs_total{location="fra"}')).toBe(1);
+    expect(text.split('\n').filter((l) => l.startsWith('halftime_') && !l.includes('location="fra"'))).toEqual([]);
   });
 });
 

@@ -63,5 +63,15 @@ describe('measurement isolation', () => {
     // Each run carries the event-loop delay its probes saw.
     expect(rows.every((r) => typeof r.loop_delay_ms === 'number')).toBe(true);
     expect(median(inStall.map((r) => r.loop_delay_ms))).toBeLessThan(median(calm.map((r) => r.loop_delay_ms)) + 100);
+    // The measuring thread's own loop delay and stalled runs are on /healthz and /metrics.
+    const health = (await (await fetch(`${ht.url}/healthz`)).json()) as { measuring?: { loopDelayMs: { p99: number; max: number }; latenessMs: { p99: number }; stalledRuns: number } };
+    expect(health.measuring?.loopDelayMs.max).toBeGreaterThanOrEqual(0);
+    expect(health.measuring?.loopDelayMs.max).toBeLessThan(1_000);
+    // (Counted since start, posted each second: at most the stalled runs stored so far plus a second's worth.)
+    expect(health.measuring?.stalledRuns).toBeLessThanOrEqual(rows.filter((r) => r.loop_delay_ms > 50).length + 200);
+    expect(health.measuring?.stalledRuns).toBeGreaterThanOrEqual(0);
+    const metrics = await (await fetch(`${ht.url}/metrics`)).text();
+    expect(metrics).toMatch(/^halftime_measure_loop_delay_seconds\{stat="max"\} [\d.e-]+$/m);
+    expect(metrics).toMatch(/^halftime_measure_stalled_runs_total \d+$/m);
   }, 30_000);
 });
