@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createTask, type ScheduledTask } from 'node-cron';
 
 export type Schedule = { every: number } | { cron: string; timezone?: string };
@@ -58,6 +59,9 @@ export function createScheduler(jobs: Job[], opts: SchedulerOptions = {}): Sched
   const running = new Map<string, Promise<void>>();
   const waiting: (() => void)[] = [];
   const abort = new AbortController();
+  // Every run in flight listens to this one shutdown signal (its requests, its timeout): up to `limit`
+  // runs, each with a few listeners, is expected, not a leak (Node warns past 10 by default).
+  setMaxListeners((limit + 10) * 8, abort.signal);
   const stats: SchedulerStats = { started: 0, finished: 0, skipped: 0, inFlight: 0, queued: 0 };
   let active = 0;
   let started = false;

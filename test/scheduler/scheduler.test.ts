@@ -232,3 +232,40 @@ describe('shutdown', () => {
       expect(Date.now() - t).toBe(100);
     }));
 });
+
+describe('many runs in flight', () => {
+  it('lets 40 runs listen to the shutdown signal at once without a MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let listening = 0;
+      const jobs: Job[] = Array.from({ length: 40 }, (_, i) => ({
+        id: `m${i}`,
+        schedule: { every: 60_000 },
+        run: async (_plannedAt, signal) => {
+          // What a run does: its requests and its timeout listen to the shutdown signal.
+          const any = AbortSignal.any([signal, AbortSignal.timeout(60_000)]);
+          const onAbort = () => undefined;
+          signal.addEventListener('abort', onAbort);
+          listening++;
+          await gate;
+          signal.removeEventListener('abort', onAbort);
+          return any;
+        },
+      }));
+      scheduler = createScheduler(jobs, { concurrency: 40 });
+      const runs = jobs.map((j) => scheduler!.runNow(j.id));
+      for (let i = 0; i < 50 && listening < 40; i++) await sleep(10);
+      expect(listening).toBe(40);
+      release();
+      await Promise.all(runs);
+      await sleep(10);
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
