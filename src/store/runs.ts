@@ -23,6 +23,8 @@ export type RunRow = {
   loopDelayMs: number | null;
   /** The W3C trace id the run's requests carried (null: not traced). */
   traceId: string | null;
+  /** Where it was measured from (several nodes); '' on a single node. */
+  location: string;
 };
 
 export type StepRow = {
@@ -53,7 +55,7 @@ export type RunDetail = RunRow & { steps: StepRow[]; artifacts: ArtifactInfo[] }
 /** Where a page of runs (or incidents) ends: older than `at`, or at `at` with a smaller id. */
 export type PageCursor = { at: number; id?: number };
 
-const RUN_COLS = `r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step, r.persona, r.tasks, r.loop_delay_ms, r.trace_id`;
+const RUN_COLS = `r.id, m.key AS monitor, r.planned_at, r.started_at, r.duration_ms, r.ok, r.failure_code, r.failure_message, r.failure_step, r.persona, r.tasks, r.loop_delay_ms, r.trace_id, r.location`;
 
 type RawRun = {
   id: number;
@@ -69,6 +71,7 @@ type RawRun = {
   tasks: string | null;
   loop_delay_ms: number | null;
   trace_id: string | null;
+  location: string;
 };
 
 type RawStep = {
@@ -117,6 +120,7 @@ const toRun = (r: RawRun): RunRow => ({
   tasks: parseJson<string[] | null>(r.tasks, null),
   loopDelayMs: r.loop_delay_ms,
   traceId: r.trace_id,
+  location: r.location,
 });
 
 const toStep = (s: RawStep): StepRow => ({

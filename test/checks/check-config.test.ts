@@ -41,7 +41,7 @@ describe('check type config', () => {
   });
 
   it('names unknown types and record types, ports out of range and bad resolvers', () => {
-    expect(problems('monitors:\n  - { name: X, type: icmp, host: a }\n')).toEqual(['monitors[0].type: unknown check type (use http, tls, tcp, dns, heartbeat)']);
+    expect(problems('monitors:\n  - { name: X, type: icmp, host: a }\n')).toEqual(['monitors[0].type: unknown check type (use http, tls, tcp, dns, heartbeat, browser)']);
     expect(problems('monitors:\n  - { name: X, type: dns, host: a, record: SRV }\n')).toEqual(['monitors[0].record: unknown record type (use A, AAAA, CNAME, MX, TXT, NS)']);
     expect(problems('monitors:\n  - { name: X, type: tcp, host: a, port: 70000 }\n')).toEqual(['monitors[0].port: port out of range: a port is 1 to 65535']);
     expect(problems('monitors:\n  - { name: X, type: tcp, host: a, port: 0 }\n')).toEqual(['monitors[0].port: port out of range: a port is 1 to 65535']);

@@ -31,7 +31,7 @@ describe('check types in the docs and the schema', () => {
   it('halftime schema describes type, the record types and the keys of each check type', () => {
     const schema = configJsonSchema();
     const props = findMonitorProperties(schema);
-    expect((props.type as { enum: string[] }).enum).toEqual([...CHECK_TYPES]);
+    expect((props.type as { enum: string[] }).enum).toEqual([...CHECK_TYPES, 'browser']);
     expect((props.record as { enum: string[] }).enum).toEqual([...RECORD_TYPES]);
     for (const k of ['host', 'port', 'send', 'expect', 'starttls', 'servername', 'server', 'grace', 'ca']) expect(props[k], k).toBeDefined();
     expect(props.port).toMatchObject({ minimum: 1, maximum: 65535 });

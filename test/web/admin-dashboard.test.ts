@@ -253,7 +253,9 @@ describe.each(BACKENDS)('operator views on %s', (kind) => {
           tasks: null,
           loopDelayMs: null,
           traceId: null,
+          location: '',
           steps: [],
+          artifacts: [],
         });
         expect((await get('/api/v1/runs?limit=abc')).body).toEqual({ error: 'query parameter limit must be a positive integer (got "abc")' });
         expect((await get('/api/v1/monitors?state=sideways')).status).toBe(400);

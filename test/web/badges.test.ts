@@ -170,7 +170,7 @@ describe.each(BACKENDS)('badges and feeds on %s', (kind) => {
     expect(body.monitors.map((m: { id: string }) => m.id)).toEqual(['shop', 'odd']);
     expect(body.monitors[0]).toMatchObject({ id: 'shop', state: 'up', lastLatencyMs: 300, uptime24h: 0.6, url: 'https://status.example.com/monitors/shop' });
     expect(body.monitors[0].certificate).toMatchObject({ host: 'shop.example.com', daysLeft: 5 });
-    expect(body.status).toEqual({ text: 'All checked systems operational · 1 waiting for a first check', tone: 'unknown' });
+    expect(body.status).toEqual({ text: 'All checked systems operational', more: '1 waiting for a first check', tone: 'unknown' });
     expect(body.maintenance).toEqual([expect.objectContaining({ name: 'Database upgrade', monitors: ['shop'] })]);
     expect(JSON.stringify(body)).not.toContain('secret');
   });
