@@ -12,6 +12,12 @@ import type { MigrateOptions } from './migrate.js';
 import type { RunCommandOptions } from './run.js';
 import type { ServeOptions } from './serve.js';
 
+// A reader that stops early (`halftime schema | head`) is not an error: stop quietly, as Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(EXIT.ok);
+  throw err;
+});
+
 // Where src/config/read.ts finds it too (dist/ keeps the same layout); not imported, to start fast.
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../examples/halftime.yaml', import.meta.url));
 

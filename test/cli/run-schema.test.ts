@@ -67,3 +67,18 @@ describe('halftime schema', async () => {
     expect(schema.additionalProperties).toBe(false);
   });
 });
+
+describe('a reader that stops early', () => {
+  it('`halftime schema | head` ends quietly with 0, without a stack trace', async () => {
+    const { execFile } = await import('node:child_process');
+    const { BIN, REPO } = await import('./cli-helpers.js');
+    // A shell pipe into head, as users write it; bash reports halftime's own exit status.
+    const out = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile('bash', ['-c', `"${process.execPath}" "${BIN}" schema | head -c 10 >/dev/null; echo "halftime exited \${PIPESTATUS[0]}"`], { cwd: REPO }, (err, stdout, stderr) =>
+        err ? reject(err) : resolve({ stdout, stderr }),
+      ),
+    );
+    expect(out.stderr).toBe('');
+    expect(out.stdout.trim()).toBe('halftime exited 0');
+  });
+});
