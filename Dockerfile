@@ -56,8 +56,8 @@ VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HALFTIME_PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# halftime finishes in-flight checks on SIGTERM within its grace period (10 s by default): give
-# `docker stop` more than that (docker run --stop-timeout 30, docker stop -t 30).
+# halftime finishes in-flight checks on SIGTERM within its grace period (server.shutdownGrace, 8 s by default), inside
+# Docker's default stop timeout of 10 s; give `docker stop` more for a longer grace (docker run --stop-timeout 30, docker stop -t 30).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["tini", "--", "node", "bin/halftime.js"]
 CMD ["serve"]
