@@ -66,6 +66,8 @@ type Instance = {
   killedBecause?: string;
   rss?: number;
   peak?: number;
+  /** Aborted (with the reason) when the browser is killed. */
+  killed: AbortController;
 };
 
 export type BrowserPool = {
@@ -81,6 +83,22 @@ export type BrowserPool = {
 export class PoolClosed extends Error {
   override name = 'PoolClosed';
 }
+
+/**
+ * A run whose browser was killed and that did not end by itself soon after: a killed Chromium whose
+ * pipe some leftover process still holds can leave Playwright's calls pending for good.
+ */
+export class BrowserKilled extends Error {
+  override name = 'BrowserKilled';
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** How long a run may go on after its browser was killed before `use` gives up on it. */
+const AFTER_KILL_MS = 2_000;
+/** How long closing a killed browser's connection may take. */
+const CLOSE_KILLED_MS = 2_000;
 
 let pools = 0;
 
@@ -118,7 +136,7 @@ export function createBrowserPool(opts: PoolOptions): BrowserPool {
     }
     lowerPriority(pid);
     counts.launched++;
-    const inst: Instance = { browser, pid, runs: 0, startedAt: now(), busy: false, dead: false };
+    const inst: Instance = { browser, pid, runs: 0, startedAt: now(), busy: false, dead: false, killed: new AbortController() };
     browser.once('disconnected', () => {
       inst.dead = true;
       if (!inst.busy) instances.delete(inst);
@@ -129,14 +147,17 @@ export function createBrowserPool(opts: PoolOptions): BrowserPool {
   async function kill(inst: Instance, reason?: string) {
     if (reason && !inst.killedBecause) inst.killedBecause = reason;
     inst.dead = true;
+    inst.killed.abort(inst.killedBecause ?? 'the browser was killed');
     // The whole process group at once: the browser, its GPU, network and renderer processes.
     try {
       process.kill(-inst.pid, 'SIGKILL');
     } catch {
       // the group is gone already
     }
-    // Playwright sees the browser go and reaps its process.
-    await inst.browser.close().catch(() => undefined);
+    // Playwright sees the browser go and reaps its process (not waited on for ever: see BrowserKilled).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([inst.browser.close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, CLOSE_KILLED_MS)))]);
+    clearTimeout(timer);
   }
 
   /** Closes a browser that did its share; killed if it does not close within 5 s. */
@@ -263,9 +284,20 @@ export function createBrowserPool(opts: PoolOptions): BrowserPool {
           return inst.peak;
         },
       };
+      // Killed under the run: the run's pending calls normally fail at once and it ends with its step
+      // blamed; if it has not ended AFTER_KILL_MS later, it ends here with the kill's reason.
+      let timer: NodeJS.Timeout | undefined;
+      let onKilled: (() => void) | undefined;
+      const givenUp = new Promise<never>((_, reject) => {
+        onKilled = () => (timer = setTimeout(() => reject(new BrowserKilled(String(inst.killed.signal.reason))), AFTER_KILL_MS));
+        if (inst.killed.signal.aborted) onKilled();
+        else inst.killed.signal.addEventListener('abort', onKilled, { once: true });
+      });
       try {
-        return await fn(lease);
+        return await Promise.race([fn(lease), givenUp]);
       } finally {
+        clearTimeout(timer);
+        inst.killed.signal.removeEventListener('abort', onKilled!);
         release(inst);
       }
     },

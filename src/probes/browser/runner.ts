@@ -20,7 +20,7 @@ import { createRng, randomSeed, type Rng } from '../random.js';
 import { zeroTimings, type Artifact, type Failure, type RunResult, type StepResult } from '../types.js';
 import { runAction, StepFailed, toFailure } from './actions.js';
 import { actionOf, browserStepLabel } from './labels.js';
-import type { BrowserPool, Lease } from './pool.js';
+import { BrowserKilled, type BrowserPool, type Lease } from './pool.js';
 import { HANG_GRACE_MS, withDeadline, type RunState } from './run-state.js';
 import { runScript } from './script.js';
 import { takeScreenshot } from './screenshot.js';
@@ -113,7 +113,9 @@ export function createBrowserRunner(monitor: MonitorConfig, opts: BrowserRunnerO
         { signal },
       );
     } catch (err) {
-      // The browser was killed before the steps began (memory cap, timeout while opening the page).
+      // The browser was killed before the steps began (memory cap, timeout while opening the page), or
+      // under a run that then did not end by itself (BrowserKilled).
+      if (err instanceof BrowserKilled) killedBecause ??= err.reason;
       if (!failure && killedBecause) failure = { code: runOpts.signal?.aborted ? 'aborted' : /memory/.test(killedBecause) ? 'browser' : 'timeout', message: killedBecause };
       if (!failure) {
         const f = toFailure(err, { timeoutMs: runTimeoutMs, what: 'browser' }).failure;
