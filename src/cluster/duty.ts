@@ -116,7 +116,8 @@ export function startDuty(opts: DutyOptions): Duty {
       const held = token !== null;
       lose('stopping');
       await switching;
-      if (held) await opts.cluster.release(opts.name, opts.holder).catch(() => undefined);
+      // Not given back: another node waits for it to lapse (one lease) instead of taking it at once.
+      if (held) await opts.cluster.release(opts.name, opts.holder).catch((err) => opts.log?.warn(`giving back duty ${opts.name} failed; it lapses within ${opts.ttlMs} ms`, { error: err }));
     },
   };
 }

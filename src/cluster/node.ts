@@ -139,7 +139,8 @@ export function joinCluster(o: NodeOptions): ClusterNode {
       clearInterval(beatTimer);
       clearInterval(watchTimer);
       await Promise.all([...duties.values()].map((d) => d.close()));
-      await o.cluster.leave(info.id).catch(() => undefined);
+      // Not removed: the node shows as gone once it stops being seen.
+      await o.cluster.leave(info.id).catch((err) => o.log.warn('leaving the node list failed', { error: err }));
     },
   };
 }

@@ -189,7 +189,13 @@ export function createBrowserRunner(monitor: MonitorConfig, opts: BrowserRunnerO
   async function failureScreenshot(state: RunState, stepIndex: number | undefined) {
     if (state.poisoned || state.lease.killedBecause() || stepIndex === undefined) return;
     const step = state.steps.find((s) => s.index === stepIndex);
-    const shot = await withDeadline(takeScreenshot(state.page, { maxBytes: settings.screenshotMaxBytes, timeoutMs: 5_000 }).catch(() => undefined), 5_000 + HANG_GRACE_MS, state, 'the failure screenshot').catch(() => undefined);
+    let missing = '';
+    const shot = await withDeadline(takeScreenshot(state.page, { maxBytes: settings.screenshotMaxBytes, timeoutMs: 5_000 }), 5_000 + HANG_GRACE_MS, state, 'the failure screenshot').catch((err) => {
+      missing = err instanceof Error ? err.message : String(err);
+      return undefined;
+    });
+    // No screenshot: the step says why, beside its failure, instead of the picture being silently absent.
+    if (!shot) step?.evidence.push({ what: 'screenshot', expected: 'taken on failure', actual: missing ? `not taken: ${missing.split('\n')[0]}` : 'not taken', pass: true });
     if (!shot || !step) return;
     const name = state.keep(stepIndex, shot.data, shot.mime, `failure-step-${stepIndex + 1}`);
     step.browser ??= { action: step.method, pages: [] };
