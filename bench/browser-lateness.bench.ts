@@ -8,30 +8,18 @@
  * Reports the HTTP monitors' lateness p50/p99/max and recorded latency p50/p99 in each phase (from the
  * stored runs), browser runs per minute, and the serve process's peak RSS with its browsers.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { startDemoApp } from '../examples/demo-app.js';
-import { envNumber, fmt, median, percentile, startTargetServer } from './support.js';
+import { envNumber, fmt, median, percentile, startServeOn, startTargetServer } from './support.js';
 
 const HTTP_MONITORS = Math.floor(envNumber('BENCH_HTTP_MONITORS', 200));
 const BROWSER_MONITORS = Math.floor(envNumber('BENCH_BROWSER_MONITORS', 12));
 const WARM = envNumber('BENCH_LATENESS_WARM', 20);
 const SECONDS = envNumber('BENCH_LATENESS_SECONDS', 60);
-const repo = fileURLToPath(new URL('..', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** RSS (kB) of a process and all its descendants (the browsers), from /proc. */
 function treeRssKb(root: number): number {
@@ -60,33 +48,20 @@ function treeRssKb(root: number): number {
 
 async function phase(name: string, withBrowsers: boolean, targetUrl: string, demoUrl: string) {
   const dir = mkdtempSync(join(tmpdir(), 'halftime-blate-'));
-  const port = await freePort();
   const lines = ['monitors:'];
   for (let i = 0; i < HTTP_MONITORS; i++) lines.push(`  - { id: h${i}, name: "HTTP ${i}", every: 10s, steps: [{ url: "${targetUrl}/page/${i}" }] }`);
   if (withBrowsers) for (let i = 0; i < BROWSER_MONITORS; i++) lines.push(`  - { id: b${i}, name: "Browser ${i}", browser: true, every: 2s, steps: [{ goto: "${demoUrl}/lab/ok" }, { expect: { title: Lab } }] }`);
-  writeFileSync(join(dir, 'halftime.yaml'), lines.join('\n') + '\n');
-  const db = join(dir, 'halftime.db');
-  const child = spawn(process.execPath, ['bin/halftime.js', 'serve', '--config', join(dir, 'halftime.yaml'), '--db', db, '--port', String(port)], {
-    cwd: repo,
-    env: { ...process.env, HALFTIME_ADMIN_PASSWORD: 'bench password, long enough' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const serve = await startServeOn(dir, lines.join('\n') + '\n', 60_000);
   let peakKb = 0;
-  const timer = setInterval(() => (peakKb = Math.max(peakKb, treeRssKb(child.pid!))), 1_000);
+  const timer = setInterval(() => (peakKb = Math.max(peakKb, treeRssKb(serve.pid))), 1_000);
   try {
-    const t0 = Date.now();
-    while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status < 500, () => false))) {
-      if (Date.now() - t0 > 60_000) throw new Error('serve did not start');
-      await sleep(500);
-    }
     await sleep(WARM * 1000);
     const from = Date.now();
     await sleep(SECONDS * 1000);
     const to = Date.now();
     await sleep(3_000);
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    const sqlite = new Database(db, { readonly: true });
+    await serve.stop();
+    const sqlite = new Database(serve.db, { readonly: true });
     type Row = { key: string; p: number; s: number; d: number; ok: number };
     const rows = sqlite.prepare('SELECT m.key, r.planned_at AS p, r.started_at AS s, r.duration_ms AS d, r.ok FROM runs r JOIN monitors m ON m.id = r.monitor_id WHERE r.planned_at >= ? AND r.planned_at < ?').all(from, to) as Row[];
     sqlite.close();
@@ -110,7 +85,7 @@ async function phase(name: string, withBrowsers: boolean, targetUrl: string, dem
     };
   } finally {
     clearInterval(timer);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await serve.kill9();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -13,30 +13,18 @@
  *   npm run bench -- rush
  *   BENCH_RUSH_MONITORS=1000 BENCH_RUSH_SECONDS=20 npm run bench -- rush     # a quick look
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { envNumber, fmt, median, percentile, startTargetServer } from './support.js';
+import { envNumber, fmt, median, percentile, startServeOn, startTargetServer } from './support.js';
 
 const SIZES = (process.env.BENCH_RUSH_MONITORS ?? '1000,5000,10000').split(',').map((s) => Math.floor(Number(s))).filter((n) => n > 0);
 const SECONDS = envNumber('BENCH_RUSH_SECONDS', 60);
 const WARM_SECONDS = envNumber('BENCH_RUSH_WARM', 70);
 const PAGE_CLIENTS = 200;
 const SERIES_CLIENTS = 50;
-const repo = fileURLToPath(new URL('..', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
@@ -78,33 +66,19 @@ function windowFigures(db: Database.Database, w: Window): WindowFigures {
 
 async function scenario(monitors: number, targetUrl: string) {
   const dir = mkdtempSync(join(tmpdir(), 'halftime-rush-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
   const lines = ['server: { title: Rush }', 'monitors:'];
   for (let i = 0; i < monitors; i++) lines.push(`  - { id: m${i}, name: "Monitor ${i}", public: true, every: 60s, steps: [{ url: "${targetUrl}/page/${i}" }] }`);
-  writeFileSync(join(dir, 'halftime.yaml'), lines.join('\n') + '\n');
-  const db = join(dir, 'halftime.db');
-  const child: ChildProcess = spawn(process.execPath, ['bin/halftime.js', 'serve', '--config', join(dir, 'halftime.yaml'), '--db', db, '--port', String(port)], {
-    cwd: repo,
-    env: { ...process.env, HALFTIME_ADMIN_PASSWORD: 'bench password, long enough' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const serve = await startServeOn(dir, lines.join('\n') + '\n');
+  const base = serve.url;
   let peakRss = 0;
   const rssTimer = setInterval(() => {
     try {
-      peakRss = Math.max(peakRss, rssKb(child.pid!));
+      peakRss = Math.max(peakRss, rssKb(serve.pid));
     } catch {
-      // exited
+      // exited: the last sample stands
     }
   }, 500);
   try {
-    const started = Date.now();
-    for (;;) {
-      if (Date.now() - started > 120_000) throw new Error('serve did not answer /healthz within 120 s');
-      const ok = await fetch(`${base}/healthz`).then((r) => r.status < 500, () => false);
-      if (ok) break;
-      await sleep(500);
-    }
     await sleep(WARM_SECONDS * 1000);
     const skipped0 = await metric(base, 'halftime_scheduler_skipped_total');
     const quiet: Window = { from: Date.now(), to: Date.now() + SECONDS * 1000 };
@@ -116,16 +90,15 @@ async function scenario(monitors: number, targetUrl: string) {
     const skipped2 = await metric(base, 'halftime_scheduler_skipped_total');
     // Runs planned in the rush window: let the last of them finish and be written.
     await sleep(3_000);
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    const sqlite = new Database(db, { readonly: true });
+    await serve.stop();
+    const sqlite = new Database(serve.db, { readonly: true });
     const q = windowFigures(sqlite, quiet);
     const r = windowFigures(sqlite, rush);
     sqlite.close();
     return { monitors, q, r, skippedQuiet: skipped1 - skipped0, skippedRush: skipped2 - skipped1, page, series, peakRssMb: peakRss / 1024 };
   } finally {
     clearInterval(rssTimer);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await serve.kill9();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,9 @@
 /** Shared pieces of the benchmarks: helper processes (target server, canary) and plain statistics. */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServeChild, type ServeChild } from '../test/faults/ops-serve-child.js';
 
 export type ServerStats = { requests: number; connections: number; cpuUserMs: number; cpuSystemMs: number };
 
@@ -135,4 +137,17 @@ export function runQueueWaitMs(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `halftime serve`, as users run it, in its own process: `yaml` as its config and a fresh SQLite file,
+ * both in `dir`, on a free port; resolves once it prints its start line (a big config takes a while).
+ */
+export async function startServeOn(dir: string, yaml: string, timeoutMs = 120_000): Promise<ServeChild & { url: string; db: string }> {
+  const config = join(dir, 'halftime.yaml');
+  const db = join(dir, 'halftime.db');
+  writeFileSync(config, yaml);
+  const serve = await startServeChild(['--config', config, '--db', db, '--port', '0'], { cwd: dir, env: { HALFTIME_ADMIN_PASSWORD: 'bench password, long enough' }, timeoutMs });
+  if (!serve.url) throw new Error(`serve exited before it started: ${serve.stderr()}`);
+  return Object.assign(serve, { url: serve.url, db });
 }
