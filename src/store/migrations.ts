@@ -1,5 +1,32 @@
 import type { Migration } from './db.js';
 
+/**
+ * Migration 15 (SQLite): a rollup table rebuilt with the location in its key, data kept. SQLite cannot
+ * change a primary key in place; the three levels get the same statements.
+ */
+const rollupWithLocation = (level: 'minute' | 'hour' | 'day') => `
+      CREATE TABLE rollup_${level}_new (
+        monitor_id   INTEGER NOT NULL REFERENCES monitors(id),
+        ts           INTEGER NOT NULL, -- bucket start, epoch ms (UTC)
+        step         INTEGER NOT NULL, -- step key (step_keys); -1 = the whole run
+        loc          TEXT NOT NULL DEFAULT '', -- the location that measured (one node: '')
+        runs         INTEGER NOT NULL,
+        failures     INTEGER NOT NULL,
+        total_sketch BLOB NOT NULL,
+        ttfb_sketch  BLOB NOT NULL,
+        dns_ms       REAL NOT NULL,
+        connect_ms   REAL NOT NULL,
+        tls_ms       REAL NOT NULL,
+        ttfb_ms      REAL NOT NULL,
+        download_ms  REAL NOT NULL,
+        PRIMARY KEY (monitor_id, ts, step, loc)
+      ) WITHOUT ROWID;
+      INSERT INTO rollup_${level}_new (monitor_id, ts, step, loc, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms)
+        SELECT monitor_id, ts, step, '', runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms FROM rollup_${level};
+      DROP TABLE rollup_${level};
+      ALTER TABLE rollup_${level}_new RENAME TO rollup_${level};
+`;
+
 /** Numbered migrations, applied in order, each once, each in its own transaction. Never edit one that has shipped: add a new one. */
 export const migrations: Migration[] = [
   {
@@ -336,66 +363,7 @@ export const migrations: Migration[] = [
     sql: `
       ALTER TABLE runs ADD COLUMN location TEXT NOT NULL DEFAULT '';
       CREATE INDEX runs_by_slot ON runs(monitor_id, location, planned_at);
-      CREATE TABLE rollup_minute_new (
-        monitor_id   INTEGER NOT NULL REFERENCES monitors(id),
-        ts           INTEGER NOT NULL, -- bucket start, epoch ms (UTC)
-        step         INTEGER NOT NULL, -- step key (step_keys); -1 = the whole run
-        loc          TEXT NOT NULL DEFAULT '', -- the location that measured (one node: '')
-        runs         INTEGER NOT NULL,
-        failures     INTEGER NOT NULL,
-        total_sketch BLOB NOT NULL,
-        ttfb_sketch  BLOB NOT NULL,
-        dns_ms       REAL NOT NULL,
-        connect_ms   REAL NOT NULL,
-        tls_ms       REAL NOT NULL,
-        ttfb_ms      REAL NOT NULL,
-        download_ms  REAL NOT NULL,
-        PRIMARY KEY (monitor_id, ts, step, loc)
-      ) WITHOUT ROWID;
-      INSERT INTO rollup_minute_new (monitor_id, ts, step, loc, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms)
-        SELECT monitor_id, ts, step, '', runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms FROM rollup_minute;
-      DROP TABLE rollup_minute;
-      ALTER TABLE rollup_minute_new RENAME TO rollup_minute;
-      CREATE TABLE rollup_hour_new (
-        monitor_id   INTEGER NOT NULL REFERENCES monitors(id),
-        ts           INTEGER NOT NULL, -- bucket start, epoch ms (UTC)
-        step         INTEGER NOT NULL, -- step key (step_keys); -1 = the whole run
-        loc          TEXT NOT NULL DEFAULT '', -- the location that measured (one node: '')
-        runs         INTEGER NOT NULL,
-        failures     INTEGER NOT NULL,
-        total_sketch BLOB NOT NULL,
-        ttfb_sketch  BLOB NOT NULL,
-        dns_ms       REAL NOT NULL,
-        connect_ms   REAL NOT NULL,
-        tls_ms       REAL NOT NULL,
-        ttfb_ms      REAL NOT NULL,
-        download_ms  REAL NOT NULL,
-        PRIMARY KEY (monitor_id, ts, step, loc)
-      ) WITHOUT ROWID;
-      INSERT INTO rollup_hour_new (monitor_id, ts, step, loc, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms)
-        SELECT monitor_id, ts, step, '', runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms FROM rollup_hour;
-      DROP TABLE rollup_hour;
-      ALTER TABLE rollup_hour_new RENAME TO rollup_hour;
-      CREATE TABLE rollup_day_new (
-        monitor_id   INTEGER NOT NULL REFERENCES monitors(id),
-        ts           INTEGER NOT NULL, -- bucket start, epoch ms (UTC)
-        step         INTEGER NOT NULL, -- step key (step_keys); -1 = the whole run
-        loc          TEXT NOT NULL DEFAULT '', -- the location that measured (one node: '')
-        runs         INTEGER NOT NULL,
-        failures     INTEGER NOT NULL,
-        total_sketch BLOB NOT NULL,
-        ttfb_sketch  BLOB NOT NULL,
-        dns_ms       REAL NOT NULL,
-        connect_ms   REAL NOT NULL,
-        tls_ms       REAL NOT NULL,
-        ttfb_ms      REAL NOT NULL,
-        download_ms  REAL NOT NULL,
-        PRIMARY KEY (monitor_id, ts, step, loc)
-      ) WITHOUT ROWID;
-      INSERT INTO rollup_day_new (monitor_id, ts, step, loc, runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms)
-        SELECT monitor_id, ts, step, '', runs, failures, total_sketch, ttfb_sketch, dns_ms, connect_ms, tls_ms, ttfb_ms, download_ms FROM rollup_day;
-      DROP TABLE rollup_day;
-      ALTER TABLE rollup_day_new RENAME TO rollup_day;
+      ${(['minute', 'hour', 'day'] as const).map(rollupWithLocation).join('')}
       CREATE TABLE leases (
         name       TEXT PRIMARY KEY,
         holder     TEXT NOT NULL,
